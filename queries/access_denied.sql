@@ -1,0 +1,18 @@
+-- name: access_denied
+-- description: Calls refused for lack of permission, by principal and call, with the latest message.
+-- param: days = 36500 | window in days, counted back from the newest event in the store
+SELECT
+    principal_arn,
+    eventsource,
+    eventname,
+    errorcode,
+    count(*) AS denied,
+    min(eventtime) AS first_seen,
+    max(eventtime) AS last_seen,
+    last_value(errormessage ORDER BY eventtime) AS last_message
+FROM events
+WHERE eventtime >= (SELECT max(eventtime) FROM events) - INTERVAL '${days} days'
+  AND (errorcode LIKE '%AccessDenied%' OR errorcode LIKE '%UnauthorizedOperation%'
+       OR errorcode LIKE '%NotAuthorized%' OR errorcode = 'Client.UnauthorizedAccess')
+GROUP BY principal_arn, eventsource, eventname, errorcode
+ORDER BY denied DESC, principal_arn, eventsource, eventname

@@ -1,0 +1,2021 @@
+#!/usr/bin/env python3
+"""Generate trailcut's synthetic sample CloudTrail trail under sample_data/.
+
+Writes
+  sample_data/trail/AWSLogs/...          gzipped CloudTrail log files and one digest per account
+  sample_data/trail-ground-truth.json    per-principal call counts the ingester must reproduce
+  sample_data/README.md                  what the trail holds and which events prove each story
+
+The records are synthetic but follow the shapes of real CloudTrail records (see the stratus
+detonation logs in ../shared/data/cloudtrail/stratus). Everything is drawn from one seeded
+RNG in a fixed order and gzip headers carry no timestamp, so re-running the script
+reproduces the output byte for byte.
+
+Usage: python3 scripts/make-sample-data.py
+Standard library only.
+"""
+
+import gzip
+import hashlib
+import json
+import os
+import random
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+SEED = 20261115
+START = datetime(2026, 7, 19, tzinfo=timezone.utc)
+DAYS = 120
+END = START + timedelta(days=DAYS) - timedelta(seconds=1)  # 2026-11-15T23:59:59Z
+
+# Story boundaries, as day indexes from START.
+EXPLORE_LAST_DAY = 9  # Development group's evaluation period: 2026-07-19..2026-07-28
+NIKHIL_SECURITY_LAST_DAY = 14  # nikhilj's last IAM/CloudTrail use: 2026-08-02
+SANDBOX_EXPLORE_LAST_DAY = 19  # lex/dms in the sandbox: 2026-07-19..2026-08-07
+RECENT_FIRST_DAY = 99  # the last 21 days: 2026-10-26..2026-11-15
+
+MAIN = "123456789012"
+SANDBOX = "210987654321"
+EAST = "us-east-1"
+WEST = "eu-west-1"
+LOG_BUCKET = "example-corp-cloudtrail-logs"
+TRAIL_NAME = {MAIN: "example-corp-trail", SANDBOX: "sandbox-trail"}
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "sample_data"
+TRAIL_DIR = OUT / "trail"
+
+rng = random.Random(SEED)
+
+UPPER_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+B64 = ALNUM + "+/"
+
+
+# ---------------------------------------------------------------------------------------------
+# Small deterministic generators
+
+
+def new_uuid():
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def chars(n, alphabet=UPPER_ALNUM):
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+def hexs(n):
+    return "".join(rng.choice("0123456789abcdef") for _ in range(n))
+
+
+def ec2_id(prefix):
+    return f"{prefix}-0{hexs(16)}"
+
+
+def iso(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def epoch_ms(t):
+    return int(t.timestamp() * 1000)
+
+
+def java_date(t):
+    """The 'Aug 1, 2026, 11:31:22 PM' form some services use in responseElements."""
+    hour = t.hour % 12 or 12
+    return f"{t:%b} {t.day}, {t.year}, {hour}:{t:%M:%S} {'AM' if t.hour < 12 else 'PM'}"
+
+
+def weighted(pairs):
+    total = sum(w for _, w in pairs)
+    x = rng.random() * total
+    for item, w in pairs:
+        x -= w
+        if x < 0:
+            return item
+    return pairs[-1][0]
+
+
+def is_weekday(day):
+    return (START + timedelta(days=day)).weekday() < 5
+
+
+def at(day, hour_from, hour_to):
+    """A random second of `day` between the given UTC hours."""
+    base = START + timedelta(days=day)
+    return base + timedelta(seconds=rng.randint(hour_from * 3600, hour_to * 3600 - 1))
+
+
+# ---------------------------------------------------------------------------------------------
+# The world: resource names the calls refer to
+
+
+def make_region(region):
+    azs = [region + "a", region + "b", region + "c"]
+    return {
+        "azs": azs,
+        "instances": [ec2_id("i") for _ in range(5)],
+        "volumes": [ec2_id("vol") for _ in range(4)],
+        "sgs": [ec2_id("sg") for _ in range(3)],
+        "subnets": [ec2_id("subnet") for _ in range(2)],
+        "ami": ec2_id("ami"),
+        "kms_keys": [new_uuid() for _ in range(2)],
+        "log_groups": ["/aws/lambda/report-builder", "/app/api", "/aws/ec2/app-web"],
+        "asgs": ["app-web-asg", "app-worker-asg"],
+        "repo": "example-corp/app",
+    }
+
+
+WORLD = {MAIN: {EAST: make_region(EAST), WEST: make_region(WEST)},
+         SANDBOX: {EAST: make_region(EAST), WEST: make_region(WEST)}}
+BUCKETS = {
+    MAIN: [("example-corp-data", EAST), ("example-corp-dev-scratch", EAST),
+           ("example-corp-eu-archive", WEST)],
+    SANDBOX: [("sandbox-experiments-210987654321", EAST), ("sandbox-eu-tests", WEST)],
+}
+ARTIFACT_BUCKET = "example-corp-ci-artifacts"
+REPORT_BUCKET = "example-corp-reports"
+HOSTED_ZONES = [("Z0" + chars(19), "example.com."), ("Z0" + chars(19), "internal.example.com.")]
+RECORD_NAMES = ["api", "www", "status", "app", "staging-api"]
+KEY_ALIASES = ["alias/app-data", "alias/dev-secrets"]
+
+# ---------------------------------------------------------------------------------------------
+# Principals
+
+
+class User:
+    def __init__(self, account, name, agents, ips, groups=()):
+        self.kind = "IAMUser"
+        self.account = account
+        self.name = name
+        self.arn = f"arn:aws:iam::{account}:user/{name}"
+        self.principal_id = "AIDA" + chars(17)
+        self.access_key = "AKIA" + chars(16)
+        self.agents = agents
+        self.ips = ips
+        self.groups = groups
+        self.key = self.arn
+
+    def identity(self, session):
+        ident = {"type": "IAMUser", "principalId": self.principal_id, "arn": self.arn,
+                 "accountId": self.account}
+        if session.console:
+            ident["accessKeyId"] = session.access_key
+            ident["userName"] = self.name
+            ident["sessionContext"] = {
+                "sessionIssuer": {}, "webIdFederationData": {},
+                "attributes": {"creationDate": iso(session.created), "mfaAuthenticated": "true"}}
+        else:
+            ident["accessKeyId"] = self.access_key
+            ident["userName"] = self.name
+        return ident
+
+
+class Role:
+    def __init__(self, account, name, path="/", web_identity=None):
+        self.kind = "AssumedRole"
+        self.account = account
+        self.name = name
+        self.arn = f"arn:aws:iam::{account}:role{path}{name}"
+        self.role_id = "AROA" + chars(17)
+        self.web_identity = web_identity
+        self.key = self.arn
+
+    def identity(self, session):
+        return {
+            "type": "AssumedRole",
+            "principalId": f"{self.role_id}:{session.name}",
+            "arn": f"arn:aws:sts::{self.account}:assumed-role/{self.name}/{session.name}",
+            "accountId": self.account,
+            "accessKeyId": session.access_key,
+            "sessionContext": {
+                "sessionIssuer": {"type": "Role", "principalId": self.role_id, "arn": self.arn,
+                                  "accountId": self.account, "userName": self.name},
+                "webIdFederationData": ({"federatedProvider": self.web_identity, "attributes": {}}
+                                        if self.web_identity else {}),
+                "attributes": {"creationDate": iso(session.created), "mfaAuthenticated": "false"},
+            },
+        }
+
+
+class Root:
+    def __init__(self, account):
+        self.kind = "Root"
+        self.account = account
+        self.arn = f"arn:aws:iam::{account}:root"
+        self.key = self.arn
+
+    def identity(self, session):
+        return {"type": "Root", "principalId": self.account, "arn": self.arn,
+                "accountId": self.account, "accessKeyId": ""}
+
+
+class Service:
+    """An AWS service calling on the account's behalf (userIdentity.type AWSService)."""
+
+    def __init__(self, account, host):
+        self.kind = "AWSService"
+        self.account = account
+        self.host = host
+        self.key = host
+
+    def identity(self, session):
+        return {"type": "AWSService", "invokedBy": self.host}
+
+
+class Internal:
+    """AWS-internal service events such as KMS key rotation: real records carry only
+    accountId and invokedBy "AWS Internal", with no userIdentity.type."""
+
+    def __init__(self, account):
+        self.kind = "AWSInternal"
+        self.account = account
+        self.key = "AWS Internal"
+
+    def identity(self, session):
+        return {"accountId": self.account, "invokedBy": "AWS Internal"}
+
+
+class Session:
+    def __init__(self, principal, start, ip, agent, console=False, name=None):
+        self.principal = principal
+        self.created = start - timedelta(seconds=rng.randint(1, 40))
+        self.ip = ip
+        self.agent = agent
+        self.console = console
+        self.name = name
+        needs_temp = isinstance(principal, Role) or console
+        self.access_key = "ASIA" + chars(16) if needs_temp else None
+
+
+# User agents ---------------------------------------------------------------------------------
+
+CLI_SERVICE = {"s3.amazonaws.com": "s3api", "models.lex.amazonaws.com": "lex-models"}
+
+
+def kebab(name):
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i > 0 and (name[i - 1].islower() or
+                                       (i + 1 < len(name) and name[i + 1].islower()
+                                        and name[i - 1].isupper())):
+            out.append("-")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+def api_name(source, name):
+    """The operation behind an eventName: Lambda's names carry an API-version suffix."""
+    if source == "lambda.amazonaws.com":
+        base = name
+        for suffix in ("v2", "v3"):
+            if base.endswith(suffix):
+                base = base[: -len(suffix)]
+        return base.rstrip("0123456789")
+    return name
+
+
+def cli_agent(platform):
+    def agent(source, name):
+        svc = CLI_SERVICE.get(source, source.split(".")[0])
+        op = kebab(api_name(source, name))
+        if source == "s3.amazonaws.com" and name in ("GetObject", "PutObject"):
+            svc, op = "s3", "cp"
+        elif source == "s3.amazonaws.com" and name == "ListObjects":
+            svc, op = "s3", "ls"
+        return f"{platform} prompt/off command/{svc}.{op}"
+    return agent
+
+
+def fixed_agent(text):
+    return lambda source, name: text
+
+
+def terraform_agent(source, name):
+    svc = source.split(".")[0]
+    return ("APN/1.0 HashiCorp/1.0 Terraform/1.8.5 (+https://www.terraform.io) "
+            "terraform-provider-aws/5.60.0 (+https://registry.terraform.io/providers/hashicorp/aws) "
+            f"aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5 md/GOOS#linux md/GOARCH#amd64 api/{svc}#1.171.0")
+
+
+CLI_MAC = cli_agent("aws-cli/2.17.20 Python/3.11.9 Darwin/23.5.0 exe/x86_64")
+CLI_LINUX = cli_agent("aws-cli/2.15.30 Python/3.11.8 Linux/6.1.79-99.167.amzn2023.x86_64 exe/x86_64.amzn.2023")
+CLI_UBUNTU = cli_agent("aws-cli/2.17.43 Python/3.12.6 Linux/6.5.0-1025-azure exe/x86_64.ubuntu.22")
+CLI_WSL = cli_agent("aws-cli/2.16.8 Python/3.11.8 Linux/5.15.153.1-microsoft-standard-WSL2 exe/x86_64.ubuntu.22")
+BOTO3 = fixed_agent("Boto3/1.34.144 md/Botocore#1.34.144 ua/2.0 os/linux#6.5.0-1022-aws md/arch#x86_64 "
+                    "lang/python#3.11.9 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.34.144")
+BOTO3_LAMBDA = fixed_agent("Boto3/1.34.145 md/Botocore#1.34.145 ua/2.0 os/linux#5.10.224-235.857.amzn2.x86_64 "
+                           "md/arch#x86_64 lang/python#3.12.5 md/pyimpl#CPython exec-env/AWS_Lambda_python3.12 "
+                           "cfg/retry-mode#legacy Botocore/1.34.145")
+CONSOLE = fixed_agent("console.amazonaws.com")
+BROWSER = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
+           "(KHTML, like Gecko) Version/17.5 Safari/605.1.15")
+BROWSER_WIN = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+               "Chrome/128.0.0.0 Safari/537.36")
+
+# ---------------------------------------------------------------------------------------------
+# Per-call content: requestParameters, responseElements, resources ...
+
+CALLS = {}
+EVENT_VERSION = {
+    "ec2.amazonaws.com": "1.09", "iam.amazonaws.com": "1.09", "organizations.amazonaws.com": "1.09",
+    "cloudformation.amazonaws.com": "1.09", "cloudtrail.amazonaws.com": "1.10",
+    "s3.amazonaws.com": "1.10",
+}
+
+
+def call(source, name, ro):
+    def register(fn):
+        CALLS[(source, name)] = (fn, ro)
+        return fn
+    return register
+
+
+class Ctx:
+    def __init__(self, account, region, t, principal, session):
+        self.account = account
+        self.region = region
+        self.t = t
+        self.principal = principal
+        self.session = session
+        self.w = WORLD[account][region]
+
+    def host(self, prefix):
+        return f"{prefix}.{self.region}.amazonaws.com"
+
+    def key_arn(self):
+        return f"arn:aws:kms:{self.region}:{self.account}:key/{rng.choice(self.w['kms_keys'])}"
+
+    def who(self):
+        """A short owner name for resources the caller creates."""
+        return getattr(self.session, "name", None) or getattr(self.principal, "name", "app")
+
+
+def out(params=None, response=None, resources=None, arn="*", host=None, add=None, extra=None):
+    return {"p": params, "r": response, "res": resources, "arn": arn, "host": host,
+            "add": add, "extra": extra or {}}
+
+
+# CloudTrail
+@call("cloudtrail.amazonaws.com", "LookupEvents", True)
+def _(c):
+    attr = weighted([(("EventName", rng.choice(["RunInstances", "ConsoleLogin", "CreateBucket",
+                                                 "StopInstances", "PutBucketPolicy"])), 3),
+                     (("Username", rng.choice(["dev-ana", "dev-raj", "paulo", "ci-deploy"])), 2),
+                     (("ResourceType", "AWS::EC2::Instance"), 1)])
+    return out({"maxResults": 50, "lookupAttributes": [{"attributeKey": attr[0], "attributeValue": attr[1]}],
+                "startTime": java_date(c.t - timedelta(days=rng.randint(1, 7)))},
+               host=c.host("cloudtrail"))
+
+
+@call("cloudtrail.amazonaws.com", "DescribeTrails", True)
+def _(c):
+    return out({"trailNameList": [], "includeShadowTrails": True}, host=c.host("cloudtrail"))
+
+
+def trail_arn(c):
+    return f"arn:aws:cloudtrail:{EAST}:{c.account}:trail/{TRAIL_NAME[c.account]}"
+
+
+@call("cloudtrail.amazonaws.com", "GetTrailStatus", True)
+def _(c):
+    return out({"name": trail_arn(c)}, arn=trail_arn(c), host=c.host("cloudtrail"))
+
+
+@call("cloudtrail.amazonaws.com", "GetEventSelectors", True)
+def _(c):
+    return out({"trailName": TRAIL_NAME[c.account]}, arn=trail_arn(c), host=c.host("cloudtrail"))
+
+
+# CloudWatch Logs
+@call("logs.amazonaws.com", "DescribeLogGroups", True)
+def _(c):
+    return out({"logGroupNamePrefix": rng.choice(["/aws/lambda/", "/app/", "/aws/ec2/"])},
+               host=c.host("logs"))
+
+
+def log_group(c):
+    g = rng.choice(c.w["log_groups"])
+    return g, f"arn:aws:logs:{c.region}:{c.account}:log-group:{g}"
+
+
+@call("logs.amazonaws.com", "FilterLogEvents", True)
+def _(c):
+    g, arn = log_group(c)
+    return out({"logGroupName": g, "filterPattern": rng.choice(["ERROR", "\"timeout\"", "?WARN ?ERROR"]),
+                "startTime": epoch_ms(c.t - timedelta(hours=rng.randint(1, 24))), "interleaved": True},
+               arn=arn, host=c.host("logs"))
+
+
+@call("logs.amazonaws.com", "GetLogEvents", True)
+def _(c):
+    g, arn = log_group(c)
+    stream = f"{c.t:%Y/%m/%d}/[$LATEST]{hexs(32)}"
+    return out({"logGroupName": g, "logStreamName": stream, "startFromHead": True},
+               arn=arn, host=c.host("logs"))
+
+
+@call("logs.amazonaws.com", "CreateLogGroup", False)
+def _(c):
+    g = f"/dev/{c.who()}/{rng.choice(['scratch', 'load-test', 'debug', 'batch'])}-{rng.randint(1, 99)}"
+    return out({"logGroupName": g}, arn=f"arn:aws:logs:{c.region}:{c.account}:log-group:{g}",
+               host=c.host("logs"))
+
+
+# EC2
+def instance_arn(c, iid="*"):
+    return f"arn:aws:ec2:{c.region}:{c.account}:instance/{iid}"
+
+
+def items(key, values):
+    return {"items": [{key: v} for v in values]}
+
+
+@call("ec2.amazonaws.com", "DescribeInstances", True)
+def _(c):
+    if rng.random() < 0.5:
+        ids = rng.sample(c.w["instances"], rng.randint(1, 2))
+        return out({"instancesSet": items("instanceId", ids), "filterSet": {}}, host=c.host("ec2"))
+    return out({"instancesSet": {}, "filterSet": {"items": [
+        {"name": "instance-state-name", "valueSet": {"items": [{"value": "running"}]}}]}},
+               host=c.host("ec2"))
+
+
+@call("ec2.amazonaws.com", "DescribeSecurityGroups", True)
+def _(c):
+    return out({"securityGroupSet": {}, "securityGroupIdSet": items("groupId", [rng.choice(c.w["sgs"])]),
+                "filterSet": {}}, host=c.host("ec2"))
+
+
+@call("ec2.amazonaws.com", "DescribeVolumes", True)
+def _(c):
+    return out({"volumeSet": items("volumeId", rng.sample(c.w["volumes"], 2)), "filterSet": {}},
+               host=c.host("ec2"))
+
+
+@call("ec2.amazonaws.com", "RunInstances", False)
+def _(c):
+    itype = rng.choice(["t3.micro", "t3.small", "t3.medium", "m7g.large"])
+    iid = ec2_id("i")
+    sg = rng.choice(c.w["sgs"])
+    subnet = rng.choice(c.w["subnets"])
+    az = rng.choice(c.w["azs"][:2])
+    owner = c.who()
+    tags = {"items": [{"key": "Owner", "value": owner}]}
+    params = {"instancesSet": {"items": [{"imageId": c.w["ami"], "minCount": 1, "maxCount": 1}]},
+              "instanceType": itype, "monitoring": {"enabled": False},
+              "disableApiTermination": False, "clientToken": new_uuid(),
+              "tagSpecificationSet": {"items": [{"resourceType": "instance", "tags": tags["items"]}]},
+              "networkInterfaceSet": {"items": [{"deviceIndex": 0, "subnetId": subnet,
+                                                 "groupSet": items("groupId", [sg])}]}}
+    response = {"requestId": new_uuid(), "reservationId": "r-0" + hexs(16), "ownerId": c.account,
+                "instancesSet": {"items": [{
+                    "instanceId": iid, "imageId": c.w["ami"],
+                    "instanceState": {"code": 0, "name": "pending"}, "instanceType": itype,
+                    "launchTime": epoch_ms(c.t), "placement": {"availabilityZone": az, "tenancy": "default"},
+                    "subnetId": subnet,
+                    "privateIpAddress": f"10.0.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+                    "groupSet": {"items": [{"groupId": sg, "groupName": "default"}]},
+                    "architecture": "arm64" if itype.startswith("m7g") else "x86_64",
+                    "rootDeviceType": "ebs", "tagSet": tags,
+                    "clientToken": params["clientToken"]}]}}
+    return out(params, response, arn=instance_arn(c), host=c.host("ec2"))
+
+
+def state_change(c, frm, to):
+    iid = rng.choice(c.w["instances"])
+    params = {"instancesSet": items("instanceId", [iid])}
+    if to[1] == "stopping":
+        params["force"] = False
+    response = {"requestId": new_uuid(), "instancesSet": {"items": [
+        {"instanceId": iid, "currentState": {"code": to[0], "name": to[1]},
+         "previousState": {"code": frm[0], "name": frm[1]}}]}}
+    return out(params, response, arn=instance_arn(c, iid), host=c.host("ec2"))
+
+
+@call("ec2.amazonaws.com", "StartInstances", False)
+def _(c):
+    return state_change(c, (80, "stopped"), (0, "pending"))
+
+
+@call("ec2.amazonaws.com", "StopInstances", False)
+def _(c):
+    return state_change(c, (16, "running"), (64, "stopping"))
+
+
+@call("ec2.amazonaws.com", "CreateTags", False)
+def _(c):
+    iid = rng.choice(c.w["instances"])
+    tag = rng.choice([("Owner", c.who()), ("Environment", "dev"), ("CostCenter", "eng-4410")])
+    return out({"resourcesSet": items("resourceId", [iid]),
+                "tagSet": {"items": [{"key": tag[0], "value": tag[1]}]}},
+               {"requestId": new_uuid(), "_return": True}, arn=instance_arn(c, iid), host=c.host("ec2"))
+
+
+@call("ec2.amazonaws.com", "CreateVolume", False)
+def _(c):
+    az = rng.choice(c.w["azs"][:2])
+    size = rng.choice([20, 50, 100, 200])
+    vol = ec2_id("vol")
+    key = c.key_arn()
+    return out({"size": size, "zone": az, "volumeType": "gp3", "encrypted": True},
+               {"requestId": new_uuid(), "volumeId": vol, "size": str(size), "zone": az,
+                "status": "creating", "createTime": epoch_ms(c.t), "volumeType": "gp3", "iops": 3000,
+                "encrypted": True, "masterEncryptionKeyId": key, "tagSet": {}, "multiAttachEnabled": False,
+                "throughput": 125},
+               arn=f"arn:aws:ec2:{c.region}:{c.account}:volume/*", host=c.host("ec2"))
+
+
+@call("ec2.amazonaws.com", "AttachVolume", False)
+def _(c):
+    vol = rng.choice(c.w["volumes"])
+    iid = rng.choice(c.w["instances"])
+    dev = rng.choice(["/dev/sdf", "/dev/sdg", "/dev/sdh"])
+    return out({"volumeId": vol, "instanceId": iid, "device": dev},
+               {"requestId": new_uuid(), "volumeId": vol, "instanceId": iid, "device": dev,
+                "status": "attaching", "attachTime": epoch_ms(c.t), "deleteOnTermination": False},
+               arn=f"arn:aws:ec2:{c.region}:{c.account}:volume/{vol}", host=c.host("ec2"))
+
+
+@call("ec2.amazonaws.com", "TerminateInstances", False)
+def _(c):
+    return state_change(c, (16, "running"), (32, "shutting-down"))
+
+
+# KMS
+def kms_resources(c, arn):
+    return [{"accountId": c.account, "type": "AWS::KMS::Key", "ARN": arn}]
+
+
+@call("kms.amazonaws.com", "Decrypt", True)
+def _(c):
+    arn = c.key_arn()
+    return out({"encryptionAlgorithm": "SYMMETRIC_DEFAULT",
+                "encryptionContext": {"app": rng.choice(["api", "reports", "batch"])}},
+               resources=kms_resources(c, arn), arn=arn, host=c.host("kms"))
+
+
+@call("kms.amazonaws.com", "Encrypt", True)
+def _(c):
+    arn = c.key_arn()
+    return out({"keyId": rng.choice(KEY_ALIASES), "encryptionAlgorithm": "SYMMETRIC_DEFAULT"},
+               resources=kms_resources(c, arn), arn=arn, host=c.host("kms"))
+
+
+@call("kms.amazonaws.com", "GenerateDataKey", True)
+def _(c):
+    arn = c.key_arn()
+    return out({"keyId": arn, "keySpec": "AES_256"}, resources=kms_resources(c, arn), arn=arn,
+               host=c.host("kms"))
+
+
+@call("kms.amazonaws.com", "DescribeKey", True)
+def _(c):
+    arn = c.key_arn()
+    return out({"keyId": rng.choice([arn, rng.choice(KEY_ALIASES)])}, resources=kms_resources(c, arn),
+               arn=arn, host=c.host("kms"))
+
+
+@call("kms.amazonaws.com", "ListKeys", True)
+def _(c):
+    return out({"limit": 100}, host=c.host("kms"))
+
+
+# S3
+def s3_host(bucket, region):
+    return f"{bucket}.s3.{region}.amazonaws.com"
+
+
+def s3_add(out_bytes=0, in_bytes=0):
+    return {"SignatureVersion": "SigV4", "CipherSuite": "TLS_AES_128_GCM_SHA256",
+            "bytesTransferredIn": in_bytes, "AuthenticationMethod": "AuthHeader",
+            "x-amz-id-2": chars(76, B64), "bytesTransferredOut": out_bytes}
+
+
+def bucket_res(c, bucket):
+    return {"accountId": c.account, "type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{bucket}"}
+
+
+def pick_bucket(c):
+    """A bucket of this account in the call's region (S3 events carry the bucket's region)."""
+    names = [b for b, r in BUCKETS[c.account] if r == c.region]
+    return rng.choice(names)
+
+
+def object_key(c):
+    t = c.t
+    return rng.choice([f"reports/{t:%Y}/{t:%m}/summary-{t:%d}.csv",
+                       f"exports/{t:%Y-%m-%d}/part-0000{rng.randint(0, 4)}.parquet",
+                       f"config/{rng.choice(['app', 'batch', 'api'])}.json", f"uploads/{hexs(8)}.json",
+                       f"reports/{t:%Y}/{t:%m}/q{(t.month - 1) // 3 + 1}.csv"])
+
+
+@call("s3.amazonaws.com", "ListBuckets", True)
+def _(c):
+    host = f"s3.{c.region}.amazonaws.com"
+    return out({"Host": host}, add=s3_add(out_bytes=rng.randint(400, 1400)), host=host)
+
+
+@call("s3.amazonaws.com", "CreateBucket", False)
+def _(c):
+    bucket = f"example-corp-{c.who()}-{rng.choice(['test', 'scratch', 'poc', 'tmp'])}-{hexs(6)}"
+    host = s3_host(bucket, c.region)
+    params = {"bucketName": bucket, "Host": host}
+    if c.region != EAST:
+        params["CreateBucketConfiguration"] = {"LocationConstraint": c.region,
+                                               "xmlns": "http://s3.amazonaws.com/doc/2006-03-01/"}
+    return out(params, add=s3_add(in_bytes=153 if c.region != EAST else 0), resources=[bucket_res(c, bucket)],
+               arn=f"arn:aws:s3:::{bucket}", host=host)
+
+
+@call("s3.amazonaws.com", "GetBucketLocation", True)
+def _(c):
+    bucket = pick_bucket(c)
+    host = s3_host(bucket, c.region)
+    return out({"bucketName": bucket, "Host": host, "location": ""}, add=s3_add(out_bytes=rng.randint(128, 137)),
+               resources=[bucket_res(c, bucket)], arn=f"arn:aws:s3:::{bucket}", host=host)
+
+
+@call("s3.amazonaws.com", "GetBucketPolicy", True)
+def _(c):
+    bucket = pick_bucket(c)
+    host = s3_host(bucket, c.region)
+    return out({"bucketName": bucket, "Host": host, "policy": ""}, add=s3_add(out_bytes=rng.randint(300, 900)),
+               resources=[bucket_res(c, bucket)], arn=f"arn:aws:s3:::{bucket}", host=host)
+
+
+def object_call(c, bucket, key, put):
+    host = s3_host(bucket, c.region)
+    size = rng.randint(300, 250_000)
+    add = s3_add(in_bytes=size) if put else s3_add(out_bytes=size)
+    if put:
+        add["SSEApplied"] = "Default_SSE_S3"
+    resources = [{"type": "AWS::S3::Object", "ARN": f"arn:aws:s3:::{bucket}/{key}"}, bucket_res(c, bucket)]
+    response = {"x-amz-server-side-encryption": "AES256"} if put else None
+    return out({"bucketName": bucket, "Host": host, "key": key}, response, resources,
+               arn=f"arn:aws:s3:::{bucket}/{key}", host=host, add=add)
+
+
+@call("s3.amazonaws.com", "GetObject", True)
+def _(c):
+    return object_call(c, pick_bucket(c), object_key(c), put=False)
+
+
+@call("s3.amazonaws.com", "PutObject", False)
+def _(c):
+    return object_call(c, pick_bucket(c), object_key(c), put=True)
+
+
+@call("s3.amazonaws.com", "ListObjects", True)
+def _(c):
+    bucket = pick_bucket(c)
+    host = s3_host(bucket, c.region)
+    return out({"list-type": "2", "bucketName": bucket, "encoding-type": "url",
+                "prefix": rng.choice(["", "reports/", "exports/", "config/"]), "delimiter": "/", "Host": host},
+               resources=[bucket_res(c, bucket)], arn=f"arn:aws:s3:::{bucket}",
+               host=host, add=s3_add(out_bytes=rng.randint(600, 9000)))
+
+
+# Lambda
+def fn_arn(c, fn):
+    return f"arn:aws:lambda:{c.region}:{c.account}:function:{fn}"
+
+
+@call("lambda.amazonaws.com", "ListFunctions20150331", True)
+def _(c):
+    return out(None, host=c.host("lambda"))
+
+
+@call("lambda.amazonaws.com", "CreateFunction20150331", False)
+def _(c):
+    fn = f"{c.who()}-{rng.choice(['hello', 'thumbnailer', 'poc-handler', 'cron-test'])}"
+    role = f"arn:aws:iam::{c.account}:role/service-role/{fn}-role-{chars(8).lower()}"
+    return out({"functionName": fn, "runtime": "python3.12", "role": role, "handler": "app.handler",
+                "code": {}, "timeout": 30, "memorySize": 128, "publish": False,
+                "architectures": ["x86_64"]},
+               {"functionName": fn, "functionArn": fn_arn(c, fn), "runtime": "python3.12", "role": role,
+                "handler": "app.handler", "codeSize": rng.randint(300, 90000), "description": "",
+                "timeout": 30, "memorySize": 128, "lastModified": c.t.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+                "codeSha256": chars(43, B64) + "=", "version": "$LATEST", "state": "Pending",
+                "stateReason": "The function is being created.", "stateReasonCode": "Creating",
+                "packageType": "Zip", "architectures": ["x86_64"]},
+               arn=fn_arn(c, fn), host=c.host("lambda"))
+
+
+@call("lambda.amazonaws.com", "GetFunction20150331v2", True)
+def _(c):
+    fn = rng.choice(["report-builder", "api-authorizer", "image-resize"])
+    return out({"functionName": fn}, arn=fn_arn(c, fn), host=c.host("lambda"))
+
+
+@call("lambda.amazonaws.com", "UpdateFunctionCode20150331v2", False)
+def _(c):
+    fn = rng.choice(["report-builder", "api-authorizer"])
+    key = f"lambda/{fn}/{hexs(40)}.zip"
+    return out({"functionName": fn, "s3Bucket": ARTIFACT_BUCKET, "s3Key": key, "publish": True,
+                "dryRun": False},
+               {"functionName": fn, "functionArn": fn_arn(c, fn), "runtime": "python3.12",
+                "codeSize": rng.randint(800_000, 3_000_000), "lastModified":
+                    c.t.strftime("%Y-%m-%dT%H:%M:%S.000+0000"), "codeSha256": chars(43, B64) + "=",
+                "version": str(rng.randint(40, 400)), "state": "Active", "lastUpdateStatus": "InProgress",
+                "packageType": "Zip"},
+               arn=fn_arn(c, fn), host=c.host("lambda"))
+
+
+# DynamoDB
+def table_arn(c, table):
+    return f"arn:aws:dynamodb:{c.region}:{c.account}:table/{table}"
+
+
+def table_res(c, table):
+    return [{"accountId": c.account, "type": "AWS::DynamoDB::Table", "ARN": table_arn(c, table)}]
+
+
+TABLES = ["orders", "sessions", "example-inventory", "feature-flags"]
+
+
+@call("dynamodb.amazonaws.com", "ListTables", True)
+def _(c):
+    return out(None, host=c.host("dynamodb"))
+
+
+@call("dynamodb.amazonaws.com", "DescribeTable", True)
+def _(c):
+    table = rng.choice(TABLES)
+    return out({"tableName": table}, resources=table_res(c, table), arn=table_arn(c, table),
+               host=c.host("dynamodb"))
+
+
+@call("dynamodb.amazonaws.com", "CreateTable", False)
+def _(c):
+    table = f"{c.who()}-{rng.choice(['poc', 'test', 'events'])}"
+    return out({"attributeDefinitions": [{"attributeName": "pk", "attributeType": "S"}],
+                "tableName": table, "keySchema": [{"attributeName": "pk", "keyType": "HASH"}],
+                "billingMode": "PAY_PER_REQUEST"},
+               {"tableDescription": {"attributeDefinitions": [{"attributeName": "pk", "attributeType": "S"}],
+                                     "tableName": table, "keySchema": [{"attributeName": "pk", "keyType": "HASH"}],
+                                     "tableStatus": "CREATING", "creationDateTime": java_date(c.t),
+                                     "tableSizeBytes": 0, "itemCount": 0, "tableArn": table_arn(c, table),
+                                     "tableId": new_uuid(),
+                                     "billingModeSummary": {"billingMode": "PAY_PER_REQUEST"},
+                                     "deletionProtectionEnabled": False}},
+               table_res(c, table), arn=table_arn(c, table), host=c.host("dynamodb"))
+
+
+@call("dynamodb.amazonaws.com", "UpdateTable", False)
+def _(c):
+    table = rng.choice(TABLES)
+    rcu, wcu = rng.choice([(5, 5), (10, 5), (25, 10)])
+    return out({"tableName": table, "billingMode": "PROVISIONED",
+                "provisionedThroughput": {"readCapacityUnits": rcu, "writeCapacityUnits": wcu}},
+               {"tableDescription": {"tableName": table, "tableStatus": "UPDATING",
+                                     "tableArn": table_arn(c, table), "tableId": new_uuid(),
+                                     "provisionedThroughput": {"readCapacityUnits": rcu, "writeCapacityUnits": wcu,
+                                                               "numberOfDecreasesToday": 0},
+                                     "creationDateTime": java_date(START - timedelta(days=200))}},
+               table_res(c, table), arn=table_arn(c, table), host=c.host("dynamodb"))
+
+
+# SNS, SQS, CloudFormation
+@call("sns.amazonaws.com", "ListTopics", True)
+def _(c):
+    return out(None, host=c.host("sns"))
+
+
+@call("sns.amazonaws.com", "CreateTopic", False)
+def _(c):
+    name = f"{c.who()}-{rng.choice(['alerts', 'events', 'test'])}"
+    arn = f"arn:aws:sns:{c.region}:{c.account}:{name}"
+    return out({"name": name}, {"topicArn": arn}, arn=arn, host=c.host("sns"))
+
+
+@call("sqs.amazonaws.com", "ListQueues", True)
+def _(c):
+    return out(None, host=c.host("sqs"))
+
+
+@call("sqs.amazonaws.com", "CreateQueue", False)
+def _(c):
+    name = f"{c.who()}-{rng.choice(['jobs', 'dlq', 'test'])}"
+    return out({"queueName": name, "attribute": {"VisibilityTimeout": "60"}},
+               {"queueUrl": f"https://sqs.{c.region}.amazonaws.com/{c.account}/{name}"},
+               arn=f"arn:aws:sqs:{c.region}:{c.account}:{name}", host=c.host("sqs"))
+
+
+def stack_arn(c, stack):
+    return f"arn:aws:cloudformation:{c.region}:{c.account}:stack/{stack}/{new_uuid()}"
+
+
+@call("cloudformation.amazonaws.com", "DescribeStacks", True)
+def _(c):
+    stack = rng.choice(["app-prod", "app-staging", "network-base"])
+    return out({"stackName": stack}, arn=stack_arn(c, stack), host=c.host("cloudformation"))
+
+
+@call("cloudformation.amazonaws.com", "CreateStack", False)
+def _(c):
+    stack = f"{c.who()}-{rng.choice(['vpc-poc', 'sandbox', 'queue-test'])}"
+    arn = stack_arn(c, stack)
+    return out({"stackName": stack, "templateURL":
+                f"https://{ARTIFACT_BUCKET}.s3.amazonaws.com/templates/{stack}.yaml",
+                "capabilities": ["CAPABILITY_IAM"], "onFailure": "ROLLBACK"},
+               {"stackId": arn}, arn=arn, host=c.host("cloudformation"))
+
+
+@call("cloudformation.amazonaws.com", "UpdateStack", False)
+def _(c):
+    stack = rng.choice(["app-prod", "app-staging"])
+    arn = stack_arn(c, stack)
+    return out({"stackName": stack, "templateURL":
+                f"https://{ARTIFACT_BUCKET}.s3.amazonaws.com/templates/{hexs(12)}.template",
+                "parameters": [{"parameterKey": "ImageTag", "parameterValue": hexs(7)}],
+                "capabilities": ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]},
+               {"stackId": arn}, arn=arn, host=c.host("cloudformation"))
+
+
+# IAM, Organizations, STS (global, recorded in us-east-1)
+@call("iam.amazonaws.com", "ListRoles", True)
+def _(c):
+    return out(rng.choice([None, {"pathPrefix": "/service-role/"}]), host="iam.amazonaws.com")
+
+
+@call("iam.amazonaws.com", "ListUsers", True)
+def _(c):
+    return out(None, host="iam.amazonaws.com")
+
+
+@call("iam.amazonaws.com", "GetUser", True)
+def _(c):
+    name = rng.choice(["dev-ana", "dev-raj", "maria", "wei", "paulo", "IAMExampleUser"])
+    return out({"userName": name}, arn=f"arn:aws:iam::{c.account}:user/{name}", host="iam.amazonaws.com")
+
+
+@call("iam.amazonaws.com", "ListAttachedUserPolicies", True)
+def _(c):
+    name = rng.choice(["dev-ana", "dev-raj", "maria", "wei", "nikhilj"])
+    return out({"userName": name}, arn=f"arn:aws:iam::{c.account}:user/{name}", host="iam.amazonaws.com")
+
+
+@call("iam.amazonaws.com", "ListPolicies", True)
+def _(c):
+    return out({"scope": rng.choice(["Local", "All"]), "onlyAttached": rng.random() < 0.5,
+                "policyUsageFilter": "PermissionsPolicy"}, host="iam.amazonaws.com")
+
+
+@call("iam.amazonaws.com", "GetPolicy", True)
+def _(c):
+    arn = rng.choice([f"arn:aws:iam::{c.account}:policy/ExampleDevelopment",
+                      f"arn:aws:iam::{c.account}:policy/App-Dev-Route53",
+                      f"arn:aws:iam::{c.account}:policy/App-Dev-ElasticTranscoder",
+                      "arn:aws:iam::aws:policy/IAMFullAccess"])
+    return out({"policyArn": arn}, arn=arn, host="iam.amazonaws.com")
+
+
+@call("iam.amazonaws.com", "CreateUser", False)
+def _(c):
+    name = rng.choice(["test-user", "ci-bot", "x", "temp-contractor"])
+    return out({"userName": name}, arn=f"arn:aws:iam::{c.account}:user/{name}", host="iam.amazonaws.com")
+
+
+@call("organizations.amazonaws.com", "ListAccounts", True)
+def _(c):
+    return out(None, host="organizations.us-east-1.amazonaws.com")
+
+
+@call("sts.amazonaws.com", "GetCallerIdentity", True)
+def _(c):
+    return out(None, host=c.host("sts"))
+
+
+def assume_role_call(c, role, session_name):
+    creds = {"accessKeyId": "ASIA" + chars(16),
+             "sessionToken": "IQoJb3JpZ2luX2VjE" + chars(120, B64),
+             "expiration": java_date(c.t + timedelta(hours=rng.choice([1, 6, 12])))}
+    return out({"roleArn": role.arn, "roleSessionName": session_name},
+               {"credentials": creds},
+               [{"accountId": c.account, "type": "AWS::IAM::Role", "ARN": role.arn}],
+               arn=role.arn, extra={"sharedEventID": new_uuid()})
+
+
+# Calls whose records are built by their callers (they need the role or bucket in hand).
+CALLS[("sts.amazonaws.com", "AssumeRole")] = (None, True)
+CALLS[("s3.amazonaws.com", "GetBucketAcl")] = (None, True)
+
+
+# ECR
+def repo_arn(c):
+    return f"arn:aws:ecr:{c.region}:{c.account}:repository/{c.w['repo']}"
+
+
+@call("ecr.amazonaws.com", "GetAuthorizationToken", True)
+def _(c):
+    return out({"registryIds": [c.account]}, host=f"api.ecr.{c.region}.amazonaws.com")
+
+
+@call("ecr.amazonaws.com", "BatchCheckLayerAvailability", True)
+def _(c):
+    return out({"repositoryName": c.w["repo"], "registryId": c.account,
+                "layerDigests": [f"sha256:{hexs(64)}" for _ in range(rng.randint(1, 2))]},
+               resources=[{"accountId": c.account, "ARN": repo_arn(c)}], arn=repo_arn(c),
+               host=f"api.ecr.{c.region}.amazonaws.com")
+
+
+# Auto Scaling
+def asg_arn(c, name):
+    return (f"arn:aws:autoscaling:{c.region}:{c.account}:autoScalingGroup:{new_uuid()}:"
+            f"autoScalingGroupName/{name}")
+
+
+@call("autoscaling.amazonaws.com", "DescribeAutoScalingGroups", True)
+def _(c):
+    return out({"autoScalingGroupNames": rng.sample(c.w["asgs"], rng.randint(1, 2))},
+               host=c.host("autoscaling"))
+
+
+@call("autoscaling.amazonaws.com", "UpdateAutoScalingGroup", False)
+def _(c):
+    name = rng.choice(c.w["asgs"])
+    lo = rng.randint(1, 3)
+    return out({"autoScalingGroupName": name, "minSize": lo, "maxSize": lo + rng.randint(2, 6),
+                "desiredCapacity": lo + rng.randint(0, 2)}, arn=asg_arn(c, name),
+               host=c.host("autoscaling"))
+
+
+# Route 53 (global: recorded in us-east-1)
+ROUTE53 = {"apiVersion": "2013-04-01"}
+
+
+@call("route53.amazonaws.com", "ListHostedZones", True)
+def _(c):
+    return out(None, host="route53.amazonaws.com", extra=ROUTE53)
+
+
+@call("route53.amazonaws.com", "ListResourceRecordSets", True)
+def _(c):
+    zone = rng.choice(HOSTED_ZONES)[0]
+    return out({"hostedZoneId": zone}, arn=f"arn:aws:route53:::hostedzone/{zone}",
+               host="route53.amazonaws.com", extra=ROUTE53)
+
+
+@call("route53.amazonaws.com", "ChangeResourceRecordSets", False)
+def _(c):
+    zone, domain = rng.choice(HOSTED_ZONES)
+    name = f"{rng.choice(RECORD_NAMES)}.{domain}"
+    change = "C0" + chars(19)
+    c.session.last_change = change
+    return out({"hostedZoneId": zone, "changeBatch": {"changes": [{"action": "UPSERT", "resourceRecordSet": {
+        "name": name, "type": "A", "tTL": 300,
+        "resourceRecords": [{"value": f"203.0.113.{rng.randint(1, 254)}"}]}}]}},
+               {"changeInfo": {"id": f"/change/{change}", "status": "PENDING",
+                               "submittedAt": java_date(c.t)}},
+               arn=f"arn:aws:route53:::hostedzone/{zone}", host="route53.amazonaws.com", extra=ROUTE53)
+
+
+@call("route53.amazonaws.com", "GetChange", True)
+def _(c):
+    change = getattr(c.session, "last_change", None) or "C0" + chars(19)
+    return out({"id": change}, arn=f"arn:aws:route53:::change/{change}", host="route53.amazonaws.com",
+               extra=ROUTE53)
+
+
+# Lex (V1 model building) and DMS, in the sandbox
+@call("models.lex.amazonaws.com", "GetBots", True)
+def _(c):
+    return out({"maxResults": 10}, host=c.host("models.lex"))
+
+
+@call("models.lex.amazonaws.com", "PutBot", False)
+def _(c):
+    bot = rng.choice(["OrderFlowers", "BookTrip", "HelpDeskBot"])
+    return out({"name": bot, "locale": "en-US", "childDirected": False, "processBehavior": "BUILD",
+                "idleSessionTTLInSeconds": 300},
+               {"name": bot, "locale": "en-US", "childDirected": False, "status": "BUILDING",
+                "version": "$LATEST", "checksum": new_uuid(), "createdDate": java_date(c.t),
+                "lastUpdatedDate": java_date(c.t), "idleSessionTTLInSeconds": 300},
+               arn=f"arn:aws:lex:{c.region}:{c.account}:bot:{bot}", host=c.host("models.lex"))
+
+
+@call("dms.amazonaws.com", "DescribeReplicationInstances", True)
+def _(c):
+    return out({"maxRecords": 100}, host=c.host("dms"))
+
+
+@call("dms.amazonaws.com", "CreateReplicationInstance", False)
+def _(c):
+    ident = f"sandbox-dms-{rng.randint(1, 9)}"
+    arn = f"arn:aws:dms:{c.region}:{c.account}:rep:{chars(26)}"
+    return out({"replicationInstanceIdentifier": ident, "replicationInstanceClass": "dms.t3.micro",
+                "allocatedStorage": 50, "multiAZ": False, "publiclyAccessible": False},
+               {"replicationInstance": {"replicationInstanceIdentifier": ident,
+                                        "replicationInstanceClass": "dms.t3.micro",
+                                        "replicationInstanceStatus": "creating", "allocatedStorage": 50,
+                                        "replicationInstanceArn": arn, "engineVersion": "3.5.3",
+                                        "multiAZ": False, "publiclyAccessible": False}},
+               arn=arn, host=c.host("dms"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+ACCESS_DENIED_CODE = {
+    "ec2.amazonaws.com": "Client.UnauthorizedOperation",
+    "kms.amazonaws.com": "AccessDeniedException", "logs.amazonaws.com": "AccessDeniedException",
+    "dynamodb.amazonaws.com": "AccessDeniedException", "lambda.amazonaws.com": "AccessDeniedException",
+    "cloudtrail.amazonaws.com": "AccessDeniedException", "ecr.amazonaws.com": "AccessDeniedException",
+    "organizations.amazonaws.com": "AccessDeniedException", "sns.amazonaws.com": "AuthorizationError",
+}
+IAM_PREFIX = {"models.lex.amazonaws.com": "lex"}
+S3_ACTION = {"ListObjects": "ListBucket", "ListBuckets": "ListAllMyBuckets"}
+
+# Non-authorisation failures each call can plausibly hit.
+OTHER_ERRORS = {
+    ("cloudtrail.amazonaws.com", "LookupEvents"): ("ThrottlingException", "Rate exceeded"),
+    ("kms.amazonaws.com", "GenerateDataKey"): ("ThrottlingException", "Rate exceeded"),
+    ("logs.amazonaws.com", "FilterLogEvents"): ("ThrottlingException", "Rate exceeded"),
+    ("logs.amazonaws.com", "GetLogEvents"): ("ResourceNotFoundException", "The specified log stream does not exist."),
+    ("dynamodb.amazonaws.com", "DescribeTable"): ("ResourceNotFoundException",
+                                                  "Requested resource not found: Table: {res} not found"),
+    ("lambda.amazonaws.com", "GetFunction20150331v2"): ("ResourceNotFoundException", "Function not found: {res}"),
+    ("s3.amazonaws.com", "GetBucketLocation"): ("NoSuchBucket", "The specified bucket does not exist"),
+    ("s3.amazonaws.com", "ListObjects"): ("NoSuchBucket", "The specified bucket does not exist"),
+    ("s3.amazonaws.com", "GetObject"): ("NoSuchKey", "The specified key does not exist."),
+    ("autoscaling.amazonaws.com", "DescribeAutoScalingGroups"): ("Throttling", "Rate exceeded"),
+    ("route53.amazonaws.com", "GetChange"): ("ThrottlingException", "Rate exceeded"),
+}
+
+
+def missing_bucket(body, region):
+    """Point a bucket call at a bucket that does not exist (a stale name), as NoSuchBucket needs."""
+    bucket = body["p"]["bucketName"] + rng.choice(["-old", "-2025", "-backup"])
+    host = s3_host(bucket, region)
+    params = dict(body["p"], bucketName=bucket, Host=host)
+    return dict(body, p=params, host=host, arn=f"arn:aws:s3:::{bucket}",
+                res=[{"type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{bucket}"}])
+
+
+def iam_action(source, name):
+    prefix = IAM_PREFIX.get(source, source.split(".")[0])
+    action = api_name(source, name)
+    if source == "s3.amazonaws.com":
+        action = S3_ACTION.get(action, action)
+    return f"{prefix}:{action}"
+
+
+def caller_arn(identity):
+    return identity.get("arn", "")
+
+
+def access_denied(source, name, identity, resource, ro):
+    action = iam_action(source, name)
+    code = ACCESS_DENIED_CODE.get(source, "AccessDenied")
+    who = caller_arn(identity)
+    if source == "organizations.amazonaws.com":
+        return code, "You don't have permissions to access this resource."
+    on = "" if resource == "*" else f" on resource: {resource}"  # AWS names no resource for list calls
+    msg = (f"User: {who} is not authorized to perform: {action}{on} "
+           f"because no identity-based policy allows the {action} action")
+    if source == "ec2.amazonaws.com":
+        msg = "You are not authorized to perform this operation. " + msg
+        if not ro:  # only mutating EC2 calls return an encoded authorization message
+            msg += ". Encoded authorization failure message: " + chars(rng.randint(180, 260), ALNUM + "-_")
+    elif source == "s3.amazonaws.com":
+        msg = "Access Denied"
+    return code, msg
+
+
+# ---------------------------------------------------------------------------------------------
+# Emitting records
+
+EVENTS = []  # (account, region, time, record, principal key)
+
+
+def tls(host):
+    if rng.random() < 0.85:
+        return {"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256", "clientProvidedHostHeader": host}
+    return {"tlsVersion": "TLSv1.2", "cipherSuite": "ECDHE-RSA-AES128-GCM-SHA256", "clientProvidedHostHeader": host}
+
+
+def emit(session, t, source, name, region, error=None, error_rate=0.0, deny_rate=0.0, spec=None):
+    """Build one record. `error` forces a failure ("deny" or "other"); otherwise the call fails
+    at random: `deny_rate` with an authorisation error, `error_rate` with another error where
+    the call has a plausible one (OTHER_ERRORS)."""
+    principal = session.principal
+    account = principal.account
+    fn, ro = CALLS[(source, name)]
+    c = Ctx(account, region, t, principal, session)
+    body = spec if spec is not None else fn(c)
+    identity = principal.identity(session)
+
+    if error is None:
+        x = rng.random()
+        if x < deny_rate:
+            error = "deny"
+        elif x < deny_rate + error_rate and (source, name) in OTHER_ERRORS:
+            error = "other"
+    err = None
+    if error == "deny":
+        err = access_denied(source, name, identity, body["arn"], ro)
+    elif error == "other":
+        code, msg = OTHER_ERRORS[(source, name)]
+        err = (code, msg.format(res=body["arn"].split("/")[-1].split(":")[-1]))
+        if code == "NoSuchBucket":
+            body = missing_bucket(body, region)
+
+    is_data = source == "s3.amazonaws.com" and name in ("GetObject", "PutObject", "ListObjects")
+    agent = session.agent(source, name)
+    if source == "s3.amazonaws.com" and not agent.startswith(("console", "[", "AWS Internal")) \
+            and "amazonaws.com" not in agent:
+        agent = f"[{agent}]"
+
+    rec = {"eventVersion": EVENT_VERSION.get(source, "1.08"), "userIdentity": identity,
+           "eventTime": iso(t), "eventSource": source, "eventName": name, "awsRegion": region,
+           "sourceIPAddress": session.ip, "userAgent": agent}
+    if err:
+        rec["errorCode"], rec["errorMessage"] = err
+    rec["requestParameters"] = body["p"]
+    rec["responseElements"] = None if err else body["r"]
+    if body["add"] is not None:
+        add = dict(body["add"])
+        if err:
+            add["bytesTransferredOut"] = rng.randint(240, 420)
+            add["bytesTransferredIn"] = 0
+            add.pop("SSEApplied", None)
+        rec["additionalEventData"] = add
+    rec["requestID"] = chars(16) if source == "s3.amazonaws.com" else new_uuid()
+    rec["eventID"] = new_uuid()
+    rec["readOnly"] = ro
+    if body["res"] is not None:
+        rec["resources"] = body["res"]
+    rec["eventType"] = "AwsApiCall"
+    if "apiVersion" in body["extra"]:
+        rec["apiVersion"] = body["extra"]["apiVersion"]
+    rec["managementEvent"] = not is_data
+    rec["recipientAccountId"] = account
+    if "sharedEventID" in body["extra"]:
+        rec["sharedEventID"] = body["extra"]["sharedEventID"]
+    vpce = getattr(session, "vpce", None)
+    if vpce and source == "s3.amazonaws.com":
+        rec["vpcEndpointId"] = vpce
+        rec["vpcEndpointAccountId"] = account
+    rec["eventCategory"] = "Data" if is_data else "Management"
+    if not isinstance(principal, (Service, Internal)):
+        rec["tlsDetails"] = tls(body["host"])
+    if session.console:
+        rec["sessionCredentialFromConsole"] = "true"
+    EVENTS.append((account, region, t, rec, principal.key))
+    return rec
+
+
+def run_session(session, start, calls, **rates):
+    """Emit `calls` [(source, name, region), ...] a few seconds apart, as one burst of work."""
+    t = start
+    for source, name, region in calls:
+        if t > END:
+            break
+        emit(session, t, source, name, region, **rates)
+        t += timedelta(seconds=rng.randint(2, 75))
+    return t
+
+
+def console_login(principal, t, ip, browser, mfa="Yes"):
+    if isinstance(principal, Root):
+        identity = principal.identity(None)
+        login_to = ("https://console.aws.amazon.com/console/home?hashArgs=%23&isauthcode=true"
+                    "&state=hashArgsFromTB_us-east-1_" + hexs(16))
+    else:
+        identity = {"type": "IAMUser", "principalId": principal.principal_id, "arn": principal.arn,
+                    "accountId": principal.account, "userName": principal.name}
+        login_to = ("https://console.aws.amazon.com/console/home?hashArgs=%23&isauthcode=true"
+                    "&nc2=h_ct&src=header-signin&state=hashArgsFromTB_us-east-1_" + hexs(16))
+    rec = {"eventVersion": "1.08", "userIdentity": identity, "eventTime": iso(t),
+           "eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin", "awsRegion": EAST,
+           "sourceIPAddress": ip, "userAgent": browser, "requestParameters": None,
+           "responseElements": {"ConsoleLogin": "Success"},
+           "additionalEventData": {"LoginTo": login_to, "MobileVersion": "No", "MFAUsed": mfa},
+           "eventID": new_uuid(), "readOnly": False, "eventType": "AwsConsoleSignIn",
+           "managementEvent": True, "recipientAccountId": principal.account, "eventCategory": "Management",
+           "tlsDetails": tls("signin.aws.amazon.com")}
+    EVENTS.append((principal.account, EAST, t, rec, principal.key))
+
+
+# ---------------------------------------------------------------------------------------------
+# Principals of the two accounts
+
+paulo = User(MAIN, "paulo", [CLI_MAC], ["203.0.113.10", "203.0.113.11"], ("Development",))
+dev_ana = User(MAIN, "dev-ana", [BOTO3, CLI_WSL], ["198.51.100.23", "203.0.113.12"], ("Development",))
+dev_raj = User(MAIN, "dev-raj", [terraform_agent, CLI_LINUX], ["198.51.100.87", "203.0.113.13"], ("Development",))
+DEV_GROUP = [paulo, dev_ana, dev_raj]
+nikhilj = User(MAIN, "nikhilj", [CLI_LINUX], ["203.0.113.21", "198.51.100.140"], ("app-dev", "security-team"))
+maria = User(MAIN, "maria", [CLI_MAC], ["203.0.113.30", "198.51.100.61"], ("app-dev",))
+wei = User(MAIN, "wei", [CLI_LINUX], ["203.0.113.31", "2001:db8:4f1c:20::1b7"], ("app-dev",))
+APP_DEV = [maria, wei]
+example_user = User(MAIN, "IAMExampleUser", [BOTO3], ["198.51.100.200"])
+example_role = Role(MAIN, "IAMExampleRole")
+GITHUB_OIDC = f"arn:aws:iam::{MAIN}:oidc-provider/token.actions.githubusercontent.com"
+ci_deploy = Role(MAIN, "ci-deploy", "/service-role/", web_identity=GITHUB_OIDC)
+report_role = Role(MAIN, "report-builder-role-7k2m9q1x", "/service-role/")
+instance_role = Role(MAIN, "app-instance-role")
+root = Root(MAIN)
+svc_cloudtrail = Service(MAIN, "cloudtrail.amazonaws.com")
+svc_lambda = Service(MAIN, "lambda.amazonaws.com")
+svc_ec2 = Service(MAIN, "ec2.amazonaws.com")
+internal = Internal(MAIN)
+sandbox_admin = Role(SANDBOX, "sandbox-admin")
+
+GROUPS = {"Development": DEV_GROUP, "app-dev": [nikhilj, maria, wei], "security-team": [nikhilj]}
+
+# Operation pools: (source, name) with weights.
+CT, LOGS, EC2, KMS, S3 = ("cloudtrail.amazonaws.com", "logs.amazonaws.com", "ec2.amazonaws.com",
+                          "kms.amazonaws.com", "s3.amazonaws.com")
+FIVE = {
+    CT: [("LookupEvents", 3), ("DescribeTrails", 1), ("GetTrailStatus", 1)],
+    LOGS: [("DescribeLogGroups", 3), ("FilterLogEvents", 3), ("GetLogEvents", 2), ("CreateLogGroup", 0.5)],
+    EC2: [("DescribeInstances", 5), ("RunInstances", 0.7), ("StartInstances", 1), ("StopInstances", 1),
+          ("DescribeSecurityGroups", 2), ("CreateTags", 1)],
+    KMS: [("Decrypt", 3), ("Encrypt", 1), ("GenerateDataKey", 2), ("DescribeKey", 1), ("ListKeys", 1)],
+    S3: [("ListBuckets", 2), ("CreateBucket", 0.3), ("GetBucketLocation", 1), ("GetObject", 4),
+         ("PutObject", 2), ("ListObjects", 3)],
+}
+FIVE_WEIGHTS = [(EC2, 3), (S3, 3), (LOGS, 2), (KMS, 1.5), (CT, 1)]
+EXPLORE = {
+    "lambda.amazonaws.com": [("ListFunctions20150331", 3), ("CreateFunction20150331", 1),
+                             ("GetFunction20150331v2", 2)],
+    "dynamodb.amazonaws.com": [("ListTables", 3), ("CreateTable", 1), ("DescribeTable", 2)],
+    "sns.amazonaws.com": [("ListTopics", 2), ("CreateTopic", 1)],
+    "sqs.amazonaws.com": [("ListQueues", 2), ("CreateQueue", 1)],
+    "cloudformation.amazonaws.com": [("DescribeStacks", 2), ("CreateStack", 1)],
+    "iam.amazonaws.com": [("ListRoles", 1)],
+}
+EXPLORE_WEIGHTS = [("lambda.amazonaws.com", 2), ("dynamodb.amazonaws.com", 2), ("sns.amazonaws.com", 1),
+                   ("sqs.amazonaws.com", 1), ("cloudformation.amazonaws.com", 1.5), ("iam.amazonaws.com", 1)]
+GLOBAL_SERVICES = {"iam.amazonaws.com", "route53.amazonaws.com", "organizations.amazonaws.com"}
+
+
+def call_region(source, default):
+    if source in GLOBAL_SERVICES:
+        return EAST
+    if source == S3 and default != EAST and rng.random() < 0.5:
+        return EAST  # ListBuckets and the main data buckets live in us-east-1
+    return default
+
+
+def draw(pool, n):
+    return [weighted(pool) for _ in range(n)]
+
+
+class Coverage:
+    """Forces every listed operation to appear at least once by a deadline day, so the stories
+    hold for every operation the brief names, not just the likely ones."""
+
+    def __init__(self, ops):
+        self.missing = list(ops)
+
+    def seen(self, ops):
+        self.missing = [op for op in self.missing if op not in ops]
+
+    def take(self, k):
+        got, self.missing = self.missing[:k], self.missing[k:]
+        return got
+
+
+def all_ops(pools):
+    return [(src, name) for src, pool in pools.items() for name, _ in pool]
+
+
+dev_explore_cov = Coverage(all_ops(EXPLORE))
+dev_recent_cov = Coverage(all_ops(FIVE))
+
+
+def dev_session_calls(day, region):
+    """A burst of work for one Development member on `day`."""
+    explore = day <= EXPLORE_LAST_DAY
+    recent = day >= RECENT_FIRST_DAY
+    ops = []
+    if explore and rng.random() < 0.45:
+        src = weighted(EXPLORE_WEIGHTS)
+        ops = [(src, name) for name in draw(EXPLORE[src], rng.randint(2, 5))]
+    else:
+        for _ in range(rng.choice([1, 1, 2])):
+            src = weighted(FIVE_WEIGHTS)
+            n = rng.randint(3, 7) if (explore or recent) else rng.randint(2, 5)
+            ops += [(src, name) for name in draw(FIVE[src], n)]
+    # Forced coverage near each phase's end.
+    if explore and day >= EXPLORE_LAST_DAY - 1:
+        ops += dev_explore_cov.take(4)
+    if recent and day >= DAYS - 4:
+        ops += dev_recent_cov.take(5)
+    if explore:
+        dev_explore_cov.seen(ops)
+    if recent:
+        dev_recent_cov.seen(ops)
+    return [(src, name, call_region(src, region)) for src, name in ops]
+
+
+DENIED_RECENT = [  # (day, user, source, name): the dev users' denied attempts in the last 21 days
+    (101, dev_ana, "iam.amazonaws.com", "CreateUser"),
+    (104, dev_raj, "organizations.amazonaws.com", "ListAccounts"),
+    (108, dev_ana, "iam.amazonaws.com", "CreateUser"),
+    (111, paulo, "organizations.amazonaws.com", "ListAccounts"),
+    (115, dev_raj, "iam.amazonaws.com", "CreateUser"),
+]
+
+
+def gen_dev(user, day):
+    wd = is_weekday(day)
+    if day <= EXPLORE_LAST_DAY:
+        n = rng.choice([2, 3, 3, 4]) if wd else rng.choice([0, 1])
+    elif day < RECENT_FIRST_DAY:
+        n = (1 if rng.random() < 0.5 else 0) if wd else (1 if rng.random() < 0.08 else 0)
+    else:
+        n = rng.choice([1, 2, 2, 3]) if wd else rng.choice([0, 0, 1])
+    # Coverage days must have a session for the last user even on a quiet day.
+    if user is dev_raj and (day in (EXPLORE_LAST_DAY - 1, EXPLORE_LAST_DAY) or day >= DAYS - 4) and n == 0:
+        n = 1
+    console = user is paulo and day <= EXPLORE_LAST_DAY and rng.random() < 0.4
+    for _ in range(n):
+        start = at(day, 7, 19)
+        ip = rng.choice(user.ips)
+        if console:
+            console_login(user, start - timedelta(seconds=rng.randint(20, 200)), ip, BROWSER)
+            session = Session(user, start, ip, CONSOLE, console=True)
+            console = False
+        else:
+            session = Session(user, start, ip, rng.choice(user.agents))
+        region = EAST if rng.random() < 0.8 else WEST
+        # Power users: denials are rare; they come from the explicit attempts below.
+        run_session(session, start, dev_session_calls(day, region), error_rate=0.05)
+    for d, who, source, name in DENIED_RECENT:
+        if d == day and who is user:
+            t = at(day, 9, 17)
+            session = Session(user, t, rng.choice(user.ips), rng.choice(user.agents))
+            emit(session, t, source, name, EAST, error="deny")
+
+
+NIK_CONSOLE_DAYS = (3, 41, 88, 112)
+NIK_OPS = {EC2: [("DescribeInstances", 4), ("DescribeVolumes", 3), ("CreateVolume", 1), ("AttachVolume", 1)],
+           "autoscaling.amazonaws.com": [("DescribeAutoScalingGroups", 3), ("UpdateAutoScalingGroup", 1)]}
+NIK_SECURITY = {"iam.amazonaws.com": [("ListUsers", 2), ("GetUser", 2), ("ListAttachedUserPolicies", 2),
+                                      ("ListPolicies", 1), ("GetPolicy", 2)],
+                CT: [("DescribeTrails", 1), ("LookupEvents", 3), ("GetEventSelectors", 1)]}
+nik_security_cov = Coverage(all_ops(NIK_SECURITY))
+nik_recent_cov = Coverage(all_ops(NIK_OPS))
+
+
+def gen_nikhilj(day):
+    wd = is_weekday(day)
+    if rng.random() < (0.75 if wd else 0.1) or day >= DAYS - 3 or day in NIK_CONSOLE_DAYS:
+        start = at(day, 13, 22)
+        ip = rng.choice(nikhilj.ips)
+        if day in NIK_CONSOLE_DAYS:  # he signs in now and then, but works from the CLI
+            console_login(nikhilj, start - timedelta(seconds=rng.randint(60, 900)), ip, BROWSER_WIN)
+        session = Session(nikhilj, start, ip, CLI_LINUX)
+        region = EAST if rng.random() < 0.85 else WEST
+        ops = []
+        for _ in range(rng.randint(1, 2)):
+            src = weighted([(EC2, 3), ("autoscaling.amazonaws.com", 2)])
+            ops += [(src, name) for name in draw(NIK_OPS[src], rng.randint(1, 4))]
+        if day >= RECENT_FIRST_DAY:
+            nik_recent_cov.seen(ops)
+            if day >= DAYS - 3:
+                ops += nik_recent_cov.take(6)
+        run_session(session, start, [(s, n, region) for s, n in ops], error_rate=0.03, deny_rate=0.04)
+    if day <= NIKHIL_SECURITY_LAST_DAY and (rng.random() < (0.7 if wd else 0.15)
+                                             or day == NIKHIL_SECURITY_LAST_DAY):
+        start = at(day, 14, 20)
+        session = Session(nikhilj, start, rng.choice(nikhilj.ips), CLI_LINUX)
+        ops = []
+        for _ in range(rng.randint(1, 2)):
+            src = weighted([("iam.amazonaws.com", 3), (CT, 2)])
+            ops += [(src, name) for name in draw(NIK_SECURITY[src], rng.randint(2, 4))]
+        nik_security_cov.seen(ops)
+        if day == NIKHIL_SECURITY_LAST_DAY:  # his last day on security work touches both services
+            ops += nik_security_cov.take(8) + [("iam.amazonaws.com", "GetUser"), (CT, "LookupEvents")]
+        run_session(session, start, [(s, n, EAST) for s, n in ops], error_rate=0.02)
+
+
+APP_OPS = {"route53.amazonaws.com": [("ListHostedZones", 2), ("ListResourceRecordSets", 3),
+                                     ("ChangeResourceRecordSets", 1.5), ("GetChange", 0)],
+           EC2: [("DescribeInstances", 4), ("DescribeSecurityGroups", 1), ("DescribeVolumes", 1)],
+           "autoscaling.amazonaws.com": [("DescribeAutoScalingGroups", 3), ("UpdateAutoScalingGroup", 1)]}
+
+
+def gen_app_dev(user, day):
+    wd = is_weekday(day)
+    if not (rng.random() < (0.65 if wd else 0.08) or day in (DAYS - 6, DAYS - 2)):
+        return
+    start = at(day, 12, 22)
+    ip = rng.choice(user.ips)
+    console = rng.random() < 0.12
+    if console:
+        console_login(user, start - timedelta(seconds=rng.randint(30, 300)), ip, BROWSER)
+        session = Session(user, start, ip, CONSOLE, console=True)
+    else:
+        session = Session(user, start, ip, rng.choice(user.agents))
+    ops = []
+    for _ in range(rng.randint(1, 2)):
+        src = weighted([("route53.amazonaws.com", 3), (EC2, 2), ("autoscaling.amazonaws.com", 1.5)])
+        names = draw(APP_OPS[src], rng.randint(1, 4))
+        for name in names:
+            ops.append((src, name))
+            if name == "ChangeResourceRecordSets":  # everyone polls for INSYNC afterwards
+                ops += [(src, "GetChange")] * rng.randint(1, 2)
+    if day in (DAYS - 6, DAYS - 2):  # keep Route 53 use recent for every app-dev member but nikhilj
+        ops += [("route53.amazonaws.com", "ListHostedZones"), ("route53.amazonaws.com", "ListResourceRecordSets")]
+    region = EAST if rng.random() < 0.8 else WEST
+    run_session(session, start, [(s, n, call_region(s, region)) for s, n in ops],
+                error_rate=0.03, deny_rate=0.04)
+
+
+def gen_example_user(day):
+    wd = is_weekday(day)
+    if not (rng.random() < (0.45 if wd else 0.05) or day == DAYS - 3):
+        return
+    start = at(day, 8, 18)
+    session = Session(example_user, start, example_user.ips[0], BOTO3)
+    pool = [("ListTables", 3), ("DescribeTable", 3), ("UpdateTable", 0.5)]
+    ops = [("dynamodb.amazonaws.com", n, EAST) for n in draw(pool, rng.randint(1, 3))]
+    run_session(session, start, ops, error_rate=0.04, deny_rate=0.05)
+
+
+def gen_example_role(day):
+    if not (is_weekday(day) and (rng.random() < 0.6 or day >= DAYS - 7)):
+        return
+    start = at(day, 2, 3)
+    session = Session(example_role, start, f"10.0.{rng.randint(10, 40)}.{rng.randint(2, 250)}", BOTO3,
+                      name=f"botocore-session-{int(start.timestamp()) - 2}")
+    session.vpce = "vpce-0a1b2c3d4e5f60718"  # the job runs in a VPC and reaches S3 via a gateway endpoint
+    ops = [("ListBuckets",), ("GetBucketPolicy",)] + [("GetObject",)] * rng.randint(1, 2)
+    run_session(session, start, [(S3, op[0], EAST) for op in ops], error_rate=0.02, deny_rate=0.02)
+
+
+def gen_ci(day):
+    runs = [("nightly", at(day, 3, 4))]
+    if is_weekday(day):
+        for _ in range(weighted([(0, 5), (1, 4), (2, 1)])):
+            runs.append(("deploy", at(day, 9, 20)))
+    for kind, start in sorted(runs, key=lambda r: r[1]):
+        run_id = rng.randint(9_400_000_000, 11_900_000_000)
+        session = Session(ci_deploy, start, f"192.0.2.{rng.randint(1, 254)}", CLI_UBUNTU,
+                          name=f"GitHubActions-{run_id}")
+        ops = [("sts.amazonaws.com", "GetCallerIdentity"), ("ecr.amazonaws.com", "GetAuthorizationToken"),
+               ("ecr.amazonaws.com", "BatchCheckLayerAvailability")]
+        if kind == "deploy":
+            ops += [(S3, "PutObject"), ("cloudformation.amazonaws.com", "DescribeStacks"),
+                    ("cloudformation.amazonaws.com", "UpdateStack"),
+                    ("lambda.amazonaws.com", "UpdateFunctionCode20150331v2")]
+            if rng.random() < 0.5:
+                ops.append(("lambda.amazonaws.com", "GetFunction20150331v2"))
+        else:
+            ops.append(("cloudformation.amazonaws.com", "DescribeStacks"))
+        t = start
+        for src, name in ops:
+            spec = None
+            if (src, name) == (S3, "PutObject"):  # the build artifact, not a random object
+                c = Ctx(MAIN, EAST, t, ci_deploy, session)
+                spec = object_call(c, ARTIFACT_BUCKET, f"builds/{hexs(40)}/app.zip", put=True)
+            emit(session, t, src, name, EAST, spec=spec, error_rate=0.02, deny_rate=0.015)
+            t += timedelta(seconds=rng.randint(3, 50))
+
+
+def gen_services(day):
+    # CloudTrail checks the log bucket's ACL before it delivers.
+    t = at(day, 0, 24)
+    session = Session(svc_cloudtrail, t, "cloudtrail.amazonaws.com", fixed_agent("cloudtrail.amazonaws.com"))
+    c = Ctx(MAIN, EAST, t, svc_cloudtrail, session)
+    host = s3_host(LOG_BUCKET, EAST)
+    spec = out({"bucketName": LOG_BUCKET, "Host": host, "acl": ""}, add=s3_add(out_bytes=rng.randint(540, 560)),
+               resources=[bucket_res(c, LOG_BUCKET)], arn=f"arn:aws:s3:::{LOG_BUCKET}", host=host,
+               extra={"sharedEventID": new_uuid()})
+    emit(session, t, S3, "GetBucketAcl", EAST, spec=spec)
+
+    # The report-builder function runs each morning: Lambda assumes its role, then it reads and writes S3.
+    t = at(day, 6, 7)
+    session = Session(svc_lambda, t, "lambda.amazonaws.com", fixed_agent("lambda.amazonaws.com"))
+    spec = assume_role_call(Ctx(MAIN, EAST, t, svc_lambda, session), report_role, "report-builder")
+    emit(session, t, "sts.amazonaws.com", "AssumeRole", EAST, spec=spec)
+    lambda_ip = f"3.{rng.randint(80, 95)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+    fn_session = Session(report_role, t + timedelta(seconds=1), lambda_ip,
+                         BOTO3_LAMBDA, name="report-builder")
+    fn_session.created = t  # the function runs on the credentials Lambda just obtained
+    fn_session.access_key = spec["r"]["credentials"]["accessKeyId"]
+    t += timedelta(seconds=rng.randint(2, 9))
+    for put in [False] * rng.randint(0, 1) + [True]:
+        key = f"daily/{t:%Y/%m/%d}/report-{hexs(6)}.{'json' if put else 'csv'}"
+        spec = object_call(Ctx(MAIN, EAST, t, report_role, fn_session), REPORT_BUCKET, key, put=put)
+        emit(fn_session, t, S3, "PutObject" if put else "GetObject", EAST, spec=spec)
+        t += timedelta(seconds=rng.randint(1, 20))
+
+    # EC2 fetches instance-profile credentials for the app fleet.
+    for region in [EAST] + ([WEST] if rng.random() < 0.3 else []):
+        t = at(day, 0, 24)
+        session = Session(svc_ec2, t, "ec2.amazonaws.com", fixed_agent("ec2.amazonaws.com"))
+        spec = assume_role_call(Ctx(MAIN, region, t, svc_ec2, session), instance_role,
+                                rng.choice(WORLD[MAIN][region]["instances"]))
+        emit(session, t, "sts.amazonaws.com", "AssumeRole", region, spec=spec)
+
+    # Automatic rotation of the two customer managed keys (eventType AwsServiceEvent).
+    rotations = {40: (EAST, 0), 83: (WEST, 1)}
+    if day in rotations:
+        region, k = rotations[day]
+        t = at(day, 0, 24)
+        key_id = WORLD[MAIN][region]["kms_keys"][k]
+        rec = {"eventVersion": "1.08", "userIdentity": internal.identity(None), "eventTime": iso(t),
+               "eventSource": "kms.amazonaws.com", "eventName": "RotateKey", "awsRegion": region,
+               "sourceIPAddress": "AWS Internal", "userAgent": "AWS Internal", "requestParameters": None,
+               "responseElements": None, "eventID": new_uuid(), "readOnly": False,
+               "resources": [{"accountId": MAIN, "type": "AWS::KMS::Key",
+                              "ARN": f"arn:aws:kms:{region}:{MAIN}:key/{key_id}"}],
+               "eventType": "AwsServiceEvent", "managementEvent": True, "recipientAccountId": MAIN,
+               "serviceEventDetails": {"rotationType": "AUTOMATIC", "keyId": key_id},
+               "eventCategory": "Management"}
+        EVENTS.append((MAIN, region, t, rec, internal.key))
+
+
+SANDBOX_EXPLORE = {"models.lex.amazonaws.com": [("GetBots", 3), ("PutBot", 1)],
+                   "dms.amazonaws.com": [("DescribeReplicationInstances", 3), ("CreateReplicationInstance", 1)]}
+SANDBOX_LATER = {S3: [("ListBuckets", 2), ("GetBucketLocation", 1), ("GetObject", 2), ("PutObject", 2),
+                      ("ListObjects", 2)],
+                 EC2: [("DescribeInstances", 4), ("RunInstances", 1), ("TerminateInstances", 1),
+                       ("DescribeSecurityGroups", 1)]}
+SANDBOX_PEOPLE = ["john.stiles", "ana.silva", "raj.patel"]
+sandbox_cov = Coverage(all_ops(SANDBOX_EXPLORE))
+
+
+def gen_sandbox(day):
+    wd = is_weekday(day)
+    explore = day <= SANDBOX_EXPLORE_LAST_DAY
+    n = (rng.choice([1, 1, 2]) if wd else 0) if explore else (1 if rng.random() < (0.35 if wd else 0.03) else 0)
+    if day == SANDBOX_EXPLORE_LAST_DAY and n == 0:
+        n = 1
+    for _ in range(n):
+        start = at(day, 8, 20)
+        person = rng.choice(SANDBOX_PEOPLE)
+        session = Session(sandbox_admin, start, f"203.0.113.{rng.randint(40, 60)}",
+                          rng.choice([BOTO3, CLI_MAC, CONSOLE]), name=person)
+        session.console = session.agent is CONSOLE
+        region = EAST if rng.random() < 0.7 else WEST
+        pools = SANDBOX_EXPLORE if explore else SANDBOX_LATER
+        src = rng.choice(sorted(pools))
+        ops = [(src, name) for name in draw(pools[src], rng.randint(2, 6))]
+        if explore:
+            sandbox_cov.seen(ops)
+            if day == SANDBOX_EXPLORE_LAST_DAY:
+                ops += sandbox_cov.take(4)
+        run_session(session, start, [(s, n, call_region(s, region)) for s, n in ops],
+                    error_rate=0.03, deny_rate=0.05)
+
+
+def generate():
+    for day in range(DAYS):
+        for user in DEV_GROUP:
+            gen_dev(user, day)
+        gen_nikhilj(day)
+        for user in APP_DEV:
+            gen_app_dev(user, day)
+        gen_example_user(day)
+        gen_example_role(day)
+        gen_ci(day)
+        gen_services(day)
+        gen_sandbox(day)
+        if day == 45:  # the account owner signs in once, with MFA
+            console_login(root, at(day, 15, 16), "203.0.113.5", BROWSER)
+
+
+# ---------------------------------------------------------------------------------------------
+# Delivery: log files in the S3 layout, and one digest per account
+
+
+def write_gz(path, payload):
+    data = gzip.compress(payload, compresslevel=9, mtime=0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return data
+
+
+def deliver():
+    """Group records by account, region and 15-minute window; write one file per group."""
+    groups = {}
+    for account, region, t, rec, _ in EVENTS:
+        bucket = t.replace(minute=t.minute - t.minute % 15, second=0)
+        groups.setdefault((account, region, bucket), []).append((t, rec))
+    files = []  # (account, region, delivered_at, key, sha256, oldest, newest, count)
+    for (account, region, bucket) in sorted(groups):
+        recs = sorted(groups[(account, region, bucket)], key=lambda x: x[0])  # stable: ties keep order
+        delivered = bucket + timedelta(minutes=15 + rng.randint(0, 4), seconds=rng.randint(0, 59))
+        stamp = delivered.strftime("%Y%m%dT%H%MZ")
+        name = f"{account}_CloudTrail_{region}_{stamp}_{chars(16, ALNUM)}.json.gz"
+        key = f"AWSLogs/{account}/CloudTrail/{region}/{delivered:%Y/%m/%d}/{name}"
+        payload = json.dumps({"Records": [r for _, r in recs]}, separators=(",", ":")).encode()
+        data = write_gz(TRAIL_DIR / key, payload)
+        files.append((account, region, delivered, key, hashlib.sha256(data).hexdigest(),
+                      recs[0][0], recs[-1][0], len(recs)))
+    return files
+
+
+def write_digests(files):
+    digests = []
+    for account in (MAIN, SANDBOX):
+        mine = [f for f in files if f[0] == account and f[1] == EAST]
+        last = max(f[2] for f in mine)
+        end = last + timedelta(minutes=rng.randint(5, 40), seconds=rng.randint(0, 59))
+        start = end - timedelta(hours=1)
+        covered = [f for f in mine if start <= f[2] < end]
+        trail = TRAIL_NAME[account]
+
+        def digest_key(t):
+            return (f"AWSLogs/{account}/CloudTrail-Digest/{EAST}/{t:%Y/%m/%d}/"
+                    f"{account}_CloudTrail-Digest_{EAST}_{trail}_{EAST}_{t:%Y%m%dT%H%M%SZ}.json.gz")
+
+        digest = {
+            "awsAccountId": account,
+            "digestStartTime": iso(start),
+            "digestEndTime": iso(end),
+            "digestS3Bucket": LOG_BUCKET,
+            "digestS3Object": digest_key(end),
+            "digestPublicKeyFingerprint": hexs(32),
+            "digestSignatureAlgorithm": "SHA256withRSA",
+            "newestEventTime": iso(max(f[6] for f in covered)),
+            "oldestEventTime": iso(min(f[5] for f in covered)),
+            "previousDigestS3Bucket": LOG_BUCKET,
+            "previousDigestS3Object": digest_key(start),
+            "previousDigestHashValue": hexs(64),
+            "previousDigestHashAlgorithm": "SHA-256",
+            "previousDigestSignature": hexs(512),
+            "logFiles": [{"s3Bucket": LOG_BUCKET, "s3Object": f[3], "hashValue": f[4],
+                          "hashAlgorithm": "SHA-256", "newestEventTime": iso(f[6]),
+                          "oldestEventTime": iso(f[5])} for f in covered],
+        }
+        write_gz(TRAIL_DIR / digest["digestS3Object"],
+                 json.dumps(digest, separators=(",", ":")).encode())
+        digests.append((account, digest["digestS3Object"], len(covered)))
+    return digests
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks: the stories are acceptance tests, so the script refuses to write data that breaks one
+
+
+def principal_calls(key, since=None, until=None, ok_only=True):
+    out_ = set()
+    for _, _, t, rec, k in EVENTS:
+        if k != key or (since is not None and t < since) or (until is not None and t > until):
+            continue
+        if ok_only and "errorCode" in rec:
+            continue
+        out_.add((rec["eventSource"], rec["eventName"]))
+    return out_
+
+
+def sources(calls):
+    return {s for s, _ in calls}
+
+
+def day_start(day):
+    return START + timedelta(days=day)
+
+
+def check_stories():
+    recent = day_start(RECENT_FIRST_DAY)
+    facts = {}
+    five = set(FIVE)
+    dev_recent = set().union(*(principal_calls(u.key, since=recent) for u in DEV_GROUP))
+    assert sources(dev_recent) == five, sources(dev_recent)
+    assert dev_recent == set(all_ops(FIVE)), set(all_ops(FIVE)) - dev_recent
+    dev_explore = set().union(*(principal_calls(u.key, until=day_start(EXPLORE_LAST_DAY + 1)) for u in DEV_GROUP))
+    assert set(all_ops(EXPLORE)) <= dev_explore
+    dev_after = set().union(*(principal_calls(u.key, since=day_start(EXPLORE_LAST_DAY + 1), ok_only=False)
+                              for u in DEV_GROUP))
+    assert not sources(dev_after) & set(EXPLORE) - {"iam.amazonaws.com"}, sources(dev_after) & set(EXPLORE)
+    assert ("iam.amazonaws.com", "ListRoles") not in dev_after
+    dev_recent_all = set().union(*(principal_calls(u.key, since=recent, ok_only=False) for u in DEV_GROUP))
+    assert sources(dev_recent_all) - five == {"iam.amazonaws.com", "organizations.amazonaws.com"}
+    facts["dev_recent_sources"] = sorted(sources(dev_recent))
+    facts["dev_recent_failed_only"] = sorted(sources(dev_recent_all) - five)
+
+    nik_all = principal_calls(nikhilj.key, ok_only=False)
+    nik_late = principal_calls(nikhilj.key, since=day_start(NIKHIL_SECURITY_LAST_DAY + 1), ok_only=False)
+    assert {"iam.amazonaws.com", CT} <= sources(nik_all)
+    assert not {"iam.amazonaws.com", CT} & sources(nik_late)
+    assert {"route53.amazonaws.com", "elastictranscoder.amazonaws.com"}.isdisjoint(sources(nik_all))
+    assert {EC2, "autoscaling.amazonaws.com"} <= sources(principal_calls(nikhilj.key, since=recent))
+    for user in APP_DEV:
+        assert "route53.amazonaws.com" in sources(principal_calls(user.key, since=recent))
+    assert all(rec["eventSource"] != "elastictranscoder.amazonaws.com" for _, _, _, rec, _ in EVENTS)
+
+    assert sources(principal_calls(example_user.key, ok_only=False)) == {"dynamodb.amazonaws.com"}
+    assert sources(principal_calls(example_role.key, ok_only=False)) == {S3}
+    assert principal_calls(example_user.key, since=day_start(DAYS - 7))
+    assert principal_calls(example_role.key, since=day_start(DAYS - 7))
+
+    sb_early = principal_calls(sandbox_admin.key, until=day_start(SANDBOX_EXPLORE_LAST_DAY + 1), ok_only=False)
+    sb_late = principal_calls(sandbox_admin.key, since=day_start(SANDBOX_EXPLORE_LAST_DAY + 1), ok_only=False)
+    assert set(SANDBOX_EXPLORE) <= sources(sb_early)
+    assert sources(sb_late) == {S3, EC2}, sources(sb_late)
+
+    n = len(EVENTS)
+    errors = sum(1 for e in EVENTS if "errorCode" in e[3])
+    assert 3000 <= n <= 5000, n
+    assert 0.02 <= errors / n <= 0.045, errors / n
+    sizes = [len(json.dumps(e[3], separators=(",", ":"))) for e in EVENTS]
+    assert 600 <= min(sizes) and max(sizes) <= 2500, (min(sizes), max(sizes))
+    facts["record_bytes"] = (min(sizes), max(sizes))
+    return facts
+
+
+# ---------------------------------------------------------------------------------------------
+# Ground truth and README
+
+
+def principal_summary():
+    summary = {}
+    types = {}
+    for account, _, t, rec, key in EVENTS:
+        ident = rec["userIdentity"]
+        types[key] = {"type": ident.get("type"), "accountId": account}
+        k = (rec["eventSource"], rec["eventName"])
+        row = summary.setdefault(key, {}).setdefault(k, {"successes": 0, "errors": 0, "first": t, "last": t})
+        row["errors" if "errorCode" in rec else "successes"] += 1
+        row["first"] = min(row["first"], t)
+        row["last"] = max(row["last"], t)
+    return summary, types
+
+
+def write_ground_truth(files, digests, summary, types):
+    principals = {}
+    for key in sorted(summary):
+        principals[key] = [{"eventSource": s, "eventName": n, "successes": r["successes"],
+                            "errors": r["errors"], "first": iso(r["first"]), "last": iso(r["last"])}
+                           for (s, n), r in sorted(summary[key].items())]
+    by = lambda f: {k: sum(1 for e in EVENTS if f(e) == k) for k in sorted({f(e) for e in EVENTS})}
+    truth = {
+        "generator": "scripts/make-sample-data.py",
+        "seed": SEED,
+        "window": {"start": iso(START), "end": iso(END)},
+        "principal_key": ("userIdentity.arn for IAM users and root; sessionContext.sessionIssuer.arn "
+                          "(the role ARN, with its path) for assumed roles; userIdentity.invokedBy for "
+                          "AWS services and AWS-internal service events"),
+        "totals": {
+            "events": len(EVENTS),
+            "files": len(files),
+            "digest_files": len(digests),
+            "errors": sum(1 for e in EVENTS if "errorCode" in e[3]),
+            "by_account": by(lambda e: e[0]),
+            "by_region": by(lambda e: e[1]),
+            "by_event_category": by(lambda e: e[3]["eventCategory"]),
+            "by_event_type": by(lambda e: e[3]["eventType"]),
+        },
+        "principal_types": {k: types[k] for k in sorted(types)},
+        "principals": principals,
+    }
+    (OUT / "trail-ground-truth.json").write_text(json.dumps(truth, indent=1) + "\n")
+
+
+def evidence():
+    """Per-story figures for the README, computed from the events."""
+
+    def tally(keys, since=None, until=None, ok=None):
+        counts = {}
+        for _, _, t, rec, k in EVENTS:
+            if k not in keys or (since and t < since) or (until and t >= until):
+                continue
+            if ok is not None and ok == ("errorCode" in rec):
+                continue
+            counts[rec["eventSource"]] = counts.get(rec["eventSource"], 0) + 1
+        return counts
+
+    def fmt(counts):
+        return ", ".join(f"{s.split('.amazonaws.com')[0]} {n}" for s, n in sorted(counts.items())) or "none"
+
+    def last(keys, srcs):
+        ts = [t for _, _, t, rec, k in EVENTS if k in keys and rec["eventSource"] in srcs]
+        return f"{max(ts):%Y-%m-%d}" if ts else "never"
+
+    dev = {u.key for u in DEV_GROUP}
+    recent, explore_end = day_start(RECENT_FIRST_DAY), day_start(EXPLORE_LAST_DAY + 1)
+    denied = {}
+    for _, _, t, rec, k in EVENTS:
+        if k in dev and t >= recent and "errorCode" in rec and rec["eventSource"] not in FIVE:
+            op = f"{rec['eventSource'].split('.')[0]}:{rec['eventName']} ({rec['errorCode']})"
+            denied[op] = denied.get(op, 0) + 1
+    phases = [("first 10 days", 0, EXPLORE_LAST_DAY + 1), ("days 11-99", EXPLORE_LAST_DAY + 1, RECENT_FIRST_DAY),
+              ("last 21 days", RECENT_FIRST_DAY, DAYS)]
+    rates = []
+    for label, a, b in phases:
+        n = sum(tally(dev, day_start(a), day_start(b)).values())
+        rates.append(f"{label} {n / (b - a):.1f}/day")
+    out_ = {"dev": [
+        f"last 21 days, successful: {fmt(tally(dev, since=recent, ok=True))}",
+        "last 21 days, failed outside the five: " + ", ".join(f"{op} {n}" for op, n in sorted(denied.items())),
+        f"first 10 days, the services later dropped: {fmt({s: n for s, n in tally(dev, until=explore_end).items() if s in EXPLORE})}; "
+        f"their last use: {last(dev, set(EXPLORE) - {'iam.amazonaws.com'})} (iam:ListRoles {last_op(dev, 'iam.amazonaws.com', 'ListRoles')})",
+        "group activity: " + ", ".join(rates),
+    ]}
+    nik = {nikhilj.key}
+    out_["nikhilj"] = [
+        f"all time: {fmt(tally(nik))}",
+        f"IAM last {last(nik, {'iam.amazonaws.com'})}, CloudTrail last {last(nik, {CT})}",
+        f"last 21 days: {fmt(tally(nik, since=recent))}",
+    ]
+    out_["app-dev"] = []
+    for u in APP_DEV:
+        out_["app-dev"].append(f"{u.name}: all time {fmt(tally({u.key}))}; last 21 days "
+                               f"{fmt(tally({u.key}, since=recent))}; Route 53 last {last({u.key}, {'route53.amazonaws.com'})}")
+    out_["app-dev"].append("elastictranscoder events anywhere: "
+                           f"{sum(1 for e in EVENTS if e[3]['eventSource'] == 'elastictranscoder.amazonaws.com')}")
+    out_["example"] = [
+        f"IAMExampleUser: {fmt(tally({example_user.key}))}, last {last({example_user.key}, {'dynamodb.amazonaws.com'})}",
+        f"IAMExampleRole: {fmt(tally({example_role.key}))}, last {last({example_role.key}, {S3})}",
+    ]
+    sb = {sandbox_admin.key}
+    sb_end = day_start(SANDBOX_EXPLORE_LAST_DAY + 1)
+    out_["sandbox"] = [
+        f"up to 2026-08-07: {fmt(tally(sb, until=sb_end))}; Lex last {last(sb, {'models.lex.amazonaws.com'})}, "
+        f"DMS last {last(sb, {'dms.amazonaws.com'})}",
+        f"after: {fmt(tally(sb, since=sb_end))}",
+    ]
+    codes = {}
+    for e in EVENTS:
+        if "errorCode" in e[3]:
+            codes[e[3]["errorCode"]] = codes.get(e[3]["errorCode"], 0) + 1
+    out_["errors"] = [", ".join(f"{c} {n}" for c, n in sorted(codes.items(), key=lambda x: (-x[1], x[0])))]
+    return out_
+
+
+def last_op(keys, source, name):
+    ts = [t for _, _, t, rec, k in EVENTS if k in keys and rec["eventSource"] == source and rec["eventName"] == name]
+    return f"{max(ts):%Y-%m-%d}" if ts else "never"
+
+
+def readme(files, digests, summary, types, facts):
+    evidence_ = evidence()
+    n = len(EVENTS)
+    errors = sum(1 for e in EVENTS if "errorCode" in e[3])
+    data = sum(1 for e in EVENTS if e[3]["eventCategory"] == "Data")
+    size = sum((TRAIL_DIR / f[3]).stat().st_size for f in files)
+    per_file = sorted(f[7] for f in files)
+    next_day = sum(1 for f in files if f[2].date() != f[5].date())
+    lines = []
+    w = lines.append
+    w("# sample_data")
+    w("")
+    w("A small CloudTrail trail for trying trailcut and for its acceptance tests. It is")
+    w("**synthetic**: written by `scripts/make-sample-data.py`, modelled on real CloudTrail records")
+    w("(field order, identity shapes, S3 data-event fields, error shapes, the S3 delivery layout and")
+    w("digest files). No record comes from a real account.")
+    w("")
+    w("Regenerate it, byte for byte, with")
+    w("")
+    w("    python3 scripts/make-sample-data.py")
+    w("")
+    w(f"The script draws everything from `random.Random({SEED})` and writes gzip members without")
+    w("timestamps, so a re-run reproduces every file; it also checks each story below and refuses")
+    w("to write data that breaks one.")
+    w("")
+    w("Later additions (IAM authorization details, last-accessed reports, organisation files) will")
+    w("live beside `trail/` in this directory.")
+    w("")
+    w("## Layout")
+    w("")
+    w("    trail/AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/")
+    w("        <account>_CloudTrail_<region>_<YYYYMMDDTHHMMZ>_<16 random>.json.gz   {\"Records\":[...]}")
+    w("    trail/AWSLogs/<account>/CloudTrail-Digest/us-east-1/YYYY/MM/DD/")
+    w("        <account>_CloudTrail-Digest_us-east-1_<trail>_us-east-1_<YYYYMMDDTHHMMSSZ>.json.gz")
+    w("    trail-ground-truth.json   per-principal call counts (see below)")
+    w("")
+    w(f"- {len(files)} log files ({size:,} bytes gzipped) and {len(digests)} digest files, one per")
+    w("  account, covering its last hour of us-east-1 deliveries with the real SHA-256 of each log")
+    w("  file. An ingester must skip the digests: they hold no `Records`.")
+    w("- Each log file holds one account's events in one region for a 15-minute window:")
+    w(f"  {per_file[0]} to {per_file[-1]} records, median {per_file[len(per_file) // 2]}. A file's name and directory")
+    w("  carry its delivery time, 15 to 20 minutes after the window starts, so a window that ends")
+    w(f"  near midnight lands under the next day's directory ({next_day} files here): filter on")
+    w("  `eventTime`, not on paths.")
+    w("")
+    w("## What the trail holds")
+    w("")
+    w(f"- **{n:,} events**, {iso(START)} to {iso(END)} (120 days); {errors} failed calls "
+      f"({100 * errors / n:.1f}%), {data} S3 data events.")
+    w(f"- Accounts: `{MAIN}` (Example Corp main account, trail `{TRAIL_NAME[MAIN]}`) and `{SANDBOX}`")
+    w(f"  (sandbox, trail `{TRAIL_NAME[SANDBOX]}`); both deliver to bucket `{LOG_BUCKET}`.")
+    w("- Regions: `us-east-1` (most activity; global services such as IAM, Route 53 and")
+    w("  Organizations record there) and `eu-west-1`.")
+    w("- eventVersion 1.08 to 1.10, as the services write them. Record sizes "
+      f"{facts['record_bytes'][0]} to {facts['record_bytes'][1]} bytes.")
+    w("")
+    w("Principals and groups (account 123456789012 unless noted):")
+    w("")
+    w("| principal | kind | groups / notes |")
+    w("|---|---|---|")
+    for u in DEV_GROUP + [nikhilj] + APP_DEV + [example_user]:
+        w(f"| `{u.arn}` | IAM user | {', '.join(u.groups) or 'ExamplePolicy1 story'} |")
+    w(f"| `{example_role.arn}` | role (assumed, sessions `botocore-session-<epoch>`, via a VPC endpoint) | ExamplePolicy1 story |")
+    w(f"| `{ci_deploy.arn}` | role (GitHub OIDC sessions `GitHubActions-<run>`) | CI: nightly check and weekday deploys |")
+    w(f"| `{report_role.arn}` | role (session `report-builder`) | a Lambda function's execution role |")
+    w(f"| `{sandbox_admin.arn}` | role (sessions named after people) | sandbox account |")
+    w(f"| `{root.arn}` | root | one console sign-in with MFA |")
+    w("| `cloudtrail.amazonaws.com`, `lambda.amazonaws.com`, `ec2.amazonaws.com` | AWSService | "
+      "`s3:GetBucketAcl` on the log bucket; `sts:AssumeRole` for the function and the instance profile |")
+    w("| `AWS Internal` | KMS automatic key rotation | `RotateKey`, eventType `AwsServiceEvent`, no `userIdentity.type` |")
+    w("")
+    w("Group members: Development = paulo, dev-ana, dev-raj; app-dev = nikhilj, maria, wei;")
+    w("security-team = nikhilj. (Group membership and policies are not in CloudTrail; they will come with")
+    w("the IAM authorization details.)")
+    w("")
+    w("## Stories (acceptance tests; the script asserts each)")
+    w("")
+    w("The counts after each story are computed from the trail by the script.")
+    w("")
+    w("1. **Development group reduces to five services.** In the last 21 days (from 2026-10-26) paulo,")
+    w("   dev-ana and dev-raj successfully call only CloudTrail, CloudWatch Logs, EC2, KMS and S3, and")
+    w("   every operation listed for those services at least once, including S3 data events")
+    w("   (GetObject, PutObject, ListObjects). Their only other recent events are denied attempts:")
+    w("   `iam:CreateUser` (AccessDenied) and `organizations:ListAccounts` (AccessDeniedException).")
+    w("   In their first 10 days (2026-07-19..2026-07-28) they also used Lambda, DynamoDB, SNS, SQS,")
+    w("   CloudFormation and `iam:ListRoles`, and never again. Between those periods they use the five")
+    w("   services at a lower rate.")
+    for line in evidence_["dev"]:
+        w("   - " + line)
+    w("2. **nikhilj** called IAM (ListUsers, GetUser, ListAttachedUserPolicies, ListPolicies, GetPolicy)")
+    w("   and CloudTrail (DescribeTrails, LookupEvents, GetEventSelectors) only up to 2026-08-02. He uses")
+    w("   EC2 (including EBS volumes) and Auto Scaling throughout, signs in to the console a few times, and")
+    w("   never calls Route 53 or Elastic Transcoder.")
+    for line in evidence_["nikhilj"]:
+        w("   - " + line)
+    w("3. **app-dev**: maria and wei call Route 53 (ListHostedZones, ListResourceRecordSets,")
+    w("   ChangeResourceRecordSets, GetChange) throughout and in the last week, plus EC2 and Auto Scaling;")
+    w("   some of their sessions are console sessions (`sessionCredentialFromConsole`). Nobody calls")
+    w("   Elastic Transcoder (`elastictranscoder.amazonaws.com`).")
+    for line in evidence_["app-dev"]:
+        w("   - " + line)
+    w("4. **ExamplePolicy1**: IAMExampleUser calls only DynamoDB (ListTables, DescribeTable, UpdateTable)")
+    w("   up to the last week; IAMExampleRole sessions call only S3 (ListBuckets, GetBucketPolicy, GetObject).")
+    w("   Neither calls EC2.")
+    for line in evidence_["example"]:
+        w("   - " + line)
+    w("5. **Sandbox**: `sandbox-admin` sessions explore Lex (`models.lex.amazonaws.com`) and DMS only up to")
+    w("   2026-08-07, then use only S3 and EC2.")
+    for line in evidence_["sandbox"]:
+        w("   - " + line)
+    w(f"6. **Errors**: {100 * errors / n:.1f}% of calls fail, mostly authorisation errors (AccessDenied,")
+    w("   AccessDeniedException, Client.UnauthorizedOperation for EC2), plus throttling, NoSuchBucket,")
+    w("   NoSuchKey and ResourceNotFoundException. Failed calls have `responseElements: null`.")
+    for line in evidence_["errors"]:
+        w("   - " + line)
+    w("")
+    w("## Events per principal and service")
+    w("")
+    w("Counts are events (of which failed). `trail-ground-truth.json` has the same per event name,")
+    w("with first and last times; its principal key is the IAM user or root ARN, the role ARN (with")
+    w("path) for assumed-role sessions, and `invokedBy` for AWS services.")
+    w("")
+    for key in sorted(summary, key=lambda k: (types[k]["accountId"], k)):
+        total = sum(r["successes"] + r["errors"] for r in summary[key].values())
+        kind = types[key]["type"] or "no userIdentity.type"
+        w(f"### `{key}` ({kind}, {types[key]['accountId']}): {total} event{'s' if total != 1 else ''}")
+        w("")
+        w("| eventSource | events | failed | first | last |")
+        w("|---|---:|---:|---|---|")
+        per_source = {}
+        for (s, _), r in summary[key].items():
+            p = per_source.setdefault(s, [0, 0, r["first"], r["last"]])
+            p[0] += r["successes"] + r["errors"]
+            p[1] += r["errors"]
+            p[2] = min(p[2], r["first"])
+            p[3] = max(p[3], r["last"])
+        for s in sorted(per_source):
+            p = per_source[s]
+            w(f"| {s} | {p[0]} | {p[1]} | {p[2]:%Y-%m-%d} | {p[3]:%Y-%m-%d} |")
+        w("")
+    w("## Licence")
+    w("")
+    w("Generated by trailcut's own script; same licence as the project, Apache-2.0.")
+    (OUT / "README.md").write_text("\n".join(lines) + "\n")
+
+
+def clean():
+    """Remove earlier output so renamed files cannot linger."""
+    if TRAIL_DIR.exists():
+        for dirpath, dirnames, filenames in os.walk(TRAIL_DIR, topdown=False):
+            for f in filenames:
+                os.remove(os.path.join(dirpath, f))
+            for d in dirnames:
+                os.rmdir(os.path.join(dirpath, d))
+
+
+def main():
+    generate()
+    facts = check_stories()
+    clean()
+    OUT.mkdir(exist_ok=True)
+    files = deliver()
+    digests = write_digests(files)
+    summary, types = principal_summary()
+    write_ground_truth(files, digests, summary, types)
+    readme(files, digests, summary, types, facts)
+    size = sum((TRAIL_DIR / f[3]).stat().st_size for f in files)
+    print(f"{len(EVENTS)} events in {len(files)} log files ({size:,} bytes), {len(digests)} digests")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+//! The command line: one file per verb, each with its `Args` (clap derive) and one `run`
+//! that builds the library's typed options and writes output to a `Write`.
+
+pub mod demo;
+pub mod ingest;
+pub mod query;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// How a command ended, as scripts see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Everything asked was done.
+    Success = 0,
+    /// The work finished, but some input was skipped (see the messages on stderr).
+    Partial = 1,
+    /// Nothing useful was done: bad usage, unreadable store, SQL error.
+    Error = 2,
+}
+
+impl From<Status> for ExitCode {
+    fn from(status: Status) -> Self {
+        ExitCode::from(status as u8)
+    }
+}
+
+const ABOUT: &str = "Least privilege for AWS from CloudTrail evidence: ingest trails into a local \
+Parquet store, ask SQL about who used what, and (soon) cut IAM policies down to what was used.";
+
+const AFTER_HELP: &str = "\
+Examples:
+  trailcut demo                                   the whole job on the bundled sample data
+  trailcut ingest ~/trails/AWSLogs                 ingest a downloaded trail (S3 layout or any tree)
+  trailcut query --name service_usage --param days=90
+  trailcut query \"SELECT eventname, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC\"
+  trailcut query                                  interactive SQL shell
+
+Exit status: 0 success, 1 finished but some input was skipped, 2 error.
+The store is a directory of plain Parquet files (see docs/store.md); DuckDB, Spark
+and Athena read it too.";
+
+/// The command line of `trailcut`.
+#[derive(Debug, Parser)]
+#[command(name = "trailcut", version, about = ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The store directory
+    #[arg(long, global = true, env = "TRAILCUT_STORE", default_value = "./trailcut-store", value_name = "DIR")]
+    pub store: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ingest CloudTrail files or directories into the store
+    Ingest(ingest::IngestArgs),
+    /// Run SQL over the store (an argument, a file, a named query, or a shell)
+    Query(query::QueryArgs),
+    /// Run the main job on the bundled sample data in a temporary store
+    Demo(demo::DemoArgs),
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<Status> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match cli.command {
+        Command::Ingest(args) => ingest::run(&cli.store, args, &mut out),
+        Command::Query(args) => query::run(&cli.store, args, &mut out),
+        Command::Demo(args) => demo::run(args, &mut out),
+    }
+}
+
+/// A multi-threaded tokio runtime for the verbs that use DataFusion.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+/// Formats an integer with thousands separators: `1234567` -> `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

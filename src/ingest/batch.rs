@@ -1,0 +1,583 @@
+//! Builds Arrow record batches of the `events` schema straight from wire records.
+//!
+//! [`EventBatchBuilder`] is the [`RecordSink`] the decoder feeds: it validates the fields
+//! trailcut cannot do without (`eventTime`, `eventSource`, `eventName`), computes the
+//! derived columns and the de-duplication key, and appends to column builders. Records
+//! that fail validation are counted with their position and left out.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Date32Builder, ListArray, RecordBatch, StringBuilder, StructArray,
+    TimestampMicrosecondBuilder,
+};
+use arrow::buffer::{NullBuffer, OffsetBuffer};
+use arrow::datatypes::{DataType, Field, Fields};
+use serde_json::value::RawValue;
+
+use super::decode::RecordSink;
+use super::derive;
+use super::record::{CloudTrailRecord, Text};
+use crate::store::schema::{self, events_schema};
+
+/// A record left out of the batch, with its 1-based position in the source object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordError {
+    /// 1-based position of the record in its source object.
+    pub record: u64,
+    /// What was wrong, e.g. "missing `eventTime`".
+    pub message: String,
+}
+
+/// N nullable string columns that form one struct column.
+struct StrStruct<const N: usize> {
+    cols: [StringBuilder; N],
+    valid: Vec<bool>,
+}
+
+impl<const N: usize> StrStruct<N> {
+    fn new() -> Self {
+        Self {
+            cols: std::array::from_fn(|_| StringBuilder::new()),
+            valid: Vec::new(),
+        }
+    }
+
+    fn append(&mut self, values: Option<[Option<&str>; N]>) {
+        match values {
+            Some(values) => {
+                for (col, value) in self.cols.iter_mut().zip(values) {
+                    col.append_option(value);
+                }
+                self.valid.push(true);
+            }
+            None => {
+                for col in &mut self.cols {
+                    col.append_null();
+                }
+                self.valid.push(false);
+            }
+        }
+    }
+
+    fn finish_children(&mut self) -> Vec<ArrayRef> {
+        self.cols.iter_mut().map(|c| Arc::new(c.finish()) as ArrayRef).collect()
+    }
+
+    fn finish(&mut self, fields: Fields) -> ArrayRef {
+        let children = self.finish_children();
+        let nulls = take_nulls(&mut self.valid);
+        Arc::new(StructArray::new(fields, children, nulls))
+    }
+}
+
+fn take_nulls(valid: &mut Vec<bool>) -> Option<NullBuffer> {
+    let valid = std::mem::take(valid);
+    if valid.iter().all(|v| *v) {
+        None
+    } else {
+        Some(NullBuffer::from(valid))
+    }
+}
+
+fn text<'a>(t: &'a Option<Text<'_>>) -> Option<&'a str> {
+    t.as_ref().map(Text::as_str)
+}
+
+/// Builds `events` batches. One builder per source object (or per test).
+pub struct EventBatchBuilder {
+    eventversion: StringBuilder,
+    // useridentity
+    ui_scalars: StrStruct<7>,
+    ui_on_behalf_of: StrStruct<2>,
+    sc_attributes: StrStruct<2>,
+    sc_issuer: StrStruct<5>,
+    sc_web_id: StrStruct<2>,
+    sc_source_identity: StringBuilder,
+    sc_ec2_role_delivery: StringBuilder,
+    sc_valid: Vec<bool>,
+    eventtime: TimestampMicrosecondBuilder,
+    eventsource: StringBuilder,
+    eventname: StringBuilder,
+    awsregion: StringBuilder,
+    sourceipaddress: StringBuilder,
+    useragent: StringBuilder,
+    errorcode: StringBuilder,
+    errormessage: StringBuilder,
+    requestparameters: StringBuilder,
+    responseelements: StringBuilder,
+    additionaleventdata: StringBuilder,
+    requestid: StringBuilder,
+    eventid: StringBuilder,
+    resource_items: StrStruct<3>,
+    resource_offsets: Vec<i32>,
+    resource_valid: Vec<bool>,
+    eventtype: StringBuilder,
+    apiversion: StringBuilder,
+    readonly: BooleanBuilder,
+    recipientaccountid: StringBuilder,
+    serviceeventdetails: StringBuilder,
+    sharedeventid: StringBuilder,
+    vpcendpointid: StringBuilder,
+    vpcendpointaccountid: StringBuilder,
+    eventcategory: StringBuilder,
+    managementevent: BooleanBuilder,
+    addendum: StrStruct<4>,
+    sessioncredentialfromconsole: StringBuilder,
+    edgedevicedetails: StringBuilder,
+    tlsdetails: StrStruct<3>,
+    inscopeof: StringBuilder,
+    extra: StringBuilder,
+    principal_arn: StringBuilder,
+    session_name: StringBuilder,
+    account_id: StringBuilder,
+    event_date: Date32Builder,
+    /// De-duplication key of each row, parallel to the columns.
+    keys: Vec<u128>,
+    /// Event day of each row, parallel to the columns.
+    days: Vec<i32>,
+    rows: usize,
+    seen: u64,
+    errors: Vec<RecordError>,
+    scratch: String,
+}
+
+impl Default for EventBatchBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One finished batch with what the sink needs to partition and de-duplicate it.
+#[derive(Debug)]
+pub struct DecodedBatch {
+    /// Rows in the `events` schema.
+    pub batch: RecordBatch,
+    /// The de-duplication key of each row.
+    pub keys: Vec<u128>,
+    /// The UTC day (days since the epoch) of each row.
+    pub days: Vec<i32>,
+}
+
+impl EventBatchBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self {
+            eventversion: StringBuilder::new(),
+            ui_scalars: StrStruct::new(),
+            ui_on_behalf_of: StrStruct::new(),
+            sc_attributes: StrStruct::new(),
+            sc_issuer: StrStruct::new(),
+            sc_web_id: StrStruct::new(),
+            sc_source_identity: StringBuilder::new(),
+            sc_ec2_role_delivery: StringBuilder::new(),
+            sc_valid: Vec::new(),
+            eventtime: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+            eventsource: StringBuilder::new(),
+            eventname: StringBuilder::new(),
+            awsregion: StringBuilder::new(),
+            sourceipaddress: StringBuilder::new(),
+            useragent: StringBuilder::new(),
+            errorcode: StringBuilder::new(),
+            errormessage: StringBuilder::new(),
+            requestparameters: StringBuilder::new(),
+            responseelements: StringBuilder::new(),
+            additionaleventdata: StringBuilder::new(),
+            requestid: StringBuilder::new(),
+            eventid: StringBuilder::new(),
+            resource_items: StrStruct::new(),
+            resource_offsets: vec![0],
+            resource_valid: Vec::new(),
+            eventtype: StringBuilder::new(),
+            apiversion: StringBuilder::new(),
+            readonly: BooleanBuilder::new(),
+            recipientaccountid: StringBuilder::new(),
+            serviceeventdetails: StringBuilder::new(),
+            sharedeventid: StringBuilder::new(),
+            vpcendpointid: StringBuilder::new(),
+            vpcendpointaccountid: StringBuilder::new(),
+            eventcategory: StringBuilder::new(),
+            managementevent: BooleanBuilder::new(),
+            addendum: StrStruct::new(),
+            sessioncredentialfromconsole: StringBuilder::new(),
+            edgedevicedetails: StringBuilder::new(),
+            tlsdetails: StrStruct::new(),
+            inscopeof: StringBuilder::new(),
+            extra: StringBuilder::new(),
+            principal_arn: StringBuilder::new(),
+            session_name: StringBuilder::new(),
+            account_id: StringBuilder::new(),
+            event_date: Date32Builder::new(),
+            keys: Vec::new(),
+            days: Vec::new(),
+            rows: 0,
+            seen: 0,
+            errors: Vec::new(),
+            scratch: String::new(),
+        }
+    }
+
+    /// Rows appended so far.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// True when no row was appended.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Records left out so far.
+    pub fn errors(&self) -> &[RecordError] {
+        &self.errors
+    }
+
+    /// Takes the records left out so far.
+    pub fn take_errors(&mut self) -> Vec<RecordError> {
+        std::mem::take(&mut self.errors)
+    }
+
+    fn append(&mut self, r: &CloudTrailRecord<'_>) -> Result<(), String> {
+        let event_time = text(&r.event_time).ok_or("missing `eventTime`")?;
+        let micros = derive::parse_event_time(event_time)
+            .ok_or_else(|| format!("`eventTime` `{event_time}` is not an RFC 3339 timestamp"))?;
+        let event_source = text(&r.event_source).ok_or("missing `eventSource`")?;
+        let event_name = text(&r.event_name).ok_or("missing `eventName`")?;
+
+        // The key: CloudTrail's eventID; a record without one gets a stable id from its
+        // content so that re-ingesting it still de-duplicates.
+        let synthesized;
+        let event_id = match text(&r.event_id) {
+            Some(id) => id,
+            None => {
+                synthesized = synthesize_event_id(r, event_time, event_source, event_name);
+                synthesized.as_str()
+            }
+        };
+        self.keys.push(derive::event_key(event_id));
+        let day = derive::day_of_micros(micros);
+        self.days.push(day);
+
+        self.eventversion.append_option(text(&r.event_version));
+        self.append_user_identity(r);
+        self.eventtime.append_value(micros);
+        self.eventsource.append_value(event_source);
+        self.eventname.append_value(event_name);
+        self.awsregion.append_option(text(&r.aws_region));
+        self.sourceipaddress.append_option(text(&r.source_ip_address));
+        self.useragent.append_option(text(&r.user_agent));
+        self.errorcode.append_option(text(&r.error_code));
+        self.errormessage.append_option(text(&r.error_message));
+        append_raw(&mut self.requestparameters, &mut self.scratch, r.request_parameters);
+        append_raw(&mut self.responseelements, &mut self.scratch, r.response_elements);
+        append_raw(&mut self.additionaleventdata, &mut self.scratch, r.additional_event_data);
+        self.requestid.append_option(text(&r.request_id));
+        self.eventid.append_value(event_id);
+        self.append_resources(r);
+        self.eventtype.append_option(text(&r.event_type));
+        self.apiversion.append_option(text(&r.api_version));
+        self.readonly.append_option(r.read_only.map(|f| f.0));
+        self.recipientaccountid.append_option(text(&r.recipient_account_id));
+        append_raw(&mut self.serviceeventdetails, &mut self.scratch, r.service_event_details);
+        self.sharedeventid.append_option(text(&r.shared_event_id));
+        self.vpcendpointid.append_option(text(&r.vpc_endpoint_id));
+        self.vpcendpointaccountid.append_option(text(&r.vpc_endpoint_account_id));
+        self.eventcategory.append_option(text(&r.event_category));
+        self.managementevent.append_option(r.management_event.map(|f| f.0));
+        self.addendum.append(r.addendum.as_ref().map(|a| {
+            [
+                text(&a.reason),
+                text(&a.updated_fields),
+                text(&a.original_request_id),
+                text(&a.original_event_id),
+            ]
+        }));
+        self.sessioncredentialfromconsole
+            .append_option(text(&r.session_credential_from_console));
+        append_raw(&mut self.edgedevicedetails, &mut self.scratch, r.edge_device_details);
+        self.tlsdetails.append(r.tls_details.as_ref().map(|t| {
+            [
+                text(&t.tls_version),
+                text(&t.cipher_suite),
+                text(&t.client_provided_host_header),
+            ]
+        }));
+        append_raw(&mut self.inscopeof, &mut self.scratch, r.in_scope_of);
+        self.append_extra(r);
+
+        let principal = r.user_identity.as_ref().and_then(derive::principal_arn);
+        self.principal_arn.append_option(principal.as_deref());
+        self.session_name
+            .append_option(r.user_identity.as_ref().and_then(derive::session_name).as_deref());
+        let account = principal
+            .as_deref()
+            .and_then(derive::arn_account)
+            .or_else(|| r.user_identity.as_ref().and_then(|u| text(&u.account_id)))
+            .or_else(|| text(&r.recipient_account_id));
+        self.account_id.append_option(account);
+        self.event_date.append_value(day);
+        self.rows += 1;
+        Ok(())
+    }
+
+    fn append_user_identity(&mut self, r: &CloudTrailRecord<'_>) {
+        let Some(u) = &r.user_identity else {
+            self.ui_scalars.append(None);
+            self.ui_on_behalf_of.append(None);
+            self.append_session_context(None);
+            return;
+        };
+        self.ui_scalars.append(Some([
+            text(&u.kind),
+            text(&u.principal_id),
+            text(&u.arn),
+            text(&u.account_id),
+            text(&u.invoked_by),
+            text(&u.access_key_id),
+            text(&u.user_name),
+        ]));
+        self.ui_on_behalf_of.append(
+            u.on_behalf_of
+                .as_ref()
+                .map(|o| [text(&o.user_id), text(&o.identity_store_arn)]),
+        );
+        self.append_session_context(u.session_context.as_ref());
+    }
+
+    fn append_session_context(&mut self, ctx: Option<&super::record::SessionContext<'_>>) {
+        let Some(c) = ctx else {
+            self.sc_attributes.append(None);
+            self.sc_issuer.append(None);
+            self.sc_web_id.append(None);
+            self.sc_source_identity.append_null();
+            self.sc_ec2_role_delivery.append_null();
+            self.sc_valid.push(false);
+            return;
+        };
+        self.sc_attributes.append(
+            c.has_attributes
+                .then(|| [text(&c.mfa_authenticated), text(&c.creation_date)]),
+        );
+        self.sc_issuer.append(c.session_issuer.as_ref().map(|i| {
+            [
+                text(&i.kind),
+                text(&i.principal_id),
+                text(&i.arn),
+                text(&i.account_id),
+                text(&i.user_name),
+            ]
+        }));
+        match &c.web_id_federation_data {
+            Some(w) => {
+                let attributes = w.attributes.and_then(|raw| minified(raw, &mut self.scratch));
+                let attributes = attributes.map(str::to_owned);
+                self.sc_web_id
+                    .append(Some([text(&w.federated_provider), attributes.as_deref()]));
+            }
+            None => self.sc_web_id.append(None),
+        }
+        self.sc_source_identity.append_option(text(&c.source_identity));
+        self.sc_ec2_role_delivery.append_option(text(&c.ec2_role_delivery));
+        self.sc_valid.push(true);
+    }
+
+    fn append_resources(&mut self, r: &CloudTrailRecord<'_>) {
+        let last = *self.resource_offsets.last().unwrap_or(&0);
+        if !r.has_resources {
+            self.resource_offsets.push(last);
+            self.resource_valid.push(false);
+            return;
+        }
+        for res in &r.resources {
+            self.resource_items
+                .append(Some([text(&res.arn), text(&res.account_id), text(&res.kind)]));
+        }
+        self.resource_offsets.push(last + r.resources.len() as i32);
+        self.resource_valid.push(true);
+    }
+
+    fn append_extra(&mut self, r: &CloudTrailRecord<'_>) {
+        if r.extra.is_empty() {
+            self.extra.append_null();
+            return;
+        }
+        let mut out = String::from("{");
+        for (i, (path, raw)) in r.extra.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&serde_json::to_string(path).unwrap_or_default());
+            out.push(':');
+            minify_into(raw.get(), &mut out);
+        }
+        out.push('}');
+        self.extra.append_value(&out);
+    }
+
+    /// Finishes the rows appended so far into a batch (possibly empty) and resets.
+    pub fn finish(&mut self) -> DecodedBatch {
+        let user_identity = self.finish_user_identity();
+        let resources = self.finish_resources();
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.eventversion.finish()),
+            user_identity,
+            Arc::new(self.eventtime.finish()),
+            Arc::new(self.eventsource.finish()),
+            Arc::new(self.eventname.finish()),
+            Arc::new(self.awsregion.finish()),
+            Arc::new(self.sourceipaddress.finish()),
+            Arc::new(self.useragent.finish()),
+            Arc::new(self.errorcode.finish()),
+            Arc::new(self.errormessage.finish()),
+            Arc::new(self.requestparameters.finish()),
+            Arc::new(self.responseelements.finish()),
+            Arc::new(self.additionaleventdata.finish()),
+            Arc::new(self.requestid.finish()),
+            Arc::new(self.eventid.finish()),
+            resources,
+            Arc::new(self.eventtype.finish()),
+            Arc::new(self.apiversion.finish()),
+            Arc::new(self.readonly.finish()),
+            Arc::new(self.recipientaccountid.finish()),
+            Arc::new(self.serviceeventdetails.finish()),
+            Arc::new(self.sharedeventid.finish()),
+            Arc::new(self.vpcendpointid.finish()),
+            Arc::new(self.vpcendpointaccountid.finish()),
+            Arc::new(self.eventcategory.finish()),
+            Arc::new(self.managementevent.finish()),
+            self.addendum.finish(schema::addendum_fields()),
+            Arc::new(self.sessioncredentialfromconsole.finish()),
+            Arc::new(self.edgedevicedetails.finish()),
+            self.tlsdetails.finish(schema::tls_details_fields()),
+            Arc::new(self.inscopeof.finish()),
+            Arc::new(self.extra.finish()),
+            Arc::new(self.principal_arn.finish()),
+            Arc::new(self.session_name.finish()),
+            Arc::new(self.account_id.finish()),
+            Arc::new(self.event_date.finish()),
+        ];
+        self.rows = 0;
+        let batch = RecordBatch::try_new(events_schema(), columns)
+            .unwrap_or_else(|e| panic!("events builder out of step with its schema: {e}"));
+        DecodedBatch {
+            batch,
+            keys: std::mem::take(&mut self.keys),
+            days: std::mem::take(&mut self.days),
+        }
+    }
+
+    fn finish_user_identity(&mut self) -> ArrayRef {
+        let ctx_fields = schema::session_context_fields();
+        let field = |name: &str| -> Fields {
+            match ctx_fields.iter().find(|f| f.name() == name).map(|f| f.data_type()) {
+                Some(DataType::Struct(fields)) => fields.clone(),
+                _ => unreachable!("session context field `{name}` is a struct"),
+            }
+        };
+        let ctx_children: Vec<ArrayRef> = vec![
+            self.sc_attributes.finish(field("attributes")),
+            self.sc_issuer.finish(schema::session_issuer_fields()),
+            self.sc_web_id.finish(field("webidfederationdata")),
+            Arc::new(self.sc_source_identity.finish()),
+            Arc::new(self.sc_ec2_role_delivery.finish()),
+        ];
+        let ctx = StructArray::new(ctx_fields, ctx_children, take_nulls(&mut self.sc_valid));
+
+        let ui_fields = schema::user_identity_fields();
+        let on_behalf_of_fields = match ui_fields[7].data_type() {
+            DataType::Struct(fields) => fields.clone(),
+            _ => unreachable!("`onbehalfof` is a struct"),
+        };
+        let mut children = self.ui_scalars.finish_children();
+        children.push(self.ui_on_behalf_of.finish(on_behalf_of_fields));
+        children.push(Arc::new(ctx));
+        let nulls = take_nulls(&mut self.ui_scalars.valid);
+        Arc::new(StructArray::new(ui_fields, children, nulls))
+    }
+
+    fn finish_resources(&mut self) -> ArrayRef {
+        let items = self.resource_items.finish(schema::resource_fields());
+        let offsets = OffsetBuffer::new(std::mem::replace(&mut self.resource_offsets, vec![0]).into());
+        let item_field = Arc::new(Field::new("item", DataType::Struct(schema::resource_fields()), true));
+        Arc::new(ListArray::new(item_field, offsets, items, take_nulls(&mut self.resource_valid)))
+    }
+}
+
+impl RecordSink for EventBatchBuilder {
+    fn push(&mut self, record: CloudTrailRecord<'_>) {
+        self.seen += 1;
+        if let Err(message) = self.append(&record) {
+            self.errors.push(RecordError {
+                record: self.seen,
+                message,
+            });
+        }
+    }
+
+    fn seen(&self) -> u64 {
+        self.seen
+    }
+}
+
+/// A stable id for a record without `eventID`: `tc-` and 32 hex digits of a BLAKE3 digest
+/// over the fields that identify a call.
+fn synthesize_event_id(r: &CloudTrailRecord<'_>, time: &str, source: &str, name: &str) -> String {
+    let mut hasher = blake3::Hasher::new();
+    for part in [
+        Some(time),
+        Some(source),
+        Some(name),
+        text(&r.request_id),
+        r.user_identity.as_ref().and_then(|u| text(&u.arn)),
+        r.user_identity.as_ref().and_then(|u| text(&u.principal_id)),
+        text(&r.source_ip_address),
+        r.request_parameters.map(RawValue::get),
+    ] {
+        hasher.update(part.unwrap_or("").as_bytes());
+        hasher.update(&[0]);
+    }
+    let hex = hasher.finalize().to_hex();
+    format!("tc-{}", &hex[..32])
+}
+
+/// Appends raw JSON text, null for JSON `null`, minified when it was pretty-printed.
+fn append_raw(builder: &mut StringBuilder, scratch: &mut String, raw: Option<&RawValue>) {
+    builder.append_option(raw.and_then(|raw| minified(raw, scratch)));
+}
+
+/// The JSON text of `raw` without insignificant whitespace; `None` for `null`.
+fn minified<'a>(raw: &'a RawValue, scratch: &'a mut String) -> Option<&'a str> {
+    let text = raw.get();
+    if text == "null" {
+        return None;
+    }
+    if !text.bytes().any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t')) {
+        return Some(text);
+    }
+    scratch.clear();
+    minify_into(text, scratch);
+    Some(scratch.as_str())
+}
+
+/// Copies JSON text into `out`, dropping whitespace outside strings.
+pub fn minify_into(text: &str, out: &mut String) {
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if !c.is_ascii_whitespace() {
+            if c == '"' {
+                in_string = true;
+            }
+            out.push(c);
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! Turns the bytes of one source object into CloudTrail records, whatever the shape.
+//!
+//! Shapes: `{"Records":[...]}` (CloudTrail's S3 delivery), a bare JSON array, NDJSON (one
+//! object per line), EventBridge envelopes (the record in `detail`) and LookupEvents output
+//! (`Events[].CloudTrailEvent`, the record as a JSON string), gzipped or not. The JSON is
+//! parsed once: each record is handed to a [`RecordSink`] as soon as it is read, borrowed
+//! from the decompressed buffer. This module knows nothing of Arrow or of the store.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io::Read;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+use super::record::{CloudTrailRecord, Text};
+
+/// Receives records in file order.
+pub trait RecordSink {
+    /// Takes one record. Validation failures are the sink's to record; they do not stop
+    /// the file.
+    fn push(&mut self, record: CloudTrailRecord<'_>);
+    /// How many records the sink has been given so far (valid or not).
+    fn seen(&self) -> u64;
+}
+
+/// Why a whole source object could not be decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// The gzip stream is corrupt or truncated.
+    #[error("corrupt gzip stream after {records} records: {source}")]
+    Gzip {
+        records: u64,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The content is not UTF-8.
+    #[error("not UTF-8 text at byte {offset}")]
+    Utf8 { offset: usize },
+    /// The JSON is malformed; `record` is the 1-based record being read when it broke.
+    #[error("record {record}: invalid JSON at line {line} column {column}: {message}")]
+    Json {
+        record: u64,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+/// A malformed line of an NDJSON file: the line is skipped, the rest of the file is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    /// 1-based line number.
+    pub line: usize,
+    /// serde_json's message, without the position.
+    pub message: String,
+}
+
+/// True when `bytes` start with the gzip magic number.
+pub fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
+}
+
+/// Decompresses `bytes` when they are gzip (every member of a multi-member stream),
+/// otherwise borrows them.
+pub fn decompress(bytes: &[u8]) -> Result<Cow<'_, [u8]>, std::io::Error> {
+    if !is_gzip(bytes) {
+        return Ok(Cow::Borrowed(bytes));
+    }
+    // The trailer holds the size of the last member modulo 2^32: a good capacity hint.
+    let hint = bytes
+        .len()
+        .checked_sub(4)
+        .map(|at| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]))
+        .unwrap_or(0) as usize;
+    let capacity = hint.max(bytes.len() * 4).min(1 << 30);
+    let mut out = Vec::with_capacity(capacity);
+    flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut out)?;
+    Ok(Cow::Owned(out))
+}
+
+/// Decodes one source object (gzipped or plain JSON) into `sink`.
+///
+/// Returns the NDJSON lines that were skipped; any other malformation fails the whole
+/// object, because a partly read CloudTrail file is not a trustworthy account of its events.
+pub fn decode_object(bytes: &[u8], sink: &mut dyn RecordSink) -> Result<Vec<LineError>, DecodeError> {
+    let text = decompress(bytes).map_err(|source| DecodeError::Gzip {
+        records: 0,
+        source,
+    })?;
+    let text = std::str::from_utf8(&text).map_err(|e| DecodeError::Utf8 {
+        offset: e.valid_up_to(),
+    })?;
+    decode_str(text, sink)
+}
+
+/// Decodes JSON text in any supported shape into `sink`.
+pub fn decode_str(text: &str, sink: &mut dyn RecordSink) -> Result<Vec<LineError>, DecodeError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if looks_like_ndjson(text) {
+        return Ok(decode_ndjson(text, sink));
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let result = ItemSeed { sink: &mut *sink }
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
+    result.map_err(|e| json_error(&e, sink.seen() + 1))?;
+    Ok(Vec::new())
+}
+
+fn json_error(e: &serde_json::Error, record: u64) -> DecodeError {
+    DecodeError::Json {
+        record,
+        line: e.line(),
+        column: e.column(),
+        message: strip_position(&e.to_string()),
+    }
+}
+
+/// serde_json appends " at line L column C"; the caller reports the position itself.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// NDJSON is told apart from one pretty-printed object by its first line: a complete
+/// JSON object on its own, followed by more content.
+fn looks_like_ndjson(text: &str) -> bool {
+    let trimmed = text.trim_start();
+    if !trimmed.starts_with('{') {
+        return false;
+    }
+    let Some(newline) = trimmed.find('\n') else {
+        return false;
+    };
+    let (first, rest) = trimmed.split_at(newline);
+    if rest.trim().is_empty() || !first.trim_end().ends_with('}') {
+        return false;
+    }
+    serde_json::from_str::<de::IgnoredAny>(first).is_ok()
+}
+
+fn decode_ndjson(text: &str, sink: &mut dyn RecordSink) -> Vec<LineError> {
+    let mut errors = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut de = serde_json::Deserializer::from_str(line);
+        let result = ItemSeed { sink: &mut *sink }
+            .deserialize(&mut de)
+            .and_then(|()| de.end());
+        if let Err(e) = result {
+            errors.push(LineError {
+                line: index + 1,
+                message: format!("{} at column {}", strip_position(&e.to_string()), e.column()),
+            });
+        }
+    }
+    errors
+}
+
+/// Reads one JSON value that is a record, a container of records, or an array of either,
+/// pushing every record it finds to the sink.
+struct ItemSeed<'s> {
+    sink: &'s mut dyn RecordSink,
+}
+
+impl<'de> DeserializeSeed<'de> for ItemSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a CloudTrail record, an object holding `Records`, `Events` or `detail`, or an array of them")
+    }
+
+    // `"Records": null` holds no records.
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(ItemSeed { sink: &mut *self.sink })?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut record = CloudTrailRecord::default();
+        // Set when the object turned out to hold records rather than be one.
+        let mut container = false;
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            match key.as_str() {
+                // CloudTrail's delivery file and the bare arrays inside it.
+                "Records" | "Events" | "detail" => {
+                    map.next_value_seed(ItemSeed { sink: &mut *self.sink })?;
+                    container = true;
+                }
+                // LookupEvents: the record is a JSON document inside a string.
+                "CloudTrailEvent" => {
+                    let inner: Text<'de> = map.next_value()?;
+                    let mut de = serde_json::Deserializer::from_str(inner.as_str());
+                    ItemSeed { sink: &mut *self.sink }
+                        .deserialize(&mut de)
+                        .and_then(|()| de.end())
+                        .map_err(|e| de::Error::custom(format!("in `CloudTrailEvent`: {e}")))?;
+                    container = true;
+                }
+                name => {
+                    if !record.read_field(name, &mut map)? {
+                        let raw: &'de RawValue = map.next_value()?;
+                        record.extra.push((key.0.into_owned(), raw));
+                    }
+                }
+            }
+        }
+        if !container {
+            self.sink.push(record);
+        }
+        Ok(())
+    }
+}

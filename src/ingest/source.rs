@@ -1,0 +1,140 @@
+//! Finds the source objects to ingest under the paths a user gave: files as given, and
+//! inside directories every `.json`, `.jsonl` or `.ndjson` file, gzipped or not, such as
+//! the S3 layout `AWSLogs/[o-orgid/]<account>/CloudTrail/<region>/YYYY/MM/DD/*.json.gz`.
+//! CloudTrail digest files are recognised and counted, never decoded.
+
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+/// One file to ingest.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Absolute, canonical path: the manifest's key.
+    pub path: PathBuf,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, microseconds since the epoch.
+    pub modified: i64,
+}
+
+/// The result of walking the input paths.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Files to decode, in path order.
+    pub files: Vec<SourceFile>,
+    /// CloudTrail digest files skipped.
+    pub digests: u64,
+    /// Files inside directories that are not JSON (left alone).
+    pub ignored: u64,
+    /// Inputs that could not be read: the path and why.
+    pub unreadable: Vec<(PathBuf, String)>,
+}
+
+impl Discovery {
+    /// Total bytes of the files to decode.
+    pub fn total_bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+}
+
+/// True for CloudTrail digest files, which hold hashes of log files, not events.
+pub fn is_digest(path: &Path) -> bool {
+    path.components().any(|c| c.as_os_str() == "CloudTrail-Digest")
+        || path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().contains("_CloudTrail-Digest_"))
+}
+
+/// True for names trailcut reads when walking a directory.
+pub fn is_json_name(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    name.ends_with(".json") || name.ends_with(".jsonl") || name.ends_with(".ndjson")
+}
+
+fn hidden(entry: &walkdir::DirEntry) -> bool {
+    entry.depth() > 0 && entry.file_name().to_string_lossy().starts_with('.')
+}
+
+/// Walks `inputs` (files or directories) into the list of files to ingest.
+pub fn discover(inputs: &[PathBuf]) -> Discovery {
+    let mut found = Discovery::default();
+    for input in inputs {
+        let walker = walkdir::WalkDir::new(input)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| !hidden(e));
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let path = e.path().unwrap_or(input).to_path_buf();
+                    let message = e.io_error().map_or_else(|| e.to_string(), |io| io.to_string());
+                    found.unreadable.push((path, message));
+                    continue;
+                }
+            };
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let path = entry.path();
+            let named_directly = entry.depth() == 0;
+            if is_digest(path) {
+                found.digests += 1;
+                continue;
+            }
+            if !named_directly && !is_json_name(path) {
+                found.ignored += 1;
+                continue;
+            }
+            match describe(path) {
+                Ok(file) => found.files.push(file),
+                Err(e) => found.unreadable.push((path.to_path_buf(), e.to_string())),
+            }
+        }
+    }
+    found
+}
+
+fn describe(path: &Path) -> std::io::Result<SourceFile> {
+    let meta = std::fs::metadata(path)?;
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_micros() as i64);
+    Ok(SourceFile {
+        path: std::fs::canonicalize(path)?,
+        size: meta.len(),
+        modified,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_and_json_names_are_recognised() {
+        assert!(is_digest(Path::new(
+            "AWSLogs/123/CloudTrail-Digest/us-east-1/2024/01/01/123_CloudTrail-Digest_us-east-1_t_us-east-1_20240101T000000Z.json.gz"
+        )));
+        assert!(!is_digest(Path::new("AWSLogs/123/CloudTrail/us-east-1/2024/01/01/a.json.gz")));
+        assert!(is_json_name(Path::new("a.json.gz")));
+        assert!(is_json_name(Path::new("a.JSON")));
+        assert!(is_json_name(Path::new("events.ndjson")));
+        assert!(!is_json_name(Path::new("notes.txt")));
+    }
+
+    #[test]
+    fn a_missing_input_is_reported_not_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.json"), "[]").unwrap();
+        std::fs::write(dir.path().join("readme.txt"), "x").unwrap();
+        let found = discover(&[dir.path().to_path_buf(), dir.path().join("missing")]);
+        assert_eq!(found.files.len(), 1);
+        assert_eq!(found.ignored, 1);
+        assert_eq!(found.unreadable.len(), 1);
+    }
+}

@@ -1,0 +1,22 @@
+//! trailcut: least privilege for AWS from CloudTrail evidence.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! sources (files; later S3, LookupEvents, IAM reports)
+//!     -> ingest::source   find the objects, skip digests and what the manifest has
+//!     -> ingest::decode   gunzip, any JSON shape, one parse, records borrowed from the buffer
+//!     -> ingest::batch    validate, derive principal_arn/account_id/event_date, Arrow builders
+//!     -> store::writer    de-duplicate by eventID, buffer per day, sorted zstd Parquet files
+//!     -> store::manifest  record each source object last, so a crash is repaired by a re-run
+//! store -> sql (DataFusion: store::tables, named queries in queries/*.sql) -> usage tables
+//! ```
+//!
+//! `cli` turns command-line flags into calls of these modules and prints the results;
+//! `gen` writes synthetic trails with their ground truth for tests and benchmarks.
+
+pub mod cli;
+
+pub mod ingest;
+pub mod sql;
+pub mod store;

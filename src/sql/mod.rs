@@ -1,0 +1,65 @@
+//! SQL over the store with Apache DataFusion: the session with every store table
+//! registered, statement execution, named queries from `queries/*.sql`, and output
+//! formats. The CLI's `query` verb and the demo are thin layers over this module.
+
+pub mod named;
+pub mod output;
+
+use arrow::array::RecordBatch;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::sql::parser::DFParser;
+
+use crate::store::Store;
+use crate::store::tables::register_store;
+
+/// A DataFusion session over a store.
+pub struct Session {
+    ctx: SessionContext,
+    tables: Vec<String>,
+}
+
+impl Session {
+    /// Opens a session with every table of `store` registered.
+    pub async fn open(store: &Store) -> Result<Self> {
+        let config = SessionConfig::new()
+            .with_information_schema(true)
+            .with_collect_statistics(true);
+        let ctx = SessionContext::new_with_config(config);
+        let tables = register_store(&ctx, store).await?;
+        Ok(Self { ctx, tables })
+    }
+
+    /// The DataFusion context, for callers that build plans themselves.
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Names of the registered store tables.
+    pub fn tables(&self) -> &[String] {
+        &self.tables
+    }
+
+    /// Runs one or more `;`-separated statements and returns the batches of the last.
+    pub async fn run(&self, sql: &str) -> Result<Vec<RecordBatch>> {
+        let statements = DFParser::parse_sql(sql)?;
+        if statements.is_empty() {
+            return Err(DataFusionError::Plan("no SQL statement given".into()));
+        }
+        let mut last = Vec::new();
+        for statement in statements {
+            let state = self.ctx.state();
+            let plan = state.statement_to_plan(statement).await?;
+            last = self.ctx.execute_logical_plan(plan).await?.collect().await?;
+        }
+        Ok(last)
+    }
+
+    /// Runs one statement and writes its result to a Parquet file.
+    pub async fn run_to_parquet(&self, sql: &str, path: &std::path::Path) -> Result<()> {
+        let df = self.ctx.sql(sql).await?;
+        let options = datafusion::dataframe::DataFrameWriteOptions::new().with_single_file_output(true);
+        df.write_parquet(&path.to_string_lossy(), options, None).await?;
+        Ok(())
+    }
+}

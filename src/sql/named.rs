@@ -1,0 +1,199 @@
+//! Named queries: the `.sql` files of `queries/`, embedded in the binary, each opening
+//! with a header of `-- name:`, `-- description:` and `-- param:` lines.
+//!
+//! ```sql
+//! -- name: service_usage
+//! -- description: Per principal and event source: events, errors, first and last seen.
+//! -- param: days = 36500 | window in days, counted back from the newest event
+//! SELECT ... WHERE eventtime >= ... - INTERVAL '${days} days'
+//! ```
+//!
+//! `${param}` is replaced by the value given (`--param days=90`) or the default, with
+//! single quotes doubled so that a value can never end a SQL string literal.
+
+use std::collections::BTreeMap;
+
+/// The queries shipped in `queries/`, embedded at build time.
+const BUILTIN: &[&str] = &[
+    include_str!("../../queries/service_usage.sql"),
+    include_str!("../../queries/event_usage.sql"),
+    include_str!("../../queries/access_denied.sql"),
+    include_str!("../../queries/activity_by_day.sql"),
+];
+
+/// Errors of named queries.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum NamedQueryError {
+    /// No query has this name.
+    #[error("no named query `{0}` (see `trailcut query --list`)")]
+    Unknown(String),
+    /// A `--param` the query does not declare.
+    #[error("query `{query}` has no parameter `{param}`; it takes: {known}")]
+    UnknownParam {
+        query: String,
+        param: String,
+        known: String,
+    },
+    /// A parameter without a default and without a value.
+    #[error("query `{query}` needs `--param {param}=VALUE`")]
+    MissingParam { query: String, param: String },
+    /// A `--param` not of the form `key=value`.
+    #[error("`{0}` is not of the form key=value")]
+    BadParam(String),
+    /// A query file without a `-- name:` header.
+    #[error("query file without a `-- name:` header")]
+    NoName,
+}
+
+/// One declared parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    /// Its name, as used in `${name}`.
+    pub name: String,
+    /// Its default, if it has one.
+    pub default: Option<String>,
+    /// What it means.
+    pub description: String,
+}
+
+/// A parsed named query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedQuery {
+    /// Its name.
+    pub name: String,
+    /// One line saying what it answers.
+    pub description: String,
+    /// Its parameters in declaration order.
+    pub params: Vec<Param>,
+    /// The SQL text, header included.
+    pub sql: String,
+}
+
+impl NamedQuery {
+    /// Parses a query file.
+    pub fn parse(text: &str) -> Result<Self, NamedQueryError> {
+        let mut name = None;
+        let mut description = String::new();
+        let mut params = Vec::new();
+        for line in text.lines() {
+            let Some(comment) = line.trim().strip_prefix("--") else {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                break;
+            };
+            let comment = comment.trim();
+            if let Some(v) = comment.strip_prefix("name:") {
+                name = Some(v.trim().to_owned());
+            } else if let Some(v) = comment.strip_prefix("description:") {
+                description = v.trim().to_owned();
+            } else if let Some(v) = comment.strip_prefix("param:") {
+                let (decl, about) = v.split_once('|').unwrap_or((v, ""));
+                let (pname, default) = match decl.split_once('=') {
+                    Some((n, d)) => (n.trim(), Some(d.trim().to_owned())),
+                    None => (decl.trim(), None),
+                };
+                params.push(Param {
+                    name: pname.to_owned(),
+                    default,
+                    description: about.trim().to_owned(),
+                });
+            }
+        }
+        Ok(Self {
+            name: name.ok_or(NamedQueryError::NoName)?,
+            description,
+            params,
+            sql: text.to_owned(),
+        })
+    }
+
+    /// The SQL with every `${param}` replaced.
+    pub fn render(&self, values: &BTreeMap<String, String>) -> Result<String, NamedQueryError> {
+        for key in values.keys() {
+            if !self.params.iter().any(|p| &p.name == key) {
+                let known = self.params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>();
+                return Err(NamedQueryError::UnknownParam {
+                    query: self.name.clone(),
+                    param: key.clone(),
+                    known: if known.is_empty() { "none".into() } else { known.join(", ") },
+                });
+            }
+        }
+        let mut sql = self.sql.clone();
+        for p in &self.params {
+            let value = values
+                .get(&p.name)
+                .or(p.default.as_ref())
+                .ok_or_else(|| NamedQueryError::MissingParam {
+                    query: self.name.clone(),
+                    param: p.name.clone(),
+                })?;
+            sql = sql.replace(&format!("${{{}}}", p.name), &value.replace('\'', "''"));
+        }
+        Ok(sql)
+    }
+}
+
+/// Every built-in named query, sorted by name.
+pub fn builtin() -> Vec<NamedQuery> {
+    let mut all: Vec<NamedQuery> = BUILTIN
+        .iter()
+        .map(|text| NamedQuery::parse(text).unwrap_or_else(|e| panic!("a shipped query is malformed: {e}")))
+        .collect();
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    all
+}
+
+/// The built-in query called `name`.
+pub fn find(name: &str) -> Result<NamedQuery, NamedQueryError> {
+    builtin()
+        .into_iter()
+        .find(|q| q.name == name)
+        .ok_or_else(|| NamedQueryError::Unknown(name.to_owned()))
+}
+
+/// Parses `key=value` pairs from the command line.
+pub fn parse_params(pairs: &[String]) -> Result<BTreeMap<String, String>, NamedQueryError> {
+    pairs
+        .iter()
+        .map(|pair| {
+            pair.split_once('=')
+                .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+                .ok_or_else(|| NamedQueryError::BadParam(pair.clone()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_query_has_a_header() {
+        let all = builtin();
+        let names: Vec<_> = all.iter().map(|q| q.name.as_str()).collect();
+        assert_eq!(names, ["access_denied", "activity_by_day", "event_usage", "service_usage"]);
+        for q in &all {
+            assert!(!q.description.is_empty(), "{} has no description", q.name);
+            for p in &q.params {
+                assert!(q.sql.contains(&format!("${{{}}}", p.name)), "{} never uses {}", q.name, p.name);
+            }
+        }
+    }
+
+    #[test]
+    fn params_are_substituted_and_quotes_doubled() {
+        let q = NamedQuery::parse("-- name: t\n-- param: who = % | a pattern\n-- param: n\nSELECT '${who}', ${n}").unwrap();
+        let mut values = BTreeMap::new();
+        assert_eq!(
+            q.render(&values),
+            Err(NamedQueryError::MissingParam { query: "t".into(), param: "n".into() })
+        );
+        values.insert("n".into(), "3".into());
+        values.insert("who".into(), "o'brien".into());
+        assert!(q.render(&values).unwrap().ends_with("SELECT 'o''brien', 3"));
+        values.insert("nope".into(), "1".into());
+        assert!(matches!(q.render(&values), Err(NamedQueryError::UnknownParam { .. })));
+    }
+}

@@ -1,0 +1,134 @@
+//! Atomic swaps of data files: "these new files replace those old ones", surviving a crash
+//! at any moment.
+//!
+//! The new files are written completely under temporary names first. The journal naming
+//! both sets is then made durable, and only then are the new files renamed into place and
+//! the old ones deleted. A writer that finds a journal on start rolls it forward, so
+//! readers never see both sets once the store has been reopened, and never see neither.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreError, durable_rename, sync_dir};
+
+/// A swap in progress, paths relative to the store root.
+#[derive(Debug, Serialize, Deserialize)]
+struct Journal {
+    /// `(temporary, final)` names of the new files.
+    add: Vec<(PathBuf, PathBuf)>,
+    /// Files the new ones replace.
+    remove: Vec<PathBuf>,
+}
+
+fn journal_path(store: &Store) -> PathBuf {
+    store.meta_dir().join("journal.json")
+}
+
+/// Replaces the files `remove` with `add` (`(temporary, final)` pairs, absolute paths
+/// inside the store, the temporaries already written and synced).
+pub fn swap(store: &Store, add: &[(PathBuf, PathBuf)], remove: &[PathBuf]) -> Result<(), StoreError> {
+    let relative = |p: &Path| p.strip_prefix(store.root()).unwrap_or(p).to_path_buf();
+    let journal = Journal {
+        add: add.iter().map(|(t, f)| (relative(t), relative(f))).collect(),
+        remove: remove.iter().map(|p| relative(p)).collect(),
+    };
+    let path = journal_path(store);
+    let tmp = path.with_extension("json.tmp");
+    let text = serde_json::to_vec_pretty(&journal).map_err(|e| StoreError::Journal {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    write_synced(&tmp, &text)?;
+    durable_rename(&tmp, &path)?;
+    apply(store, &journal)?;
+    fs::remove_file(&path).map_err(StoreError::io(&path))?;
+    sync_dir(&store.meta_dir())
+}
+
+/// Rolls forward a swap that an earlier process started and did not finish.
+pub fn recover(store: &Store) -> Result<(), StoreError> {
+    let path = journal_path(store);
+    let text = match fs::read(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(StoreError::io(&path)(e)),
+    };
+    let journal: Journal = serde_json::from_slice(&text).map_err(|e| StoreError::Journal {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    apply(store, &journal)?;
+    fs::remove_file(&path).map_err(StoreError::io(&path))?;
+    sync_dir(&store.meta_dir())
+}
+
+fn apply(store: &Store, journal: &Journal) -> Result<(), StoreError> {
+    let root = store.root();
+    for (tmp, fin) in &journal.add {
+        let (tmp, fin) = (root.join(tmp), root.join(fin));
+        if tmp.exists() {
+            durable_rename(&tmp, &fin)?;
+        }
+    }
+    for old in &journal.remove {
+        let old = root.join(old);
+        match fs::remove_file(&old) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(StoreError::io(&old)(e)),
+        }
+        if let Some(dir) = old.parent() {
+            sync_dir(dir)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` and syncs the file.
+pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    use std::io::Write;
+    let mut file = fs::File::create(path).map_err(StoreError::io(path))?;
+    file.write_all(bytes).map_err(StoreError::io(path))?;
+    file.sync_all().map_err(StoreError::io(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interrupted_swap_is_rolled_forward() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        fs::create_dir_all(store.meta_dir()).unwrap();
+        let part = dir.path().join("events/date=2024-01-01");
+        fs::create_dir_all(&part).unwrap();
+        for name in ["a.parquet", "b.parquet", "c.parquet.tmp"] {
+            fs::write(part.join(name), name).unwrap();
+        }
+        // The journal is durable but the process died before applying it.
+        let journal = Journal {
+            add: vec![(
+                "events/date=2024-01-01/c.parquet.tmp".into(),
+                "events/date=2024-01-01/c.parquet".into(),
+            )],
+            remove: vec![
+                "events/date=2024-01-01/a.parquet".into(),
+                "events/date=2024-01-01/b.parquet".into(),
+            ],
+        };
+        fs::write(journal_path(&store), serde_json::to_vec(&journal).unwrap()).unwrap();
+        recover(&store).unwrap();
+        let mut left: Vec<_> = fs::read_dir(&part)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["c.parquet"]);
+        assert!(!journal_path(&store).exists());
+        // Recovering twice is harmless.
+        recover(&store).unwrap();
+    }
+}

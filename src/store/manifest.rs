@@ -1,0 +1,151 @@
+//! The manifest: one row per ingested source object (path, size, modification time,
+//! content hash, events), so that a re-run skips what is already stored.
+//!
+//! Stored as append-only Parquet segments under `manifest/`, one per ingest run, written
+//! after the run's data: a source is in the manifest only once all its events are on disk.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, AsArray, RecordBatch, StringArray, TimestampMicrosecondArray, UInt64Array,
+};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+
+use super::parquet_io::{open_reader, plain_properties, write_file};
+use super::{Store, StoreError, TMP_SUFFIX, durable_rename, parquet_files};
+
+/// One ingested source object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceEntry {
+    /// Where it was read from: an absolute path, or later an `s3://` URL.
+    pub path: String,
+    /// Size in bytes as stored (compressed).
+    pub size: u64,
+    /// Modification time, microseconds since the epoch.
+    pub modified: i64,
+    /// BLAKE3 of the stored bytes, hex.
+    pub content_hash: String,
+    /// Records the object held (valid or not).
+    pub records: u64,
+    /// Events newly stored from it.
+    pub stored: u64,
+    /// Events the store already had.
+    pub duplicates: u64,
+    /// Records left out as malformed.
+    pub skipped: u64,
+    /// When it was ingested, microseconds since the epoch.
+    pub ingested_at: i64,
+    /// The ingest run that read it.
+    pub run_id: String,
+}
+
+/// The schema of the manifest table.
+pub fn manifest_schema() -> SchemaRef {
+    let ts = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+    Arc::new(Schema::new(vec![
+        Field::new("path", DataType::Utf8, false),
+        Field::new("size", DataType::UInt64, false),
+        Field::new("modified", ts.clone(), false),
+        Field::new("content_hash", DataType::Utf8, false),
+        Field::new("records", DataType::UInt64, false),
+        Field::new("stored", DataType::UInt64, false),
+        Field::new("duplicates", DataType::UInt64, false),
+        Field::new("skipped", DataType::UInt64, false),
+        Field::new("ingested_at", ts, false),
+        Field::new("run_id", DataType::Utf8, false),
+    ]))
+}
+
+/// What the store already holds, for skipping sources.
+#[derive(Debug, Default)]
+pub struct Manifest {
+    by_path: HashMap<String, (u64, i64)>,
+    hashes: HashSet<String>,
+}
+
+impl Manifest {
+    /// Reads every manifest segment of the store.
+    pub fn load(store: &Store) -> Result<Self, StoreError> {
+        let mut manifest = Manifest::default();
+        for file in parquet_files(&store.manifest_dir())? {
+            for batch in open_reader(&file, 64 * 1024, Some(&["path", "size", "modified", "content_hash"]))? {
+                let batch = batch?;
+                let col = |name: &str| -> Result<ArrayRef, StoreError> {
+                    let c = batch.column_by_name(name).ok_or_else(|| {
+                        arrow::error::ArrowError::SchemaError(format!("manifest without `{name}`"))
+                    })?;
+                    Ok(c.clone())
+                };
+                let paths = arrow::compute::cast(&col("path")?, &DataType::Utf8)?;
+                let hashes = arrow::compute::cast(&col("content_hash")?, &DataType::Utf8)?;
+                let sizes = col("size")?;
+                let modified = col("modified")?;
+                let sizes = sizes.as_primitive::<arrow::datatypes::UInt64Type>();
+                let modified = modified.as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
+                for i in 0..batch.num_rows() {
+                    let path = paths.as_string::<i32>().value(i).to_owned();
+                    manifest.by_path.insert(path, (sizes.value(i), modified.value(i)));
+                    manifest.hashes.insert(hashes.as_string::<i32>().value(i).to_owned());
+                }
+            }
+        }
+        Ok(manifest)
+    }
+
+    /// True when the object at `path` was ingested with this size and modification time.
+    pub fn has_path(&self, path: &str, size: u64, modified: i64) -> bool {
+        self.by_path.get(path) == Some(&(size, modified))
+    }
+
+    /// True when an object with this content was ingested, under any path.
+    pub fn has_content(&self, content_hash: &str) -> bool {
+        self.hashes.contains(content_hash)
+    }
+
+    /// Sources recorded.
+    pub fn len(&self) -> usize {
+        self.by_path.len()
+    }
+
+    /// True when nothing was ever ingested.
+    pub fn is_empty(&self) -> bool {
+        self.by_path.is_empty()
+    }
+}
+
+/// Appends a segment for `entries`; written under a temporary name and renamed, so it is
+/// either complete or absent.
+pub fn append(store: &Store, run_id: &str, entries: &[SourceEntry]) -> Result<(), StoreError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let schema = manifest_schema();
+    let u64s = |f: fn(&SourceEntry) -> u64| -> ArrayRef { Arc::new(UInt64Array::from_iter_values(entries.iter().map(f))) };
+    let strings = |f: fn(&SourceEntry) -> &str| -> ArrayRef { Arc::new(StringArray::from_iter_values(entries.iter().map(f))) };
+    let times = |f: fn(&SourceEntry) -> i64| -> ArrayRef {
+        Arc::new(TimestampMicrosecondArray::from_iter_values(entries.iter().map(f)).with_timezone("UTC"))
+    };
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            strings(|e| &e.path),
+            u64s(|e| e.size),
+            times(|e| e.modified),
+            strings(|e| &e.content_hash),
+            u64s(|e| e.records),
+            u64s(|e| e.stored),
+            u64s(|e| e.duplicates),
+            u64s(|e| e.skipped),
+            times(|e| e.ingested_at),
+            strings(|e| &e.run_id),
+        ],
+    )?;
+    let dir = store.manifest_dir();
+    let name = format!("part-{run_id}.parquet");
+    let tmp = dir.join(format!("{name}{TMP_SUFFIX}"));
+    write_file(&tmp, &schema, [&batch], plain_properties())?;
+    durable_rename(&tmp, &dir.join(name))?;
+    debug_assert!(batch.column(0).null_count() == 0);
+    Ok(())
+}

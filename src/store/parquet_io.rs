@@ -1,0 +1,250 @@
+//! Reading and writing the Parquet files of the events table: writer settings, sorting
+//! by event time, reading back de-duplication keys, and the streaming k-way merge used
+//! by compaction. Knows the file format, not the store's layout or commit protocol.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use arrow::array::{Array, AsArray, RecordBatch, TimestampMicrosecondArray};
+use arrow::compute::{SortOptions, concat_batches, interleave_record_batch, sort_to_indices, take_record_batch};
+use arrow::datatypes::{DataType, SchemaRef};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use parquet::arrow::ArrowSchemaConverter;
+use parquet::file::metadata::SortingColumn;
+use parquet::schema::types::ColumnPath;
+
+use super::StoreError;
+use super::schema::{col, events_schema};
+use crate::ingest::derive::event_key;
+
+/// Rows per row group: large enough for good compression, small enough that a scan
+/// parallelises and a reader's memory stays modest.
+pub const ROW_GROUP_ROWS: usize = 128 * 1024;
+
+/// The writer settings of every events file.
+pub fn writer_properties() -> WriterProperties {
+    // Sorting columns are numbered by leaf column, after the struct fields before it.
+    let time_leaf = ArrowSchemaConverter::new()
+        .convert(&events_schema())
+        .ok()
+        .and_then(|descr| {
+            descr
+                .columns()
+                .iter()
+                .position(|c| c.path().string() == col::EVENTTIME)
+        })
+        .unwrap_or(0);
+    let mut builder = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_created_by(format!("trailcut {}", env!("CARGO_PKG_VERSION")))
+        .set_sorting_columns(Some(vec![SortingColumn {
+            column_idx: time_leaf as i32,
+            descending: false,
+            nulls_first: false,
+        }]));
+    // Unique per row: a dictionary would only be built to be thrown away.
+    for unique in [col::EVENTID, col::REQUESTID, col::SHAREDEVENTID] {
+        builder = builder.set_column_dictionary_enabled(ColumnPath::from(unique), false);
+    }
+    builder.build()
+}
+
+fn parquet_err(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> StoreError + '_ {
+    move |source| StoreError::Parquet {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Concatenates batches and sorts the rows by `eventtime` (stable, so equal times keep
+/// their arrival order).
+pub fn sort_by_event_time(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<RecordBatch, StoreError> {
+    let batch = concat_batches(schema, batches)?;
+    let times = batch.column_by_name(col::EVENTTIME).ok_or_else(|| {
+        arrow::error::ArrowError::SchemaError("events batch without `eventtime`".into())
+    })?;
+    let indices = sort_to_indices(times, Some(SortOptions::default()), None)?;
+    Ok(take_record_batch(&batch, &indices)?)
+}
+
+/// A Parquet file written to a temporary path, flushed to disk.
+#[derive(Debug, Clone)]
+pub struct WrittenFile {
+    /// Where it was written.
+    pub path: PathBuf,
+    /// Rows in it.
+    pub rows: u64,
+    /// Its size on disk.
+    pub bytes: u64,
+}
+
+/// Settings for trailcut's small tables (the manifest): zstd, nothing else special.
+pub fn plain_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_created_by(format!("trailcut {}", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// Writes batches to `path` as one Parquet file and syncs it.
+pub fn write_file<'a>(
+    path: &Path,
+    schema: &SchemaRef,
+    batches: impl IntoIterator<Item = &'a RecordBatch>,
+    properties: WriterProperties,
+) -> Result<WrittenFile, StoreError> {
+    let file = File::create(path).map_err(StoreError::io(path))?;
+    let mut writer =
+        ArrowWriter::try_new(file, schema.clone(), Some(properties)).map_err(parquet_err(path))?;
+    let mut rows = 0u64;
+    for batch in batches {
+        rows += batch.num_rows() as u64;
+        writer.write(batch).map_err(parquet_err(path))?;
+    }
+    let file = writer.into_inner().map_err(parquet_err(path))?;
+    file.sync_all().map_err(StoreError::io(path))?;
+    let bytes = file.metadata().map_err(StoreError::io(path))?.len();
+    Ok(WrittenFile {
+        path: path.to_path_buf(),
+        rows,
+        bytes,
+    })
+}
+
+/// Opens a Parquet file for reading in batches of `batch_rows`, optionally projecting
+/// to some top-level columns.
+pub fn open_reader(
+    path: &Path,
+    batch_rows: usize,
+    columns: Option<&[&str]>,
+) -> Result<ParquetRecordBatchReader, StoreError> {
+    let file = File::open(path).map_err(StoreError::io(path))?;
+    let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(parquet_err(path))?
+        .with_batch_size(batch_rows);
+    if let Some(columns) = columns {
+        let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
+        builder = builder.with_projection(mask);
+    }
+    builder.build().map_err(parquet_err(path))
+}
+
+/// Number of rows in a Parquet file, from its footer.
+pub fn row_count(path: &Path) -> Result<u64, StoreError> {
+    let file = File::open(path).map_err(StoreError::io(path))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_err(path))?;
+    Ok(builder.metadata().file_metadata().num_rows() as u64)
+}
+
+/// The de-duplication keys of every event in `files`.
+pub fn read_keys(files: &[PathBuf], into: &mut HashSet<u128>) -> Result<(), StoreError> {
+    for path in files {
+        for batch in open_reader(path, 64 * 1024, Some(&[col::EVENTID]))? {
+            let batch = batch?;
+            let ids = arrow::compute::cast(batch.column(0), &DataType::Utf8)?;
+            for id in ids.as_string::<i32>().iter().flatten() {
+                into.insert(event_key(id));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Merges files that are each sorted by `eventtime` into one sorted stream, holding one
+/// batch of `batch_rows` per input in memory; `emit` receives the output in order.
+pub fn merge_sorted(
+    files: &[PathBuf],
+    batch_rows: usize,
+    mut emit: impl FnMut(RecordBatch) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    struct Input {
+        reader: ParquetRecordBatchReader,
+        batch: RecordBatch,
+        times: TimestampMicrosecondArray,
+        pos: usize,
+    }
+    fn next_batch(reader: &mut ParquetRecordBatchReader) -> Result<Option<(RecordBatch, TimestampMicrosecondArray)>, StoreError> {
+        loop {
+            match reader.next() {
+                None => return Ok(None),
+                Some(batch) => {
+                    let batch = batch?;
+                    if batch.num_rows() == 0 {
+                        continue;
+                    }
+                    let times = batch
+                        .column_by_name(col::EVENTTIME)
+                        .and_then(|c| c.as_primitive_opt::<arrow::datatypes::TimestampMicrosecondType>())
+                        .cloned()
+                        .ok_or_else(|| arrow::error::ArrowError::SchemaError("events file without microsecond `eventtime`".into()))?;
+                    return Ok(Some((batch, times)));
+                }
+            }
+        }
+    }
+
+    let mut inputs = Vec::with_capacity(files.len());
+    let mut heap = BinaryHeap::new();
+    for path in files {
+        let mut reader = open_reader(path, batch_rows, None)?;
+        if let Some((batch, times)) = next_batch(&mut reader)? {
+            heap.push(Reverse((times.value(0), inputs.len())));
+            inputs.push(Input { reader, batch, times, pos: 0 });
+        }
+    }
+    let mut pending: Vec<(usize, usize)> = Vec::with_capacity(batch_rows);
+    let flush = |inputs: &[Input], pending: &mut Vec<(usize, usize)>, emit: &mut dyn FnMut(RecordBatch) -> Result<(), StoreError>| -> Result<(), StoreError> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let batches: Vec<&RecordBatch> = inputs.iter().map(|i| &i.batch).collect();
+        let out = interleave_record_batch(&batches, pending)?;
+        pending.clear();
+        emit(out)
+    };
+    while let Some(Reverse((_, s))) = heap.pop() {
+        let input = &mut inputs[s];
+        pending.push((s, input.pos));
+        input.pos += 1;
+        if input.pos < input.batch.num_rows() {
+            heap.push(Reverse((input.times.value(input.pos), s)));
+        } else {
+            // The batch is used up: emit what refers to it before replacing it.
+            flush(&inputs, &mut pending, &mut emit)?;
+            let input = &mut inputs[s];
+            if let Some((batch, times)) = next_batch(&mut input.reader)? {
+                heap.push(Reverse((times.value(0), s)));
+                input.batch = batch;
+                input.times = times;
+                input.pos = 0;
+            }
+        }
+        if pending.len() >= batch_rows {
+            flush(&inputs, &mut pending, &mut emit)?;
+        }
+    }
+    flush(&inputs, &mut pending, &mut emit)
+}
+
+/// An events batch with only the rows at `indices`.
+pub fn take_rows(batch: &RecordBatch, indices: &[u32]) -> Result<RecordBatch, StoreError> {
+    let indices = arrow::array::UInt32Array::from(indices.to_vec());
+    Ok(take_record_batch(batch, &indices)?)
+}
+
+/// Rough in-memory size of a batch, for the writer's memory budget.
+pub fn batch_bytes(batch: &RecordBatch) -> usize {
+    batch.columns().iter().map(|c| c.get_array_memory_size()).sum()
+}
+
+/// The schema all events files share.
+pub fn schema() -> SchemaRef {
+    events_schema()
+}

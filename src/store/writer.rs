@@ -1,0 +1,351 @@
+//! Writes decoded events into `events/`: de-duplicates by eventID against the store and
+//! within the run, buffers rows per day within a memory budget, writes each buffer as a
+//! sorted Parquet file, and compacts small files at the end.
+//!
+//! Crash safety: every file is written under a temporary name, synced, then renamed, and
+//! holds only events the store did not have. A run killed at any moment therefore leaves
+//! a store without duplicates; the manifest is written after all data (by the caller), so
+//! a re-run reads the unrecorded sources again and their events de-duplicate to exactly
+//! what is missing. Compaction swaps files through the [`journal`](super::journal).
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::JoinHandle;
+
+use arrow::array::RecordBatch;
+use crossbeam_channel::{Receiver, Sender, bounded};
+
+use super::parquet_io::{self, WrittenFile};
+use super::{Store, StoreError, TMP_SUFFIX, durable_rename, journal, parquet_files};
+use crate::ingest::batch::DecodedBatch;
+
+/// Tunables of the writer.
+#[derive(Debug, Clone)]
+pub struct WriterOptions {
+    /// Bytes of Arrow data buffered before the largest day is written out.
+    pub memory_budget: usize,
+    /// Target rows per events file; compaction merges files below half of it.
+    pub target_file_rows: u64,
+    /// De-duplication keys held in memory before whole days are evicted.
+    pub max_cached_keys: usize,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        Self {
+            memory_budget: 256 << 20,
+            target_file_rows: 2_000_000,
+            max_cached_keys: 24_000_000,
+        }
+    }
+}
+
+/// What the writer did with one decoded batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AddOutcome {
+    /// New events kept for writing.
+    pub stored: u64,
+    /// Events the store or this run already had.
+    pub duplicates: u64,
+}
+
+/// What a finished run wrote.
+#[derive(Debug, Clone, Default)]
+pub struct WriteSummary {
+    /// Events written.
+    pub events: u64,
+    /// Day partitions that received events.
+    pub partitions: usize,
+    /// Files left in those partitions after compaction.
+    pub files: usize,
+    /// Compactions performed (small files merged into one).
+    pub compactions: usize,
+}
+
+struct DayBuffer {
+    batches: Vec<RecordBatch>,
+    bytes: usize,
+    rows: usize,
+}
+
+struct FlushJob {
+    day: i32,
+    batches: Vec<RecordBatch>,
+}
+
+/// Writes events into a store opened for writing.
+pub struct EventWriter {
+    store: Store,
+    options: WriterOptions,
+    run_id: String,
+    buffers: HashMap<i32, DayBuffer>,
+    buffered_bytes: usize,
+    keys: HashMap<i32, HashSet<u128>>,
+    cached_keys: usize,
+    touched: HashSet<i32>,
+    events: u64,
+    jobs: Option<Sender<FlushJob>>,
+    flusher: Option<JoinHandle<Result<Vec<(i32, WrittenFile)>, StoreError>>>,
+}
+
+static FILE_SEQ: AtomicU64 = AtomicU64::new(0);
+
+impl EventWriter {
+    /// A writer for `store`; `run_id` names the files it writes.
+    pub fn new(store: Store, run_id: String, options: WriterOptions) -> Self {
+        let (jobs, receiver) = bounded::<FlushJob>(1);
+        let flush_store = store.clone();
+        let flush_run = run_id.clone();
+        let flusher = std::thread::Builder::new()
+            .name("trailcut-flush".into())
+            .spawn(move || flush_loop(&flush_store, &flush_run, receiver))
+            .ok();
+        Self {
+            store,
+            options,
+            run_id,
+            buffers: HashMap::new(),
+            buffered_bytes: 0,
+            keys: HashMap::new(),
+            cached_keys: 0,
+            touched: HashSet::new(),
+            events: 0,
+            jobs: Some(jobs),
+            flusher,
+        }
+    }
+
+    /// De-duplicates a decoded batch and buffers its new events.
+    pub fn add(&mut self, decoded: DecodedBatch) -> Result<AddOutcome, StoreError> {
+        let DecodedBatch { batch, keys, days } = decoded;
+        let mut outcome = AddOutcome::default();
+        // Row indices of new events, per day, in arrival order.
+        let mut by_day: Vec<(i32, Vec<u32>)> = Vec::new();
+        for (row, (&key, &day)) in keys.iter().zip(&days).enumerate() {
+            if !self.keys.contains_key(&day) {
+                self.load_keys(day)?;
+            }
+            let set = self.keys.get_mut(&day).expect("keys loaded above");
+            if !set.insert(key) {
+                outcome.duplicates += 1;
+                continue;
+            }
+            self.cached_keys += 1;
+            outcome.stored += 1;
+            match by_day.iter_mut().find(|(d, _)| *d == day) {
+                Some((_, rows)) => rows.push(row as u32),
+                None => by_day.push((day, vec![row as u32])),
+            }
+        }
+        let whole = by_day.len() == 1 && by_day[0].1.len() == batch.num_rows();
+        for (day, rows) in by_day {
+            let part = if whole { batch.clone() } else { parquet_io::take_rows(&batch, &rows)? };
+            self.buffer(day, part)?;
+        }
+        self.events += outcome.stored;
+        Ok(outcome)
+    }
+
+    fn buffer(&mut self, day: i32, batch: RecordBatch) -> Result<(), StoreError> {
+        let bytes = parquet_io::batch_bytes(&batch);
+        let rows = batch.num_rows();
+        let buffer = self.buffers.entry(day).or_insert_with(|| DayBuffer {
+            batches: Vec::new(),
+            bytes: 0,
+            rows: 0,
+        });
+        buffer.batches.push(batch);
+        buffer.bytes += bytes;
+        buffer.rows += rows;
+        self.buffered_bytes += bytes;
+        self.touched.insert(day);
+        let full = buffer.rows as u64 >= self.options.target_file_rows;
+        if full {
+            self.flush_day(day)?;
+        }
+        while self.buffered_bytes > self.options.memory_budget {
+            let Some(largest) = self.buffers.iter().max_by_key(|(_, b)| b.bytes).map(|(d, _)| *d) else {
+                break;
+            };
+            self.flush_day(largest)?;
+        }
+        Ok(())
+    }
+
+    fn flush_day(&mut self, day: i32) -> Result<(), StoreError> {
+        let Some(buffer) = self.buffers.remove(&day) else {
+            return Ok(());
+        };
+        self.buffered_bytes -= buffer.bytes;
+        let job = FlushJob {
+            day,
+            batches: buffer.batches,
+        };
+        if let Some(jobs) = &self.jobs {
+            if jobs.send(job).is_err() {
+                // The flusher stopped on an error; finish() reports it.
+                return self.join_flusher().map(|_| ());
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads the keys of a day from its files, evicting other days when the cache is full.
+    fn load_keys(&mut self, day: i32) -> Result<(), StoreError> {
+        if self.cached_keys > self.options.max_cached_keys {
+            self.evict_keys(day)?;
+        }
+        let mut set = HashSet::new();
+        let files = parquet_files(&self.store.partition_dir(day))?;
+        parquet_io::read_keys(&files, &mut set)?;
+        self.cached_keys += set.len();
+        self.keys.insert(day, set);
+        Ok(())
+    }
+
+    /// Drops cached keys of every day but `keep`. Buffered rows of those days are written
+    /// first and the flusher drained, so that reloading them from disk later sees them.
+    fn evict_keys(&mut self, keep: i32) -> Result<(), StoreError> {
+        let days: Vec<i32> = self.keys.keys().copied().filter(|d| *d != keep).collect();
+        for day in &days {
+            self.flush_day(*day)?;
+        }
+        let written = self.join_flusher()?;
+        self.restart_flusher(written);
+        for day in days {
+            if let Some(set) = self.keys.remove(&day) {
+                self.cached_keys -= set.len();
+            }
+        }
+        Ok(())
+    }
+
+    fn join_flusher(&mut self) -> Result<Vec<(i32, WrittenFile)>, StoreError> {
+        drop(self.jobs.take());
+        match self.flusher.take() {
+            Some(handle) => handle.join().unwrap_or_else(|_| {
+                Err(StoreError::Io {
+                    path: self.store.events_dir(),
+                    source: std::io::Error::other("the flush thread panicked"),
+                })
+            }),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn restart_flusher(&mut self, _written: Vec<(i32, WrittenFile)>) {
+        let (jobs, receiver) = bounded::<FlushJob>(1);
+        let store = self.store.clone();
+        let run = self.run_id.clone();
+        self.flusher = std::thread::Builder::new()
+            .name("trailcut-flush".into())
+            .spawn(move || flush_loop(&store, &run, receiver))
+            .ok();
+        self.jobs = Some(jobs);
+    }
+
+    /// Writes what is buffered, waits for all files, and compacts the days touched.
+    pub fn finish(mut self) -> Result<WriteSummary, StoreError> {
+        let days: Vec<i32> = self.buffers.keys().copied().collect();
+        for day in days {
+            self.flush_day(day)?;
+        }
+        self.join_flusher()?;
+        let mut summary = WriteSummary {
+            events: self.events,
+            partitions: self.touched.len(),
+            ..WriteSummary::default()
+        };
+        let mut touched: Vec<i32> = self.touched.iter().copied().collect();
+        touched.sort_unstable();
+        for day in touched {
+            let (files, compacted) = compact_day(&self.store, &self.run_id, day, self.options.target_file_rows)?;
+            summary.files += files;
+            summary.compactions += usize::from(compacted);
+        }
+        Ok(summary)
+    }
+}
+
+fn next_file_name(run_id: &str) -> String {
+    let seq = FILE_SEQ.fetch_add(1, Ordering::Relaxed);
+    format!("part-{run_id}-{seq:05}.parquet")
+}
+
+/// The flush thread: sorts each job's rows by time and writes them as one file.
+fn flush_loop(store: &Store, run_id: &str, jobs: Receiver<FlushJob>) -> Result<Vec<(i32, WrittenFile)>, StoreError> {
+    let schema = parquet_io::schema();
+    let mut written = Vec::new();
+    for job in jobs {
+        let dir = store.partition_dir(job.day);
+        std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
+        let sorted = parquet_io::sort_by_event_time(&schema, &job.batches)?;
+        drop(job.batches);
+        let name = next_file_name(run_id);
+        let tmp = dir.join(format!("{name}{TMP_SUFFIX}"));
+        let mut file = parquet_io::write_file(&tmp, &schema, [&sorted], parquet_io::writer_properties())?;
+        let path = dir.join(name);
+        durable_rename(&tmp, &path)?;
+        file.path = path;
+        written.push((job.day, file));
+    }
+    Ok(written)
+}
+
+/// Merges a day's small files (under half the target size) into files of the target size.
+/// Returns the number of files left and whether anything was merged.
+fn compact_day(store: &Store, run_id: &str, day: i32, target_rows: u64) -> Result<(usize, bool), StoreError> {
+    let dir = store.partition_dir(day);
+    let files = parquet_files(&dir)?;
+    let mut small = Vec::new();
+    for path in &files {
+        if parquet_io::row_count(path)? < target_rows / 2 {
+            small.push(path.clone());
+        }
+    }
+    if small.len() < 2 {
+        return Ok((files.len(), false));
+    }
+    let schema = parquet_io::schema();
+    // Enough rows per input batch to stream efficiently, few enough that k inputs fit.
+    let batch_rows = (8 * 1024 * 16 / small.len()).clamp(256, 8 * 1024);
+    let mut outputs: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut writer: Option<(PathBuf, PathBuf, parquet::arrow::ArrowWriter<std::fs::File>, u64)> = None;
+    parquet_io::merge_sorted(&small, batch_rows, |batch| {
+        if writer.is_none() {
+            let name = next_file_name(run_id);
+            let tmp = dir.join(format!("{name}{TMP_SUFFIX}"));
+            let file = std::fs::File::create(&tmp).map_err(StoreError::io(&tmp))?;
+            let w = parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(parquet_io::writer_properties()))
+                .map_err(|source| StoreError::Parquet { path: tmp.clone(), source })?;
+            writer = Some((tmp, dir.join(name), w, 0));
+        }
+        let full = {
+            let (tmp, _, w, rows) = writer.as_mut().expect("opened above");
+            w.write(&batch).map_err(|source| StoreError::Parquet { path: tmp.clone(), source })?;
+            *rows += batch.num_rows() as u64;
+            *rows >= target_rows
+        };
+        if full {
+            if let Some((tmp, fin, w, _)) = writer.take() {
+                close_synced(&tmp, w)?;
+                outputs.push((tmp, fin));
+            }
+        }
+        Ok(())
+    })?;
+    if let Some((tmp, fin, w, _)) = writer.take() {
+        close_synced(&tmp, w)?;
+        outputs.push((tmp, fin));
+    }
+    journal::swap(store, &outputs, &small)?;
+    Ok((files.len() - small.len() + outputs.len(), true))
+}
+
+fn close_synced(tmp: &std::path::Path, w: parquet::arrow::ArrowWriter<std::fs::File>) -> Result<(), StoreError> {
+    let file = w
+        .into_inner()
+        .map_err(|source| StoreError::Parquet { path: tmp.to_path_buf(), source })?;
+    file.sync_all().map_err(StoreError::io(tmp))
+}
