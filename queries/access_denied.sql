@@ -13,6 +13,6 @@ SELECT
 FROM events
 WHERE eventtime >= (SELECT max(eventtime) FROM events) - INTERVAL '${days} days'
   AND (errorcode LIKE '%AccessDenied%' OR errorcode LIKE '%UnauthorizedOperation%'
-       OR errorcode LIKE '%NotAuthorized%' OR errorcode = 'Client.UnauthorizedAccess')
+       OR errorcode LIKE '%NotAuthorized%' OR errorcode IN ('AuthorizationError', 'Client.UnauthorizedAccess'))
 GROUP BY principal_arn, eventsource, eventname, errorcode
 ORDER BY denied DESC, principal_arn, eventsource, eventname

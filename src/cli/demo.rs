@@ -28,14 +28,22 @@ pub struct DemoArgs {
 
 fn default_data() -> PathBuf {
     let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
-    if bundled.is_dir() { bundled } else { PathBuf::from("sample_data") }
+    if bundled.is_dir() {
+        bundled
+    } else {
+        PathBuf::from("sample_data")
+    }
 }
 
 /// Runs `trailcut demo`.
 pub fn run(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let data = args.data.unwrap_or_else(default_data);
     let trail = data.join("trail");
-    anyhow::ensure!(trail.is_dir(), "no sample trail at `{}` (pass --data DIR)", trail.display());
+    anyhow::ensure!(
+        trail.is_dir(),
+        "no sample trail at `{}` (pass --data DIR)",
+        trail.display()
+    );
     let temp;
     let store_dir = match &args.keep_store {
         Some(dir) => dir.clone(),

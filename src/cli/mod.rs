@@ -47,7 +47,13 @@ and Athena read it too.";
 #[command(name = "trailcut", version, about = ABOUT, after_help = AFTER_HELP)]
 pub struct Cli {
     /// The store directory
-    #[arg(long, global = true, env = "TRAILCUT_STORE", default_value = "./trailcut-store", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "TRAILCUT_STORE",
+        default_value = "./trailcut-store",
+        value_name = "DIR"
+    )]
     pub store: PathBuf,
 
     #[command(subcommand)]
@@ -78,7 +84,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
 
 /// A multi-threaded tokio runtime for the verbs that use DataFusion.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 /// Formats an integer with thousands separators: `1234567` -> `1,234,567`.

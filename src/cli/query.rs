@@ -72,7 +72,8 @@ pub fn run(store: &Path, args: QueryArgs, out: &mut dyn Write) -> anyhow::Result
     let sql = match (&args.sql, &args.file, &args.name) {
         (Some(sql), _, _) => Some(sql.clone()),
         (_, Some(file), _) => Some(
-            std::fs::read_to_string(file).with_context(|| format!("cannot read `{}`", file.display()))?,
+            std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read `{}`", file.display()))?,
         ),
         (_, _, Some(name)) => Some(named::find(name)?.render(&named::parse_params(&args.params)?)?),
         _ if !std::io::stdin().is_terminal() => {
@@ -106,15 +107,27 @@ fn list(out: &mut dyn Write) -> std::io::Result<()> {
     for q in named::builtin() {
         writeln!(out, "{}\n    {}", q.name, q.description)?;
         for p in &q.params {
-            let default = p.default.as_deref().map(|d| format!(" (default {d})")).unwrap_or_default();
-            writeln!(out, "    --param {}=...{}  {}", p.name, default, p.description)?;
+            let default = p
+                .default
+                .as_deref()
+                .map(|d| format!(" (default {d})"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "    --param {}=...{}  {}",
+                p.name, default, p.description
+            )?;
         }
     }
     Ok(())
 }
 
 /// The interactive shell: statements end with `;`, `\d` lists tables, `\q` quits.
-async fn shell(session: &Session, format: OutputFormat, out: &mut dyn Write) -> anyhow::Result<Status> {
+async fn shell(
+    session: &Session,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<Status> {
     let mut editor = rustyline::DefaultEditor::new()?;
     let history = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".trailcut_history"));
     if let Some(h) = &history {
@@ -127,7 +140,11 @@ async fn shell(session: &Session, format: OutputFormat, out: &mut dyn Write) -> 
     )?;
     let mut buffer = String::new();
     loop {
-        let prompt = if buffer.is_empty() { "trailcut> " } else { "      ..> " };
+        let prompt = if buffer.is_empty() {
+            "trailcut> "
+        } else {
+            "      ..> "
+        };
         let line = match editor.readline(prompt) {
             Ok(line) => line,
             Err(rustyline::error::ReadlineError::Interrupted) => {
@@ -171,7 +188,12 @@ async fn shell(session: &Session, format: OutputFormat, out: &mut dyn Write) -> 
     Ok(Status::Success)
 }
 
-async fn print_result(session: &Session, sql: &str, format: OutputFormat, out: &mut dyn Write) -> anyhow::Result<()> {
+async fn print_result(
+    session: &Session,
+    sql: &str,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     match session.run(sql).await {
         Ok(batches) => {

@@ -61,7 +61,10 @@ impl<const N: usize> StrStruct<N> {
     }
 
     fn finish_children(&mut self) -> Vec<ArrayRef> {
-        self.cols.iter_mut().map(|c| Arc::new(c.finish()) as ArrayRef).collect()
+        self.cols
+            .iter_mut()
+            .map(|c| Arc::new(c.finish()) as ArrayRef)
+            .collect()
     }
 
     fn finish(&mut self, fields: Fields) -> ArrayRef {
@@ -264,26 +267,46 @@ impl EventBatchBuilder {
         self.eventsource.append_value(event_source);
         self.eventname.append_value(event_name);
         self.awsregion.append_option(text(&r.aws_region));
-        self.sourceipaddress.append_option(text(&r.source_ip_address));
+        self.sourceipaddress
+            .append_option(text(&r.source_ip_address));
         self.useragent.append_option(text(&r.user_agent));
         self.errorcode.append_option(text(&r.error_code));
         self.errormessage.append_option(text(&r.error_message));
-        append_raw(&mut self.requestparameters, &mut self.scratch, r.request_parameters);
-        append_raw(&mut self.responseelements, &mut self.scratch, r.response_elements);
-        append_raw(&mut self.additionaleventdata, &mut self.scratch, r.additional_event_data);
+        append_raw(
+            &mut self.requestparameters,
+            &mut self.scratch,
+            r.request_parameters,
+        );
+        append_raw(
+            &mut self.responseelements,
+            &mut self.scratch,
+            r.response_elements,
+        );
+        append_raw(
+            &mut self.additionaleventdata,
+            &mut self.scratch,
+            r.additional_event_data,
+        );
         self.requestid.append_option(text(&r.request_id));
         self.eventid.append_value(event_id);
         self.append_resources(r);
         self.eventtype.append_option(text(&r.event_type));
         self.apiversion.append_option(text(&r.api_version));
         self.readonly.append_option(r.read_only.map(|f| f.0));
-        self.recipientaccountid.append_option(text(&r.recipient_account_id));
-        append_raw(&mut self.serviceeventdetails, &mut self.scratch, r.service_event_details);
+        self.recipientaccountid
+            .append_option(text(&r.recipient_account_id));
+        append_raw(
+            &mut self.serviceeventdetails,
+            &mut self.scratch,
+            r.service_event_details,
+        );
         self.sharedeventid.append_option(text(&r.shared_event_id));
         self.vpcendpointid.append_option(text(&r.vpc_endpoint_id));
-        self.vpcendpointaccountid.append_option(text(&r.vpc_endpoint_account_id));
+        self.vpcendpointaccountid
+            .append_option(text(&r.vpc_endpoint_account_id));
         self.eventcategory.append_option(text(&r.event_category));
-        self.managementevent.append_option(r.management_event.map(|f| f.0));
+        self.managementevent
+            .append_option(r.management_event.map(|f| f.0));
         self.addendum.append(r.addendum.as_ref().map(|a| {
             [
                 text(&a.reason),
@@ -294,7 +317,11 @@ impl EventBatchBuilder {
         }));
         self.sessioncredentialfromconsole
             .append_option(text(&r.session_credential_from_console));
-        append_raw(&mut self.edgedevicedetails, &mut self.scratch, r.edge_device_details);
+        append_raw(
+            &mut self.edgedevicedetails,
+            &mut self.scratch,
+            r.edge_device_details,
+        );
         self.tlsdetails.append(r.tls_details.as_ref().map(|t| {
             [
                 text(&t.tls_version),
@@ -307,8 +334,12 @@ impl EventBatchBuilder {
 
         let principal = r.user_identity.as_ref().and_then(derive::principal_arn);
         self.principal_arn.append_option(principal.as_deref());
-        self.session_name
-            .append_option(r.user_identity.as_ref().and_then(derive::session_name).as_deref());
+        self.session_name.append_option(
+            r.user_identity
+                .as_ref()
+                .and_then(derive::session_name)
+                .as_deref(),
+        );
         let account = principal
             .as_deref()
             .and_then(derive::arn_account)
@@ -369,15 +400,19 @@ impl EventBatchBuilder {
         }));
         match &c.web_id_federation_data {
             Some(w) => {
-                let attributes = w.attributes.and_then(|raw| minified(raw, &mut self.scratch));
+                let attributes = w
+                    .attributes
+                    .and_then(|raw| minified(raw, &mut self.scratch));
                 let attributes = attributes.map(str::to_owned);
                 self.sc_web_id
                     .append(Some([text(&w.federated_provider), attributes.as_deref()]));
             }
             None => self.sc_web_id.append(None),
         }
-        self.sc_source_identity.append_option(text(&c.source_identity));
-        self.sc_ec2_role_delivery.append_option(text(&c.ec2_role_delivery));
+        self.sc_source_identity
+            .append_option(text(&c.source_identity));
+        self.sc_ec2_role_delivery
+            .append_option(text(&c.ec2_role_delivery));
         self.sc_valid.push(true);
     }
 
@@ -389,8 +424,11 @@ impl EventBatchBuilder {
             return;
         }
         for res in &r.resources {
-            self.resource_items
-                .append(Some([text(&res.arn), text(&res.account_id), text(&res.kind)]));
+            self.resource_items.append(Some([
+                text(&res.arn),
+                text(&res.account_id),
+                text(&res.kind),
+            ]));
         }
         self.resource_offsets.push(last + r.resources.len() as i32);
         self.resource_valid.push(true);
@@ -469,7 +507,11 @@ impl EventBatchBuilder {
     fn finish_user_identity(&mut self) -> ArrayRef {
         let ctx_fields = schema::session_context_fields();
         let field = |name: &str| -> Fields {
-            match ctx_fields.iter().find(|f| f.name() == name).map(|f| f.data_type()) {
+            match ctx_fields
+                .iter()
+                .find(|f| f.name() == name)
+                .map(|f| f.data_type())
+            {
                 Some(DataType::Struct(fields)) => fields.clone(),
                 _ => unreachable!("session context field `{name}` is a struct"),
             }
@@ -497,9 +539,19 @@ impl EventBatchBuilder {
 
     fn finish_resources(&mut self) -> ArrayRef {
         let items = self.resource_items.finish(schema::resource_fields());
-        let offsets = OffsetBuffer::new(std::mem::replace(&mut self.resource_offsets, vec![0]).into());
-        let item_field = Arc::new(Field::new("item", DataType::Struct(schema::resource_fields()), true));
-        Arc::new(ListArray::new(item_field, offsets, items, take_nulls(&mut self.resource_valid)))
+        let offsets =
+            OffsetBuffer::new(std::mem::replace(&mut self.resource_offsets, vec![0]).into());
+        let item_field = Arc::new(Field::new(
+            "item",
+            DataType::Struct(schema::resource_fields()),
+            true,
+        ));
+        Arc::new(ListArray::new(
+            item_field,
+            offsets,
+            items,
+            take_nulls(&mut self.resource_valid),
+        ))
     }
 }
 
@@ -551,7 +603,10 @@ fn minified<'a>(raw: &'a RawValue, scratch: &'a mut String) -> Option<&'a str> {
     if text == "null" {
         return None;
     }
-    if !text.bytes().any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t')) {
+    if !text
+        .bytes()
+        .any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+    {
         return Some(text);
     }
     scratch.clear();
@@ -579,5 +634,127 @@ pub fn minify_into(text: &str, out: &mut String) {
             }
             out.push(c);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::{Array, AsArray, StructArray};
+
+    use super::*;
+    use crate::ingest::decode::decode_str;
+
+    fn build(text: &str) -> (DecodedBatch, Vec<RecordError>) {
+        let mut builder = EventBatchBuilder::new();
+        decode_str(text, &mut builder).unwrap();
+        let errors = builder.take_errors();
+        (builder.finish(), errors)
+    }
+
+    fn string(batch: &RecordBatch, name: &str, row: usize) -> Option<String> {
+        let col = batch.column_by_name(name).unwrap().as_string::<i32>();
+        col.is_valid(row).then(|| col.value(row).to_owned())
+    }
+
+    #[test]
+    fn required_fields_are_enforced_with_positions() {
+        let text = r#"[
+            {"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"a"},
+            {"eventSource":"s3.amazonaws.com","eventName":"GetObject"},
+            {"eventTime":"2024-01-01T00:00:00Z","eventName":"GetObject"},
+            {"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com"},
+            {"eventTime":"soon","eventSource":"s3.amazonaws.com","eventName":"GetObject"},
+            {"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"PutObject","eventID":"b"}
+        ]"#;
+        let (decoded, errors) = build(text);
+        assert_eq!(decoded.batch.num_rows(), 2);
+        let got: Vec<(u64, &str)> = errors
+            .iter()
+            .map(|e| (e.record, e.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (2, "missing `eventTime`"),
+                (3, "missing `eventSource`"),
+                (4, "missing `eventName`"),
+                (5, "`eventTime` `soon` is not an RFC 3339 timestamp"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_record_without_event_id_gets_a_stable_one() {
+        let text = r#"{"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","requestID":"r1"}"#;
+        let (first, _) = build(text);
+        let (again, _) = build(text);
+        let id = string(&first.batch, "eventid", 0).unwrap();
+        assert!(id.starts_with("tc-") && id.len() == 35, "{id}");
+        assert_eq!(Some(id), string(&again.batch, "eventid", 0));
+        assert_eq!(first.keys, again.keys);
+    }
+
+    #[test]
+    fn derived_columns() {
+        let text = r#"[
+          {"eventTime":"2024-07-30T21:53:13Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","recipientAccountId":"111111111111",
+           "userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::222222222222:assumed-role/etl/i-0abc","accountId":"222222222222",
+             "sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::222222222222:role/service-role/etl"},"attributes":{"mfaAuthenticated":"false"}}}},
+          {"eventTime":"2024-07-30T23:59:59Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","recipientAccountId":"111111111111",
+           "userIdentity":{"type":"AWSService","invokedBy":"lambda.amazonaws.com"}},
+          {"eventTime":"2024-07-31T00:00:00Z","eventSource":"iam.amazonaws.com","eventName":"ListUsers",
+           "userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::333333333333:user/bob","accountId":"333333333333","userName":"bob"}},
+          {"eventTime":"2024-07-31T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject",
+           "userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::444444444444:assumed-role/NoIssuer/s1","accountId":"444444444444"}}
+        ]"#;
+        let (d, errors) = build(text);
+        assert!(errors.is_empty());
+        let b = &d.batch;
+        let col = |name: &str| (0..4).map(|r| string(b, name, r)).collect::<Vec<_>>();
+        assert_eq!(
+            col("principal_arn"),
+            [
+                Some("arn:aws:iam::222222222222:role/service-role/etl".into()),
+                Some("lambda.amazonaws.com".into()),
+                Some("arn:aws:iam::333333333333:user/bob".into()),
+                Some("arn:aws:iam::444444444444:role/NoIssuer".into()),
+            ]
+        );
+        assert_eq!(
+            col("session_name"),
+            [Some("i-0abc".into()), None, None, Some("s1".into())]
+        );
+        assert_eq!(
+            col("account_id"),
+            [
+                Some("222222222222".into()),
+                Some("111111111111".into()),
+                Some("333333333333".into()),
+                Some("444444444444".into()),
+            ]
+        );
+        assert_eq!(d.days, [19_934, 19_934, 19_935, 19_935]);
+        // The struct keeps what was there and is null where nothing was.
+        let ui = b
+            .column_by_name("useridentity")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<StructArray>()
+            .unwrap();
+        assert!(ui.is_valid(1));
+        let ctx = ui.column_by_name("sessioncontext").unwrap();
+        assert!(ctx.is_valid(0) && ctx.is_null(1) && ctx.is_null(2));
+    }
+
+    #[test]
+    fn pretty_raw_json_is_minified_and_null_is_null() {
+        let text = "{\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventSource\":\"s\",\"eventName\":\"n\",\
+            \"requestParameters\":{\n  \"bucketName\": \"a b\",\n  \"key\": \"x\\\" y\"\n},\"responseElements\":null}";
+        let (d, _) = build(text);
+        assert_eq!(
+            string(&d.batch, "requestparameters", 0).as_deref(),
+            Some(r#"{"bucketName":"a b","key":"x\" y"}"#)
+        );
+        assert_eq!(string(&d.batch, "responseelements", 0), None);
     }
 }

@@ -83,11 +83,11 @@ pub fn decompress(bytes: &[u8]) -> Result<Cow<'_, [u8]>, std::io::Error> {
 ///
 /// Returns the NDJSON lines that were skipped; any other malformation fails the whole
 /// object, because a partly read CloudTrail file is not a trustworthy account of its events.
-pub fn decode_object(bytes: &[u8], sink: &mut dyn RecordSink) -> Result<Vec<LineError>, DecodeError> {
-    let text = decompress(bytes).map_err(|source| DecodeError::Gzip {
-        records: 0,
-        source,
-    })?;
+pub fn decode_object(
+    bytes: &[u8],
+    sink: &mut dyn RecordSink,
+) -> Result<Vec<LineError>, DecodeError> {
+    let text = decompress(bytes).map_err(|source| DecodeError::Gzip { records: 0, source })?;
     let text = std::str::from_utf8(&text).map_err(|e| DecodeError::Utf8 {
         offset: e.valid_up_to(),
     })?;
@@ -155,7 +155,11 @@ fn decode_ndjson(text: &str, sink: &mut dyn RecordSink) -> Vec<LineError> {
         if let Err(e) = result {
             errors.push(LineError {
                 line: index + 1,
-                message: format!("{} at column {}", strip_position(&e.to_string()), e.column()),
+                message: format!(
+                    "{} at column {}",
+                    strip_position(&e.to_string()),
+                    e.column()
+                ),
             });
         }
     }
@@ -188,7 +192,12 @@ impl<'de> Visitor<'de> for ItemSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(ItemSeed { sink: &mut *self.sink })?.is_some() {}
+        while seq
+            .next_element_seed(ItemSeed {
+                sink: &mut *self.sink,
+            })?
+            .is_some()
+        {}
         Ok(())
     }
 
@@ -200,17 +209,21 @@ impl<'de> Visitor<'de> for ItemSeed<'_> {
             match key.as_str() {
                 // CloudTrail's delivery file and the bare arrays inside it.
                 "Records" | "Events" | "detail" => {
-                    map.next_value_seed(ItemSeed { sink: &mut *self.sink })?;
+                    map.next_value_seed(ItemSeed {
+                        sink: &mut *self.sink,
+                    })?;
                     container = true;
                 }
                 // LookupEvents: the record is a JSON document inside a string.
                 "CloudTrailEvent" => {
                     let inner: Text<'de> = map.next_value()?;
                     let mut de = serde_json::Deserializer::from_str(inner.as_str());
-                    ItemSeed { sink: &mut *self.sink }
-                        .deserialize(&mut de)
-                        .and_then(|()| de.end())
-                        .map_err(|e| de::Error::custom(format!("in `CloudTrailEvent`: {e}")))?;
+                    ItemSeed {
+                        sink: &mut *self.sink,
+                    }
+                    .deserialize(&mut de)
+                    .and_then(|()| de.end())
+                    .map_err(|e| de::Error::custom(format!("in `CloudTrailEvent`: {e}")))?;
                     container = true;
                 }
                 name => {
@@ -225,5 +238,206 @@ impl<'de> Visitor<'de> for ItemSeed<'_> {
             self.sink.push(record);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    /// Collects event names; records without one are counted as seen only.
+    #[derive(Default)]
+    struct Names {
+        names: Vec<String>,
+        extras: Vec<Vec<String>>,
+        seen: u64,
+    }
+
+    impl RecordSink for Names {
+        fn push(&mut self, record: CloudTrailRecord<'_>) {
+            self.seen += 1;
+            if let Some(name) = record.event_name {
+                self.names.push(name.0.into_owned());
+                self.extras
+                    .push(record.extra.iter().map(|(k, _)| k.clone()).collect());
+            }
+        }
+        fn seen(&self) -> u64 {
+            self.seen
+        }
+    }
+
+    fn names(text: &str) -> Vec<String> {
+        let mut sink = Names::default();
+        let skipped = decode_str(text, &mut sink).unwrap();
+        assert!(skipped.is_empty(), "{skipped:?}");
+        sink.names
+    }
+
+    const A: &str = r#"{"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"A","eventID":"1"}"#;
+    const B: &str = r#"{"eventTime":"2024-01-01T00:00:01Z","eventSource":"s3.amazonaws.com","eventName":"B","eventID":"2"}"#;
+
+    #[test]
+    fn records_object() {
+        assert_eq!(names(&format!(r#"{{"Records":[{A},{B}]}}"#)), ["A", "B"]);
+        assert_eq!(names(r#"{"Records":[]}"#), Vec::<String>::new());
+        assert_eq!(names(r#"{"Records":null}"#), Vec::<String>::new());
+    }
+
+    #[test]
+    fn bare_array_pretty_printed() {
+        assert_eq!(names(&format!("[\n  {A},\n  {B}\n]\n")), ["A", "B"]);
+    }
+
+    #[test]
+    fn a_single_pretty_record_is_not_ndjson() {
+        let pretty = A.replace(",", ",\n  ");
+        assert_eq!(names(&pretty), ["A"]);
+    }
+
+    #[test]
+    fn ndjson() {
+        assert_eq!(names(&format!("{A}\n{B}\n\n")), ["A", "B"]);
+        assert_eq!(names(&format!("{A}\r\n{B}")), ["A", "B"]);
+    }
+
+    #[test]
+    fn ndjson_bad_line_is_skipped_and_the_rest_read() {
+        let mut sink = Names::default();
+        let skipped =
+            decode_str(&format!("{A}\n{{\"eventName\": oops}}\n{B}\n"), &mut sink).unwrap();
+        assert_eq!(sink.names, ["A", "B"]);
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped[0].line, 2);
+    }
+
+    #[test]
+    fn eventbridge_envelope() {
+        let envelope = format!(
+            r#"{{"version":"0","id":"x","detail-type":"AWS API Call via CloudTrail","source":"aws.s3","account":"1","time":"2024-01-01T00:00:00Z","region":"us-east-1","resources":["arn:aws:s3:::b"],"detail":{A}}}"#
+        );
+        assert_eq!(names(&envelope), ["A"]);
+        // Envelopes as NDJSON, as Firehose writes them.
+        assert_eq!(names(&format!("{envelope}\n{envelope}\n")), ["A", "A"]);
+    }
+
+    #[test]
+    fn lookup_events_output() {
+        let inner = serde_json::to_string(A).unwrap();
+        let text = format!(
+            r#"{{"Events":[{{"EventId":"1","EventName":"A","ReadOnly":"true","EventTime":"2024-01-01T00:00:00+00:00","Resources":[],"CloudTrailEvent":{inner}}}],"NextToken":"abc"}}"#
+        );
+        assert_eq!(names(&text), ["A"]);
+    }
+
+    #[test]
+    fn unknown_fields_are_kept_with_their_path() {
+        let text = r#"{"eventTime":"2024-01-01T00:00:00Z","eventSource":"s","eventName":"A","newTopLevel":{"x":1},
+            "userIdentity":{"type":"IAMUser","identityProvider":"p","sessionContext":{"sessionIssuer":{"type":"Role","extraIssuer":1}}}}"#;
+        let mut sink = Names::default();
+        decode_str(text, &mut sink).unwrap();
+        let mut extras = sink.extras[0].clone();
+        extras.sort();
+        assert_eq!(
+            extras,
+            [
+                "newTopLevel",
+                "userIdentity.identityProvider",
+                "userIdentity.sessionContext.sessionIssuer.extraIssuer"
+            ]
+        );
+    }
+
+    #[test]
+    fn scalar_types_are_lenient() {
+        let text = r#"{"eventTime":"2024-01-01T00:00:00Z","eventSource":"s","eventName":"A","readOnly":"true","managementEvent":false,"apiVersion":20150331}"#;
+        assert_eq!(names(text), ["A"]);
+    }
+
+    #[test]
+    fn invalid_json_names_the_record_and_position() {
+        let mut sink = Names::default();
+        let err = decode_str(
+            &format!("{{\"Records\":[{A},{B},{{\"eventName\":}}]}}"),
+            &mut sink,
+        )
+        .unwrap_err();
+        match err {
+            DecodeError::Json {
+                record,
+                line,
+                column,
+                ..
+            } => {
+                assert_eq!(record, 3);
+                assert_eq!(line, 1);
+                assert!(column > 200, "{column}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn truncated_json_is_an_error() {
+        let text = format!(r#"{{"Records":[{A},{B}"#);
+        let mut sink = Names::default();
+        assert!(matches!(
+            decode_str(&text, &mut sink),
+            Err(DecodeError::Json { record: 3, .. })
+        ));
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(bytes).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_and_multi_member_gzip() {
+        let one = gzip(format!(r#"{{"Records":[{A}]}}"#).as_bytes());
+        let mut sink = Names::default();
+        decode_object(&one, &mut sink).unwrap();
+        assert_eq!(sink.names, ["A"]);
+        // Two gzip members of NDJSON concatenated, as some log shippers write.
+        let mut two = gzip(format!("{A}\n").as_bytes());
+        two.extend(gzip(format!("{B}\n").as_bytes()));
+        let mut sink = Names::default();
+        decode_object(&two, &mut sink).unwrap();
+        assert_eq!(sink.names, ["A", "B"]);
+    }
+
+    #[test]
+    fn truncated_gzip_is_an_error() {
+        let data = gzip(format!(r#"{{"Records":[{A},{B}]}}"#).repeat(50).as_bytes());
+        let cut = &data[..data.len() / 2];
+        let mut sink = Names::default();
+        assert!(matches!(
+            decode_object(cut, &mut sink),
+            Err(DecodeError::Gzip { .. })
+        ));
+    }
+
+    #[test]
+    fn not_utf8_is_an_error() {
+        let mut sink = Names::default();
+        assert!(matches!(
+            decode_object(b"[\xff\xfe]", &mut sink),
+            Err(DecodeError::Utf8 { offset: 1 })
+        ));
+    }
+
+    #[test]
+    fn a_bom_is_ignored() {
+        assert_eq!(names(&format!("\u{feff}[{A}]")), ["A"]);
+    }
+
+    #[test]
+    fn wrong_top_level_type_is_an_error() {
+        let mut sink = Names::default();
+        assert!(decode_str("42", &mut sink).is_err());
+        assert!(decode_str("\"text\"", &mut sink).is_err());
     }
 }

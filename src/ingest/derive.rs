@@ -87,7 +87,13 @@ pub fn parse_event_time(text: &str) -> Option<i64> {
 
 fn fast_event_time(text: &str) -> Option<i64> {
     let b = text.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let num = |range: std::ops::Range<usize>| -> Option<i64> {
@@ -102,7 +108,12 @@ fn fast_event_time(text: &str) -> Option<i64> {
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     let mut micros = 0i64;
@@ -187,7 +198,9 @@ mod tests {
             "2000-02-29T12:00:00.000001Z",
             "1969-12-31T23:59:59Z",
         ] {
-            let expected = chrono::DateTime::parse_from_rfc3339(text).unwrap().timestamp_micros();
+            let expected = chrono::DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .timestamp_micros();
             assert_eq!(fast_event_time(text), Some(expected), "{text}");
         }
     }
@@ -215,11 +228,18 @@ mod tests {
     #[test]
     fn assumed_role_arn_becomes_role_arn() {
         assert_eq!(
-            role_arn_from_assumed_role("arn:aws:sts::123456789012:assumed-role/ci-deploy/gh-1").as_deref(),
+            role_arn_from_assumed_role("arn:aws:sts::123456789012:assumed-role/ci-deploy/gh-1")
+                .as_deref(),
             Some("arn:aws:iam::123456789012:role/ci-deploy")
         );
-        assert_eq!(role_arn_from_assumed_role("arn:aws:iam::123456789012:user/bob"), None);
-        assert_eq!(arn_account("arn:aws:iam::123456789012:user/bob"), Some("123456789012"));
+        assert_eq!(
+            role_arn_from_assumed_role("arn:aws:iam::123456789012:user/bob"),
+            None
+        );
+        assert_eq!(
+            arn_account("arn:aws:iam::123456789012:user/bob"),
+            Some("123456789012")
+        );
         assert_eq!(arn_account("arn:aws:s3:::bucket"), None);
     }
 }

@@ -202,7 +202,14 @@ pub fn ingest_paths(
         }
         drop(results_tx);
         for result in results_rx.iter() {
-            if let Err(e) = absorb(result, &mut writer, &mut entries, &mut report, &run_id, observer) {
+            if let Err(e) = absorb(
+                result,
+                &mut writer,
+                &mut entries,
+                &mut report,
+                &run_id,
+                observer,
+            ) {
                 // Stop the decoders quickly: dropping the receiver ends their sends.
                 drop(results_rx);
                 return Err(e);
@@ -349,7 +356,11 @@ fn decode_file(file: SourceFile, hash: String, bytes: &[u8]) -> FileResult {
     let mut problems: Vec<String> = line_errors
         .iter()
         .map(|e| format!("line {}: invalid JSON: {}", e.line, e.message))
-        .chain(record_errors.iter().map(|e| format!("record {}: {}", e.record, e.message)))
+        .chain(
+            record_errors
+                .iter()
+                .map(|e| format!("record {}: {}", e.record, e.message)),
+        )
         .collect();
     if problems.len() > PROBLEMS_PER_FILE {
         let more = problems.len() - PROBLEMS_PER_FILE;
@@ -377,6 +388,13 @@ fn now_micros() -> i64 {
 /// A run id that sorts by time and is unique across processes.
 fn new_run_id() -> String {
     let now = chrono::Utc::now();
-    let nonce = blake3::hash(format!("{}{}", std::process::id(), now.timestamp_nanos_opt().unwrap_or(0)).as_bytes());
+    let nonce = blake3::hash(
+        format!(
+            "{}{}",
+            std::process::id(),
+            now.timestamp_nanos_opt().unwrap_or(0)
+        )
+        .as_bytes(),
+    );
     format!("{}-{}", now.format("%Y%m%dT%H%M%S"), &nonce.to_hex()[..8])
 }

@@ -335,8 +335,9 @@ impl<'de> CloudTrailRecord<'de> {
         match key {
             "eventVersion" => self.event_version = map.next_value()?,
             "userIdentity" => {
-                self.user_identity =
-                    map.next_value_seed(UserIdentitySeed { extra: &mut self.extra })?
+                self.user_identity = map.next_value_seed(UserIdentitySeed {
+                    extra: &mut self.extra,
+                })?
             }
             "eventTime" => self.event_time = map.next_value()?,
             "eventSource" => self.event_source = map.next_value()?,
@@ -369,15 +370,20 @@ impl<'de> CloudTrailRecord<'de> {
             "eventCategory" => self.event_category = map.next_value()?,
             "managementEvent" => self.management_event = map.next_value()?,
             "addendum" => {
-                self.addendum = map.next_value_seed(AddendumSeed { prefix: "addendum.", extra: &mut self.extra })?
+                self.addendum = map.next_value_seed(AddendumSeed {
+                    prefix: "addendum.",
+                    extra: &mut self.extra,
+                })?
             }
             "sessionCredentialFromConsole" => {
                 self.session_credential_from_console = map.next_value()?
             }
             "edgeDeviceDetails" => self.edge_device_details = map.next_value()?,
             "tlsDetails" => {
-                self.tls_details =
-                    map.next_value_seed(TlsSeed { prefix: "tlsDetails.", extra: &mut self.extra })?
+                self.tls_details = map.next_value_seed(TlsSeed {
+                    prefix: "tlsDetails.",
+                    extra: &mut self.extra,
+                })?
             }
             "inScopeOf" => self.in_scope_of = map.next_value()?,
             _ => return Ok(false),
@@ -397,7 +403,10 @@ impl<'de> CloudTrailRecord<'de> {
             let prefix = format!("resources[{i}].");
             let mut de = serde_json::Deserializer::from_str(item.get());
             let resource = de::DeserializeSeed::deserialize(
-                ResourceSeed { prefix: &prefix, extra: &mut self.extra },
+                ResourceSeed {
+                    prefix: &prefix,
+                    extra: &mut self.extra,
+                },
                 &mut de,
             )?;
             self.resources.push(resource.unwrap_or_default());

@@ -39,7 +39,8 @@ impl Discovery {
 
 /// True for CloudTrail digest files, which hold hashes of log files, not events.
 pub fn is_digest(path: &Path) -> bool {
-    path.components().any(|c| c.as_os_str() == "CloudTrail-Digest")
+    path.components()
+        .any(|c| c.as_os_str() == "CloudTrail-Digest")
         || path
             .file_name()
             .is_some_and(|n| n.to_string_lossy().contains("_CloudTrail-Digest_"))
@@ -47,7 +48,10 @@ pub fn is_digest(path: &Path) -> bool {
 
 /// True for names trailcut reads when walking a directory.
 pub fn is_json_name(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     let name = name.strip_suffix(".gz").unwrap_or(&name);
     name.ends_with(".json") || name.ends_with(".jsonl") || name.ends_with(".ndjson")
 }
@@ -70,7 +74,9 @@ pub fn discover(inputs: &[PathBuf]) -> Discovery {
                 Ok(entry) => entry,
                 Err(e) => {
                     let path = e.path().unwrap_or(input).to_path_buf();
-                    let message = e.io_error().map_or_else(|| e.to_string(), |io| io.to_string());
+                    let message = e
+                        .io_error()
+                        .map_or_else(|| e.to_string(), |io| io.to_string());
                     found.unreadable.push((path, message));
                     continue;
                 }
@@ -120,7 +126,9 @@ mod tests {
         assert!(is_digest(Path::new(
             "AWSLogs/123/CloudTrail-Digest/us-east-1/2024/01/01/123_CloudTrail-Digest_us-east-1_t_us-east-1_20240101T000000Z.json.gz"
         )));
-        assert!(!is_digest(Path::new("AWSLogs/123/CloudTrail/us-east-1/2024/01/01/a.json.gz")));
+        assert!(!is_digest(Path::new(
+            "AWSLogs/123/CloudTrail/us-east-1/2024/01/01/a.json.gz"
+        )));
         assert!(is_json_name(Path::new("a.json.gz")));
         assert!(is_json_name(Path::new("a.JSON")));
         assert!(is_json_name(Path::new("events.ndjson")));

@@ -58,8 +58,10 @@ impl Session {
     /// Runs one statement and writes its result to a Parquet file.
     pub async fn run_to_parquet(&self, sql: &str, path: &std::path::Path) -> Result<()> {
         let df = self.ctx.sql(sql).await?;
-        let options = datafusion::dataframe::DataFrameWriteOptions::new().with_single_file_output(true);
-        df.write_parquet(&path.to_string_lossy(), options, None).await?;
+        let options =
+            datafusion::dataframe::DataFrameWriteOptions::new().with_single_file_output(true);
+        df.write_parquet(&path.to_string_lossy(), options, None)
+            .await?;
         Ok(())
     }
 }

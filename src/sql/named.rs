@@ -112,23 +112,30 @@ impl NamedQuery {
     pub fn render(&self, values: &BTreeMap<String, String>) -> Result<String, NamedQueryError> {
         for key in values.keys() {
             if !self.params.iter().any(|p| &p.name == key) {
-                let known = self.params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>();
+                let known = self
+                    .params
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>();
                 return Err(NamedQueryError::UnknownParam {
                     query: self.name.clone(),
                     param: key.clone(),
-                    known: if known.is_empty() { "none".into() } else { known.join(", ") },
+                    known: if known.is_empty() {
+                        "none".into()
+                    } else {
+                        known.join(", ")
+                    },
                 });
             }
         }
         let mut sql = self.sql.clone();
         for p in &self.params {
-            let value = values
-                .get(&p.name)
-                .or(p.default.as_ref())
-                .ok_or_else(|| NamedQueryError::MissingParam {
+            let value = values.get(&p.name).or(p.default.as_ref()).ok_or_else(|| {
+                NamedQueryError::MissingParam {
                     query: self.name.clone(),
                     param: p.name.clone(),
-                })?;
+                }
+            })?;
             sql = sql.replace(&format!("${{{}}}", p.name), &value.replace('\'', "''"));
         }
         Ok(sql)
@@ -139,7 +146,9 @@ impl NamedQuery {
 pub fn builtin() -> Vec<NamedQuery> {
     let mut all: Vec<NamedQuery> = BUILTIN
         .iter()
-        .map(|text| NamedQuery::parse(text).unwrap_or_else(|e| panic!("a shipped query is malformed: {e}")))
+        .map(|text| {
+            NamedQuery::parse(text).unwrap_or_else(|e| panic!("a shipped query is malformed: {e}"))
+        })
         .collect();
     all.sort_by(|a, b| a.name.cmp(&b.name));
     all
@@ -173,27 +182,49 @@ mod tests {
     fn every_shipped_query_has_a_header() {
         let all = builtin();
         let names: Vec<_> = all.iter().map(|q| q.name.as_str()).collect();
-        assert_eq!(names, ["access_denied", "activity_by_day", "event_usage", "service_usage"]);
+        assert_eq!(
+            names,
+            [
+                "access_denied",
+                "activity_by_day",
+                "event_usage",
+                "service_usage"
+            ]
+        );
         for q in &all {
             assert!(!q.description.is_empty(), "{} has no description", q.name);
             for p in &q.params {
-                assert!(q.sql.contains(&format!("${{{}}}", p.name)), "{} never uses {}", q.name, p.name);
+                assert!(
+                    q.sql.contains(&format!("${{{}}}", p.name)),
+                    "{} never uses {}",
+                    q.name,
+                    p.name
+                );
             }
         }
     }
 
     #[test]
     fn params_are_substituted_and_quotes_doubled() {
-        let q = NamedQuery::parse("-- name: t\n-- param: who = % | a pattern\n-- param: n\nSELECT '${who}', ${n}").unwrap();
+        let q = NamedQuery::parse(
+            "-- name: t\n-- param: who = % | a pattern\n-- param: n\nSELECT '${who}', ${n}",
+        )
+        .unwrap();
         let mut values = BTreeMap::new();
         assert_eq!(
             q.render(&values),
-            Err(NamedQueryError::MissingParam { query: "t".into(), param: "n".into() })
+            Err(NamedQueryError::MissingParam {
+                query: "t".into(),
+                param: "n".into()
+            })
         );
         values.insert("n".into(), "3".into());
         values.insert("who".into(), "o'brien".into());
         assert!(q.render(&values).unwrap().ends_with("SELECT 'o''brien', 3"));
         values.insert("nope".into(), "1".into());
-        assert!(matches!(q.render(&values), Err(NamedQueryError::UnknownParam { .. })));
+        assert!(matches!(
+            q.render(&values),
+            Err(NamedQueryError::UnknownParam { .. })
+        ));
     }
 }

@@ -31,19 +31,31 @@ pub fn write_batches(
             if rows == 0 {
                 let columns: Vec<String> = batches
                     .first()
-                    .map(|b| b.schema().fields().iter().map(|f| f.name().clone()).collect())
+                    .map(|b| {
+                        b.schema()
+                            .fields()
+                            .iter()
+                            .map(|f| f.name().clone())
+                            .collect()
+                    })
                     .unwrap_or_default();
                 if !columns.is_empty() {
                     writeln!(out, "{}", columns.join(" | "))?;
                 }
                 writeln!(out, "(0 rows)")?;
             } else {
-                writeln!(out, "{}", arrow::util::pretty::pretty_format_batches(batches)?)?;
+                writeln!(
+                    out,
+                    "{}",
+                    arrow::util::pretty::pretty_format_batches(batches)?
+                )?;
                 writeln!(out, "({rows} row{})", if rows == 1 { "" } else { "s" })?;
             }
         }
         OutputFormat::Csv => {
-            let mut writer = arrow::csv::WriterBuilder::new().with_header(true).build(&mut *out);
+            let mut writer = arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(&mut *out);
             for batch in batches {
                 writer.write(batch)?;
             }

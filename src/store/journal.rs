@@ -28,10 +28,17 @@ fn journal_path(store: &Store) -> PathBuf {
 
 /// Replaces the files `remove` with `add` (`(temporary, final)` pairs, absolute paths
 /// inside the store, the temporaries already written and synced).
-pub fn swap(store: &Store, add: &[(PathBuf, PathBuf)], remove: &[PathBuf]) -> Result<(), StoreError> {
+pub fn swap(
+    store: &Store,
+    add: &[(PathBuf, PathBuf)],
+    remove: &[PathBuf],
+) -> Result<(), StoreError> {
     let relative = |p: &Path| p.strip_prefix(store.root()).unwrap_or(p).to_path_buf();
     let journal = Journal {
-        add: add.iter().map(|(t, f)| (relative(t), relative(f))).collect(),
+        add: add
+            .iter()
+            .map(|(t, f)| (relative(t), relative(f)))
+            .collect(),
         remove: remove.iter().map(|p| relative(p)).collect(),
     };
     let path = journal_path(store);

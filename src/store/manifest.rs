@@ -69,7 +69,11 @@ impl Manifest {
     pub fn load(store: &Store) -> Result<Self, StoreError> {
         let mut manifest = Manifest::default();
         for file in parquet_files(&store.manifest_dir())? {
-            for batch in open_reader(&file, 64 * 1024, Some(&["path", "size", "modified", "content_hash"]))? {
+            for batch in open_reader(
+                &file,
+                64 * 1024,
+                Some(&["path", "size", "modified", "content_hash"]),
+            )? {
                 let batch = batch?;
                 let col = |name: &str| -> Result<ArrayRef, StoreError> {
                     let c = batch.column_by_name(name).ok_or_else(|| {
@@ -82,11 +86,16 @@ impl Manifest {
                 let sizes = col("size")?;
                 let modified = col("modified")?;
                 let sizes = sizes.as_primitive::<arrow::datatypes::UInt64Type>();
-                let modified = modified.as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
+                let modified =
+                    modified.as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
                 for i in 0..batch.num_rows() {
                     let path = paths.as_string::<i32>().value(i).to_owned();
-                    manifest.by_path.insert(path, (sizes.value(i), modified.value(i)));
-                    manifest.hashes.insert(hashes.as_string::<i32>().value(i).to_owned());
+                    manifest
+                        .by_path
+                        .insert(path, (sizes.value(i), modified.value(i)));
+                    manifest
+                        .hashes
+                        .insert(hashes.as_string::<i32>().value(i).to_owned());
                 }
             }
         }
@@ -121,10 +130,16 @@ pub fn append(store: &Store, run_id: &str, entries: &[SourceEntry]) -> Result<()
         return Ok(());
     }
     let schema = manifest_schema();
-    let u64s = |f: fn(&SourceEntry) -> u64| -> ArrayRef { Arc::new(UInt64Array::from_iter_values(entries.iter().map(f))) };
-    let strings = |f: fn(&SourceEntry) -> &str| -> ArrayRef { Arc::new(StringArray::from_iter_values(entries.iter().map(f))) };
+    let u64s = |f: fn(&SourceEntry) -> u64| -> ArrayRef {
+        Arc::new(UInt64Array::from_iter_values(entries.iter().map(f)))
+    };
+    let strings = |f: fn(&SourceEntry) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(entries.iter().map(f)))
+    };
     let times = |f: fn(&SourceEntry) -> i64| -> ArrayRef {
-        Arc::new(TimestampMicrosecondArray::from_iter_values(entries.iter().map(f)).with_timezone("UTC"))
+        Arc::new(
+            TimestampMicrosecondArray::from_iter_values(entries.iter().map(f)).with_timezone("UTC"),
+        )
     };
     let batch = RecordBatch::try_new(
         schema.clone(),

@@ -8,15 +8,17 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, AsArray, RecordBatch, TimestampMicrosecondArray};
-use arrow::compute::{SortOptions, concat_batches, interleave_record_batch, sort_to_indices, take_record_batch};
+use arrow::compute::{
+    SortOptions, concat_batches, interleave_record_batch, sort_to_indices, take_record_batch,
+};
 use arrow::datatypes::{DataType, SchemaRef};
+use parquet::arrow::ArrowSchemaConverter;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
-use parquet::arrow::ArrowSchemaConverter;
 use parquet::file::metadata::SortingColumn;
+use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 
 use super::StoreError;
@@ -65,7 +67,10 @@ fn parquet_err(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> Sto
 
 /// Concatenates batches and sorts the rows by `eventtime` (stable, so equal times keep
 /// their arrival order).
-pub fn sort_by_event_time(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<RecordBatch, StoreError> {
+pub fn sort_by_event_time(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<RecordBatch, StoreError> {
     let batch = concat_batches(schema, batches)?;
     let times = batch.column_by_name(col::EVENTTIME).ok_or_else(|| {
         arrow::error::ArrowError::SchemaError("events batch without `eventtime`".into())
@@ -170,7 +175,9 @@ pub fn merge_sorted(
         times: TimestampMicrosecondArray,
         pos: usize,
     }
-    fn next_batch(reader: &mut ParquetRecordBatchReader) -> Result<Option<(RecordBatch, TimestampMicrosecondArray)>, StoreError> {
+    fn next_batch(
+        reader: &mut ParquetRecordBatchReader,
+    ) -> Result<Option<(RecordBatch, TimestampMicrosecondArray)>, StoreError> {
         loop {
             match reader.next() {
                 None => return Ok(None),
@@ -181,9 +188,15 @@ pub fn merge_sorted(
                     }
                     let times = batch
                         .column_by_name(col::EVENTTIME)
-                        .and_then(|c| c.as_primitive_opt::<arrow::datatypes::TimestampMicrosecondType>())
+                        .and_then(|c| {
+                            c.as_primitive_opt::<arrow::datatypes::TimestampMicrosecondType>()
+                        })
                         .cloned()
-                        .ok_or_else(|| arrow::error::ArrowError::SchemaError("events file without microsecond `eventtime`".into()))?;
+                        .ok_or_else(|| {
+                            arrow::error::ArrowError::SchemaError(
+                                "events file without microsecond `eventtime`".into(),
+                            )
+                        })?;
                     return Ok(Some((batch, times)));
                 }
             }
@@ -196,11 +209,19 @@ pub fn merge_sorted(
         let mut reader = open_reader(path, batch_rows, None)?;
         if let Some((batch, times)) = next_batch(&mut reader)? {
             heap.push(Reverse((times.value(0), inputs.len())));
-            inputs.push(Input { reader, batch, times, pos: 0 });
+            inputs.push(Input {
+                reader,
+                batch,
+                times,
+                pos: 0,
+            });
         }
     }
     let mut pending: Vec<(usize, usize)> = Vec::with_capacity(batch_rows);
-    let flush = |inputs: &[Input], pending: &mut Vec<(usize, usize)>, emit: &mut dyn FnMut(RecordBatch) -> Result<(), StoreError>| -> Result<(), StoreError> {
+    let flush = |inputs: &[Input],
+                 pending: &mut Vec<(usize, usize)>,
+                 emit: &mut dyn FnMut(RecordBatch) -> Result<(), StoreError>|
+     -> Result<(), StoreError> {
         if pending.is_empty() {
             return Ok(());
         }
@@ -241,7 +262,11 @@ pub fn take_rows(batch: &RecordBatch, indices: &[u32]) -> Result<RecordBatch, St
 
 /// Rough in-memory size of a batch, for the writer's memory budget.
 pub fn batch_bytes(batch: &RecordBatch) -> usize {
-    batch.columns().iter().map(|c| c.get_array_memory_size()).sum()
+    batch
+        .columns()
+        .iter()
+        .map(|c| c.get_array_memory_size())
+        .sum()
 }
 
 /// The schema all events files share.

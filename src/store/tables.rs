@@ -7,7 +7,9 @@ use std::sync::Arc;
 use arrow::datatypes::DataType;
 use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::error::Result;
 use datafusion::prelude::{SessionContext, col};
 
@@ -32,7 +34,10 @@ pub async fn register_store(ctx: &SessionContext, store: &Store) -> Result<Vec<S
             .collect();
         extra.sort();
         for name in extra {
-            if !super::parquet_files(&store.root().join(&name)).map(|f| f.is_empty()).unwrap_or(true) {
+            if !super::parquet_files(&store.root().join(&name))
+                .map(|f| f.is_empty())
+                .unwrap_or(true)
+            {
                 register_plain(ctx, store, &name, None).await?;
                 names.push(name);
             }
@@ -82,7 +87,8 @@ async fn register_plain(
         }
         return Ok(());
     }
-    let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
     let url = ListingTableUrl::parse(dir_url(&dir))?;
     let mut config = ListingTableConfig::new(url).with_listing_options(options);
     config = match schema {

@@ -140,7 +140,11 @@ impl EventWriter {
         }
         let whole = by_day.len() == 1 && by_day[0].1.len() == batch.num_rows();
         for (day, rows) in by_day {
-            let part = if whole { batch.clone() } else { parquet_io::take_rows(&batch, &rows)? };
+            let part = if whole {
+                batch.clone()
+            } else {
+                parquet_io::take_rows(&batch, &rows)?
+            };
             self.buffer(day, part)?;
         }
         self.events += outcome.stored;
@@ -165,7 +169,12 @@ impl EventWriter {
             self.flush_day(day)?;
         }
         while self.buffered_bytes > self.options.memory_budget {
-            let Some(largest) = self.buffers.iter().max_by_key(|(_, b)| b.bytes).map(|(d, _)| *d) else {
+            let Some(largest) = self
+                .buffers
+                .iter()
+                .max_by_key(|(_, b)| b.bytes)
+                .map(|(d, _)| *d)
+            else {
                 break;
             };
             self.flush_day(largest)?;
@@ -260,7 +269,12 @@ impl EventWriter {
         let mut touched: Vec<i32> = self.touched.iter().copied().collect();
         touched.sort_unstable();
         for day in touched {
-            let (files, compacted) = compact_day(&self.store, &self.run_id, day, self.options.target_file_rows)?;
+            let (files, compacted) = compact_day(
+                &self.store,
+                &self.run_id,
+                day,
+                self.options.target_file_rows,
+            )?;
             summary.files += files;
             summary.compactions += usize::from(compacted);
         }
@@ -274,7 +288,11 @@ fn next_file_name(run_id: &str) -> String {
 }
 
 /// The flush thread: sorts each job's rows by time and writes them as one file.
-fn flush_loop(store: &Store, run_id: &str, jobs: Receiver<FlushJob>) -> Result<Vec<(i32, WrittenFile)>, StoreError> {
+fn flush_loop(
+    store: &Store,
+    run_id: &str,
+    jobs: Receiver<FlushJob>,
+) -> Result<Vec<(i32, WrittenFile)>, StoreError> {
     let schema = parquet_io::schema();
     let mut written = Vec::new();
     for job in jobs {
@@ -284,7 +302,8 @@ fn flush_loop(store: &Store, run_id: &str, jobs: Receiver<FlushJob>) -> Result<V
         drop(job.batches);
         let name = next_file_name(run_id);
         let tmp = dir.join(format!("{name}{TMP_SUFFIX}"));
-        let mut file = parquet_io::write_file(&tmp, &schema, [&sorted], parquet_io::writer_properties())?;
+        let mut file =
+            parquet_io::write_file(&tmp, &schema, [&sorted], parquet_io::writer_properties())?;
         let path = dir.join(name);
         durable_rename(&tmp, &path)?;
         file.path = path;
@@ -295,7 +314,12 @@ fn flush_loop(store: &Store, run_id: &str, jobs: Receiver<FlushJob>) -> Result<V
 
 /// Merges a day's small files (under half the target size) into files of the target size.
 /// Returns the number of files left and whether anything was merged.
-fn compact_day(store: &Store, run_id: &str, day: i32, target_rows: u64) -> Result<(usize, bool), StoreError> {
+fn compact_day(
+    store: &Store,
+    run_id: &str,
+    day: i32,
+    target_rows: u64,
+) -> Result<(usize, bool), StoreError> {
     let dir = store.partition_dir(day);
     let files = parquet_files(&dir)?;
     let mut small = Vec::new();
@@ -311,19 +335,34 @@ fn compact_day(store: &Store, run_id: &str, day: i32, target_rows: u64) -> Resul
     // Enough rows per input batch to stream efficiently, few enough that k inputs fit.
     let batch_rows = (8 * 1024 * 16 / small.len()).clamp(256, 8 * 1024);
     let mut outputs: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let mut writer: Option<(PathBuf, PathBuf, parquet::arrow::ArrowWriter<std::fs::File>, u64)> = None;
+    let mut writer: Option<(
+        PathBuf,
+        PathBuf,
+        parquet::arrow::ArrowWriter<std::fs::File>,
+        u64,
+    )> = None;
     parquet_io::merge_sorted(&small, batch_rows, |batch| {
         if writer.is_none() {
             let name = next_file_name(run_id);
             let tmp = dir.join(format!("{name}{TMP_SUFFIX}"));
             let file = std::fs::File::create(&tmp).map_err(StoreError::io(&tmp))?;
-            let w = parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(parquet_io::writer_properties()))
-                .map_err(|source| StoreError::Parquet { path: tmp.clone(), source })?;
+            let w = parquet::arrow::ArrowWriter::try_new(
+                file,
+                schema.clone(),
+                Some(parquet_io::writer_properties()),
+            )
+            .map_err(|source| StoreError::Parquet {
+                path: tmp.clone(),
+                source,
+            })?;
             writer = Some((tmp, dir.join(name), w, 0));
         }
         let full = {
             let (tmp, _, w, rows) = writer.as_mut().expect("opened above");
-            w.write(&batch).map_err(|source| StoreError::Parquet { path: tmp.clone(), source })?;
+            w.write(&batch).map_err(|source| StoreError::Parquet {
+                path: tmp.clone(),
+                source,
+            })?;
             *rows += batch.num_rows() as u64;
             *rows >= target_rows
         };
@@ -343,9 +382,13 @@ fn compact_day(store: &Store, run_id: &str, day: i32, target_rows: u64) -> Resul
     Ok((files.len() - small.len() + outputs.len(), true))
 }
 
-fn close_synced(tmp: &std::path::Path, w: parquet::arrow::ArrowWriter<std::fs::File>) -> Result<(), StoreError> {
-    let file = w
-        .into_inner()
-        .map_err(|source| StoreError::Parquet { path: tmp.to_path_buf(), source })?;
+fn close_synced(
+    tmp: &std::path::Path,
+    w: parquet::arrow::ArrowWriter<std::fs::File>,
+) -> Result<(), StoreError> {
+    let file = w.into_inner().map_err(|source| StoreError::Parquet {
+        path: tmp.to_path_buf(),
+        source,
+    })?;
     file.sync_all().map_err(StoreError::io(tmp))
 }

@@ -1,0 +1,60 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+
+use arrow::array::RecordBatch;
+use trailcut::ingest::{IngestOptions, IngestReport, Quiet, ingest_paths};
+use trailcut::sql::Session;
+use trailcut::store::Store;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `sample_data/trail`.
+pub fn sample_trail() -> PathBuf {
+    repo().join("sample_data/trail")
+}
+
+/// Ingests `paths` into `store` with default options and no output.
+pub fn ingest(store: &Path, paths: &[PathBuf]) -> IngestReport {
+    ingest_paths(&Store::new(store), paths, &IngestOptions::default(), &Quiet).expect("ingest")
+}
+
+/// Runs SQL over a store.
+pub fn sql(store: &Path, sql: &str) -> Vec<RecordBatch> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let session = Session::open(&Store::new(store)).await.unwrap();
+        session
+            .run(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    })
+}
+
+/// Runs SQL and returns the rows as JSON objects.
+pub fn rows(store: &Path, query: &str) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let batches = sql(store, query);
+    let mut buf = Vec::new();
+    {
+        let mut writer = arrow::json::ArrayWriter::new(&mut buf);
+        for b in &batches {
+            writer.write(b).unwrap();
+        }
+        writer.finish().unwrap();
+    }
+    if buf.is_empty() {
+        return Vec::new();
+    }
+    serde_json::from_slice(&buf).unwrap()
+}
+
+/// A single integer from a `SELECT count(*) ...`-like query.
+pub fn scalar(store: &Path, query: &str) -> i64 {
+    let rows = rows(store, query);
+    assert_eq!(rows.len(), 1, "{query}");
+    let value = rows[0].values().next().expect("one column");
+    value.as_i64().unwrap_or_else(|| panic!("{query}: {value}"))
+}

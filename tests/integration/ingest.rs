@@ -1,0 +1,273 @@
+//! Ingest behaviour on realistic input: idempotence, de-duplication across overlapping
+//! sources, bad input reported with its position while the rest is stored, compaction,
+//! and the command line's summary and exit status.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use trailcut::ingest::{IngestOptions, Quiet, ingest_paths};
+use trailcut::store::Store;
+
+use crate::common::{ingest, sample_trail, scalar};
+
+/// The sample trail's log files (not digests), sorted.
+fn sample_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(sample_trail())
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .filter(|p| p.is_file() && p.to_string_lossy().contains("/CloudTrail/"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn gunzip(path: &Path) -> String {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
+fn gzip(text: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(text).unwrap();
+    enc.finish().unwrap()
+}
+
+fn distinct_ids(store: &Path) -> i64 {
+    scalar(store, "SELECT count(DISTINCT eventid) FROM events")
+}
+
+#[test]
+fn ingesting_the_same_tree_twice_adds_nothing() {
+    let store = tempfile::tempdir().unwrap();
+    let first = ingest(store.path(), &[sample_trail()]);
+    assert_eq!(first.files, 1265);
+    assert_eq!(first.files_ingested, 1265);
+    assert_eq!(first.digests_skipped, 2);
+    assert_eq!(first.events_stored, 4314);
+    assert_eq!(first.duplicates, 0);
+    let second = ingest(store.path(), &[sample_trail()]);
+    assert_eq!(second.files_unchanged, 1265);
+    assert_eq!(second.files_ingested, 0);
+    assert_eq!(second.events_stored, 0);
+    assert_eq!(scalar(store.path(), "SELECT count(*) FROM events"), 4314);
+    assert_eq!(scalar(store.path(), "SELECT count(*) FROM manifest"), 1265);
+}
+
+#[test]
+fn overlapping_sources_store_each_event_once() {
+    // The same events arrive three ways: CloudTrail's files, the same records as
+    // uncompressed NDJSON, and as LookupEvents output (at-least-once delivery, overlap).
+    let files = sample_files();
+    let extra = tempfile::tempdir().unwrap();
+    let mut ndjson = String::new();
+    let mut lookup = Vec::new();
+    for path in files.iter().take(200) {
+        let doc: serde_json::Value = serde_json::from_str(&gunzip(path)).unwrap();
+        for record in doc["Records"].as_array().unwrap() {
+            ndjson.push_str(&record.to_string());
+            ndjson.push('\n');
+            lookup.push(serde_json::json!({
+                "EventId": record["eventID"],
+                "EventName": record["eventName"],
+                "CloudTrailEvent": record.to_string(),
+            }));
+        }
+    }
+    let overlap_events = ndjson.lines().count() as u64;
+    std::fs::write(extra.path().join("copy.ndjson"), &ndjson).unwrap();
+    std::fs::write(
+        extra.path().join("lookup.json.gz"),
+        gzip(
+            serde_json::json!({ "Events": lookup })
+                .to_string()
+                .as_bytes(),
+        ),
+    )
+    .unwrap();
+
+    let store = tempfile::tempdir().unwrap();
+    let report = ingest(store.path(), &[sample_trail(), extra.path().to_path_buf()]);
+    assert_eq!(report.events_read, 4314 + 2 * overlap_events);
+    assert_eq!(report.events_stored, 4314);
+    assert_eq!(report.duplicates, 2 * overlap_events);
+    assert_eq!(scalar(store.path(), "SELECT count(*) FROM events"), 4314);
+    assert_eq!(distinct_ids(store.path()), 4314);
+}
+
+#[test]
+fn bad_input_is_reported_and_the_rest_is_stored() {
+    let files = sample_files();
+    let dir = tempfile::tempdir().unwrap();
+    // A good file.
+    std::fs::copy(&files[0], dir.path().join("good.json.gz")).unwrap();
+    let good_events =
+        serde_json::from_str::<serde_json::Value>(&gunzip(&files[0])).unwrap()["Records"]
+            .as_array()
+            .unwrap()
+            .len() as i64;
+    // A truncated gzip.
+    let bytes = std::fs::read(&files[1]).unwrap();
+    std::fs::write(
+        dir.path().join("truncated.json.gz"),
+        &bytes[..bytes.len() / 2],
+    )
+    .unwrap();
+    // Invalid JSON in the third record.
+    std::fs::write(
+        dir.path().join("invalid.json"),
+        r#"{"Records":[{"eventTime":"2026-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"A","eventID":"x1"},
+{"eventTime":"2026-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"B","eventID":"x2"},
+{"eventTime":"2026-01-01T00:00:00Z","eventSource": }]}"#,
+    )
+    .unwrap();
+    // A record without eventTime among good ones: the file is kept, the record skipped.
+    std::fs::write(
+        dir.path().join("missing.json"),
+        r#"[{"eventTime":"2026-01-02T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"A","eventID":"y1"},
+{"eventSource":"s3.amazonaws.com","eventName":"B","eventID":"y2"},
+{"eventTime":"2026-01-02T00:00:01Z","eventSource":"s3.amazonaws.com","eventName":"C","eventID":"y3"}]"#,
+    )
+    .unwrap();
+
+    let store = tempfile::tempdir().unwrap();
+    let output = Command::cargo_bin("trailcut")
+        .unwrap()
+        .args(["--store"])
+        .arg(store.path())
+        .arg("ingest")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("truncated.json.gz`: corrupt gzip stream"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("invalid.json`: record 3: invalid JSON at line 3 column"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("missing.json`: record 2: missing `eventTime`"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("malformed records skipped"), "{stdout}");
+    assert!(stdout.contains("files that could not be read"), "{stdout}");
+    assert_eq!(
+        scalar(store.path(), "SELECT count(*) FROM events"),
+        good_events + 2
+    );
+
+    // Nothing already stored is damaged, and fixing the input completes the work.
+    std::fs::copy(&files[1], dir.path().join("truncated.json.gz")).unwrap();
+    let again = Command::cargo_bin("trailcut")
+        .unwrap()
+        .args(["--store"])
+        .arg(store.path())
+        .args(["ingest", "--json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(report["files_unchanged"], 2, "{report}");
+    assert_eq!(report["files_failed"], 1, "{report}");
+    assert_eq!(again.status.code(), Some(1));
+    let fixed_events =
+        serde_json::from_str::<serde_json::Value>(&gunzip(&files[1])).unwrap()["Records"]
+            .as_array()
+            .unwrap()
+            .len() as i64;
+    assert_eq!(
+        scalar(store.path(), "SELECT count(*) FROM events"),
+        good_events + 2 + fixed_events
+    );
+}
+
+#[test]
+fn small_writes_are_compacted_and_files_stay_sorted() {
+    let files = sample_files();
+    let store = tempfile::tempdir().unwrap();
+    // Three ingests of overlapping thirds, each with a tiny memory budget that forces
+    // many flushes per day.
+    let options = IngestOptions {
+        writer: trailcut::store::writer::WriterOptions {
+            memory_budget: 64 * 1024,
+            ..Default::default()
+        },
+        ..IngestOptions::default()
+    };
+    for chunk in files.chunks(500) {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, f) in chunk.iter().enumerate() {
+            std::fs::copy(f, dir.path().join(format!("{i}.json.gz"))).unwrap();
+        }
+        ingest_paths(
+            &Store::new(store.path()),
+            &[dir.path().to_path_buf()],
+            &options,
+            &Quiet,
+        )
+        .unwrap();
+    }
+    assert_eq!(scalar(store.path(), "SELECT count(*) FROM events"), 4314);
+    assert_eq!(distinct_ids(store.path()), 4314);
+    let events = store.path().join("events");
+    for day in std::fs::read_dir(&events).unwrap() {
+        let day = day.unwrap().path();
+        let parquet: Vec<PathBuf> = trailcut::store::parquet_files(&day).unwrap();
+        assert_eq!(
+            parquet.len(),
+            1,
+            "{} has {} files",
+            day.display(),
+            parquet.len()
+        );
+        let mut last = i64::MIN;
+        for batch in
+            trailcut::store::parquet_io::open_reader(&parquet[0], 1024, Some(&["eventtime"]))
+                .unwrap()
+        {
+            let batch = batch.unwrap();
+            let times = batch
+                .column(0)
+                .as_any()
+                .downcast_ref::<arrow::array::TimestampMicrosecondArray>()
+                .unwrap();
+            for t in times.values() {
+                assert!(
+                    *t >= last,
+                    "{} is not sorted by eventtime",
+                    parquet[0].display()
+                );
+                last = *t;
+            }
+        }
+    }
+    // No temporary or journal files are left behind.
+    let leftovers: Vec<_> = walkdir::WalkDir::new(store.path())
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .filter(|p| p.to_string_lossy().ends_with(".tmp") || p.ends_with("journal.json"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_missing_path_is_an_error_with_its_name() {
+    let store = tempfile::tempdir().unwrap();
+    let output = Command::cargo_bin("trailcut")
+        .unwrap()
+        .arg("--store")
+        .arg(store.path())
+        .args(["ingest", "/no/such/trail"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/no/such/trail"));
+}
