@@ -13,10 +13,10 @@
 //! ```
 //!
 //! `cli` turns command-line flags into calls of these modules and prints the results;
-//! `gen` writes synthetic trails with their ground truth for tests and benchmarks.
+//! `synth` writes synthetic trails with their ground truth for tests and benchmarks.
 
 pub mod cli;
-
 pub mod ingest;
 pub mod sql;
 pub mod store;
+pub mod synth;

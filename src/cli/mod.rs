@@ -2,6 +2,7 @@
 //! that builds the library's typed options and writes output to a `Write`.
 
 pub mod demo;
+pub mod gen_trail;
 pub mod ingest;
 pub mod query;
 
@@ -69,6 +70,8 @@ pub enum Command {
     Query(query::QueryArgs),
     /// Run the main job on the bundled sample data in a temporary store
     Demo(demo::DemoArgs),
+    /// Write a synthetic, realistic trail with its ground truth (benchmarks, tests)
+    GenTrail(gen_trail::GenTrailArgs),
 }
 
 /// Runs a parsed command line.
@@ -79,6 +82,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Ingest(args) => ingest::run(&cli.store, args, &mut out),
         Command::Query(args) => query::run(&cli.store, args, &mut out),
         Command::Demo(args) => demo::run(args, &mut out),
+        Command::GenTrail(args) => gen_trail::run(args, &mut out),
     }
 }
 

@@ -79,6 +79,17 @@ pub fn decompress(bytes: &[u8]) -> Result<Cow<'_, [u8]>, std::io::Error> {
     Ok(Cow::Owned(out))
 }
 
+/// Decompresses gzip `bytes` into `out` (cleared first), reusing its allocation; returns
+/// `false`, leaving `out` empty, when `bytes` are not gzip.
+pub fn decompress_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<bool, std::io::Error> {
+    out.clear();
+    if !is_gzip(bytes) {
+        return Ok(false);
+    }
+    flate2::read::MultiGzDecoder::new(bytes).read_to_end(out)?;
+    Ok(true)
+}
+
 /// Decodes one source object (gzipped or plain JSON) into `sink`.
 ///
 /// Returns the NDJSON lines that were skipped; any other malformation fails the whole

@@ -13,6 +13,7 @@ pub mod record;
 pub mod source;
 
 use std::fmt;
+use std::io::Read;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -191,10 +192,11 @@ pub fn ingest_paths(
             let tx = results_tx.clone();
             let (files, next, known) = (&found.files, &next, &known);
             scope.spawn(move || {
+                let mut scratch = Scratch::default();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(file) = files.get(i) else { break };
-                    if tx.send(read_file(file, known)).is_err() {
+                    if tx.send(read_file(file, known, &mut scratch)).is_err() {
                         break;
                     }
                 }
@@ -298,32 +300,40 @@ fn absorb(
     Ok(())
 }
 
+/// Buffers a decoding thread reuses from file to file, so that large allocations are not
+/// made, zeroed and returned to the system once per file.
+#[derive(Default)]
+struct Scratch {
+    raw: Vec<u8>,
+    json: Vec<u8>,
+}
+
 /// Reads, hashes and decodes one file (runs on a decoding thread).
-fn read_file(file: &SourceFile, known: &Manifest) -> FileResult {
+fn read_file(file: &SourceFile, known: &Manifest, scratch: &mut Scratch) -> FileResult {
     let path_key = file.path.to_string_lossy();
     if known.has_path(&path_key, file.size, file.modified) {
         return FileResult::Unchanged(file.clone());
     }
-    let bytes = match std::fs::read(&file.path) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            return FileResult::Failed {
-                file: file.clone(),
-                message: e.to_string(),
-            };
-        }
-    };
-    let hash = blake3::hash(&bytes).to_hex().to_string();
+    scratch.raw.clear();
+    let read = std::fs::File::open(&file.path).and_then(|mut f| f.read_to_end(&mut scratch.raw));
+    if let Err(e) = read {
+        return FileResult::Failed {
+            file: file.clone(),
+            message: e.to_string(),
+        };
+    }
+    let hash = blake3::hash(&scratch.raw).to_hex().to_string();
     if known.has_content(&hash) {
         return FileResult::Unchanged(file.clone());
     }
-    decode_file(file.clone(), hash, &bytes)
+    decode_file(file.clone(), hash, &scratch.raw, &mut scratch.json)
 }
 
 /// Decodes the bytes of one source object into a batch and its problems.
-fn decode_file(file: SourceFile, hash: String, bytes: &[u8]) -> FileResult {
-    let text = match decode::decompress(bytes) {
-        Ok(text) => text,
+fn decode_file(file: SourceFile, hash: String, bytes: &[u8], json: &mut Vec<u8>) -> FileResult {
+    let text: &[u8] = match decode::decompress_into(bytes, json) {
+        Ok(true) => json,
+        Ok(false) => bytes,
         Err(e) => {
             return FileResult::Failed {
                 file,
@@ -332,7 +342,7 @@ fn decode_file(file: SourceFile, hash: String, bytes: &[u8]) -> FileResult {
         }
     };
     let json_bytes = text.len() as u64;
-    let text = match std::str::from_utf8(&text) {
+    let text = match std::str::from_utf8(text) {
         Ok(text) => text,
         Err(e) => {
             return FileResult::Failed {

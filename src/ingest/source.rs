@@ -100,7 +100,28 @@ pub fn discover(inputs: &[PathBuf]) -> Discovery {
             }
         }
     }
+    // CloudTrail's layout puts the account and region before the date, so path order would
+    // sweep every day once per account and region. Reading in delivery-date order instead
+    // lets the writer finish each day in one go.
+    found.files.sort_by_cached_key(|f| (delivery_date(&f.path), f.path.clone()));
     found
+}
+
+/// The `YYYY/MM/DD` directories of CloudTrail's layout, as a number `YYYYMMDD`.
+pub fn delivery_date(path: &Path) -> Option<u32> {
+    let parts: Vec<&str> = path
+        .parent()?
+        .components()
+        .filter_map(|c| c.as_os_str().to_str())
+        .collect();
+    parts.windows(3).rev().find_map(|w| {
+        let all_digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+        if all_digits(w[0], 4) && all_digits(w[1], 2) && all_digits(w[2], 2) {
+            format!("{}{}{}", w[0], w[1], w[2]).parse().ok()
+        } else {
+            None
+        }
+    })
 }
 
 fn describe(path: &Path) -> std::io::Result<SourceFile> {
@@ -133,6 +154,31 @@ mod tests {
         assert!(is_json_name(Path::new("a.JSON")));
         assert!(is_json_name(Path::new("events.ndjson")));
         assert!(!is_json_name(Path::new("notes.txt")));
+    }
+
+    #[test]
+    fn files_are_read_in_delivery_date_order() {
+        assert_eq!(
+            delivery_date(Path::new("/t/AWSLogs/o-1/111/CloudTrail/us-east-1/2024/03/09/f.json.gz")),
+            Some(20240309)
+        );
+        assert_eq!(delivery_date(Path::new("/t/misc/f.json")), None);
+        let dir = tempfile::tempdir().unwrap();
+        for p in [
+            "AWSLogs/111/CloudTrail/us-east-1/2024/01/02/a.json",
+            "AWSLogs/111/CloudTrail/us-east-1/2024/01/01/b.json",
+            "AWSLogs/222/CloudTrail/eu-west-1/2024/01/01/c.json",
+        ] {
+            let path = dir.path().join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "[]").unwrap();
+        }
+        let names: Vec<String> = discover(&[dir.path().to_path_buf()])
+            .files
+            .iter()
+            .map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["b.json", "c.json", "a.json"]);
     }
 
     #[test]

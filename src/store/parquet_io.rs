@@ -8,9 +8,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, AsArray, RecordBatch, TimestampMicrosecondArray};
-use arrow::compute::{
-    SortOptions, concat_batches, interleave_record_batch, sort_to_indices, take_record_batch,
-};
+use arrow::compute::{interleave_record_batch, take_record_batch};
 use arrow::datatypes::{DataType, SchemaRef};
 use parquet::arrow::ArrowSchemaConverter;
 use parquet::arrow::ArrowWriter;
@@ -65,18 +63,44 @@ fn parquet_err(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> Sto
     }
 }
 
-/// Concatenates batches and sorts the rows by `eventtime` (stable, so equal times keep
-/// their arrival order).
-pub fn sort_by_event_time(
-    schema: &SchemaRef,
-    batches: &[RecordBatch],
-) -> Result<RecordBatch, StoreError> {
-    let batch = concat_batches(schema, batches)?;
-    let times = batch.column_by_name(col::EVENTTIME).ok_or_else(|| {
-        arrow::error::ArrowError::SchemaError("events batch without `eventtime`".into())
-    })?;
-    let indices = sort_to_indices(times, Some(SortOptions::default()), None)?;
-    Ok(take_record_batch(&batch, &indices)?)
+/// Rows per output batch when writing sorted data: bounds the extra memory of a sort to
+/// one chunk rather than a second copy of everything.
+const SORT_CHUNK_ROWS: usize = 64 * 1024;
+
+/// The rows of `batches` in `eventtime` order (stable, so equal times keep their arrival
+/// order), as `(batch, row)` pairs.
+pub fn event_time_order(batches: &[RecordBatch]) -> Result<Vec<(usize, usize)>, StoreError> {
+    let mut keyed: Vec<(i64, usize, usize)> = Vec::with_capacity(batches.iter().map(|b| b.num_rows()).sum());
+    for (b, batch) in batches.iter().enumerate() {
+        let times = batch
+            .column_by_name(col::EVENTTIME)
+            .and_then(|c| c.as_primitive_opt::<arrow::datatypes::TimestampMicrosecondType>())
+            .ok_or_else(|| arrow::error::ArrowError::SchemaError("events batch without microsecond `eventtime`".into()))?;
+        keyed.extend(times.values().iter().enumerate().map(|(r, t)| (*t, b, r)));
+    }
+    keyed.sort_by_key(|(t, _, _)| *t);
+    Ok(keyed.into_iter().map(|(_, b, r)| (b, r)).collect())
+}
+
+/// Writes `batches` to `path` sorted by `eventtime`, one chunk at a time, and syncs it.
+pub fn write_sorted(path: &Path, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<WrittenFile, StoreError> {
+    let order = event_time_order(batches)?;
+    let refs: Vec<&RecordBatch> = batches.iter().collect();
+    let file = File::create(path).map_err(StoreError::io(path))?;
+    let mut writer =
+        ArrowWriter::try_new(file, schema.clone(), Some(writer_properties())).map_err(parquet_err(path))?;
+    for chunk in order.chunks(SORT_CHUNK_ROWS) {
+        let sorted = interleave_record_batch(&refs, chunk)?;
+        writer.write(&sorted).map_err(parquet_err(path))?;
+    }
+    let file = writer.into_inner().map_err(parquet_err(path))?;
+    file.sync_all().map_err(StoreError::io(path))?;
+    let bytes = file.metadata().map_err(StoreError::io(path))?.len();
+    Ok(WrittenFile {
+        path: path.to_path_buf(),
+        rows: order.len() as u64,
+        bytes,
+    })
 }
 
 /// A Parquet file written to a temporary path, flushed to disk.

@@ -23,7 +23,7 @@ use crate::ingest::batch::DecodedBatch;
 /// Tunables of the writer.
 #[derive(Debug, Clone)]
 pub struct WriterOptions {
-    /// Bytes of Arrow data buffered before the largest day is written out.
+    /// Bytes of Arrow data buffered before the least recently used day is written out.
     pub memory_budget: usize,
     /// Target rows per events file; compaction merges files below half of it.
     pub target_file_rows: u64,
@@ -67,6 +67,8 @@ struct DayBuffer {
     batches: Vec<RecordBatch>,
     bytes: usize,
     rows: usize,
+    /// When the day last received rows (a counter of `buffer` calls).
+    last_touch: u64,
 }
 
 struct FlushJob {
@@ -84,6 +86,7 @@ pub struct EventWriter {
     keys: HashMap<i32, HashSet<u128>>,
     cached_keys: usize,
     touched: HashSet<i32>,
+    clock: u64,
     events: u64,
     jobs: Option<Sender<FlushJob>>,
     flusher: Option<JoinHandle<Result<Vec<(i32, WrittenFile)>, StoreError>>>,
@@ -110,6 +113,7 @@ impl EventWriter {
             keys: HashMap::new(),
             cached_keys: 0,
             touched: HashSet::new(),
+            clock: 0,
             events: 0,
             jobs: Some(jobs),
             flusher,
@@ -154,11 +158,14 @@ impl EventWriter {
     fn buffer(&mut self, day: i32, batch: RecordBatch) -> Result<(), StoreError> {
         let bytes = parquet_io::batch_bytes(&batch);
         let rows = batch.num_rows();
+        self.clock += 1;
         let buffer = self.buffers.entry(day).or_insert_with(|| DayBuffer {
             batches: Vec::new(),
             bytes: 0,
             rows: 0,
+            last_touch: 0,
         });
+        buffer.last_touch = self.clock;
         buffer.batches.push(batch);
         buffer.bytes += bytes;
         buffer.rows += rows;
@@ -168,16 +175,19 @@ impl EventWriter {
         if full {
             self.flush_day(day)?;
         }
+        // Over budget, write out the day that has gone longest without new rows: trails
+        // arrive roughly in time order, so that day is usually complete and becomes one
+        // file that never needs compacting.
         while self.buffered_bytes > self.options.memory_budget {
-            let Some(largest) = self
+            let Some(stalest) = self
                 .buffers
                 .iter()
-                .max_by_key(|(_, b)| b.bytes)
+                .min_by_key(|(_, b)| b.last_touch)
                 .map(|(d, _)| *d)
             else {
                 break;
             };
-            self.flush_day(largest)?;
+            self.flush_day(stalest)?;
         }
         Ok(())
     }
@@ -298,12 +308,10 @@ fn flush_loop(
     for job in jobs {
         let dir = store.partition_dir(job.day);
         std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
-        let sorted = parquet_io::sort_by_event_time(&schema, &job.batches)?;
-        drop(job.batches);
         let name = next_file_name(run_id);
         let tmp = dir.join(format!("{name}{TMP_SUFFIX}"));
-        let mut file =
-            parquet_io::write_file(&tmp, &schema, [&sorted], parquet_io::writer_properties())?;
+        let mut file = parquet_io::write_sorted(&tmp, &schema, &job.batches)?;
+        drop(job.batches);
         let path = dir.join(name);
         durable_rename(&tmp, &path)?;
         file.path = path;

@@ -4,7 +4,7 @@
 
 use super::bodies;
 use super::catalog::{ARCHETYPES, Call, Kind, Net, PType, Service, Session, Ua, is_service_event};
-use super::json::{Json, escape_into, iso};
+use super::json::Json;
 use super::rng::{Rng, mix};
 use super::world::{AWS_OCTETS, AZURE_OCTETS, Account, Principal, REGIONS, World, ip_in};
 
@@ -78,8 +78,6 @@ pub(super) struct Ev<'a> {
     pub svc: &'static Service,
     /// `awsRegion`.
     pub region: &'static str,
-    /// Index of the file's region.
-    pub region_idx: usize,
     /// `eventTime`.
     pub t: i64,
     /// The call fails (no response).
@@ -117,8 +115,19 @@ impl Ev<'_> {
     }
 
     /// Adds an element to `resources`.
-    pub(super) fn resource(&self, o: &mut Out, kind: &'static str, arn: String, with_account: bool) {
-        o.res.push(Res { account: with_account.then(|| self.acct.id.clone()), kind, arn, prefix: false });
+    pub(super) fn resource(
+        &self,
+        o: &mut Out,
+        kind: &'static str,
+        arn: String,
+        with_account: bool,
+    ) {
+        o.res.push(Res {
+            account: with_account.then(|| self.acct.id.clone()),
+            kind,
+            arn,
+            prefix: false,
+        });
     }
 }
 
@@ -210,20 +219,64 @@ enum Fail {
 }
 
 const S3_CONFIG_NOT_FOUND: &[(&str, &str, &str)] = &[
-    ("GetBucketPolicy", "NoSuchBucketPolicy", "The bucket policy does not exist"),
-    ("GetBucketEncryption", "ServerSideEncryptionConfigurationNotFoundError",
-        "The server side encryption configuration was not found"),
-    ("GetBucketTagging", "NoSuchTagSet", "The TagSet does not exist"),
-    ("GetBucketCors", "NoSuchCORSConfiguration", "The CORS configuration does not exist"),
-    ("GetBucketWebsite", "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"),
-    ("GetBucketLifecycle", "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"),
-    ("GetBucketReplication", "ReplicationConfigurationNotFoundError", "The replication configuration was not found"),
-    ("GetBucketObjectLockConfiguration", "ObjectLockConfigurationNotFoundError",
-        "Object Lock configuration does not exist for this bucket"),
-    ("GetBucketPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration",
-        "The public access block configuration was not found"),
-    ("GetBucketOwnershipControls", "OwnershipControlsNotFoundError", "The bucket ownership controls were not found"),
+    (
+        "GetBucketPolicy",
+        "NoSuchBucketPolicy",
+        "The bucket policy does not exist",
+    ),
+    (
+        "GetBucketEncryption",
+        "ServerSideEncryptionConfigurationNotFoundError",
+        "The server side encryption configuration was not found",
+    ),
+    (
+        "GetBucketTagging",
+        "NoSuchTagSet",
+        "The TagSet does not exist",
+    ),
+    (
+        "GetBucketCors",
+        "NoSuchCORSConfiguration",
+        "The CORS configuration does not exist",
+    ),
+    (
+        "GetBucketWebsite",
+        "NoSuchWebsiteConfiguration",
+        "The specified bucket does not have a website configuration",
+    ),
+    (
+        "GetBucketLifecycle",
+        "NoSuchLifecycleConfiguration",
+        "The lifecycle configuration does not exist",
+    ),
+    (
+        "GetBucketReplication",
+        "ReplicationConfigurationNotFoundError",
+        "The replication configuration was not found",
+    ),
+    (
+        "GetBucketObjectLockConfiguration",
+        "ObjectLockConfigurationNotFoundError",
+        "Object Lock configuration does not exist for this bucket",
+    ),
+    (
+        "GetBucketPublicAccessBlock",
+        "NoSuchPublicAccessBlockConfiguration",
+        "The public access block configuration was not found",
+    ),
+    (
+        "GetBucketOwnershipControls",
+        "OwnershipControlsNotFoundError",
+        "The bucket ownership controls were not found",
+    ),
 ];
+
+/// The bucket-configuration `errorCode` and message for a missing configuration, if `name` reads one.
+pub(super) fn s3_not_found(
+    name: &str,
+) -> Option<&'static (&'static str, &'static str, &'static str)> {
+    S3_CONFIG_NOT_FOUND.iter().find(|(n, _, _)| *n == name)
+}
 
 fn choose_failure(p: &Principal, call: &Call, rank: usize, rng: &mut Rng) -> Option<Fail> {
     if is_service_event(call.name) {
@@ -233,7 +286,10 @@ fn choose_failure(p: &Principal, call: &Call, rank: usize, rng: &mut Rng) -> Opt
         return Some(Fail::Denied);
     }
     let svc = call.service();
-    if svc.key == "s3" && S3_CONFIG_NOT_FOUND.iter().any(|(n, _, _)| *n == call.name) && rng.chance(0.12) {
+    if svc.key == "s3"
+        && S3_CONFIG_NOT_FOUND.iter().any(|(n, _, _)| *n == call.name)
+        && rng.chance(0.12)
+    {
         return Some(Fail::NotFound);
     }
     if !rng.chance(p.error_rate) {
@@ -259,7 +315,10 @@ pub(super) fn iam_action(call: &Call) -> String {
         ("s3", "ListObjects") | ("s3", "HeadBucket") => "ListBucket",
         ("s3", "ListObjectVersions") => "ListBucketVersions",
         ("s3", "HeadObject") => "GetObject",
-        ("s3", "CreateMultipartUpload" | "UploadPart" | "CompleteMultipartUpload" | "CopyObject") => "PutObject",
+        (
+            "s3",
+            "CreateMultipartUpload" | "UploadPart" | "CompleteMultipartUpload" | "CopyObject",
+        ) => "PutObject",
         ("s3", "DeleteObjects") => "DeleteObject",
         ("s3", "GetBucketLifecycle") => "GetLifecycleConfiguration",
         ("s3", "PutBucketLifecycle") => "PutLifecycleConfiguration",
@@ -267,7 +326,9 @@ pub(super) fn iam_action(call: &Call) -> String {
         ("s3", "PutBucketEncryption") => "PutEncryptionConfiguration",
         ("s3", "GetBucketReplication") => "GetReplicationConfiguration",
         ("lambda", "Invoke") => "InvokeFunction",
-        ("lambda", _) => name.find(|c: char| c.is_ascii_digit()).map_or(name, |i| &name[..i]),
+        ("lambda", _) => name
+            .find(|c: char| c.is_ascii_digit())
+            .map_or(name, |i| &name[..i]),
         _ => name,
     };
     let prefix = if svc.key == "sns" { "SNS" } else { svc.iam };
@@ -276,7 +337,11 @@ pub(super) fn iam_action(call: &Call) -> String {
 
 fn error_fields(e: &Ev, o: &Out, fail: Fail, rng: &mut Rng) -> (String, String) {
     let svc = e.svc;
-    let resource = if o.primary.is_empty() { "*" } else { o.primary.as_str() };
+    let resource = if o.primary.is_empty() {
+        "*"
+    } else {
+        o.primary.as_str()
+    };
     match fail {
         Fail::Denied => {
             let action = iam_action(e.call);
@@ -295,11 +360,17 @@ fn error_fields(e: &Ev, o: &Out, fail: Fail, rng: &mut Rng) -> (String, String) 
                     format!(
                         "You are not authorized to perform this operation. User: {} is not authorized to perform: {action} on resource: {resource} {why}. Encoded authorization failure message: {}",
                         e.caller,
-                        rng.base64(360 + rng.below(400) as usize)
+                        {
+                            let n = 360 + rng.below(400) as usize;
+                            rng.base64(n)
+                        }
                     )
                 }
             } else {
-                format!("User: {} is not authorized to perform: {action} on resource: {resource} {why}", e.caller)
+                format!(
+                    "User: {} is not authorized to perform: {action} on resource: {resource} {why}",
+                    e.caller
+                )
             };
             (svc.denied.to_string(), msg)
         }
@@ -349,12 +420,28 @@ fn error_fields(e: &Ev, o: &Out, fail: Fail, rng: &mut Rng) -> (String, String) 
 }
 
 const VPCE_SERVICES: &[&str] = &[
-    "s3", "dynamodb", "kms", "secretsmanager", "ssm", "sqs", "sns", "logs", "sts", "ecr", "ecs", "monitoring",
-    "kinesis", "lambda", "states", "xray",
+    "s3",
+    "dynamodb",
+    "kms",
+    "secretsmanager",
+    "ssm",
+    "sqs",
+    "sns",
+    "logs",
+    "sts",
+    "ecr",
+    "ecs",
+    "monitoring",
+    "kinesis",
+    "lambda",
+    "states",
+    "xray",
 ];
 
 fn kebab(name: &str, out: &mut String) {
-    let name = name.find(|c: char| c.is_ascii_digit()).map_or(name, |i| &name[..i]);
+    let name = name
+        .find(|c: char| c.is_ascii_digit())
+        .map_or(name, |i| &name[..i]);
     let b = name.as_bytes();
     for (i, &c) in b.iter().enumerate() {
         if c.is_ascii_uppercase() && i > 0 {
@@ -376,7 +463,11 @@ fn user_agent(out: &mut String, p: &Principal, svc: &Service, call: &Call, inter
         return;
     }
     if p.net == Net::Service {
-        out.push_str(if p.ptype == PType::Service { &p.name } else { &p.tag });
+        out.push_str(if p.ptype == PType::Service {
+            &p.name
+        } else {
+            &p.tag
+        });
         return;
     }
     let s3 = svc.key == "s3";
@@ -389,11 +480,20 @@ fn user_agent(out: &mut String, p: &Principal, svc: &Service, call: &Call, inter
         && svc.key == "ssm"
         && matches!(
             call.name,
-            "UpdateInstanceInformation" | "ListInstanceAssociations" | "UpdateInstanceAssociationStatus"
-                | "PutInventory" | "PutComplianceItems" | "GetDeployablePatchSnapshotForInstance"
+            "UpdateInstanceInformation"
+                | "ListInstanceAssociations"
+                | "UpdateInstanceAssociationStatus"
+                | "PutInventory"
+                | "PutComplianceItems"
+                | "GetDeployablePatchSnapshotForInstance"
         );
     let _ = if ssm_agent {
-        write!(out, "aws-sdk-go/1.44.{} (go1.20.{q}; linux; amd64) amazon-ssm-agent/3.2.{}.0", 200 + n, 1500 + k)
+        write!(
+            out,
+            "aws-sdk-go/1.44.{} (go1.20.{q}; linux; amd64) amazon-ssm-agent/3.2.{}.0",
+            200 + n,
+            1500 + k
+        )
     } else {
         match p.ua {
             Ua::Cli => {
@@ -514,7 +614,11 @@ pub(super) fn write_record(
     let call = &w.calls[p.calls[rank] as usize];
     let svc = call.service();
     let acct = &w.accounts[p.account];
-    let region = if svc.global { REGIONS[0] } else { REGIONS[region_idx] };
+    let region = if svc.global {
+        REGIONS[0]
+    } else {
+        REGIONS[region_idx]
+    };
     let arch = &ARCHETYPES[p.arch];
     let console = p.ua == Ua::Console;
     let console_login = svc.key == "signin";
@@ -553,15 +657,28 @@ pub(super) fn write_record(
             if VPCE_SERVICES.contains(&svc.key) && rng.chance(0.55) {
                 vpce = Some(&acct.vpce[region_idx]);
                 let h = p.hash ^ rng.below(4);
-                format!("10.{}.{}.{}", 16 + region_idx * 16 + (h % 4) as usize, (h >> 8) % 256, 4 + (h >> 16) % 250)
+                format!(
+                    "10.{}.{}.{}",
+                    16 + region_idx * 16 + (h % 4) as usize,
+                    (h >> 8) % 256,
+                    4 + (h >> 16) % 250
+                )
             } else {
                 let ips = &acct.nat_ips[region_idx];
                 ips[(p.hash as usize) % ips.len()].clone()
             }
         }
         Net::AwsPublic => ip_in(&mut Rng::new(mix(&[p.hash, (t / 600) as u64])), &AWS_OCTETS),
-        Net::GitHub => ip_in(&mut Rng::new(mix(&[p.hash, (t / 900) as u64])), &AZURE_OCTETS),
-        Net::Service => (if p.ptype == PType::Service { &p.name } else { &p.tag }).clone(),
+        Net::GitHub => ip_in(
+            &mut Rng::new(mix(&[p.hash, (t / 900) as u64])),
+            &AZURE_OCTETS,
+        ),
+        Net::Service => (if p.ptype == PType::Service {
+            &p.name
+        } else {
+            &p.tag
+        })
+        .clone(),
     };
     user_agent(&mut sc.ua, p, svc, call, internal);
 
@@ -575,7 +692,6 @@ pub(super) fn write_record(
         call,
         svc,
         region,
-        region_idx,
         t,
         failed: fail.is_some(),
         sess: sess.as_ref().map_or(p.name.as_str(), |s| s.name.as_str()),
@@ -584,7 +700,11 @@ pub(super) fn write_record(
     };
     bodies::body(&e, rng, o);
     let login_failed = console_login && fail.is_some();
-    let error = if console_login || service_event { None } else { fail.map(|f| error_fields(&e, o, f, rng)) };
+    let error = if console_login || service_event {
+        None
+    } else {
+        fail.map(|f| error_fields(&e, o, f, rng))
+    };
 
     // Envelope.
     let mut j = Json::new(buf);
@@ -598,7 +718,9 @@ pub(super) fn write_record(
             j.ks("arn", &p.arn);
             j.ks("accountId", &acct.id);
             if !console_login {
-                let key = sess.as_ref().map_or(p.access_key.as_str(), |s| s.key.as_str());
+                let key = sess
+                    .as_ref()
+                    .map_or(p.access_key.as_str(), |s| s.key.as_str());
                 j.ks("accessKeyId", key);
             }
             j.ks("userName", &p.name);
@@ -638,7 +760,10 @@ pub(super) fn write_record(
             j.end();
             j.ko("webIdFederationData");
             if p.session == Session::GitHub {
-                let provider = format!("arn:aws:iam::{}:oidc-provider/token.actions.githubusercontent.com", acct.id);
+                let provider = format!(
+                    "arn:aws:iam::{}:oidc-provider/token.actions.githubusercontent.com",
+                    acct.id
+                );
                 j.ks("federatedProvider", &provider);
                 j.ko("attributes");
                 j.end();
@@ -696,7 +821,11 @@ pub(super) fn write_record(
         j.ks("errorMessage", "Failed authentication");
     }
     j.key("requestParameters");
-    if o.req.is_empty() { j.null() } else { j.raw(&o.req) }
+    if o.req.is_empty() || o.req == b"{}" {
+        j.null()
+    } else {
+        j.raw(&o.req)
+    }
     j.key("responseElements");
     if console_login {
         j.obj();
@@ -759,13 +888,23 @@ pub(super) fn write_record(
             j.ks("vpcEndpointAccountId", &acct.id);
         }
     }
-    j.ks("eventCategory", if call.data { "Data" } else { "Management" });
+    j.ks(
+        "eventCategory",
+        if call.data { "Data" } else { "Management" },
+    );
     let direct = !internal && p.net != Net::Service && !service_event;
     if direct {
         j.ko("tlsDetails");
         if p.tls13 {
             j.ks("tlsVersion", "TLSv1.3");
-            j.ks("cipherSuite", if arch.label.starts_with("user") { "TLS_AES_256_GCM_SHA384" } else { "TLS_AES_128_GCM_SHA256" });
+            j.ks(
+                "cipherSuite",
+                if arch.label.starts_with("user") {
+                    "TLS_AES_256_GCM_SHA384"
+                } else {
+                    "TLS_AES_128_GCM_SHA256"
+                },
+            );
         } else {
             j.ks("tlsVersion", "TLSv1.2");
             j.ks("cipherSuite", "ECDHE-RSA-AES128-GCM-SHA256");
@@ -785,16 +924,6 @@ pub(super) fn write_record(
     }
     j.end();
     error.is_some()
-}
-
-/// Appends `s` as a JSON string (for bodies that build raw JSON).
-pub(super) fn push_str(buf: &mut Vec<u8>, s: &str) {
-    escape_into(buf, s);
-}
-
-/// `t` in ISO form (for bodies).
-pub(super) fn iso_time(t: i64) -> String {
-    iso(t)
 }
 
 #[cfg(test)]

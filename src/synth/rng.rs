@@ -217,15 +217,12 @@ impl Weighted {
         self.cum.last().copied().unwrap_or(0.0)
     }
 
-    /// Number of entries.
-    pub(super) fn len(&self) -> usize {
-        self.cum.len()
-    }
-
     /// Draws an index; entries of weight zero are never drawn.
     pub(super) fn sample(&self, rng: &mut Rng) -> usize {
         let x = rng.f64() * self.total();
-        self.cum.partition_point(|&c| c <= x).min(self.cum.len() - 1)
+        self.cum
+            .partition_point(|&c| c <= x)
+            .min(self.cum.len() - 1)
     }
 }
 

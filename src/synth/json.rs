@@ -82,7 +82,8 @@ impl<'a> Json<'a> {
     #[inline]
     pub(super) fn bool(&mut self, v: bool) {
         self.sep();
-        self.buf.extend_from_slice(if v { b"true" } else { b"false" });
+        self.buf
+            .extend_from_slice(if v { b"true" } else { b"false" });
         self.comma = true;
     }
 
@@ -246,7 +247,9 @@ pub(super) fn iso(t: i64) -> String {
 
 /// `t` as CloudTrail prints Java dates in request and response bodies: `Jan 5, 2026, 9:03:12 AM`.
 pub(super) fn java_date(t: i64) -> String {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let (y, m, d) = civil(t.div_euclid(86_400));
     let s = t.rem_euclid(86_400);
     let (h, min, sec) = (s / 3600, s / 60 % 60, s % 60);
@@ -256,7 +259,10 @@ pub(super) fn java_date(t: i64) -> String {
         12 => (12, "PM"),
         _ => (h - 12, "PM"),
     };
-    format!("{} {d}, {y}, {h12}:{min:02}:{sec:02} {ampm}", MONTHS[m as usize - 1])
+    format!(
+        "{} {d}, {y}, {h12}:{min:02}:{sec:02} {ampm}",
+        MONTHS[m as usize - 1]
+    )
 }
 
 #[cfg(test)]
@@ -279,17 +285,29 @@ mod tests {
         j.kt("t", 1_767_571_200);
         j.end();
         let s = String::from_utf8(b).unwrap();
-        assert_eq!(s, r#"{"a":"x\"y\\z\n","b":[1,{"c":true},null],"t":"2026-01-05T00:00:00Z"}"#);
+        assert_eq!(
+            s,
+            r#"{"a":"x\"y\\z\n","b":[1,{"c":true},null],"t":"2026-01-05T00:00:00Z"}"#
+        );
         let v: serde_json::Value = serde_json::from_str(&s).unwrap();
         assert_eq!(v["a"], "x\"y\\z\n");
     }
 
     #[test]
     fn dates_match_chrono() {
-        for t in [0i64, 951_782_400, 1_767_571_200, 1_767_657_599, 4_102_444_800] {
+        for t in [
+            0i64,
+            951_782_400,
+            1_767_571_200,
+            1_767_657_599,
+            4_102_444_800,
+        ] {
             let c = chrono::DateTime::from_timestamp(t, 0).unwrap();
             assert_eq!(iso(t), c.format("%Y-%m-%dT%H:%M:%SZ").to_string());
-            assert_eq!(java_date(t), c.format("%b %-d, %Y, %-I:%M:%S %p").to_string());
+            assert_eq!(
+                java_date(t),
+                c.format("%b %-d, %Y, %-I:%M:%S %p").to_string()
+            );
         }
     }
 }

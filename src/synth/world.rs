@@ -16,35 +16,80 @@ pub(super) const REGION_WEIGHTS: [f64; 3] = [0.62, 0.24, 0.14];
 
 const ENVS: [&str; 5] = ["prod", "staging", "dev", "shared", "data"];
 const COMPANIES: [&str; 10] = [
-    "acme", "globex", "initech", "umbrella", "hooli", "vandelay", "soylent", "tyrell", "wonka", "stark",
+    "acme", "globex", "initech", "umbrella", "hooli", "vandelay", "soylent", "tyrell", "wonka",
+    "stark",
 ];
 const TLDS: [&str; 3] = ["com", "io", "co"];
 const PROJECTS: [&str; 18] = [
-    "orders", "payments", "checkout", "inventory", "search", "analytics", "auth", "billing",
-    "notifications", "ingest", "reporting", "catalog", "shipping", "identity", "media", "pricing", "recs",
+    "orders",
+    "payments",
+    "checkout",
+    "inventory",
+    "search",
+    "analytics",
+    "auth",
+    "billing",
+    "notifications",
+    "ingest",
+    "reporting",
+    "catalog",
+    "shipping",
+    "identity",
+    "media",
+    "pricing",
+    "recs",
     "ledger",
 ];
 const FIRST: [&str; 40] = [
-    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "niaj",
-    "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "yara", "zoe", "liam", "noah", "emma",
-    "ava", "mia", "lucas", "mateo", "sofia", "aria", "priya", "arjun", "wei", "mei", "hiroshi", "yuki",
-    "fatima", "omar", "lars", "ingrid",
+    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory",
+    "niaj", "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "yara", "zoe",
+    "liam", "noah", "emma", "ava", "mia", "lucas", "mateo", "sofia", "aria", "priya", "arjun",
+    "wei", "mei", "hiroshi", "yuki", "fatima", "omar", "lars", "ingrid",
 ];
 const LAST: [&str; 30] = [
-    "nguyen", "smith", "garcia", "kim", "patel", "mueller", "rossi", "silva", "tanaka", "cohen", "okafor",
-    "novak", "larsen", "dubois", "kowalski", "jensen", "reyes", "chen", "ali", "brown", "wilson", "taylor",
-    "martin", "lee", "walker", "hall", "young", "king", "wright", "lopez",
+    "nguyen", "smith", "garcia", "kim", "patel", "mueller", "rossi", "silva", "tanaka", "cohen",
+    "okafor", "novak", "larsen", "dubois", "kowalski", "jensen", "reyes", "chen", "ali", "brown",
+    "wilson", "taylor", "martin", "lee", "walker", "hall", "young", "king", "wright", "lopez",
 ];
 const SERVICE_USERS: [&str; 12] = [
-    "jenkins", "svc-backup", "s3-uploader", "legacy-etl", "svc-reporting", "grafana-cloudwatch",
-    "splunk-ingest", "ci-deployer", "svc-snapshots", "vault-aws-auth", "sftp-sync", "partner-export",
+    "jenkins",
+    "svc-backup",
+    "s3-uploader",
+    "legacy-etl",
+    "svc-reporting",
+    "grafana-cloudwatch",
+    "splunk-ingest",
+    "ci-deployer",
+    "svc-snapshots",
+    "vault-aws-auth",
+    "sftp-sync",
+    "partner-export",
 ];
 const VERBS: [&str; 12] = [
-    "handler", "processor", "api", "worker", "consumer", "scheduler", "authorizer", "resizer", "notifier",
-    "exporter", "webhook", "sync",
+    "handler",
+    "processor",
+    "api",
+    "worker",
+    "consumer",
+    "scheduler",
+    "authorizer",
+    "resizer",
+    "notifier",
+    "exporter",
+    "webhook",
+    "sync",
 ];
 const ENTITIES: [&str; 10] = [
-    "orders", "sessions", "users", "events", "carts", "tokens", "jobs", "audit", "ledger", "inventory",
+    "orders",
+    "sessions",
+    "users",
+    "events",
+    "carts",
+    "tokens",
+    "jobs",
+    "audit",
+    "ledger",
+    "inventory",
 ];
 const COMPONENTS: [&str; 6] = ["api", "worker", "web", "frontend", "cron", "migrations"];
 
@@ -82,8 +127,6 @@ pub(super) struct Principal {
     pub account: usize,
     /// User or role name; service host for AWS services.
     pub name: String,
-    /// IAM path (`/`, `/service-role/`, ...).
-    pub path: String,
     /// User/root ARN, role ARN with path, or the service host.
     pub arn: String,
     /// The ground-truth key (`principal_arn`).
@@ -137,8 +180,6 @@ pub(super) struct World {
     pub seed: u64,
     /// Company slug (`acme`).
     pub company: &'static str,
-    /// Email domain.
-    pub domain: String,
     /// Accounts.
     pub accounts: Vec<Account>,
     /// All principals.
@@ -224,14 +265,22 @@ impl Namer<'_> {
                 let p = self.p();
                 let e = *self.rng.pick(&ENTITIES);
                 if self.rng.chance(0.3) {
-                    format!("{}{}Table-{}", pascal(p), pascal(e), self.rng.upper_alnum(12))
+                    format!(
+                        "{}{}Table-{}",
+                        pascal(p),
+                        pascal(e),
+                        self.rng.upper_alnum(12)
+                    )
                 } else {
                     format!("{p}-{env}-{e}")
                 }
             }
             Kind::Queue => {
                 let p = self.p();
-                let purpose = *self.rng.pick(&["events", "jobs", "ingest", "notifications", "webhooks"]);
+                let purpose =
+                    *self
+                        .rng
+                        .pick(&["events", "jobs", "ingest", "notifications", "webhooks"]);
                 match self.rng.below(5) {
                     0 => format!("{p}-{env}-{purpose}-dlq"),
                     1 => format!("{p}-{env}-{purpose}.fifo"),
@@ -241,7 +290,8 @@ impl Namer<'_> {
             Kind::Topic => format!(
                 "{}-{env}-{}",
                 self.p(),
-                self.rng.pick(&["alerts", "events", "notifications", "alarms"])
+                self.rng
+                    .pick(&["alerts", "events", "notifications", "alarms"])
             ),
             Kind::LogGroup => match self.rng.below(8) {
                 0..=2 if !functions.is_empty() => {
@@ -255,7 +305,14 @@ impl Namer<'_> {
             },
             Kind::Alarm => {
                 let p = self.p();
-                let m = *self.rng.pick(&["cpu", "5xx", "latency-p99", "errors", "throttles", "queue-depth"]);
+                let m = *self.rng.pick(&[
+                    "cpu",
+                    "5xx",
+                    "latency-p99",
+                    "errors",
+                    "throttles",
+                    "queue-depth",
+                ]);
                 format!("{p}-{env}-{m}-high")
             }
             Kind::Repository => {
@@ -279,7 +336,13 @@ impl Namer<'_> {
             Kind::Secret => format!(
                 "{env}/{}/{}-{}",
                 self.p(),
-                self.rng.pick(&["db-credentials", "api-key", "stripe", "oauth-client", "signing-key"]),
+                self.rng.pick(&[
+                    "db-credentials",
+                    "api-key",
+                    "stripe",
+                    "oauth-client",
+                    "signing-key"
+                ]),
                 self.rng.alnum(6)
             ),
             Kind::Parameter => {
@@ -290,8 +353,14 @@ impl Namer<'_> {
                         "/{env}/{}/{}",
                         self.p(),
                         self.rng.pick(&[
-                            "db/host", "db/name", "db/password", "api/endpoint", "feature-flags", "log-level",
-                            "worker/concurrency", "datadog/api-key",
+                            "db/host",
+                            "db/name",
+                            "db/password",
+                            "api/endpoint",
+                            "feature-flags",
+                            "log-level",
+                            "worker/concurrency",
+                            "datadog/api-key",
                         ])
                     )
                 }
@@ -312,9 +381,16 @@ impl Namer<'_> {
             Kind::ConfigRule => self
                 .rng
                 .pick(&[
-                    "s3-bucket-public-read-prohibited", "encrypted-volumes", "iam-password-policy", "restricted-ssh",
-                    "rds-storage-encrypted", "cloudtrail-enabled", "root-account-mfa-enabled",
-                    "vpc-flow-logs-enabled", "s3-bucket-ssl-requests-only", "iam-user-unused-credentials-check",
+                    "s3-bucket-public-read-prohibited",
+                    "encrypted-volumes",
+                    "iam-password-policy",
+                    "restricted-ssh",
+                    "rds-storage-encrypted",
+                    "cloudtrail-enabled",
+                    "root-account-mfa-enabled",
+                    "vpc-flow-logs-enabled",
+                    "s3-bucket-ssl-requests-only",
+                    "iam-user-unused-credentials-check",
                 ])
                 .to_string(),
             Kind::Detector => self.rng.hex(32),
@@ -332,17 +408,38 @@ impl Namer<'_> {
             Kind::StateMachine => format!(
                 "{}-{env}-{}",
                 self.p(),
-                self.rng.pick(&["etl", "fulfillment", "refund", "nightly-export", "onboarding"])
+                self.rng.pick(&[
+                    "etl",
+                    "fulfillment",
+                    "refund",
+                    "nightly-export",
+                    "onboarding"
+                ])
             ),
             Kind::Rule => format!(
                 "{}-{env}-{}",
                 self.p(),
-                self.rng.pick(&["schedule", "nightly", "on-upload", "hourly-sync", "ecs-task-state"])
+                self.rng.pick(&[
+                    "schedule",
+                    "nightly",
+                    "on-upload",
+                    "hourly-sync",
+                    "ecs-task-state"
+                ])
             ),
             Kind::GlueDb => format!("{}_{env}", self.p()),
             Kind::GlueTable => self
                 .rng
-                .pick(&["events", "orders", "sessions", "clicks", "invoices", "users", "page_views", "payments"])
+                .pick(&[
+                    "events",
+                    "orders",
+                    "sessions",
+                    "clicks",
+                    "invoices",
+                    "users",
+                    "page_views",
+                    "payments",
+                ])
                 .to_string(),
             Kind::Workgroup => {
                 if self.rng.chance(0.4) {
@@ -381,7 +478,14 @@ impl Namer<'_> {
             Kind::Policy => format!(
                 "{}-{env}-{}",
                 self.p(),
-                self.rng.pick(&["access-policy", "s3-read", "ddb-write", "kms-use", "deploy", "boundary"])
+                self.rng.pick(&[
+                    "access-policy",
+                    "s3-read",
+                    "ddb-write",
+                    "kms-use",
+                    "deploy",
+                    "boundary"
+                ])
             ),
             Kind::Notebook => format!("{}-notebook", self.p()),
             Kind::Api => "default".to_string(),
@@ -427,12 +531,63 @@ fn pool_size(kind: Kind, rng: &mut Rng) -> u64 {
 const ALL_KINDS: [Kind; KINDS] = {
     use Kind::*;
     [
-        Bucket, Instance, Role, User, KmsKey, Function, Table, Queue, Topic, LogGroup, Alarm, Repository,
-        EcsCluster, EcsService, EksCluster, DbInstance, Secret, Parameter, Stack, Trail, ConfigRule, Detector,
-        HostedZone, Distribution, LoadBalancer, TargetGroup, Asg, StateMachine, Rule, GlueDb, GlueTable,
-        Workgroup, Stream, DeliveryStream, PermissionSet, CacheCluster, FileSystem, RestApi, Certificate, WebAcl,
-        Analyzer, BackupVault, BuildProject, Pipeline, UserPool, Redshift, EsDomain, EmrCluster, SecurityGroup,
-        Vpc, Subnet, Volume, Snapshot, Ami, Policy, Notebook, Api,
+        Bucket,
+        Instance,
+        Role,
+        User,
+        KmsKey,
+        Function,
+        Table,
+        Queue,
+        Topic,
+        LogGroup,
+        Alarm,
+        Repository,
+        EcsCluster,
+        EcsService,
+        EksCluster,
+        DbInstance,
+        Secret,
+        Parameter,
+        Stack,
+        Trail,
+        ConfigRule,
+        Detector,
+        HostedZone,
+        Distribution,
+        LoadBalancer,
+        TargetGroup,
+        Asg,
+        StateMachine,
+        Rule,
+        GlueDb,
+        GlueTable,
+        Workgroup,
+        Stream,
+        DeliveryStream,
+        PermissionSet,
+        CacheCluster,
+        FileSystem,
+        RestApi,
+        Certificate,
+        WebAcl,
+        Analyzer,
+        BackupVault,
+        BuildProject,
+        Pipeline,
+        UserPool,
+        Redshift,
+        EsDomain,
+        EmrCluster,
+        SecurityGroup,
+        Vpc,
+        Subnet,
+        Volume,
+        Snapshot,
+        Ami,
+        Policy,
+        Notebook,
+        Api,
     ]
 };
 
@@ -465,7 +620,7 @@ impl World {
 
         let mut ids = HashSet::new();
         let mut accounts = Vec::new();
-        for i in 0..n_accounts {
+        for (i, env) in ENVS.iter().copied().enumerate().take(n_accounts) {
             let id = loop {
                 let id = format!("{}{:011}", 1 + rng.below(9), rng.below(100_000_000_000));
                 if ids.insert(id.clone()) {
@@ -480,7 +635,8 @@ impl World {
                 projects.swap(j, r);
             }
             projects.truncate(k);
-            let nat_ips = std::array::from_fn(|_| (0..2).map(|_| public_ip(&mut rng, &AWS_OCTETS)).collect());
+            let nat_ips =
+                std::array::from_fn(|_| (0..2).map(|_| public_ip(&mut rng, &AWS_OCTETS)).collect());
             let vpce = std::array::from_fn(|_| format!("vpce-0{}", rng.hex(16)));
             // The first account (prod) is the busiest.
             let weight = match i {
@@ -492,7 +648,7 @@ impl World {
             };
             accounts.push(Account {
                 id,
-                env: ENVS[i],
+                env,
                 projects,
                 pools: vec![Vec::new(); KINDS],
                 nat_ips,
@@ -545,7 +701,17 @@ impl World {
             let acct_principals_start = principals.len();
             for bp in blueprints {
                 let idx = principals.len();
-                let p = make_principal(seed, &mut prng, &mut people_rng, &accounts, ai, idx, bp, &calls, &domain);
+                let p = make_principal(
+                    seed,
+                    &mut prng,
+                    &mut people_rng,
+                    &accounts,
+                    ai,
+                    idx,
+                    bp,
+                    &calls,
+                    &domain,
+                );
                 principals.push(p);
             }
             let acct = &mut accounts[ai];
@@ -568,7 +734,14 @@ impl World {
             });
         }
         let account_pick = Weighted::new(accounts.iter().map(|a| a.weight));
-        World { seed, company, domain, accounts, principals, calls, account_pick }
+        World {
+            seed,
+            company,
+            accounts,
+            principals,
+            calls,
+            account_pick,
+        }
     }
 }
 
@@ -585,7 +758,12 @@ fn unique(taken: &mut HashSet<String>, base: String) -> String {
     unreachable!()
 }
 
-fn blueprints(rng: &mut Rng, acct: &mut Account, extra_users: usize, extra_roles: usize) -> Vec<Blueprint> {
+fn blueprints(
+    rng: &mut Rng,
+    acct: &mut Account,
+    extra_users: usize,
+    extra_roles: usize,
+) -> Vec<Blueprint> {
     let env = acct.env;
     let id = acct.id.clone();
     let projects = acct.projects.clone();
@@ -621,30 +799,85 @@ fn blueprints(rng: &mut Rng, acct: &mut Account, extra_users: usize, extra_roles
             1 if label == "user-service" => "/system/",
             _ => "/",
         };
-        out.push(Blueprint { arch: a, name, path: path.to_string(), tag: String::new() });
+        out.push(Blueprint {
+            arch: a,
+            name,
+            path: path.to_string(),
+            tag: String::new(),
+        });
     }
 
     // Roles: a fixed core of platform roles, then workloads.
     let hex = |rng: &mut Rng| rng.hex(16);
     let mut roles: Vec<(usize, String, String, String)> = vec![
-        (arch("role-sso-admin"), format!("AWSReservedSSO_AdministratorAccess_{}", hex(rng)),
-            "/aws-reserved/sso.amazonaws.com/".into(), String::new()),
-        (arch("role-sso-readonly"), format!("AWSReservedSSO_ReadOnlyAccess_{}", hex(rng)),
-            "/aws-reserved/sso.amazonaws.com/".into(), String::new()),
-        (arch("role-terraform"), if rng.chance(0.5) { format!("terraform-{env}") } else { "TerraformExecutionRole".into() },
-            "/".into(), String::new()),
-        (arch("role-monitoring"), "DatadogIntegrationRole".into(), "/".into(), String::new()),
-        (arch("role-security-audit"), if rng.chance(0.5) { "SecurityAuditRole".into() } else { "prowler-scan-role".into() },
-            "/".into(), String::new()),
-        (arch("role-slr-autoscaling"), "AWSServiceRoleForAutoScaling".into(),
-            "/aws-service-role/autoscaling.amazonaws.com/".into(), "autoscaling.amazonaws.com".into()),
-        (arch("role-slr-config"), "AWSServiceRoleForConfig".into(),
-            "/aws-service-role/config.amazonaws.com/".into(), "config.amazonaws.com".into()),
-        (arch("role-slr-ecs"), "AWSServiceRoleForECS".into(),
-            "/aws-service-role/ecs.amazonaws.com/".into(), "ecs.amazonaws.com".into()),
-        (arch("role-cfn-exec"), format!("cdk-hnb659fds-cfn-exec-role-{id}-us-east-1"), "/".into(),
-            "cloudformation.amazonaws.com".into()),
-        (arch("role-github-ci"), format!("github-actions-{}", projects[0]), "/".into(), String::new()),
+        (
+            arch("role-sso-admin"),
+            format!("AWSReservedSSO_AdministratorAccess_{}", hex(rng)),
+            "/aws-reserved/sso.amazonaws.com/".into(),
+            String::new(),
+        ),
+        (
+            arch("role-sso-readonly"),
+            format!("AWSReservedSSO_ReadOnlyAccess_{}", hex(rng)),
+            "/aws-reserved/sso.amazonaws.com/".into(),
+            String::new(),
+        ),
+        (
+            arch("role-terraform"),
+            if rng.chance(0.5) {
+                format!("terraform-{env}")
+            } else {
+                "TerraformExecutionRole".into()
+            },
+            "/".into(),
+            String::new(),
+        ),
+        (
+            arch("role-monitoring"),
+            "DatadogIntegrationRole".into(),
+            "/".into(),
+            String::new(),
+        ),
+        (
+            arch("role-security-audit"),
+            if rng.chance(0.5) {
+                "SecurityAuditRole".into()
+            } else {
+                "prowler-scan-role".into()
+            },
+            "/".into(),
+            String::new(),
+        ),
+        (
+            arch("role-slr-autoscaling"),
+            "AWSServiceRoleForAutoScaling".into(),
+            "/aws-service-role/autoscaling.amazonaws.com/".into(),
+            "autoscaling.amazonaws.com".into(),
+        ),
+        (
+            arch("role-slr-config"),
+            "AWSServiceRoleForConfig".into(),
+            "/aws-service-role/config.amazonaws.com/".into(),
+            "config.amazonaws.com".into(),
+        ),
+        (
+            arch("role-slr-ecs"),
+            "AWSServiceRoleForECS".into(),
+            "/aws-service-role/ecs.amazonaws.com/".into(),
+            "ecs.amazonaws.com".into(),
+        ),
+        (
+            arch("role-cfn-exec"),
+            format!("cdk-hnb659fds-cfn-exec-role-{id}-us-east-1"),
+            "/".into(),
+            "cloudformation.amazonaws.com".into(),
+        ),
+        (
+            arch("role-github-ci"),
+            format!("github-actions-{}", projects[0]),
+            "/".into(),
+            String::new(),
+        ),
     ];
     let n_roles = rng.range(13, 17) as usize + extra_roles;
     let mut data_roles = 0;
@@ -662,29 +895,57 @@ fn blueprints(rng: &mut Rng, acct: &mut Account, extra_users: usize, extra_roles
         let p = *rng.pick(&projects);
         let (name, path, tag) = match ARCHETYPES[a].label {
             "role-ec2-app" => (
-                if rng.chance(0.5) { format!("{p}-{env}-ec2-role") } else { format!("{p}-app-instance-role") },
+                if rng.chance(0.5) {
+                    format!("{p}-{env}-ec2-role")
+                } else {
+                    format!("{p}-app-instance-role")
+                },
                 "/".to_string(),
                 String::new(),
             ),
             "role-lambda" => {
                 let f = format!("{p}-{env}-{}", rng.pick(&VERBS));
-                (format!("{f}-role-{}", rng.lower_alnum(8)), "/service-role/".to_string(), f)
+                (
+                    format!("{f}-role-{}", rng.lower_alnum(8)),
+                    "/service-role/".to_string(),
+                    f,
+                )
             }
             "role-ecs-task" => (
-                if rng.chance(0.6) { format!("{p}-{env}-task-role") } else { format!("ecsTaskRole-{p}") },
+                if rng.chance(0.6) {
+                    format!("{p}-{env}-task-role")
+                } else {
+                    format!("ecsTaskRole-{p}")
+                },
                 "/".to_string(),
                 String::new(),
             ),
             "role-data-pipeline" => {
                 data_roles += 1;
                 match data_roles {
-                    1 => ("etl".to_string(), "/service-role/".to_string(), String::new()),
-                    _ if rng.chance(0.5) => (format!("AWSGlueServiceRole-{p}"), "/service-role/".to_string(), String::new()),
-                    _ => (format!("{p}-{env}-sfn-role"), "/".to_string(), String::new()),
+                    1 => (
+                        "etl".to_string(),
+                        "/service-role/".to_string(),
+                        String::new(),
+                    ),
+                    _ if rng.chance(0.5) => (
+                        format!("AWSGlueServiceRole-{p}"),
+                        "/service-role/".to_string(),
+                        String::new(),
+                    ),
+                    _ => (
+                        format!("{p}-{env}-sfn-role"),
+                        "/".to_string(),
+                        String::new(),
+                    ),
                 }
             }
             "role-automation" => (
-                if rng.chance(0.5) { format!("{p}-{env}-automation") } else { "ops-scripts-role".to_string() },
+                if rng.chance(0.5) {
+                    format!("{p}-{env}-automation")
+                } else {
+                    "ops-scripts-role".to_string()
+                },
                 "/".to_string(),
                 String::new(),
             ),
@@ -694,7 +955,11 @@ fn blueprints(rng: &mut Rng, acct: &mut Account, extra_users: usize, extra_roles
                 String::new(),
             ),
             _ => (
-                if rng.chance(0.5) { format!("github-actions-{p}") } else { format!("gha-deploy-{env}") },
+                if rng.chance(0.5) {
+                    format!("github-actions-{p}")
+                } else {
+                    format!("gha-deploy-{env}")
+                },
                 "/".to_string(),
                 String::new(),
             ),
@@ -707,7 +972,12 @@ fn blueprints(rng: &mut Rng, acct: &mut Account, extra_users: usize, extra_roles
             acct.pools[Kind::Function as usize].push(tag.clone());
             acct.pools[Kind::LogGroup as usize].push(format!("/aws/lambda/{tag}"));
         }
-        out.push(Blueprint { arch: a, name, path, tag });
+        out.push(Blueprint {
+            arch: a,
+            name,
+            path,
+            tag,
+        });
     }
 
     // AWS services acting in the account.
@@ -729,9 +999,19 @@ fn blueprints(rng: &mut Rng, acct: &mut Account, extra_users: usize, extra_roles
         services.push(optional[(start + k * 2) % optional.len()]);
     }
     for (host, label) in services {
-        out.push(Blueprint { arch: arch(label), name: host.to_string(), path: String::new(), tag: host.to_string() });
+        out.push(Blueprint {
+            arch: arch(label),
+            name: host.to_string(),
+            path: String::new(),
+            tag: host.to_string(),
+        });
     }
-    out.push(Blueprint { arch: arch("root"), name: "root".into(), path: String::new(), tag: String::new() });
+    out.push(Blueprint {
+        arch: arch("root"),
+        name: "root".into(),
+        path: String::new(),
+        tag: String::new(),
+    });
     out
 }
 
@@ -759,7 +1039,12 @@ fn make_principal(
             let arn = format!("arn:aws:iam::{}:role{}{}", acct.id, bp.path, bp.name);
             (arn.clone(), arn, rng.aws_id("AROA"), String::new())
         }
-        PType::Service => (bp.name.clone(), bp.name.clone(), String::new(), String::new()),
+        PType::Service => (
+            bp.name.clone(),
+            bp.name.clone(),
+            String::new(),
+            String::new(),
+        ),
         PType::Root => {
             let arn = format!("arn:aws:iam::{}:root", acct.id);
             (arn.clone(), arn, acct.id.clone(), String::new())
@@ -778,7 +1063,11 @@ fn make_principal(
     for (i, c) in a.core.iter().enumerate() {
         if let Some(ci) = index_of(c) {
             // Rotation services only do their own service's events.
-            if a.label == "service-rotation" && !SERVICES[calls[ci as usize].svc as usize].source.eq(&bp.name) {
+            if a.label == "service-rotation"
+                && !SERVICES[calls[ci as usize].svc as usize]
+                    .source
+                    .eq(&bp.name)
+            {
                 continue;
             }
             if i < 2 || rng.chance(0.85) {
@@ -786,10 +1075,10 @@ fn make_principal(
             }
         }
     }
-    if mine.is_empty() {
-        if let Some(ci) = a.core.first().and_then(|c| index_of(c)) {
-            mine.push(ci);
-        }
+    if mine.is_empty()
+        && let Some(ci) = a.core.first().and_then(|c| index_of(c))
+    {
+        mine.push(ci);
     }
     for i in 1..mine.len() {
         if rng.chance(0.35) {
@@ -825,12 +1114,26 @@ fn make_principal(
     let regional_w: Vec<f64> = mine
         .iter()
         .zip(&weights)
-        .map(|(&ci, &w)| if calls[ci as usize].service().global { 0.0 } else { w })
+        .map(|(&ci, &w)| {
+            if calls[ci as usize].service().global {
+                0.0
+            } else {
+                w
+            }
+        })
         .collect();
     let has_regional = regional_w.iter().any(|&w| w > 0.0);
-    let pick_regional = if has_regional { Weighted::new(regional_w) } else { pick_all.clone() };
+    let pick_regional = if has_regional {
+        Weighted::new(regional_w)
+    } else {
+        pick_all.clone()
+    };
 
-    let ua = if a.ua.len() == 1 || rng.chance(0.6) { a.ua[0] } else { *rng.pick(a.ua) };
+    let ua = if a.ua.len() == 1 || rng.chance(0.6) {
+        a.ua[0]
+    } else {
+        *rng.pick(a.ua)
+    };
     let ips = match a.net {
         Net::Office => {
             let n = rng.range(1, 3);
@@ -842,14 +1145,20 @@ fn make_principal(
     let people = if a.session == Session::Email {
         let n = people_rng.range(2, 8);
         (0..n)
-            .map(|_| format!("{}.{}@{domain}", people_rng.pick(&FIRST), people_rng.pick(&LAST)))
+            .map(|_| {
+                format!(
+                    "{}.{}@{domain}",
+                    people_rng.pick(&FIRST),
+                    people_rng.pick(&LAST)
+                )
+            })
             .collect()
     } else {
         Vec::new()
     };
     let regions = match a.label {
-        "role-ec2-app" | "role-lambda" | "role-ecs-task" | "role-data-pipeline" | "role-automation"
-        | "role-github-ci" | "role-cfn-exec" | "user-service" => {
+        "role-ec2-app" | "role-lambda" | "role-ecs-task" | "role-data-pipeline"
+        | "role-automation" | "role-github-ci" | "role-cfn-exec" | "user-service" => {
             let mut m = 0u8;
             if rng.chance(0.85) {
                 m |= 1;
@@ -870,13 +1179,12 @@ fn make_principal(
         None
     };
     // Heavy-tailed activity: a few principals dominate their account.
-    let weight = a.weight / (0.04 + rng.f64());
+    let weight = a.weight / (0.1 + rng.f64());
     Principal {
         ptype: a.ptype,
         arch: bp.arch,
         account: ai,
         name: bp.name,
-        path: bp.path,
         arn,
         key,
         unique_id,
@@ -893,7 +1201,7 @@ fn make_principal(
         session: a.session,
         people,
         tag: bp.tag,
-        error_rate: a.error_rate * (0.5 + rng.f64()),
+        error_rate: a.error_rate * (0.4 + 0.9 * rng.f64()),
         broken,
         affinity: rng.next_u64(),
         weight,

@@ -1,0 +1,114 @@
+//! The command line as a user meets it: help, the demo, query formats and errors, exit
+//! statuses.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+use crate::common::{ingest, sample_trail};
+
+fn trailcut() -> Command {
+    Command::cargo_bin("trailcut").unwrap()
+}
+
+#[test]
+fn help_teaches_the_verbs_and_exit_statuses() {
+    trailcut()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ingest"))
+        .stdout(predicate::str::contains("query"))
+        .stdout(predicate::str::contains("demo"))
+        .stdout(predicate::str::contains("Exit status"));
+    trailcut()
+        .args(["ingest", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("NDJSON"));
+    trailcut().assert().failure().code(2);
+}
+
+#[test]
+fn demo_runs_on_the_sample_data() {
+    trailcut()
+        .arg("demo")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("4,314 events read"))
+        .stdout(predicate::str::contains("arn:aws:iam::123456789012:user/paulo"))
+        .stdout(predicate::str::contains("elastictranscoder").not());
+}
+
+#[test]
+fn query_formats_and_errors() {
+    let store = tempfile::tempdir().unwrap();
+    ingest(store.path(), &[sample_trail()]);
+    let sql = "SELECT eventsource, count(*) AS n FROM events WHERE eventsource LIKE 'route53%' GROUP BY 1";
+    let run = |format: &str| {
+        trailcut()
+            .arg("--store")
+            .arg(store.path())
+            .args(["query", "--format", format, sql])
+            .assert()
+            .success()
+    };
+    run("csv").stdout("eventsource,n\nroute53.amazonaws.com,305\n");
+    run("json").stdout("[{\"eventsource\":\"route53.amazonaws.com\",\"n\":305}]\n");
+    run("ndjson").stdout("{\"eventsource\":\"route53.amazonaws.com\",\"n\":305}\n");
+    run("table").stdout(predicate::str::contains("| route53.amazonaws.com | 305 |"));
+
+    // A SQL error prints DataFusion's message and exits 2.
+    trailcut()
+        .arg("--store")
+        .arg(store.path())
+        .args(["query", "SELECT nosuchcolumn FROM events"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nosuchcolumn"));
+    // Named queries: list, parameters, unknown names.
+    trailcut()
+        .args(["query", "--list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("service_usage"))
+        .stdout(predicate::str::contains("--param days="));
+    trailcut()
+        .arg("--store")
+        .arg(store.path())
+        .args(["query", "--name", "service_usage", "--param", "nope=1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("has no parameter `nope`"));
+    // SQL from stdin when it is not a terminal.
+    trailcut()
+        .arg("--store")
+        .arg(store.path())
+        .arg("query")
+        .write_stdin("SELECT count(*) AS n FROM events")
+        .assert()
+        .success()
+        .stdout("n\n4314\n");
+    // The store directory also comes from the environment.
+    trailcut()
+        .env("TRAILCUT_STORE", store.path())
+        .args(["query", "--format", "csv", "SELECT count(*) AS n FROM manifest"])
+        .assert()
+        .success()
+        .stdout("n\n1265\n");
+}
+
+#[test]
+fn query_writes_parquet() {
+    let store = tempfile::tempdir().unwrap();
+    ingest(store.path(), &[sample_trail()]);
+    let out = store.path().join("usage.parquet");
+    trailcut()
+        .arg("--store")
+        .arg(store.path())
+        .args(["query", "--name", "service_usage", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let rows = trailcut::store::parquet_io::row_count(&out).unwrap();
+    assert!(rows > 20, "{rows}");
+}
