@@ -56,9 +56,11 @@ pub fn run(args: GenTrailArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(args.events);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} generating [{bar:30}] {pos}/{len} events, eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} generating [{bar:30}] {pos}/{len} events, eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         bar
     });
@@ -72,15 +74,18 @@ pub fn run(args: GenTrailArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
         bar.finish_and_clear();
     }
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &serde_json::json!({
-            "events": summary.events,
-            "files": summary.files,
-            "bytes_gz": summary.bytes_gz,
-            "bytes_json": summary.bytes_json,
-            "principals": summary.principals,
-            "accounts": summary.accounts,
-            "seconds": summary.seconds,
-        }))?;
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &serde_json::json!({
+                "events": summary.events,
+                "files": summary.files,
+                "bytes_gz": summary.bytes_gz,
+                "bytes_json": summary.bytes_json,
+                "principals": summary.principals,
+                "accounts": summary.accounts,
+                "seconds": summary.seconds,
+            }),
+        )?;
         writeln!(out)?;
     } else {
         writeln!(
@@ -95,8 +100,16 @@ pub fn run(args: GenTrailArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
             summary.accounts,
             summary.seconds,
         )?;
-        writeln!(out, "ground truth: `{}`", args.out.join("ground-truth.json").display())?;
-        writeln!(out, "ingest it with: trailcut ingest {}", args.out.join("AWSLogs").display())?;
+        writeln!(
+            out,
+            "ground truth: `{}`",
+            args.out.join("ground-truth.json").display()
+        )?;
+        writeln!(
+            out,
+            "ingest it with: trailcut ingest {}",
+            args.out.join("AWSLogs").display()
+        )?;
     }
     Ok(Status::Success)
 }

@@ -32,7 +32,7 @@ pub struct IngestArgs {
     pub threads: Option<usize>,
 
     /// Memory for buffered events before they are written, in MiB
-    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    #[arg(long, value_name = "MIB", default_value_t = 192)]
     pub memory_mib: usize,
 
     /// No progress bar

@@ -181,7 +181,7 @@ pub fn ingest_paths(
 
     let known = Manifest::load(store)?;
     let run_id = new_run_id();
-    let mut writer = EventWriter::new(store.clone(), run_id.clone(), options.writer.clone());
+    let mut writer = EventWriter::try_new(store.clone(), run_id.clone(), options.writer.clone())?;
     let mut entries = Vec::new();
     let next = AtomicUsize::new(0);
     let threads = options.threads.max(1);

@@ -400,15 +400,19 @@ impl<'de> CloudTrailRecord<'de> {
         }
         self.has_resources = true;
         for (i, item) in items.into_iter().enumerate() {
-            let prefix = format!("resources[{i}].");
             let mut de = serde_json::Deserializer::from_str(item.get());
+            let extras_before = self.extra.len();
             let resource = de::DeserializeSeed::deserialize(
                 ResourceSeed {
-                    prefix: &prefix,
+                    prefix: "resources[].",
                     extra: &mut self.extra,
                 },
                 &mut de,
             )?;
+            // Name unknown keys with the item's index; rare, so the string is built only here.
+            for (path, _) in &mut self.extra[extras_before..] {
+                *path = path.replacen("resources[]", &format!("resources[{i}]"), 1);
+            }
             self.resources.push(resource.unwrap_or_default());
         }
         Ok(())

@@ -103,7 +103,9 @@ pub fn discover(inputs: &[PathBuf]) -> Discovery {
     // CloudTrail's layout puts the account and region before the date, so path order would
     // sweep every day once per account and region. Reading in delivery-date order instead
     // lets the writer finish each day in one go.
-    found.files.sort_by_cached_key(|f| (delivery_date(&f.path), f.path.clone()));
+    found
+        .files
+        .sort_by_cached_key(|f| (delivery_date(&f.path), f.path.clone()));
     found
 }
 
@@ -159,7 +161,9 @@ mod tests {
     #[test]
     fn files_are_read_in_delivery_date_order() {
         assert_eq!(
-            delivery_date(Path::new("/t/AWSLogs/o-1/111/CloudTrail/us-east-1/2024/03/09/f.json.gz")),
+            delivery_date(Path::new(
+                "/t/AWSLogs/o-1/111/CloudTrail/us-east-1/2024/03/09/f.json.gz"
+            )),
             Some(20240309)
         );
         assert_eq!(delivery_date(Path::new("/t/misc/f.json")), None);

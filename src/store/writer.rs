@@ -29,14 +29,18 @@ pub struct WriterOptions {
     pub target_file_rows: u64,
     /// De-duplication keys held in memory before whole days are evicted.
     pub max_cached_keys: usize,
+    /// Threads that sort and write files (all cores by default: at the end of a run the
+    /// last days are written in parallel).
+    pub flush_threads: usize,
 }
 
 impl Default for WriterOptions {
     fn default() -> Self {
         Self {
-            memory_budget: 256 << 20,
+            memory_budget: 192 << 20,
             target_file_rows: 2_000_000,
             max_cached_keys: 24_000_000,
+            flush_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
 }
@@ -88,23 +92,93 @@ pub struct EventWriter {
     touched: HashSet<i32>,
     clock: u64,
     events: u64,
+    flushers: FlushPool,
+}
+
+/// Threads that sort and write day buffers, fed through a channel of one slot so that at
+/// most one buffer waits while the others are being written.
+struct FlushPool {
+    store: Store,
+    run_id: String,
+    threads: usize,
     jobs: Option<Sender<FlushJob>>,
-    flusher: Option<JoinHandle<Result<Vec<(i32, WrittenFile)>, StoreError>>>,
+    handles: Vec<JoinHandle<Result<Vec<(i32, WrittenFile)>, StoreError>>>,
+}
+
+impl FlushPool {
+    fn start(store: &Store, run_id: &str, threads: usize) -> Result<Self, StoreError> {
+        let mut pool = FlushPool {
+            store: store.clone(),
+            run_id: run_id.to_owned(),
+            threads: threads.max(1),
+            jobs: None,
+            handles: Vec::new(),
+        };
+        pool.restart()?;
+        Ok(pool)
+    }
+
+    fn restart(&mut self) -> Result<(), StoreError> {
+        let (jobs, receiver) = bounded::<FlushJob>(1);
+        for _ in 0..self.threads {
+            let (store, run, receiver) =
+                (self.store.clone(), self.run_id.clone(), receiver.clone());
+            let handle = std::thread::Builder::new()
+                .name("trailcut-flush".into())
+                .spawn(move || flush_loop(&store, &run, receiver))
+                .map_err(StoreError::io(self.store.events_dir()))?;
+            self.handles.push(handle);
+        }
+        self.jobs = Some(jobs);
+        Ok(())
+    }
+
+    /// Queues a job; `false` when every flush thread has stopped (on an error that
+    /// `join` reports).
+    fn send(&self, job: FlushJob) -> bool {
+        self.jobs
+            .as_ref()
+            .is_some_and(|jobs| jobs.send(job).is_ok())
+    }
+
+    /// Waits for every queued job and returns the files written.
+    fn join(&mut self) -> Result<Vec<(i32, WrittenFile)>, StoreError> {
+        drop(self.jobs.take());
+        let mut written = Vec::new();
+        let mut first_error = None;
+        for handle in self.handles.drain(..) {
+            match handle.join() {
+                Ok(Ok(files)) => written.extend(files),
+                Ok(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(_) => {
+                    first_error.get_or_insert(StoreError::Io {
+                        path: self.store.events_dir(),
+                        source: std::io::Error::other("a flush thread panicked"),
+                    });
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(written),
+        }
+    }
 }
 
 static FILE_SEQ: AtomicU64 = AtomicU64::new(0);
 
 impl EventWriter {
-    /// A writer for `store`; `run_id` names the files it writes.
-    pub fn new(store: Store, run_id: String, options: WriterOptions) -> Self {
-        let (jobs, receiver) = bounded::<FlushJob>(1);
-        let flush_store = store.clone();
-        let flush_run = run_id.clone();
-        let flusher = std::thread::Builder::new()
-            .name("trailcut-flush".into())
-            .spawn(move || flush_loop(&flush_store, &flush_run, receiver))
-            .ok();
-        Self {
+    /// A writer for `store`; `run_id` names the files it writes. Fails only when its
+    /// flush threads cannot be started.
+    pub fn try_new(
+        store: Store,
+        run_id: String,
+        options: WriterOptions,
+    ) -> Result<Self, StoreError> {
+        let flushers = FlushPool::start(&store, &run_id, options.flush_threads)?;
+        Ok(Self {
             store,
             options,
             run_id,
@@ -115,9 +189,8 @@ impl EventWriter {
             touched: HashSet::new(),
             clock: 0,
             events: 0,
-            jobs: Some(jobs),
-            flusher,
-        }
+            flushers,
+        })
     }
 
     /// De-duplicates a decoded batch and buffers its new events.
@@ -201,11 +274,9 @@ impl EventWriter {
             day,
             batches: buffer.batches,
         };
-        if let Some(jobs) = &self.jobs {
-            if jobs.send(job).is_err() {
-                // The flusher stopped on an error; finish() reports it.
-                return self.join_flusher().map(|_| ());
-            }
+        if !self.flushers.send(job) {
+            // The flush threads stopped on an error: report it.
+            self.flushers.join()?;
         }
         Ok(())
     }
@@ -230,8 +301,8 @@ impl EventWriter {
         for day in &days {
             self.flush_day(*day)?;
         }
-        let written = self.join_flusher()?;
-        self.restart_flusher(written);
+        self.flushers.join()?;
+        self.flushers.restart()?;
         for day in days {
             if let Some(set) = self.keys.remove(&day) {
                 self.cached_keys -= set.len();
@@ -240,37 +311,13 @@ impl EventWriter {
         Ok(())
     }
 
-    fn join_flusher(&mut self) -> Result<Vec<(i32, WrittenFile)>, StoreError> {
-        drop(self.jobs.take());
-        match self.flusher.take() {
-            Some(handle) => handle.join().unwrap_or_else(|_| {
-                Err(StoreError::Io {
-                    path: self.store.events_dir(),
-                    source: std::io::Error::other("the flush thread panicked"),
-                })
-            }),
-            None => Ok(Vec::new()),
-        }
-    }
-
-    fn restart_flusher(&mut self, _written: Vec<(i32, WrittenFile)>) {
-        let (jobs, receiver) = bounded::<FlushJob>(1);
-        let store = self.store.clone();
-        let run = self.run_id.clone();
-        self.flusher = std::thread::Builder::new()
-            .name("trailcut-flush".into())
-            .spawn(move || flush_loop(&store, &run, receiver))
-            .ok();
-        self.jobs = Some(jobs);
-    }
-
     /// Writes what is buffered, waits for all files, and compacts the days touched.
     pub fn finish(mut self) -> Result<WriteSummary, StoreError> {
         let days: Vec<i32> = self.buffers.keys().copied().collect();
         for day in days {
             self.flush_day(day)?;
         }
-        self.join_flusher()?;
+        self.flushers.join()?;
         let mut summary = WriteSummary {
             events: self.events,
             partitions: self.touched.len(),

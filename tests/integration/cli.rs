@@ -35,7 +35,9 @@ fn demo_runs_on_the_sample_data() {
         .assert()
         .success()
         .stdout(predicate::str::contains("4,314 events read"))
-        .stdout(predicate::str::contains("arn:aws:iam::123456789012:user/paulo"))
+        .stdout(predicate::str::contains(
+            "arn:aws:iam::123456789012:user/paulo",
+        ))
         .stdout(predicate::str::contains("elastictranscoder").not());
 }
 
@@ -91,7 +93,12 @@ fn query_formats_and_errors() {
     // The store directory also comes from the environment.
     trailcut()
         .env("TRAILCUT_STORE", store.path())
-        .args(["query", "--format", "csv", "SELECT count(*) AS n FROM manifest"])
+        .args([
+            "query",
+            "--format",
+            "csv",
+            "SELECT count(*) AS n FROM manifest",
+        ])
         .assert()
         .success()
         .stdout("n\n1265\n");

@@ -36,7 +36,10 @@ fn an_ingest_killed_at_any_moment_is_completed_by_a_rerun() {
     let started = Instant::now();
     assert!(ingest(reference.path()).status().unwrap().success());
     let full = started.elapsed();
-    assert_eq!(scalar(reference.path(), "SELECT count(*) FROM events"), 30_000);
+    assert_eq!(
+        scalar(reference.path(), "SELECT count(*) FROM events"),
+        30_000
+    );
 
     for fraction in [0.15, 0.35, 0.55, 0.75, 0.9, 0.97] {
         let store = tempfile::tempdir().unwrap();
@@ -49,9 +52,16 @@ fn an_ingest_killed_at_any_moment_is_completed_by_a_rerun() {
         assert!(status.success(), "re-run after a kill at {fraction} failed");
         let events = scalar(store.path(), "SELECT count(*) FROM events");
         let distinct = scalar(store.path(), "SELECT count(DISTINCT eventid) FROM events");
-        assert_eq!((events, distinct), (30_000, 30_000), "after a kill at {fraction} of the run");
+        assert_eq!(
+            (events, distinct),
+            (30_000, 30_000),
+            "after a kill at {fraction} of the run"
+        );
         let sources = scalar(store.path(), "SELECT count(DISTINCT path) FROM manifest");
-        assert_eq!(sources as u64, summary.files, "after a kill at {fraction} of the run");
+        assert_eq!(
+            sources as u64, summary.files,
+            "after a kill at {fraction} of the run"
+        );
         // A third run has nothing left to do.
         let report = Command::new(&binary)
             .arg("--store")
