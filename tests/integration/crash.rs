@@ -20,7 +20,8 @@ fn an_ingest_killed_at_any_moment_is_completed_by_a_rerun() {
     assert_eq!(summary.events, 30_000);
     let binary = assert_cmd::cargo::cargo_bin("trailcut");
     let ingest = |store: &std::path::Path| {
-        Command::new(&binary)
+        let mut command = Command::new(&binary);
+        command
             .arg("--store")
             .arg(store)
             // A small memory budget: many flushes and a compaction per day, so kills land
@@ -28,7 +29,8 @@ fn an_ingest_killed_at_any_moment_is_completed_by_a_rerun() {
             .args(["ingest", "--quiet", "--memory-mib", "16"])
             .arg(trail.path().join("AWSLogs"))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::null());
+        command
     };
 
     // How long a whole run takes here, to spread the kills over it.
