@@ -67,7 +67,10 @@ pub fn run(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
              FROM events WHERE principal_arn IS NOT NULL GROUP BY principal_arn ORDER BY events DESC";
         show(&session, overview, out).await?;
 
-        writeln!(out, "\n== 3. The Development group's users: services used in the last 21 days (named query service_usage)\n")?;
+        writeln!(
+            out,
+            "\n== 3. The Development group's users: services they used successfully in the last 21 days (named query service_usage)\n"
+        )?;
         let mut params = std::collections::BTreeMap::new();
         params.insert("days".to_owned(), "21".to_owned());
         params.insert("principal".to_owned(), "arn:aws:iam::123456789012:user/%".to_owned());
@@ -75,12 +78,13 @@ pub fn run(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
         let recent = format!(
             "SELECT principal_arn, eventsource, events, errors, CAST(last_seen AS DATE) AS last_seen FROM ({}) \
              WHERE principal_arn IN ('arn:aws:iam::123456789012:user/paulo', \
-             'arn:aws:iam::123456789012:user/dev-ana', 'arn:aws:iam::123456789012:user/dev-raj')",
+             'arn:aws:iam::123456789012:user/dev-ana', 'arn:aws:iam::123456789012:user/dev-raj') \
+             AND events > errors ORDER BY principal_arn, events DESC",
             recent.trim().trim_end_matches(';')
         );
         show(&session, &recent, out).await?;
 
-        writeln!(out, "\n== 4. Services that users called once but not in the last 90 days\n")?;
+        writeln!(out, "\n== 4. Services IAM users used earlier but not in the last 90 days\n")?;
         let stale = "SELECT principal_arn, eventsource, count(*) AS events, CAST(max(eventtime) AS DATE) AS last_seen \
              FROM events WHERE principal_arn LIKE 'arn:aws:iam::%:user/%' GROUP BY principal_arn, eventsource \
              HAVING max(eventtime) < (SELECT max(eventtime) FROM events) - INTERVAL '90 days' \
