@@ -83,6 +83,12 @@ pub fn run(store: &Path, args: QueryArgs, out: &mut dyn Write) -> anyhow::Result
         }
         _ => None,
     };
+    if !Store::new(store).exists() {
+        eprintln!(
+            "note: no store at `{}` yet: tables are empty (run `trailcut ingest` or pass --store)",
+            store.display()
+        );
+    }
     let store = Store::new(store);
     let rt = runtime()?;
     rt.block_on(async {

@@ -5,4 +5,5 @@ mod common;
 mod crash;
 mod ingest;
 mod queries;
+mod shell;
 mod stratus;
