@@ -603,10 +603,9 @@ fn minified<'a>(raw: &'a RawValue, scratch: &'a mut String) -> Option<&'a str> {
     if text == "null" {
         return None;
     }
-    if !text
-        .bytes()
-        .any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
-    {
+    // CloudTrail writes compact JSON. Pretty-printed input always has line breaks; spaces
+    // alone (`{"a": 1}`) are valid JSON, and a space inside a string is no reason to copy.
+    if memchr::memchr3(b'\n', b'\r', b'\t', text.as_bytes()).is_none() {
         return Some(text);
     }
     scratch.clear();
