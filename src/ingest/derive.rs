@@ -69,7 +69,7 @@ pub fn session_name(id: &UserIdentity<'_>) -> Option<String> {
 
 /// The account of an ARN (`arn:partition:service:region:account:...`), when it has one.
 pub fn arn_account(arn: &str) -> Option<&str> {
-    let account = arn.strip_prefix("arn:")?.splitn(5, ':').nth(3)?;
+    let account = arn.strip_prefix("arn:")?.split(':').nth(3)?;
     (!account.is_empty()).then_some(account)
 }
 

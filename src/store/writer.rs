@@ -102,8 +102,11 @@ struct FlushPool {
     run_id: String,
     threads: usize,
     jobs: Option<Sender<FlushJob>>,
-    handles: Vec<JoinHandle<Result<Vec<(i32, WrittenFile)>, StoreError>>>,
+    handles: Vec<JoinHandle<FlushResult>>,
 }
+
+/// What one flush thread wrote: each file with its day.
+type FlushResult = Result<Vec<(i32, WrittenFile)>, StoreError>;
 
 impl FlushPool {
     fn start(store: &Store, run_id: &str, threads: usize) -> Result<Self, StoreError> {
@@ -421,11 +424,9 @@ fn compact_day(
             *rows += batch.num_rows() as u64;
             *rows >= target_rows
         };
-        if full {
-            if let Some((tmp, fin, w, _)) = writer.take() {
-                close_synced(&tmp, w)?;
-                outputs.push((tmp, fin));
-            }
+        if full && let Some((tmp, fin, w, _)) = writer.take() {
+            close_synced(&tmp, w)?;
+            outputs.push((tmp, fin));
         }
         Ok(())
     })?;

@@ -1,5 +1,7 @@
 //! trailcut's integration tests: one binary, one module per area.
 
+#![allow(clippy::unwrap_used)]
+
 mod cli;
 mod common;
 mod crash;
