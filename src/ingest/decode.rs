@@ -6,7 +6,6 @@
 //! parsed once: each record is handed to a [`RecordSink`] as soon as it is read, borrowed
 //! from the decompressed buffer. This module knows nothing of Arrow or of the store.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::io::Read;
 
@@ -28,9 +27,8 @@ pub trait RecordSink {
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
     /// The gzip stream is corrupt or truncated.
-    #[error("corrupt gzip stream after {records} records: {source}")]
+    #[error("corrupt gzip stream: {source}")]
     Gzip {
-        records: u64,
         #[source]
         source: std::io::Error,
     },
@@ -61,24 +59,6 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
 }
 
-/// Decompresses `bytes` when they are gzip (every member of a multi-member stream),
-/// otherwise borrows them.
-pub fn decompress(bytes: &[u8]) -> Result<Cow<'_, [u8]>, std::io::Error> {
-    if !is_gzip(bytes) {
-        return Ok(Cow::Borrowed(bytes));
-    }
-    // The trailer holds the size of the last member modulo 2^32: a good capacity hint.
-    let hint = bytes
-        .len()
-        .checked_sub(4)
-        .map(|at| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]))
-        .unwrap_or(0) as usize;
-    let capacity = hint.max(bytes.len() * 4).min(1 << 30);
-    let mut out = Vec::with_capacity(capacity);
-    flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut out)?;
-    Ok(Cow::Owned(out))
-}
-
 /// Decompresses gzip `bytes` into `out` (cleared first), reusing its allocation; returns
 /// `false`, leaving `out` empty, when `bytes` are not gzip.
 pub fn decompress_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<bool, std::io::Error> {
@@ -92,17 +72,38 @@ pub fn decompress_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<bool, std::io:
 
 /// Decodes one source object (gzipped or plain JSON) into `sink`.
 ///
-/// Returns the NDJSON lines that were skipped; any other malformation fails the whole
+/// `scratch` holds the decompressed text and keeps its allocation for the next object.
+/// NDJSON lines that fail are skipped and returned; any other malformation fails the whole
 /// object, because a partly read CloudTrail file is not a trustworthy account of its events.
 pub fn decode_object(
     bytes: &[u8],
+    scratch: &mut Vec<u8>,
     sink: &mut dyn RecordSink,
-) -> Result<Vec<LineError>, DecodeError> {
-    let text = decompress(bytes).map_err(|source| DecodeError::Gzip { records: 0, source })?;
-    let text = std::str::from_utf8(&text).map_err(|e| DecodeError::Utf8 {
+) -> Result<DecodedObject, DecodeError> {
+    let text: &[u8] =
+        if decompress_into(bytes, scratch).map_err(|source| DecodeError::Gzip { source })? {
+            scratch
+        } else {
+            bytes
+        };
+    let json_bytes = text.len() as u64;
+    let text = std::str::from_utf8(text).map_err(|e| DecodeError::Utf8 {
         offset: e.valid_up_to(),
     })?;
-    decode_str(text, sink)
+    let skipped_lines = decode_str(text, sink)?;
+    Ok(DecodedObject {
+        json_bytes,
+        skipped_lines,
+    })
+}
+
+/// What [`decode_object`] read besides the records it pushed.
+#[derive(Debug)]
+pub struct DecodedObject {
+    /// Bytes of JSON after decompression.
+    pub json_bytes: u64,
+    /// NDJSON lines that were skipped as malformed.
+    pub skipped_lines: Vec<LineError>,
 }
 
 /// Decodes JSON text in any supported shape into `sink`.
@@ -410,13 +411,13 @@ mod tests {
     fn gzip_and_multi_member_gzip() {
         let one = gzip(format!(r#"{{"Records":[{A}]}}"#).as_bytes());
         let mut sink = Names::default();
-        decode_object(&one, &mut sink).unwrap();
+        decode_object(&one, &mut Vec::new(), &mut sink).unwrap();
         assert_eq!(sink.names, ["A"]);
         // Two gzip members of NDJSON concatenated, as some log shippers write.
         let mut two = gzip(format!("{A}\n").as_bytes());
         two.extend(gzip(format!("{B}\n").as_bytes()));
         let mut sink = Names::default();
-        decode_object(&two, &mut sink).unwrap();
+        decode_object(&two, &mut Vec::new(), &mut sink).unwrap();
         assert_eq!(sink.names, ["A", "B"]);
     }
 
@@ -426,7 +427,7 @@ mod tests {
         let cut = &data[..data.len() / 2];
         let mut sink = Names::default();
         assert!(matches!(
-            decode_object(cut, &mut sink),
+            decode_object(cut, &mut Vec::new(), &mut sink),
             Err(DecodeError::Gzip { .. })
         ));
     }
@@ -435,7 +436,7 @@ mod tests {
     fn not_utf8_is_an_error() {
         let mut sink = Names::default();
         assert!(matches!(
-            decode_object(b"[\xff\xfe]", &mut sink),
+            decode_object(b"[\xff\xfe]", &mut Vec::new(), &mut sink),
             Err(DecodeError::Utf8 { offset: 1 })
         ));
     }

@@ -331,29 +331,9 @@ fn read_file(file: &SourceFile, known: &Manifest, scratch: &mut Scratch) -> File
 
 /// Decodes the bytes of one source object into a batch and its problems.
 fn decode_file(file: SourceFile, hash: String, bytes: &[u8], json: &mut Vec<u8>) -> FileResult {
-    let text: &[u8] = match decode::decompress_into(bytes, json) {
-        Ok(true) => json,
-        Ok(false) => bytes,
-        Err(e) => {
-            return FileResult::Failed {
-                file,
-                message: format!("corrupt gzip stream: {e}"),
-            };
-        }
-    };
-    let json_bytes = text.len() as u64;
-    let text = match std::str::from_utf8(text) {
-        Ok(text) => text,
-        Err(e) => {
-            return FileResult::Failed {
-                file,
-                message: format!("not UTF-8 text at byte {}", e.valid_up_to()),
-            };
-        }
-    };
     let mut builder = EventBatchBuilder::new();
-    let line_errors = match decode::decode_str(text, &mut builder) {
-        Ok(line_errors) => line_errors,
+    let (json_bytes, line_errors) = match decode::decode_object(bytes, json, &mut builder) {
+        Ok(decoded) => (decoded.json_bytes, decoded.skipped_lines),
         Err(e) => {
             return FileResult::Failed {
                 file,
