@@ -334,12 +334,8 @@ impl EventBatchBuilder {
 
         let principal = r.user_identity.as_ref().and_then(derive::principal_arn);
         self.principal_arn.append_option(principal.as_deref());
-        self.session_name.append_option(
-            r.user_identity
-                .as_ref()
-                .and_then(derive::session_name)
-                .as_deref(),
-        );
+        self.session_name
+            .append_option(r.user_identity.as_ref().and_then(derive::session_name));
         let account = principal
             .as_deref()
             .and_then(derive::arn_account)

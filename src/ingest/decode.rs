@@ -6,12 +6,13 @@
 //! parsed once: each record is handed to a [`RecordSink`] as soon as it is read, borrowed
 //! from the decompressed buffer. This module knows nothing of Arrow or of the store.
 
+use std::cell::RefCell;
 use std::fmt;
-use std::io::Read;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
+use super::gunzip::{Gunzip, GunzipError};
 use super::record::{CloudTrailRecord, Text};
 
 /// Receives records in file order.
@@ -30,7 +31,7 @@ pub enum DecodeError {
     #[error("corrupt gzip stream: {source}")]
     Gzip {
         #[source]
-        source: std::io::Error,
+        source: GunzipError,
     },
     /// The content is not UTF-8.
     #[error("not UTF-8 text at byte {offset}")]
@@ -61,12 +62,15 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
 
 /// Decompresses gzip `bytes` into `out` (cleared first), reusing its allocation; returns
 /// `false`, leaving `out` empty, when `bytes` are not gzip.
-pub fn decompress_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<bool, std::io::Error> {
+pub fn decompress_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<bool, GunzipError> {
+    thread_local! {
+        static GUNZIP: RefCell<Gunzip> = RefCell::new(Gunzip::new());
+    }
     out.clear();
     if !is_gzip(bytes) {
         return Ok(false);
     }
-    flate2::read::MultiGzDecoder::new(bytes).read_to_end(out)?;
+    GUNZIP.with_borrow_mut(|gunzip| gunzip.decompress(bytes, out))?;
     Ok(true)
 }
 
@@ -144,7 +148,8 @@ fn looks_like_ndjson(text: &str) -> bool {
     if !trimmed.starts_with('{') {
         return false;
     }
-    let Some(newline) = trimmed.find('\n') else {
+    // memchr rather than str::find: a CloudTrail object is one long line, scanned whole.
+    let Some(newline) = memchr::memchr(b'\n', trimmed.as_bytes()) else {
         return false;
     };
     let (first, rest) = trimmed.split_at(newline);

@@ -3,6 +3,8 @@
 //!
 //! Pure functions over the wire record; the rules are documented in `docs/store.md`.
 
+use std::borrow::Cow;
+
 use super::record::UserIdentity;
 
 /// The identity whose policies authorised the call.
@@ -12,30 +14,43 @@ use super::record::UserIdentity;
 /// - `FederatedUser`: the IAM user that called GetFederationToken (`sessionIssuer.arn`).
 /// - `AWSService`: the service host in `invokedBy`.
 /// - `IAMUser`, `Root` and anything else: `arn`, else `invokedBy`.
-pub fn principal_arn(id: &UserIdentity<'_>) -> Option<String> {
+pub fn principal_arn<'a>(id: &'a UserIdentity<'_>) -> Option<Cow<'a, str>> {
     let kind = id.kind.as_ref().map(|t| t.as_str()).unwrap_or("");
     let issuer_arn = || {
         id.session_context
             .as_ref()
             .and_then(|c| c.session_issuer.as_ref())
             .and_then(|i| i.arn.as_ref())
-            .map(|a| a.as_str().to_owned())
+            .map(|a| Cow::Borrowed(a.as_str()))
     };
     let arn = id.arn.as_ref().map(|a| a.as_str());
+    let invoked_by = || id.invoked_by.as_ref().map(|t| Cow::Borrowed(t.as_str()));
     match kind {
-        "AssumedRole" => issuer_arn().or_else(|| arn.and_then(role_arn_from_assumed_role)),
-        "FederatedUser" => issuer_arn().or_else(|| arn.map(str::to_owned)),
-        "AWSService" => id
-            .invoked_by
-            .as_ref()
-            .map(|t| t.as_str().to_owned())
-            .or_else(|| arn.map(str::to_owned)),
+        "AssumedRole" => {
+            issuer_arn().or_else(|| arn.and_then(role_arn_from_assumed_role).map(Cow::Owned))
+        }
+        "FederatedUser" => issuer_arn().or_else(|| arn.map(Cow::Borrowed)),
+        "AWSService" => invoked_by().or_else(|| arn.map(Cow::Borrowed)),
         // A record without a type but with `invokedBy` (e.g. `AWS Internal`) was made
         // by AWS itself.
-        _ => arn
-            .map(str::to_owned)
-            .or_else(|| id.invoked_by.as_ref().map(|t| t.as_str().to_owned())),
+        _ => arn.map(Cow::Borrowed).or_else(invoked_by),
     }
+}
+
+/// The text after the `n`th colon of `arn`; `arn_field(arn, 5)` is an ARN's resource.
+///
+/// A byte loop: these strings are short, and this runs several times per record.
+fn after_colon(arn: &str, n: usize) -> Option<&str> {
+    let mut seen = 0;
+    for (at, byte) in arn.bytes().enumerate() {
+        if byte == b':' {
+            seen += 1;
+            if seen == n {
+                return arn.get(at + 1..);
+            }
+        }
+    }
+    None
 }
 
 /// `arn:aws:sts::123:assumed-role/Name/session` -> `arn:aws:iam::123:role/Name`.
@@ -58,18 +73,22 @@ pub fn role_arn_from_assumed_role(arn: &str) -> Option<String> {
 }
 
 /// The session name of an assumed-role or federated-user ARN.
-pub fn session_name(id: &UserIdentity<'_>) -> Option<String> {
-    let arn = id.arn.as_ref()?.as_str();
-    let resource = arn.splitn(6, ':').nth(5)?;
+pub fn session_name<'a>(id: &'a UserIdentity<'_>) -> Option<&'a str> {
+    let resource = after_colon(id.arn.as_ref()?.as_str(), 5)?;
     if let Some(rest) = resource.strip_prefix("assumed-role/") {
-        return rest.split_once('/').map(|(_, session)| session.to_owned());
+        let slash = rest.bytes().position(|b| b == b'/')?;
+        return rest.get(slash + 1..);
     }
-    resource.strip_prefix("federated-user/").map(str::to_owned)
+    resource.strip_prefix("federated-user/")
 }
 
 /// The account of an ARN (`arn:partition:service:region:account:...`), when it has one.
 pub fn arn_account(arn: &str) -> Option<&str> {
-    let account = arn.strip_prefix("arn:")?.split(':').nth(3)?;
+    if !arn.starts_with("arn:") {
+        return None;
+    }
+    let rest = after_colon(arn, 4)?;
+    let account = &rest[..rest.bytes().position(|b| b == b':')?];
     (!account.is_empty()).then_some(account)
 }
 
@@ -241,5 +260,31 @@ mod tests {
             Some("123456789012")
         );
         assert_eq!(arn_account("arn:aws:s3:::bucket"), None);
+        assert_eq!(arn_account("arn:aws:iam::123456789012"), None);
+        assert_eq!(arn_account("xrn:aws:iam::123456789012:user/bob"), None);
+    }
+
+    #[test]
+    fn session_names_of_assumed_roles_and_federated_users() {
+        let name = |arn: &str| {
+            let id = UserIdentity {
+                arn: Some(crate::ingest::record::Text(arn.into())),
+                ..UserIdentity::default()
+            };
+            session_name(&id).map(str::to_owned)
+        };
+        assert_eq!(
+            name("arn:aws:sts::123456789012:assumed-role/ci-deploy/gh-1/x").as_deref(),
+            Some("gh-1/x")
+        );
+        assert_eq!(
+            name("arn:aws:sts::123456789012:federated-user/bob").as_deref(),
+            Some("bob")
+        );
+        assert_eq!(
+            name("arn:aws:sts::123456789012:assumed-role/no-session"),
+            None
+        );
+        assert_eq!(name("arn:aws:iam::123456789012:user/bob"), None);
     }
 }

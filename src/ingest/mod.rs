@@ -9,6 +9,7 @@
 pub mod batch;
 pub mod decode;
 pub mod derive;
+pub mod gunzip;
 pub mod record;
 pub mod source;
 

@@ -54,18 +54,41 @@ pub fn writer_properties() -> WriterProperties {
             ZstdLevel::try_new(zstd_level()).unwrap_or_default(),
         ))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        // Row-group statistics prune scans; page-level ones cost more than they save here.
-        .set_statistics_enabled(EnabledStatistics::Chunk)
+        // Min/max statistics cost a comparison per value; they are kept (per row group, see
+        // below) only on the columns that queries filter on, where they prune scans.
+        .set_statistics_enabled(EnabledStatistics::None)
         .set_created_by(format!("trailcut {}", env!("CARGO_PKG_VERSION")))
         .set_sorting_columns(Some(vec![SortingColumn {
             column_idx: time_leaf as i32,
             descending: false,
             nulls_first: false,
         }]));
-    // Unique per row: a dictionary would only be built to be thrown away.
+    for filtered in [
+        &[col::EVENTTIME][..],
+        &[col::EVENTSOURCE],
+        &[col::EVENTNAME],
+        &[col::AWSREGION],
+        &[col::ERRORCODE],
+        &[col::EVENTTYPE],
+        &[col::READONLY],
+        &[col::MANAGEMENTEVENT],
+        &[col::RECIPIENTACCOUNTID],
+        &[col::PRINCIPAL_ARN],
+        &[col::SESSION_NAME],
+        &[col::ACCOUNT_ID],
+        &[col::EVENT_DATE],
+        &[col::USERIDENTITY, "type"],
+        &[col::USERIDENTITY, "arn"],
+        &[col::USERIDENTITY, "accountid"],
+        &[col::USERIDENTITY, "username"],
+    ] {
+        let path = ColumnPath::new(filtered.iter().map(|part| part.to_string()).collect());
+        builder = builder.set_column_statistics_enabled(path, EnabledStatistics::Chunk);
+    }
     // Unique or nearly unique per row: a dictionary would be built, hashed into and then
     // thrown away when it overflows; zstd does better on these columns alone.
     for unique in [
+        col::EVENTTIME,
         col::EVENTID,
         col::REQUESTID,
         col::SHAREDEVENTID,
@@ -76,10 +99,7 @@ pub fn writer_properties() -> WriterProperties {
         col::ERRORMESSAGE,
         col::EXTRA,
     ] {
-        builder = builder
-            .set_column_dictionary_enabled(ColumnPath::from(unique), false)
-            // Min/max of long JSON text prunes nothing and costs a compare per value.
-            .set_column_statistics_enabled(ColumnPath::from(unique), EnabledStatistics::None);
+        builder = builder.set_column_dictionary_enabled(ColumnPath::from(unique), false);
     }
     builder.build()
 }
