@@ -13,7 +13,8 @@
 //! ```
 //!
 //! `catalog` is the embedded IAM action catalogue (pure, synchronous): lookups and
-//! wildcard expansion for the policy side.
+//! wildcard expansion for the policy side. `mapping` turns a CloudTrail call into the IAM
+//! actions it needed, saying which rule decided and never guessing.
 //!
 //! `cli` turns command-line flags into calls of these modules and prints the results;
 //! `synth` writes synthetic trails with their ground truth for tests and benchmarks.
@@ -21,6 +22,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod ingest;
+pub mod mapping;
 pub mod sql;
 pub mod store;
 pub mod synth;

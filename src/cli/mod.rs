@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod demo;
 pub mod gen_trail;
 pub mod ingest;
+pub mod map;
 pub mod query;
 
 use std::path::PathBuf;
@@ -76,6 +77,8 @@ pub enum Command {
     GenTrail(gen_trail::GenTrailArgs),
     /// The embedded IAM action catalogue: info, show, expand patterns, list
     Catalog(catalog::CatalogArgs),
+    /// The IAM actions one CloudTrail call needed (EVENTSOURCE EVENTNAME)
+    Map(map::MapArgs),
 }
 
 /// `--version`: the program's version and the date and size of its IAM catalogue.
@@ -105,6 +108,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Demo(args) => demo::run(args, &mut out),
         Command::GenTrail(args) => gen_trail::run(args, &mut out),
         Command::Catalog(args) => catalog::run(args, &mut out),
+        Command::Map(args) => map::run(args, &mut out),
     }
 }
 

@@ -154,3 +154,45 @@ fn stratus_principals_are_derived() {
     );
     assert_eq!(roles, 0, "assumed-role sessions must resolve to role ARNs");
 }
+
+/// Issue 3: every API call in the real records maps to catalogue actions; what does not is
+/// listed, so that a new fixture with an unknown call fails loudly here.
+#[test]
+fn real_records_map_with_no_unmapped_api_calls() {
+    use std::collections::{BTreeMap, BTreeSet};
+    use trailcut::mapping::{EventMapper, MappingStatus};
+
+    let mapper = EventMapper::embedded();
+    let mut events: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut calls: BTreeMap<&str, BTreeSet<(String, String)>> = BTreeMap::new();
+    let records = originals();
+    for r in &records {
+        let source = r["eventSource"].as_str().unwrap();
+        let name = r["eventName"].as_str().unwrap();
+        let kind = r["eventType"].as_str().unwrap_or("");
+        let m = mapper.map(source, name, kind);
+        *events.entry(m.status.as_str()).or_default() += 1;
+        calls
+            .entry(m.status.as_str())
+            .or_default()
+            .insert((source.to_owned(), name.to_owned()));
+        if m.status == MappingStatus::Mapped {
+            for action in &m.actions {
+                assert!(
+                    trailcut::catalog::ActionCatalog::embedded()
+                        .action(action)
+                        .is_some()
+                );
+            }
+        }
+    }
+    for (status, n) in &events {
+        eprintln!(
+            "{status:>15}: {n} events, {} distinct calls",
+            calls[status].len()
+        );
+    }
+    let unmapped = calls.get("unmapped").cloned().unwrap_or_default();
+    assert!(unmapped.is_empty(), "unmapped API calls: {unmapped:?}");
+    assert_eq!(events.values().sum::<usize>(), records.len());
+}
