@@ -28,6 +28,12 @@ const RENAMES: &str = include_str!("renames.tsv");
 /// Event sources missing from the iam-dataset table.
 const EXTRA_SERVICES: &[(&str, &str)] = &[
     ("email.amazonaws.com", "ses"),
+    // Amazon Lex's model-building and runtime endpoints, V1 and V2 (CloudTrail records
+    // the endpoint host; IAM has the one `lex` prefix).
+    ("models.lex.amazonaws.com", "lex"),
+    ("runtime.lex.amazonaws.com", "lex"),
+    ("models-v2-lex.amazonaws.com", "lex"),
+    ("runtime-v2-lex.amazonaws.com", "lex"),
     ("monitoring.amazonaws.com", "cloudwatch"),
     ("tagging.amazonaws.com", "tag"),
 ];
@@ -377,6 +383,7 @@ mod tests {
         assert_eq!(m.service_prefix("email.amazonaws.com"), Some("ses"));
         assert_eq!(m.service_prefix("s3.amazonaws.com"), Some("s3"));
         assert_eq!(m.service_prefix("amazonmq.amazonaws.com"), Some("mq"));
+        assert_eq!(m.service_prefix("models.lex.amazonaws.com"), Some("lex"));
         assert_eq!(m.service_prefix("S3.AMAZONAWS.COM"), Some("s3"));
         assert_eq!(m.service_prefix("nosuchservice.amazonaws.com"), None);
     }

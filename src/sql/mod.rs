@@ -4,6 +4,7 @@
 
 pub mod named;
 pub mod output;
+pub mod udfs;
 
 use arrow::array::RecordBatch;
 use datafusion::error::{DataFusionError, Result};
@@ -26,6 +27,7 @@ impl Session {
             .with_information_schema(true)
             .with_collect_statistics(true);
         let ctx = SessionContext::new_with_config(config);
+        udfs::register(&ctx)?;
         let tables = register_store(&ctx, store).await?;
         Ok(Self { ctx, tables })
     }

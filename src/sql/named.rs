@@ -19,6 +19,8 @@ const BUILTIN: &[&str] = &[
     include_str!("../../queries/event_usage.sql"),
     include_str!("../../queries/access_denied.sql"),
     include_str!("../../queries/activity_by_day.sql"),
+    include_str!("../../queries/action_usage.sql"),
+    include_str!("../../queries/unmapped_events.sql"),
 ];
 
 /// Errors of named queries.
@@ -186,9 +188,11 @@ mod tests {
             names,
             [
                 "access_denied",
+                "action_usage",
                 "activity_by_day",
                 "event_usage",
-                "service_usage"
+                "service_usage",
+                "unmapped_events"
             ]
         );
         for q in &all {

@@ -191,3 +191,97 @@ fn partition_pruning_on_date_reads_one_directory() {
     assert!(text.contains("date=2026-11-02"), "{text}");
     assert!(!text.contains("date=2026-11-03"), "{text}");
 }
+
+/// Issue 3: per principal and IAM action, the successful calls of the ground truth, each
+/// counted once for every action its call needs.
+#[test]
+fn action_usage_matches_the_ground_truth_through_the_mapping() {
+    use trailcut::mapping::{EventMapper, MappingStatus};
+    let mapper = EventMapper::embedded();
+    let truth = ground_truth();
+    let mut expected: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for (principal, calls) in truth["principals"].as_object().unwrap() {
+        for call in calls.as_array().unwrap() {
+            let source = call["eventSource"].as_str().unwrap();
+            let name = call["eventName"].as_str().unwrap();
+            let successes = call["successes"].as_i64().unwrap();
+            let m = mapper.map(source, name, "AwsApiCall");
+            if m.status != MappingStatus::Mapped || successes == 0 {
+                continue;
+            }
+            for action in m.actions {
+                *expected
+                    .entry((principal.clone(), action.to_owned()))
+                    .or_default() += successes;
+            }
+        }
+    }
+    let got: BTreeMap<(String, String), i64> = rows(store(), &render("action_usage", &[]))
+        .into_iter()
+        .map(|row| {
+            (
+                (
+                    row["principal_arn"].as_str().unwrap().to_owned(),
+                    row["action"].as_str().unwrap().to_owned(),
+                ),
+                row["events"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected);
+    assert!(got.contains_key(&(
+        "arn:aws:iam::123456789012:user/maria".to_owned(),
+        "route53:ChangeResourceRecordSets".to_owned()
+    )));
+}
+
+#[test]
+fn unmapped_events_and_the_catalogue_functions() {
+    use trailcut::mapping::{EventMapper, MappingStatus};
+    // The sample trail has no call trailcut cannot map (Lex's `models.lex` host once was).
+    let unmapped = rows(store(), &render("unmapped_events", &[]));
+    assert!(unmapped.is_empty(), "{unmapped:?}");
+    for row in unmapped {
+        let (source, name) = (
+            row["eventsource"].as_str().unwrap(),
+            row["eventname"].as_str().unwrap(),
+        );
+        assert_eq!(
+            EventMapper::embedded()
+                .map(source, name, "AwsApiCall")
+                .status,
+            MappingStatus::Unmapped,
+            "{source} {name}"
+        );
+    }
+    let row = &rows(
+        store(),
+        "SELECT iam_actions('s3.amazonaws.com', 'CopyObject') AS copy, \
+                iam_mapping_status('signin.amazonaws.com', 'ConsoleLogin', 'AwsConsoleSignIn') AS signin, \
+                action_matches('s3:Get*', 'S3:GetObject') AS get, \
+                action_matches('s3:Get*', 's3:PutObject') AS put, \
+                access_level('iam:PassRole') AS pass, \
+                access_level('s3:NoSuchAction') AS none",
+    )[0];
+    assert_eq!(
+        row["copy"],
+        serde_json::json!(["s3:PutObject", "s3:GetObject"])
+    );
+    assert_eq!(row["signin"], "not_api_call");
+    assert_eq!(row["get"], true);
+    assert_eq!(row["put"], false);
+    assert_eq!(row["pass"], "Write");
+    assert!(row.get("none").is_none_or(Value::is_null));
+    let actions = scalar(store(), "SELECT count(*) FROM iam_catalog");
+    assert_eq!(
+        actions as usize,
+        trailcut::catalog::ActionCatalog::embedded().actions().len()
+    );
+    assert_eq!(
+        scalar(
+            store(),
+            "SELECT count(*) FROM iam_catalog WHERE service = 's3' AND array_has(access_levels, 'Tagging') AND action = 's3:PutObjectTagging'"
+        ),
+        1
+    );
+}

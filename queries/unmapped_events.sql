@@ -1,0 +1,15 @@
+-- name: unmapped_events
+-- description: Calls trailcut cannot map to an IAM action (never guessed), by event source and name, with how often and who made them.
+-- param: days = 36500 | window in days, counted back from the newest event in the store
+SELECT
+    eventsource,
+    eventname,
+    count(*) AS events,
+    count(DISTINCT principal_arn) AS principals,
+    min(eventtime) AS first_seen,
+    max(eventtime) AS last_seen
+FROM events
+WHERE iam_mapping_status(eventsource, eventname, eventtype) = 'unmapped'
+  AND eventtime >= (SELECT max(eventtime) FROM events) - INTERVAL '${days} days'
+GROUP BY eventsource, eventname
+ORDER BY events DESC, eventsource, eventname
