@@ -105,29 +105,31 @@ impl ScalarUDFImpl for MapEvent {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let (strings, rows) = string_args(args)?;
         let mapper = EventMapper::embedded();
-        // Trails repeat a few thousand distinct calls millions of times.
-        let mut cache: HashMap<(&str, &str, &str), Mapping> = HashMap::new();
-        let mut lookup = |row: usize| -> Option<Mapping> {
-            let source = text(&strings[0], row)?;
-            let name = text(&strings[1], row)?;
-            let kind = strings.get(2).and_then(|a| text(a, row)).unwrap_or("");
-            Some(
-                cache
-                    .entry((source, name, kind))
-                    .or_insert_with(|| mapper.map(source, name, kind))
-                    .clone(),
-            )
-        };
+        // Trails repeat a few thousand distinct calls millions of times: map each once and
+        // give every row the index of its call's mapping.
+        let mut index: HashMap<(&str, &str, &str), usize> = HashMap::new();
+        let mut distinct: Vec<Mapping> = Vec::new();
+        let ids: Vec<Option<usize>> = (0..rows)
+            .map(|row| {
+                let source = text(&strings[0], row)?;
+                let name = text(&strings[1], row)?;
+                let kind = strings.get(2).and_then(|a| text(a, row)).unwrap_or("");
+                Some(*index.entry((source, name, kind)).or_insert_with(|| {
+                    distinct.push(mapper.map(source, name, kind));
+                    distinct.len() - 1
+                }))
+            })
+            .collect();
         let array: ArrayRef = match self.output {
             MapOutput::Actions => {
                 let mut builder = ListBuilder::new(StringBuilder::new());
-                for row in 0..rows {
-                    let Some(m) = lookup(row) else {
+                for id in ids {
+                    let Some(id) = id else {
                         builder.append(false);
                         continue;
                     };
                     // `actions` is empty for unmapped calls and events that are not calls.
-                    for action in &m.actions {
+                    for action in &distinct[id].actions {
                         builder.values().append_value(action);
                     }
                     builder.append(true);
@@ -136,8 +138,8 @@ impl ScalarUDFImpl for MapEvent {
             }
             MapOutput::Status => {
                 let mut builder = StringBuilder::new();
-                for row in 0..rows {
-                    builder.append_option(lookup(row).map(|m| m.status.as_str()));
+                for id in ids {
+                    builder.append_option(id.map(|id| distinct[id].status.as_str()));
                 }
                 Arc::new(builder.finish())
             }
