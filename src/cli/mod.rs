@@ -6,6 +6,7 @@ pub mod demo;
 pub mod gen_trail;
 pub mod ingest;
 pub mod map;
+pub mod mapping;
 pub mod query;
 
 use std::path::PathBuf;
@@ -79,6 +80,8 @@ pub enum Command {
     Catalog(catalog::CatalogArgs),
     /// The IAM actions one CloudTrail call needed (EVENTSOURCE EVENTNAME)
     Map(map::MapArgs),
+    /// How the store's events map to IAM actions: `trailcut mapping coverage`
+    Mapping(mapping::MappingArgs),
 }
 
 /// `--version`: the program's version and the date and size of its IAM catalogue.
@@ -109,6 +112,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::GenTrail(args) => gen_trail::run(args, &mut out),
         Command::Catalog(args) => catalog::run(args, &mut out),
         Command::Map(args) => map::run(args, &mut out),
+        Command::Mapping(args) => mapping::run(&cli.store, args, &mut out),
     }
 }
 

@@ -216,3 +216,56 @@ fn catalog_commands() {
         .success()
         .stdout(predicate::str::contains("s3:PutBucketPolicy"));
 }
+
+/// `trailcut mapping coverage` on the real records: every API call maps; an unknown call
+/// ingested beside them is listed and turns the exit status to 1.
+#[test]
+fn mapping_coverage_over_a_store() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::ingest(
+        dir.path(),
+        &[crate::common::repo().join("tests/fixtures/stratus")],
+    );
+    let output = trailcut()
+        .args([
+            "--store",
+            dir.path().to_str().unwrap(),
+            "mapping",
+            "coverage",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let events = |status: &str| {
+        report["statuses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["status"] == status)
+            .map_or(0, |s| s["events"].as_i64().unwrap())
+    };
+    assert_eq!(events("mapped"), 306);
+    assert_eq!(events("permissionless"), 3);
+    assert_eq!(events("not_api_call"), 1);
+    assert_eq!(report["unmapped"], serde_json::json!([]));
+
+    let unknown = dir.path().join("unknown.json");
+    std::fs::write(
+        &unknown,
+        r#"{"Records":[{"eventVersion":"1.08","eventTime":"2026-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"FrobnicateBucket","eventType":"AwsApiCall","eventID":"00000000-0000-4000-8000-000000000001","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/bob"}}]}"#,
+    )
+    .unwrap();
+    crate::common::ingest(dir.path(), &[unknown]);
+    trailcut()
+        .args([
+            "--store",
+            dir.path().to_str().unwrap(),
+            "mapping",
+            "coverage",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("FrobnicateBucket"));
+}
