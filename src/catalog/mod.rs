@@ -151,11 +151,6 @@ impl Action {
     pub fn short_name(&self) -> &str {
         self.name.split_once(':').map_or(&self.name, |(_, a)| a)
     }
-
-    /// True when the action can be scoped to no resource type: its `Resource` must be `*`.
-    pub fn wildcard_resource_only(&self) -> bool {
-        self.resources.is_empty()
-    }
 }
 
 /// A resource type of a service, with the ARN template a policy uses for it.

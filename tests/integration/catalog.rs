@@ -7,10 +7,11 @@
 use std::collections::BTreeSet;
 use std::io::Read;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 use trailcut::catalog::{ActionCatalog, ActionPattern};
+
+use crate::common::trailcut;
 
 struct ManagedPolicy {
     name: String,
@@ -141,10 +142,6 @@ fn expansion_agrees_with_the_managed_policy_oracle() {
         &unexplained[..unexplained.len().min(10)]
     );
     assert!(identical * 10 >= compared * 8, "{identical} of {compared}");
-}
-
-fn trailcut() -> Command {
-    Command::cargo_bin("trailcut").unwrap()
 }
 
 #[test]

@@ -1,14 +1,9 @@
 //! The command line as a user meets it: help, the demo, query formats and errors, exit
 //! statuses.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-use crate::common::{ingest, sample_trail};
-
-fn trailcut() -> Command {
-    Command::cargo_bin("trailcut").unwrap()
-}
+use crate::common::{ingest, sample_trail, trailcut};
 
 #[test]
 fn help_teaches_the_verbs_and_exit_statuses() {

@@ -7,6 +7,11 @@ use trailcut::ingest::{IngestOptions, IngestReport, Quiet, ingest_paths};
 use trailcut::sql::Session;
 use trailcut::store::Store;
 
+/// The `trailcut` binary built for these tests.
+pub fn trailcut() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("trailcut").unwrap()
+}
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

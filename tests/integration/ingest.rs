@@ -5,11 +5,10 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use trailcut::ingest::{IngestOptions, Quiet, ingest_paths};
 use trailcut::store::Store;
 
-use crate::common::{ingest, sample_trail, scalar};
+use crate::common::{ingest, sample_trail, scalar, trailcut};
 
 /// The sample trail's log files (not digests), sorted.
 fn sample_files() -> Vec<PathBuf> {
@@ -134,8 +133,7 @@ fn bad_input_is_reported_and_the_rest_is_stored() {
     .unwrap();
 
     let store = tempfile::tempdir().unwrap();
-    let output = Command::cargo_bin("trailcut")
-        .unwrap()
+    let output = trailcut()
         .args(["--store"])
         .arg(store.path())
         .arg("ingest")
@@ -166,8 +164,7 @@ fn bad_input_is_reported_and_the_rest_is_stored() {
 
     // Nothing already stored is damaged, and fixing the input completes the work.
     std::fs::copy(&files[1], dir.path().join("truncated.json.gz")).unwrap();
-    let again = Command::cargo_bin("trailcut")
-        .unwrap()
+    let again = trailcut()
         .args(["--store"])
         .arg(store.path())
         .args(["ingest", "--json"])
@@ -261,8 +258,7 @@ fn small_writes_are_compacted_and_files_stay_sorted() {
 #[test]
 fn a_missing_path_is_an_error_with_its_name() {
     let store = tempfile::tempdir().unwrap();
-    let output = Command::cargo_bin("trailcut")
-        .unwrap()
+    let output = trailcut()
         .arg("--store")
         .arg(store.path())
         .args(["ingest", "/no/such/trail"])
