@@ -9,7 +9,7 @@ SELECT
     min(eventtime) AS first_seen,
     max(eventtime) AS last_seen
 FROM events
-WHERE iam_mapping_status(eventsource, eventname, eventtype) = 'unmapped'
+WHERE mapping_status = 'unmapped'
   AND eventtime >= (SELECT max(eventtime) FROM events) - INTERVAL '${days} days'
 GROUP BY eventsource, eventname
 ORDER BY events DESC, eventsource, eventname

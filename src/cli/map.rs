@@ -10,14 +10,18 @@ use crate::mapping::{EventMapper, MappingStatus};
 /// Flags of `trailcut map`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Prints the actions one per line, the primary first. Permissionless calls and events that
-are not API calls print no action and say so on stderr. Exit status 1 when the call is
+Prints the actions one per line, the primary first. Dependent actions (iam:PassRole when
+the request passes a role, kms:Decrypt when the object is KMS-encrypted, ...) are listed on
+stderr with the condition that makes them needed; at ingest they are stored in
+`iam_dependent_actions` only when the event shows that condition. Permissionless calls and
+events that are not API calls print no action and say so on stderr. Exit status 1 when the call is
 unmapped (trailcut does not guess), 0 otherwise.
 
 Examples:
   trailcut map s3.amazonaws.com PutBucketReplication     s3:PutReplicationConfiguration
   trailcut map lambda.amazonaws.com GetFunction20150331v2
-  trailcut map --json kms.amazonaws.com ReEncrypt")]
+  trailcut map --json kms.amazonaws.com ReEncrypt
+  trailcut map lambda.amazonaws.com CreateFunction20150331   (+ iam:PassRole of `role`)")]
 pub struct MapArgs {
     /// The event source host (`s3.amazonaws.com`)
     pub event_source: String,
@@ -26,7 +30,7 @@ pub struct MapArgs {
     /// The event type (`AwsApiCall`, `AwsServiceEvent`, `AwsConsoleSignIn`, ...)
     #[arg(long, default_value = "AwsApiCall", value_name = "TYPE")]
     pub event_type: String,
-    /// Print JSON: status, service, actions, provenance
+    /// Print JSON: status, service, actions, provenance, dependent actions
     #[arg(long)]
     pub json: bool,
 }
@@ -45,6 +49,12 @@ pub fn run(args: MapArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
             "primary": m.actions.first(),
             "provenance": m.provenance.as_str(),
             "note": m.note,
+            "dependent": m.dependent.iter().map(|d| serde_json::json!({
+                "action": d.action,
+                "trigger": d.trigger.kind(),
+                "when": d.trigger.describe(),
+                "source": d.source,
+            })).collect::<Vec<_>>(),
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
     } else {
@@ -52,6 +62,14 @@ pub fn run(args: MapArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
             MappingStatus::Mapped => {
                 for action in &m.actions {
                     writeln!(out, "{action}")?;
+                }
+                for d in &m.dependent {
+                    eprintln!(
+                        "dependent: {} {} ({})",
+                        d.action,
+                        d.trigger.describe(),
+                        d.source
+                    );
                 }
             }
             MappingStatus::Permissionless => {

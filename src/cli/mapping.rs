@@ -34,7 +34,7 @@ Exit status 1 when some calls are unmapped, so that scripts notice.")]
 }
 
 const BY_STATUS: &str = "\
-SELECT iam_mapping_status(eventsource, eventname, eventtype) AS status,
+SELECT mapping_status AS status,
        count(*) AS events,
        count(DISTINCT eventsource || ' ' || eventname) AS distinct_calls
 FROM events
@@ -44,7 +44,7 @@ ORDER BY events DESC";
 const UNMAPPED: &str = "\
 SELECT eventsource, eventname, count(*) AS events, count(DISTINCT principal_arn) AS principals
 FROM events
-WHERE iam_mapping_status(eventsource, eventname, eventtype) = 'unmapped'
+WHERE mapping_status = 'unmapped'
 GROUP BY eventsource, eventname
 ORDER BY events DESC, eventsource, eventname";
 
@@ -62,6 +62,7 @@ pub fn run(
             store.root().display()
         );
     }
+    super::store::warn_if_outdated(&store);
     let rt = runtime()?;
     let (statuses, unmapped) = rt.block_on(async {
         let session = Session::open(&store).await?;

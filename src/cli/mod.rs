@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod map;
 pub mod mapping;
 pub mod query;
+pub mod store;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -82,6 +83,8 @@ pub enum Command {
     Map(map::MapArgs),
     /// How the store's events map to IAM actions: `trailcut mapping coverage`
     Mapping(mapping::MappingArgs),
+    /// Maintain the store: `trailcut store upgrade` after updating trailcut
+    Store(store::StoreArgs),
 }
 
 /// `--version`: the program's version and the date and size of its IAM catalogue.
@@ -113,6 +116,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Catalog(args) => catalog::run(args, &mut out),
         Command::Map(args) => map::run(args, &mut out),
         Command::Mapping(args) => mapping::run(&cli.store, args, &mut out),
+        Command::Store(args) => store::run(&cli.store, args, &mut out),
     }
 }
 

@@ -90,6 +90,9 @@ pub fn run(store: &Path, args: QueryArgs, out: &mut dyn Write) -> anyhow::Result
         );
     }
     let store = Store::new(store);
+    if store.exists() {
+        super::store::warn_if_outdated(&store);
+    }
     let rt = runtime()?;
     rt.block_on(async {
         let session = Session::open(&store).await?;

@@ -17,7 +17,9 @@ use serde_json::value::RawValue;
 
 use super::decode::RecordSink;
 use super::derive;
+use super::mapcols::MappingColumns;
 use super::record::{CloudTrailRecord, Text};
+use crate::mapping::dependent::EventJson;
 use crate::store::schema::{self, events_schema};
 
 /// A record left out of the batch, with its 1-based position in the source object.
@@ -135,6 +137,7 @@ pub struct EventBatchBuilder {
     session_name: StringBuilder,
     account_id: StringBuilder,
     event_date: Date32Builder,
+    mapping: MappingColumns,
     /// De-duplication key of each row, parallel to the columns.
     keys: Vec<u128>,
     /// Event day of each row, parallel to the columns.
@@ -211,6 +214,7 @@ impl EventBatchBuilder {
             session_name: StringBuilder::new(),
             account_id: StringBuilder::new(),
             event_date: Date32Builder::new(),
+            mapping: MappingColumns::new(),
             keys: Vec::new(),
             days: Vec::new(),
             rows: 0,
@@ -343,6 +347,16 @@ impl EventBatchBuilder {
             .or_else(|| text(&r.recipient_account_id));
         self.account_id.append_option(account);
         self.event_date.append_value(day);
+        self.mapping.append(
+            event_source,
+            event_name,
+            text(&r.event_type),
+            EventJson {
+                request: r.request_parameters.map(RawValue::get),
+                response: r.response_elements.map(RawValue::get),
+                additional: r.additional_event_data.map(RawValue::get),
+            },
+        );
         self.rows += 1;
         Ok(())
     }
@@ -452,7 +466,7 @@ impl EventBatchBuilder {
     pub fn finish(&mut self) -> DecodedBatch {
         let user_identity = self.finish_user_identity();
         let resources = self.finish_resources();
-        let columns: Vec<ArrayRef> = vec![
+        let mut columns: Vec<ArrayRef> = vec![
             Arc::new(self.eventversion.finish()),
             user_identity,
             Arc::new(self.eventtime.finish()),
@@ -490,6 +504,7 @@ impl EventBatchBuilder {
             Arc::new(self.account_id.finish()),
             Arc::new(self.event_date.finish()),
         ];
+        columns.extend(self.mapping.finish());
         self.rows = 0;
         let batch = RecordBatch::try_new(events_schema(), columns)
             .unwrap_or_else(|e| panic!("events builder out of step with its schema: {e}"));

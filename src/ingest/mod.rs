@@ -10,6 +10,7 @@ pub mod batch;
 pub mod decode;
 pub mod derive;
 pub mod gunzip;
+pub mod mapcols;
 pub mod record;
 pub mod source;
 
@@ -377,7 +378,8 @@ fn now_micros() -> i64 {
 }
 
 /// A run id that sorts by time and is unique across processes.
-fn new_run_id() -> String {
+/// A run id, unique per process and start time: `20261128T072512-1a2b3c4d`.
+pub fn new_run_id() -> String {
     let now = chrono::Utc::now();
     let nonce = blake3::hash(
         format!(

@@ -15,15 +15,20 @@
 //! spelling of an action that exists. The service prefix comes from the event source host
 //! (`cloudtrail-service-mappings.json` from iann0036/iam-dataset plus a few of our own).
 
+pub mod dependent;
+
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::catalog::{Action, ActionCatalog};
+use dependent::{Dependent, Trigger};
 
 /// Host -> prefix for event sources whose prefix is not the host's first label.
 const SERVICE_MAPPINGS: &str = include_str!("cloudtrail-service-mappings.json");
 /// trailcut's own renames; see the file's header.
 const RENAMES: &str = include_str!("renames.tsv");
+/// Dependent actions with their triggers; see `dependent.rs`.
+const DEPENDENT: &str = include_str!("dependent.tsv");
 
 /// Event sources missing from the iam-dataset table.
 const EXTRA_SERVICES: &[(&str, &str)] = &[
@@ -125,6 +130,9 @@ pub struct Mapping {
     pub provenance: Provenance,
     /// Why, in words, for rename-table rows.
     pub note: Option<&'static str>,
+    /// Actions the call may also need, each with the condition that makes it needed
+    /// (`dependent::needed` checks them against an event).
+    pub dependent: Vec<Dependent>,
 }
 
 /// The mapping rules with their tables, built once.
@@ -134,6 +142,8 @@ pub struct EventMapper {
     services: HashMap<String, &'static str>,
     /// (prefix, lower-cased event name) -> (actions, note).
     renames: HashMap<(String, String), (Vec<&'static str>, &'static str)>,
+    /// (prefix, lower-cased event name) -> dependent actions.
+    dependent: HashMap<(String, String), Vec<Dependent>>,
 }
 
 /// Why a mapping table is wrong (a defect in trailcut's own data, caught by tests).
@@ -145,6 +155,9 @@ pub enum MappingError {
     /// A rename row is malformed or names an action the catalogue lacks.
     #[error("renames.tsv line {line}: {message}")]
     Rename { line: usize, message: String },
+    /// A dependent-action row is malformed or names an action the catalogue lacks.
+    #[error("dependent.tsv line {line}: {message}")]
+    Dependent { line: usize, message: String },
 }
 
 impl EventMapper {
@@ -208,6 +221,7 @@ impl EventMapper {
             catalog,
             services,
             renames,
+            dependent: load_dependent(catalog)?,
         })
     }
 
@@ -233,6 +247,7 @@ impl EventMapper {
             actions: Vec::new(),
             provenance,
             note: None,
+            dependent: Vec::new(),
         };
         if NOT_API_CALLS.contains(&event_type) {
             return Mapping {
@@ -241,6 +256,7 @@ impl EventMapper {
                 actions: Vec::new(),
                 provenance: Provenance::EventType,
                 note: None,
+                dependent: Vec::new(),
             };
         }
         let Some(prefix) = service else {
@@ -256,6 +272,7 @@ impl EventMapper {
                     actions: vec![name],
                     provenance: Provenance::Permissionless,
                     note: None,
+                    dependent: Vec::new(),
                 }
             } else {
                 Mapping {
@@ -264,9 +281,25 @@ impl EventMapper {
                     actions: vec![name],
                     provenance,
                     note: None,
+                    dependent: Vec::new(),
                 }
             }
         };
+        let mut mapping = self.map_call(prefix, event_name, service, found, full);
+        if mapping.status == MappingStatus::Mapped {
+            mapping.dependent = self.dependent_of(prefix, event_name);
+        }
+        mapping
+    }
+
+    fn map_call(
+        &self,
+        prefix: &'static str,
+        event_name: &str,
+        service: Option<&'static str>,
+        found: impl Fn(&'static Action, Provenance) -> Mapping,
+        full: impl Fn(&str) -> Option<&'static Action>,
+    ) -> Mapping {
         let key = (prefix.to_owned(), event_name.to_ascii_lowercase());
         if let Some((actions, note)) = self.renames.get(&key) {
             return Mapping {
@@ -275,6 +308,7 @@ impl EventMapper {
                 actions: actions.clone(),
                 provenance: Provenance::RenameTable,
                 note: Some(note),
+                dependent: Vec::new(),
             };
         }
         if let Some(action) = full(event_name) {
@@ -285,7 +319,43 @@ impl EventMapper {
         {
             return found(action, Provenance::VersionSuffix);
         }
-        unmapped(Provenance::None)
+        Mapping {
+            status: MappingStatus::Unmapped,
+            service,
+            actions: Vec::new(),
+            provenance: Provenance::None,
+            note: None,
+            dependent: Vec::new(),
+        }
+    }
+
+    /// The dependent-action rows of a call, by its event name or, failing that, the name
+    /// without an API-version suffix (`CreateFunction20150331` -> `CreateFunction`).
+    fn dependent_of(&self, prefix: &str, event_name: &str) -> Vec<Dependent> {
+        let lookup = |name: &str| {
+            self.dependent
+                .get(&(prefix.to_owned(), name.to_ascii_lowercase()))
+                .cloned()
+        };
+        lookup(event_name)
+            .or_else(|| strip_version_suffix(event_name).and_then(lookup))
+            .unwrap_or_default()
+    }
+
+    /// Number of dependent-action rows by source (`iamlive`, `iam-policy-autopilot`).
+    pub fn dependent_rows_by_source(&self) -> Vec<(&'static str, usize)> {
+        let mut counts: HashMap<&'static str, usize> = HashMap::new();
+        for row in self.dependent.values().flatten() {
+            *counts.entry(row.source).or_default() += 1;
+        }
+        let mut counts: Vec<_> = counts.into_iter().collect();
+        counts.sort();
+        counts
+    }
+
+    /// Number of rename-table rows.
+    pub fn rename_rows(&self) -> usize {
+        self.renames.len()
     }
 
     /// Every action any rule can emit: the rename table's and the permissionless list's
@@ -296,6 +366,7 @@ impl EventMapper {
             .values()
             .flat_map(|(actions, _)| actions.iter().copied())
             .collect();
+        all.extend(self.dependent.values().flatten().map(|d| d.action));
         all.extend(
             PERMISSIONLESS
                 .iter()
@@ -305,6 +376,46 @@ impl EventMapper {
         all.dedup();
         all
     }
+}
+
+/// Reads `dependent.tsv`: prefix, event name, dependent action, trigger, source.
+fn load_dependent(
+    catalog: &'static ActionCatalog,
+) -> Result<HashMap<(String, String), Vec<Dependent>>, MappingError> {
+    let mut table: HashMap<(String, String), Vec<Dependent>> = HashMap::new();
+    for (index, line) in DEPENDENT.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let bad = |message: String| MappingError::Dependent {
+            line: index + 1,
+            message,
+        };
+        let fields: Vec<&'static str> = line.split('\t').collect();
+        let [prefix, event, action, trigger, source] = fields[..] else {
+            return Err(bad(format!(
+                "expected 5 tab-separated fields, found {}",
+                fields.len()
+            )));
+        };
+        let action = catalog
+            .action(action)
+            .ok_or_else(|| bad(format!("`{action}` is not in the catalogue")))?;
+        if catalog.service(prefix).is_none() {
+            return Err(bad(format!("`{prefix}` is not a service prefix")));
+        }
+        let trigger =
+            Trigger::parse(trigger).ok_or_else(|| bad(format!("bad trigger `{trigger}`")))?;
+        table
+            .entry((prefix.to_ascii_lowercase(), event.to_ascii_lowercase()))
+            .or_default()
+            .push(Dependent {
+                action: action.name.as_str(),
+                trigger,
+                source,
+            });
+    }
+    Ok(table)
 }
 
 /// `GetFunction20150331v2` -> `GetFunction`, `ListFunctions20150331` -> `ListFunctions`,
@@ -483,5 +594,146 @@ mod tests {
         let no_service = mapper().map("nosuch.amazonaws.com", "Get", "AwsApiCall");
         assert_eq!(no_service.status, MappingStatus::Unmapped);
         assert_eq!(no_service.service, None);
+    }
+
+    /// The mistakes public event-to-policy tools make, one row per class: the wrong answer
+    /// must not be ours, and where the wrong action name does not exist it must not be in
+    /// the catalogue either (so a test like this one cannot pass by accident).
+    #[test]
+    fn error_classes_of_public_tools() {
+        let catalog = ActionCatalog::embedded();
+        // (event source, event name, event type, what a naive tool emits, trailcut's answer)
+        let cases: &[(&str, &str, &str, &str, &[&str])] = &[
+            // The event name taken as the action although IAM names it differently.
+            (
+                "s3.amazonaws.com",
+                "PutBucketReplication",
+                "AwsApiCall",
+                "s3:PutBucketReplication",
+                &["s3:PutReplicationConfiguration"],
+            ),
+            (
+                "s3.amazonaws.com",
+                "ListObjectsV2",
+                "AwsApiCall",
+                "s3:ListObjectsV2",
+                &["s3:ListBucket"],
+            ),
+            (
+                "s3.amazonaws.com",
+                "HeadObject",
+                "AwsApiCall",
+                "s3:HeadObject",
+                &["s3:GetObject"],
+            ),
+            (
+                "s3.amazonaws.com",
+                "DeleteBucketLifecycle",
+                "AwsApiCall",
+                "s3:DeleteBucketLifecycle",
+                &["s3:PutLifecycleConfiguration"],
+            ),
+            (
+                "kms.amazonaws.com",
+                "ReEncrypt",
+                "AwsApiCall",
+                "kms:ReEncrypt",
+                &["kms:ReEncryptFrom", "kms:ReEncryptTo"],
+            ),
+            // One of two actions dropped.
+            (
+                "s3.amazonaws.com",
+                "CopyObject",
+                "AwsApiCall",
+                "s3:CopyObject",
+                &["s3:PutObject", "s3:GetObject"],
+            ),
+            // The API-version suffix kept.
+            (
+                "lambda.amazonaws.com",
+                "GetFunction20150331v2",
+                "AwsApiCall",
+                "lambda:GetFunction20150331v2",
+                &["lambda:GetFunction"],
+            ),
+            (
+                "lambda.amazonaws.com",
+                "Invoke",
+                "AwsApiCall",
+                "lambda:Invoke",
+                &["lambda:InvokeFunction"],
+            ),
+            // The host's first label taken as the service prefix.
+            (
+                "monitoring.amazonaws.com",
+                "PutMetricData",
+                "AwsApiCall",
+                "monitoring:PutMetricData",
+                &["cloudwatch:PutMetricData"],
+            ),
+            (
+                "email.amazonaws.com",
+                "SendEmail",
+                "AwsApiCall",
+                "email:SendEmail",
+                &["ses:SendEmail"],
+            ),
+            // The action spelled in the event's case rather than IAM's.
+            (
+                "s3.amazonaws.com",
+                "GetBucketCors",
+                "AwsApiCall",
+                "s3:GetBucketCors",
+                &["s3:GetBucketCORS"],
+            ),
+        ];
+        for (source, name, kind, wrong, right) in cases {
+            let m = mapper().map(source, name, kind);
+            assert_eq!(m.status, MappingStatus::Mapped, "{source} {name}");
+            assert_eq!(&m.actions[..], *right, "{source} {name}");
+            assert!(!m.actions.contains(wrong), "{source} {name}");
+            let exact = |a: &str| catalog.action(a).is_some_and(|x| x.name == a);
+            assert!(
+                !exact(wrong),
+                "{wrong} exists as spelled: not an error class"
+            );
+        }
+        // Events that are not calls turned into fake actions, and calls that need no
+        // permission put into policies.
+        for (source, name, kind, fake) in [
+            (
+                "signin.amazonaws.com",
+                "ConsoleLogin",
+                "AwsConsoleSignIn",
+                "signin:ConsoleLogin",
+            ),
+            (
+                "kms.amazonaws.com",
+                "RotateKey",
+                "AwsServiceEvent",
+                "kms:RotateKey",
+            ),
+        ] {
+            let m = mapper().map(source, name, kind);
+            assert_eq!(m.status, MappingStatus::NotApiCall);
+            assert!(m.actions.is_empty(), "{fake}");
+        }
+        let m = mapper().map("sts.amazonaws.com", "GetCallerIdentity", "AwsApiCall");
+        assert_eq!(m.status, MappingStatus::Permissionless);
+        // An unknown call guessed rather than reported.
+        let m = mapper().map("s3.amazonaws.com", "GetBucketFrobnication", "AwsApiCall");
+        assert_eq!(m.status, MappingStatus::Unmapped);
+        assert!(m.actions.is_empty());
+        // A dependent action left out: the role a new function runs as must be passable.
+        let m = mapper().map(
+            "lambda.amazonaws.com",
+            "CreateFunction20150331",
+            "AwsApiCall",
+        );
+        let event = dependent::EventJson {
+            request: Some(r#"{"functionName":"f","role":"arn:aws:iam::1:role/r"}"#),
+            ..Default::default()
+        };
+        assert_eq!(dependent::needed(&m.dependent, event), ["iam:PassRole"]);
     }
 }

@@ -3,7 +3,10 @@
 
 use std::io::Write;
 
-use arrow::array::RecordBatch;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema};
 use arrow::error::ArrowError;
 
 /// How results are printed.
@@ -17,6 +20,36 @@ pub enum OutputFormat {
     Json,
     /// One JSON object per line.
     Ndjson,
+}
+
+/// CSV has no nested values: lists and structs become their text form (`[s3:GetObject,
+/// kms:Decrypt]`), as in the table format.
+fn flatten_nested(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| f.data_type().is_nested())
+    {
+        return Ok(batch.clone());
+    }
+    let options = arrow::util::display::FormatOptions::default();
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        if !field.data_type().is_nested() {
+            fields.push(field.as_ref().clone());
+            columns.push(column.clone());
+            continue;
+        }
+        let formatter = arrow::util::display::ArrayFormatter::try_new(column, &options)?;
+        let text: StringArray = (0..column.len())
+            .map(|i| (!column.is_null(i)).then(|| formatter.value(i).to_string()))
+            .collect();
+        fields.push(Field::new(field.name(), DataType::Utf8, true));
+        columns.push(Arc::new(text));
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
 }
 
 /// Writes `batches` to `out` in `format`.
@@ -57,7 +90,7 @@ pub fn write_batches(
                 .with_header(true)
                 .build(&mut *out);
             for batch in batches {
-                writer.write(batch)?;
+                writer.write(&flatten_nested(batch)?)?;
             }
         }
         OutputFormat::Json => {

@@ -18,6 +18,7 @@ pub mod manifest;
 pub mod parquet_io;
 pub mod schema;
 pub mod tables;
+pub mod upgrade;
 pub mod writer;
 
 use std::fs::{self, File};
@@ -71,6 +72,10 @@ pub const EVENTS: &str = "events";
 /// The name of the manifest table and its directory.
 pub const MANIFEST: &str = "manifest";
 const META: &str = "_trailcut";
+/// `_trailcut/format`: the events schema version every file of the store has.
+const FORMAT_FILE: &str = "format";
+/// The events schema version this trailcut writes: 2 added the mapping columns.
+pub const FORMAT_VERSION: u32 = 2;
 
 impl Store {
     /// A handle on the store at `root`; nothing is touched until it is used.
@@ -129,7 +134,33 @@ impl Store {
         journal::recover(self)?;
         remove_temporaries(&self.events_dir())?;
         remove_temporaries(&self.manifest_dir())?;
+        if !self.has_events_files() {
+            // Every file this store will hold is written in the current schema.
+            self.mark_current()?;
+        }
         Ok(WriteLock { _file: file })
+    }
+
+    fn has_events_files(&self) -> bool {
+        walkdir::WalkDir::new(self.events_dir())
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .any(|e| e.path().extension().is_some_and(|x| x == "parquet"))
+    }
+
+    /// Whether every events file is in the current schema: the store was created by this
+    /// version or upgraded (`trailcut store upgrade`), or it has no events yet.
+    pub fn is_current(&self) -> bool {
+        let recorded = fs::read_to_string(self.meta_dir().join(FORMAT_FILE))
+            .ok()
+            .and_then(|text| text.trim().parse::<u32>().ok());
+        recorded.is_some_and(|v| v >= FORMAT_VERSION) || !self.has_events_files()
+    }
+
+    /// Records that every events file is in the current schema.
+    pub fn mark_current(&self) -> Result<(), StoreError> {
+        let path = self.meta_dir().join(FORMAT_FILE);
+        journal::write_synced(&path, format!("{FORMAT_VERSION}\n").as_bytes())
     }
 }
 

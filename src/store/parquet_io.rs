@@ -263,7 +263,8 @@ pub fn merge_sorted(
             match reader.next() {
                 None => return Ok(None),
                 Some(batch) => {
-                    let batch = batch?;
+                    // Files from an older trailcut gain the columns added since.
+                    let batch = crate::ingest::mapcols::with_mapping_columns(batch?)?;
                     if batch.num_rows() == 0 {
                         continue;
                     }

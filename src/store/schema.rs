@@ -46,10 +46,22 @@ pub mod col {
     pub const SESSION_NAME: &str = "session_name";
     pub const ACCOUNT_ID: &str = "account_id";
     pub const EVENT_DATE: &str = "event_date";
+    pub const IAM_SERVICE: &str = "iam_service";
+    pub const IAM_ACTIONS: &str = "iam_actions";
+    pub const IAM_DEPENDENT_ACTIONS: &str = "iam_dependent_actions";
+    pub const MAPPING_STATUS: &str = "mapping_status";
 }
 
 fn utf8(name: &str) -> Field {
     Field::new(name, DataType::Utf8, true)
+}
+
+fn utf8_list(name: &str) -> Field {
+    Field::new(
+        name,
+        DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+        true,
+    )
 }
 
 fn strukt(name: &str, fields: Vec<Field>) -> Field {
@@ -185,6 +197,13 @@ static EVENTS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         utf8(SESSION_NAME),
         utf8(ACCOUNT_ID),
         Field::new(EVENT_DATE, DataType::Date32, false),
+        // The IAM side of the call (`crate::mapping`), computed at ingest. Nullable because
+        // files written before these columns existed read them as null until
+        // `trailcut store upgrade` rewrites them.
+        utf8(IAM_SERVICE),
+        utf8_list(IAM_ACTIONS),
+        utf8_list(IAM_DEPENDENT_ACTIONS),
+        utf8(MAPPING_STATUS),
     ]))
 });
 

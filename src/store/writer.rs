@@ -342,7 +342,8 @@ impl EventWriter {
     }
 }
 
-fn next_file_name(run_id: &str) -> String {
+/// A new events file name for `run_id`: `part-<run>-<seq>.parquet`.
+pub fn next_file_name(run_id: &str) -> String {
     let seq = FILE_SEQ.fetch_add(1, Ordering::Relaxed);
     format!("part-{run_id}-{seq:05}.parquet")
 }
@@ -438,7 +439,8 @@ fn compact_day(
     Ok((files.len() - small.len() + outputs.len(), true))
 }
 
-fn close_synced(
+/// Closes a Parquet writer and syncs its file.
+pub fn close_synced(
     tmp: &std::path::Path,
     w: parquet::arrow::ArrowWriter<std::fs::File>,
 ) -> Result<(), StoreError> {

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod crash;
 mod ingest;
+mod mapping_columns;
 mod queries;
 mod shell;
 mod stratus;

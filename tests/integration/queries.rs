@@ -216,19 +216,39 @@ fn action_usage_matches_the_ground_truth_through_the_mapping() {
             }
         }
     }
-    let got: BTreeMap<(String, String), i64> = rows(store(), &render("action_usage", &[]))
-        .into_iter()
-        .map(|row| {
-            (
+    let usage = rows(store(), &render("action_usage", &[]));
+    // Calls that needed the action themselves; dependent uses are checked below.
+    let got: BTreeMap<(String, String), i64> = usage
+        .iter()
+        .filter_map(|row| {
+            let own = row["events"].as_i64().unwrap() - row["as_dependent"].as_i64().unwrap();
+            (own > 0).then(|| {
                 (
-                    row["principal_arn"].as_str().unwrap().to_owned(),
-                    row["action"].as_str().unwrap().to_owned(),
-                ),
-                row["events"].as_i64().unwrap(),
-            )
+                    (
+                        row["principal_arn"].as_str().unwrap().to_owned(),
+                        row["action"].as_str().unwrap().to_owned(),
+                    ),
+                    own,
+                )
+            })
         })
         .collect();
     assert_eq!(got, expected);
+    // Every lambda:CreateFunction in the sample trail passes an execution role, so each
+    // one also needed iam:PassRole, as a dependent action.
+    let created: BTreeMap<String, i64> = expected
+        .iter()
+        .filter(|((_, action), _)| action == "lambda:CreateFunction")
+        .map(|((principal, _), n)| (principal.clone(), *n))
+        .collect();
+    assert!(!created.is_empty());
+    for (principal, n) in &created {
+        let pass = usage
+            .iter()
+            .find(|r| r["principal_arn"] == principal.as_str() && r["action"] == "iam:PassRole")
+            .unwrap_or_else(|| panic!("{principal}: no iam:PassRole"));
+        assert!(pass["as_dependent"].as_i64().unwrap() >= *n, "{pass:?}");
+    }
     assert!(got.contains_key(&(
         "arn:aws:iam::123456789012:user/maria".to_owned(),
         "route53:ChangeResourceRecordSets".to_owned()
