@@ -18,11 +18,18 @@ use crate::mapping::dependent::{self, EventJson};
 use crate::mapping::{EventMapper, Mapping};
 use crate::store::schema::{col, events_schema};
 
-/// Builders of the four mapping columns, with a cache of the distinct calls seen: trails
-/// repeat a few thousand (eventsource, eventname, eventtype) triples millions of times.
+type CallCache = HashMap<String, Arc<Mapping>, foldhash::fast::RandomState>;
+
+thread_local! {
+    /// The mappings of the distinct calls this thread has seen, keyed by
+    /// `eventsource \0 eventname \0 eventtype`: trails repeat a few thousand calls millions of
+    /// times, and a decoding thread builds one batch builder per source object.
+    static CACHE: std::cell::RefCell<CallCache> = std::cell::RefCell::new(CallCache::default());
+}
+
+/// Builders of the four mapping columns.
 pub struct MappingColumns {
     mapper: &'static EventMapper,
-    cache: HashMap<String, Arc<Mapping>>,
     key: String,
     service: StringBuilder,
     actions: ListBuilder<StringBuilder>,
@@ -41,7 +48,6 @@ impl MappingColumns {
     pub fn new() -> Self {
         Self {
             mapper: EventMapper::embedded(),
-            cache: HashMap::new(),
             key: String::new(),
             service: StringBuilder::new(),
             actions: ListBuilder::new(StringBuilder::new()),
@@ -63,14 +69,18 @@ impl MappingColumns {
         for part in [event_source, "\u{0}", event_name, "\u{0}", event_type] {
             self.key.push_str(part);
         }
-        let mapping = match self.cache.get(self.key.as_str()) {
+        let mapping = CACHE.with_borrow_mut(|cache| match cache.get(self.key.as_str()) {
             Some(mapping) => Arc::clone(mapping),
             None => {
                 let mapping = Arc::new(self.mapper.map(event_source, event_name, event_type));
-                self.cache.insert(self.key.clone(), Arc::clone(&mapping));
+                // Bounded: a trail of unknown calls must not grow it without end.
+                if cache.len() >= 1 << 16 {
+                    cache.clear();
+                }
+                cache.insert(self.key.clone(), Arc::clone(&mapping));
                 mapping
             }
-        };
+        });
         self.service.append_option(mapping.service);
         for action in &mapping.actions {
             self.actions.values().append_value(action);

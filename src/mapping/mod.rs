@@ -144,6 +144,19 @@ pub struct EventMapper {
     renames: HashMap<(String, String), (Vec<&'static str>, &'static str)>,
     /// (prefix, lower-cased event name) -> dependent actions.
     dependent: HashMap<(String, String), Vec<Dependent>>,
+    /// Host rows kept from iam-dataset's table (their prefix is in the catalogue).
+    dataset_hosts: usize,
+}
+
+/// One table behind the mapping, for `trailcut mapping sources`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRows {
+    /// The provenance its answers carry (or `dependent` for dependent actions).
+    pub provenance: &'static str,
+    /// Where the rows come from.
+    pub source: &'static str,
+    /// How many rows it has.
+    pub rows: usize,
 }
 
 /// Why a mapping table is wrong (a defect in trailcut's own data, caught by tests).
@@ -179,10 +192,12 @@ impl EventMapper {
             .iter()
             .map(|(h, p)| (h.as_str(), p.as_str()))
             .chain(EXTRA_SERVICES.iter().copied());
+        let mut dataset_hosts = 0;
         for (host, prefix) in pairs {
             // Keep the catalogue's own (static) spelling of the prefix.
             if let Some(service) = catalog.service(prefix) {
                 services.insert(host.to_ascii_lowercase(), service.prefix.as_str());
+                dataset_hosts += usize::from(table.contains_key(host));
             }
         }
         let mut renames = HashMap::new();
@@ -222,6 +237,7 @@ impl EventMapper {
             services,
             renames,
             dependent: load_dependent(catalog)?,
+            dataset_hosts,
         })
     }
 
@@ -353,9 +369,62 @@ impl EventMapper {
         counts
     }
 
-    /// Number of rename-table rows.
-    pub fn rename_rows(&self) -> usize {
-        self.renames.len()
+    /// The tables behind the mapping and their sizes, by the provenance they give.
+    pub fn table_rows(&self) -> Vec<TableRows> {
+        let dependent = self.dependent_rows_by_source();
+        let dependent_rows = |source: &str| {
+            dependent
+                .iter()
+                .find(|(s, _)| *s == source)
+                .map_or(0, |(_, n)| *n)
+        };
+        vec![
+            TableRows {
+                provenance: "service-prefix",
+                source: "iann0036/iam-dataset aws/map.json (event source host -> prefix)",
+                rows: self.dataset_hosts,
+            },
+            TableRows {
+                provenance: "service-prefix",
+                source: "trailcut EXTRA_SERVICES (hosts missing from iam-dataset)",
+                rows: EXTRA_SERVICES.len(),
+            },
+            TableRows {
+                provenance: Provenance::EventType.as_str(),
+                source: "trailcut NOT_API_CALLS (event types that are not API calls)",
+                rows: NOT_API_CALLS.len(),
+            },
+            TableRows {
+                provenance: Provenance::Permissionless.as_str(),
+                source: "trailcut PERMISSIONLESS (as in iamlive's SDK map)",
+                rows: PERMISSIONLESS.len(),
+            },
+            TableRows {
+                provenance: Provenance::RenameTable.as_str(),
+                source: "trailcut src/mapping/renames.tsv",
+                rows: self.renames.len(),
+            },
+            TableRows {
+                provenance: Provenance::SameName.as_str(),
+                source: "the IAM catalogue's actions (event name = action name)",
+                rows: self.catalog.actions().len(),
+            },
+            TableRows {
+                provenance: Provenance::VersionSuffix.as_str(),
+                source: "the IAM catalogue's actions (name less an API-version suffix)",
+                rows: self.catalog.actions().len(),
+            },
+            TableRows {
+                provenance: "dependent",
+                source: "iann0036/iamlive SDK map: iam:PassRole by request parameter",
+                rows: dependent_rows("iamlive"),
+            },
+            TableRows {
+                provenance: "dependent",
+                source: "awslabs/iam-policy-autopilot: forward-access (KMS) and auth alternatives",
+                rows: dependent_rows("iam-policy-autopilot"),
+            },
+        ]
     }
 
     /// Every action any rule can emit: the rename table's and the permissionless list's

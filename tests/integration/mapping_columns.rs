@@ -207,3 +207,33 @@ fn ingest_into_an_old_store_maps_the_files_it_compacts() {
     ingest(fresh.path(), &[sample_trail()]);
     assert_eq!(rows(store, FINGERPRINT), rows(fresh.path(), FINGERPRINT));
 }
+
+/// `trailcut mapping sources` counts the rows of the tables the binary embeds.
+#[test]
+fn mapping_sources_count_the_embedded_tables() {
+    let out = trailcut()
+        .args(["mapping", "sources", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let tables: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    let rows_of = |provenance: &str| -> u64 {
+        tables
+            .iter()
+            .filter(|t| t["provenance"] == provenance)
+            .map(|t| t["rows"].as_u64().unwrap())
+            .sum()
+    };
+    let data_lines = |file: &str| {
+        std::fs::read_to_string(crate::common::repo().join(file))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .count() as u64
+    };
+    assert_eq!(rows_of("rename-table"), data_lines("src/mapping/renames.tsv"));
+    assert_eq!(rows_of("dependent"), data_lines("src/mapping/dependent.tsv"));
+    assert!(rows_of("service-prefix") > 300);
+}

@@ -196,3 +196,42 @@ fn real_records_map_with_no_unmapped_api_calls() {
     assert!(unmapped.is_empty(), "unmapped API calls: {unmapped:?}");
     assert_eq!(events.values().sum::<usize>(), records.len());
 }
+
+/// Issue 3: the mapping stored at ingest for the real records: the counts by status, and
+/// every stored action, own or dependent, is the catalogue's spelling of a real action.
+#[test]
+fn stored_mapping_of_real_records() {
+    let store = tempfile::tempdir().unwrap();
+    ingest(store.path(), &[repo().join("tests/fixtures/stratus")]);
+    let by_status: Vec<(String, i64, i64)> = rows(
+        store.path(),
+        "SELECT mapping_status, count(*) AS events, \
+                count(DISTINCT eventsource || ' ' || eventname) AS calls \
+         FROM events GROUP BY 1 ORDER BY 1",
+    )
+    .iter()
+    .map(|r| {
+        (
+            r["mapping_status"].as_str().unwrap().to_owned(),
+            r["events"].as_i64().unwrap(),
+            r["calls"].as_i64().unwrap(),
+        )
+    })
+    .collect();
+    let expected = [
+        ("mapped", 306, 52),
+        ("not_api_call", 1, 1),
+        ("permissionless", 3, 1),
+    ];
+    let expected: Vec<(String, i64, i64)> = expected
+        .iter()
+        .map(|(s, e, c)| ((*s).to_owned(), *e, *c))
+        .collect();
+    assert_eq!(by_status, expected);
+    let invented = rows(
+        store.path(),
+        "SELECT DISTINCT a FROM (SELECT unnest(array_concat(iam_actions, iam_dependent_actions)) AS a \
+         FROM events) WHERE a NOT IN (SELECT action FROM iam_catalog)",
+    );
+    assert!(invented.is_empty(), "{invented:?}");
+}
