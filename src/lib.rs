@@ -14,7 +14,9 @@
 //!
 //! `catalog` is the embedded IAM action catalogue (pure, synchronous): lookups and
 //! wildcard expansion for the policy side. `mapping` turns a CloudTrail call into the IAM
-//! actions it needed, saying which rule decided and never guessing.
+//! actions it needed, saying which rule decided and never guessing. `policy` is the IAM
+//! policy language: documents parsed into validated types, written back as read, and
+//! expanded into the catalogue's actions.
 //!
 //! `cli` turns command-line flags into calls of these modules and prints the results;
 //! `synth` writes synthetic trails with their ground truth for tests and benchmarks.
@@ -23,6 +25,7 @@ pub mod catalog;
 pub mod cli;
 pub mod ingest;
 pub mod mapping;
+pub mod policy;
 pub mod sql;
 pub mod store;
 pub mod synth;
