@@ -1846,6 +1846,103 @@ def last_op(keys, source, name):
     ts = [t for _, _, t, rec, k in EVENTS if k in keys and rec["eventSource"] == source and rec["eventName"] == name]
     return f"{max(ts):%Y-%m-%d}" if ts else "never"
 
+IAM_README = """\
+## IAM and AWS Organizations
+
+`iam/` and `org/` are what IAM and AWS Organizations report about the trail's accounts, in
+the JSON the AWS CLI prints, as captured the day after the trail ends. They are written by
+`scripts/make-sample-iam.py`, which takes from the trail the principals' ARNs, paths, unique
+ids (`principalId`) and last use, draws the other ids from `random.Random(20261116)`, and
+refuses to write data in which
+
+- a successful call in the trail is not allowed by the caller's identity policies, its
+  permissions boundary and, in member accounts, the SCPs above it (actions only: resources
+  and conditions are not evaluated), or a denial a story relies on is allowed;
+- a policy names an action that `src/catalog/iam-catalog.jsonl` lacks (spelling included),
+  or a wildcard that matches none;
+- a user or role the trail shows is missing or differs, or something was created inside the
+  trail's window (the trail holds no IAM writes);
+- a story below does not hold, or an `AttachmentCount` is wrong.
+
+| file | command that produces it | |
+|---|---|---|
+| `iam/authorization-details-123456789012.json` | `aws iam get-account-authorization-details` in the main account | AWS CLI dates: `2026-07-17T16:02:44+00:00` |
+| `iam/authorization-details-210987654321.json` | the same in the sandbox account | boto3 dates: `2025-01-22 10:02:17+00:00` |
+| `org/describe-organization.json` | `aws organizations describe-organization` | organisation `o-a1b2c3d4e5`, management account `123456789012` |
+| `org/list-roots.json` | `aws organizations list-roots` | root `r-ab12`, SCPs enabled |
+| `org/list-organizational-units-for-parent.<id>.json` | `aws organizations list-organizational-units-for-parent --parent-id <id>` | one per root and OU; the OUs have none |
+| `org/list-accounts-for-parent.<id>.json` | `aws organizations list-accounts-for-parent --parent-id <id>` | one per root and OU |
+| `org/list-policies.json` | `aws organizations list-policies --filter SERVICE_CONTROL_POLICY` | the three SCPs |
+| `org/describe-policy.<id>.json` | `aws organizations describe-policy --policy-id <id>` | `Content`: the SCP, as a string |
+| `org/list-targets-for-policy.<id>.json` | `aws organizations list-targets-for-policy --policy-id <id>` | where each SCP is attached |
+
+Ids in file names: an output that does not say which root, OU or policy it was asked about
+carries that id between the command and `.json` (`list-accounts-for-parent.ou-ab12-11111111.json`,
+`list-targets-for-policy.p-7hq2c4xz.json`), where `trailcut` looks for it when no `--parent`
+or `--policy-id` is given; `describe-policy` files are named the same way for symmetry.
+
+### Main account 123456789012
+
+7 users, 3 groups, 13 roles, 8 customer managed policies (two with an older version kept) and
+the 5 AWS managed policies attached there, with their real documents (default version only).
+Every user and role has the trail's ARN, path and unique id; `RoleLastUsed` is the role's
+last call or assumption in the trail (empty for roles the trail never shows in use).
+
+1. **Development** (paulo, dev-ana, dev-raj) has the AWS managed `PowerUserAccess` (v12: all
+   but `iam:*`, `organizations:*`, `account:*`, plus a few of those) and the customer managed
+   `ExampleDevelopment` (v1, the seed's first document verbatim: all but IAM and
+   Organizations). Both allow everything the group did and neither allows `iam:CreateUser` or
+   `organizations:ListAccounts`. The answer story 1 expects is the seed's second document:
+   `s3:*`, `kms:*`, `cloudtrail:*`, `logs:*`, `ec2:*` and the four required IAM and
+   Organizations actions. The group's Lambda experiments left nine execution roles,
+   `service-role/<user>-<function>-role-<8 chars>` with `AWSLambdaBasicExecutionRole`, made
+   the day before the trail and never assumed in it.
+2. **nikhilj** is in app-dev and security-team. `IAMFullAccess` is attached to him and to
+   security-team; security-team also has `AWSCloudTrail_ReadOnlyAccess` (AWS deprecated the
+   seed's `AWSCloudTrailReadOnlyAccess` for it in 2022) and an inline Access Analyzer policy.
+   Expected: detach `IAMFullAccess` from him and take him out of security-team.
+3. **app-dev** (nikhilj, maria, wei) has `App-Dev-EC2` (EC2 and EBS volumes; v2 of 2026-05-19
+   added the volume actions, v1 is kept), `AutoScalingFullAccess`, `App-Dev-Route53` and
+   `App-Dev-ElasticTranscoder`; wei has an inline Route 53 health-check policy he never uses.
+   Route 53 is in use by maria and wei, Elastic Transcoder by nobody: expected, detach
+   `App-Dev-ElasticTranscoder`, which is attached nowhere else, and delete it.
+4. **ExamplePolicy1** v2 (default, 2026-03-03) allows DynamoDB, S3 and EC2; v1 (2025-04-28)
+   DynamoDB and S3 reads. It is attached to IAMExampleUser, IAMExampleRole (trusting the
+   account), `report-builder-role-7k2m9q1x` and `ci-deploy`, so that, as in the seed, one of its
+   entities used DynamoDB, three used S3 and none EC2: expected, remove the EC2 statement.
+
+Besides: `ci-deploy` trusts GitHub's OIDC provider for `example-corp/app`, has
+`ci-deploy-pipeline` and the permissions boundary `boundaries/CIDeployBoundary`;
+`report-builder-role-7k2m9q1x` trusts Lambda and has an inline policy for its bucket;
+`app-instance-role` (EC2 trust, an instance profile, an inline policy) is assumed by EC2 all
+along but makes no call of its own in the trail; `LegacyS3ReadOnly` is attached to nothing.
+Users and roles carry tags.
+
+### Sandbox account 210987654321
+
+`sandbox-admin` (trusts the main account, with MFA; `AdministratorAccess`) and
+`OrganizationAccountAccessRole` (made by Organizations with the account; an inline
+`AdministratorAccess`; never used).
+
+### Organisation o-a1b2c3d4e5
+
+    r-ab12 Root                          FullAWSAccess, DenyLeaveOrganization
+      123456789012 Example Corp          FullAWSAccess (management account: SCPs do not apply)
+      ou-ab12-11111111 Development       NewServiceTest
+        210987654321 sandbox             NewServiceTest
+        345678901234 dev-playground      NewServiceTest (no trail)
+      ou-ab12-22222222 Production        FullAWSAccess
+        456789012345 production          FullAWSAccess (no trail)
+
+Story 5 is the seed's fourth: `NewServiceTest` (`p-7hq2c4xz`) is the Development OU's allow
+list. It replaces `FullAWSAccess` there, so that what it allows is all the OU's accounts can
+use: Lex and DMS, which the OU was trying out, and a baseline (S3, EC2, CloudWatch, Logs, KMS,
+IAM, STS). It is attached to several entities, all within the Development OU. The sandbox
+used Lex and DMS only up to 2026-08-07: expected, take `lex:*` and `dms:*` out of it (or deny
+them). Accounts carry both `Status` and `State`, its replacement (AWS retires `Status` in the
+API on 2026-09-09).
+"""
+
 
 def readme(files, digests, summary, types, facts):
     evidence_ = evidence()
@@ -1872,8 +1969,11 @@ def readme(files, digests, summary, types, facts):
     w("timestamps, so a re-run reproduces every file; it also checks each story below and refuses")
     w("to write data that breaks one.")
     w("")
-    w("Later additions (IAM authorization details, last-accessed reports, organisation files) will")
-    w("live beside `trail/` in this directory.")
+    w("Beside `trail/`, `iam/` and `org/` hold what IAM and AWS Organizations say about the same")
+    w("accounts, written from the trail by `scripts/make-sample-iam.py`, just as reproducibly (see")
+    w("[IAM and AWS Organizations](#iam-and-aws-organizations)):")
+    w("")
+    w("    python3 scripts/make-sample-iam.py")
     w("")
     w("## Layout")
     w("")
@@ -1882,6 +1982,8 @@ def readme(files, digests, summary, types, facts):
     w("    trail/AWSLogs/<account>/CloudTrail-Digest/us-east-1/YYYY/MM/DD/")
     w("        <account>_CloudTrail-Digest_us-east-1_<trail>_us-east-1_<YYYYMMDDTHHMMSSZ>.json.gz")
     w("    trail-ground-truth.json   per-principal call counts (see below)")
+    w("    iam/authorization-details-<account>.json          aws iam get-account-authorization-details")
+    w("    org/<command>.json, org/<command>.<id>.json       aws organizations <command>")
     w("")
     w(f"- {len(files)} log files ({size:,} bytes gzipped) and {len(digests)} digest files, one per")
     w("  account, covering its last hour of us-east-1 deliveries with the real SHA-256 of each log")
@@ -1919,8 +2021,8 @@ def readme(files, digests, summary, types, facts):
     w("| `AWS Internal` | KMS automatic key rotation | `RotateKey`, eventType `AwsServiceEvent`, no `userIdentity.type` |")
     w("")
     w("Group members: Development = paulo, dev-ana, dev-raj; app-dev = nikhilj, maria, wei;")
-    w("security-team = nikhilj. (Group membership and policies are not in CloudTrail; they will come with")
-    w("the IAM authorization details.)")
+    w("security-team = nikhilj. (Group membership and policies are not in CloudTrail; they are in")
+    w("`iam/authorization-details-123456789012.json`.)")
     w("")
     w("## Stories (acceptance tests; the script asserts each)")
     w("")
@@ -1962,6 +2064,9 @@ def readme(files, digests, summary, types, facts):
     w("   NoSuchKey and ResourceNotFoundException. Failed calls have `responseElements: null`.")
     for line in evidence_["errors"]:
         w("   - " + line)
+    w("")
+    for line in IAM_README.splitlines():
+        w(line)
     w("")
     w("## Events per principal and service")
     w("")

@@ -1,12 +1,14 @@
 //! The command line: one file per verb, each with its `Args` (clap derive) and one `run`
 //! that builds the library's typed options and writes output to a `Write`.
 
+pub mod authz;
 pub mod catalog;
 pub mod demo;
 pub mod gen_trail;
 pub mod ingest;
 pub mod map;
 pub mod mapping;
+pub mod org;
 pub mod query;
 pub mod store;
 
@@ -85,6 +87,10 @@ pub enum Command {
     Mapping(mapping::MappingArgs),
     /// Maintain the store: `trailcut store upgrade` after updating trailcut
     Store(store::StoreArgs),
+    /// IAM users, groups, roles and policies: `trailcut authz ingest FILE...`
+    Authz(authz::AuthzArgs),
+    /// AWS Organizations tree and SCPs: `trailcut org ingest FILE...`
+    Org(org::OrgArgs),
 }
 
 /// `--version`: the program's version and the date and size of its IAM catalogue.
@@ -117,6 +123,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Map(args) => map::run(args, &mut out),
         Command::Mapping(args) => mapping::run(&cli.store, args, &mut out),
         Command::Store(args) => store::run(&cli.store, args, &mut out),
+        Command::Authz(args) => authz::run(&cli.store, args, &mut out),
+        Command::Org(args) => org::run(&cli.store, args, &mut out),
     }
 }
 

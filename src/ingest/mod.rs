@@ -6,11 +6,14 @@
 //! The manifest is appended last. Bad input is reported as a [`Problem`] and skipped; the
 //! rest carries on.
 
+pub mod authz;
+pub mod authz_rows;
 pub mod batch;
 pub mod decode;
 pub mod derive;
 pub mod gunzip;
 pub mod mapcols;
+pub mod org;
 pub mod record;
 pub mod source;
 

@@ -13,8 +13,10 @@
 //! Names starting with `_` or `.` are invisible to Hive-style readers (Spark, Athena,
 //! DuckDB), so trailcut's bookkeeping never shows up as data.
 
+pub mod authz_tables;
 pub mod journal;
 pub mod manifest;
+pub mod org_tables;
 pub mod parquet_io;
 pub mod schema;
 pub mod tables;

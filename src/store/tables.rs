@@ -23,14 +23,28 @@ pub async fn register_store(ctx: &SessionContext, store: &Store) -> Result<Vec<S
     names.push(EVENTS.to_owned());
     register_plain(ctx, store, MANIFEST, Some(manifest_schema())).await?;
     names.push(MANIFEST.to_owned());
-    // Tables that later features add (authz, last-accessed reports, ...) are plain
-    // directories of Parquet files: register whatever else is there.
+    // The IAM and organisation tables exist (empty) before anything is ingested into them,
+    // so that queries joining them never fail for want of a table.
+    let known = super::authz_tables::TABLES
+        .iter()
+        .map(|t| (*t, super::authz_tables::table_schema(t)))
+        .chain(
+            super::org_tables::TABLES
+                .iter()
+                .map(|t| (*t, super::org_tables::table_schema(t))),
+        );
+    for (name, schema) in known {
+        register_plain(ctx, store, name, schema).await?;
+        names.push(name.to_owned());
+    }
+    // Tables that later features add (last-accessed reports, ...) are plain directories
+    // of Parquet files: register whatever else is there.
     if let Ok(entries) = std::fs::read_dir(store.root()) {
         let mut extra: Vec<String> = entries
             .filter_map(|e| e.ok())
             .filter(|e| e.path().is_dir())
             .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|n| !n.starts_with(['_', '.']) && n != EVENTS && n != MANIFEST)
+            .filter(|n| !n.starts_with(['_', '.']) && !names.contains(n))
             .collect();
         extra.sort();
         for name in extra {

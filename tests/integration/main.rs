@@ -2,12 +2,14 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod authz;
 mod catalog;
 mod cli;
 mod common;
 mod crash;
 mod ingest;
 mod mapping_columns;
+mod policy;
 mod queries;
 mod shell;
 mod stratus;

@@ -233,7 +233,13 @@ fn mapping_sources_count_the_embedded_tables() {
             .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
             .count() as u64
     };
-    assert_eq!(rows_of("rename-table"), data_lines("src/mapping/renames.tsv"));
-    assert_eq!(rows_of("dependent"), data_lines("src/mapping/dependent.tsv"));
+    assert_eq!(
+        rows_of("rename-table"),
+        data_lines("src/mapping/renames.tsv")
+    );
+    assert_eq!(
+        rows_of("dependent"),
+        data_lines("src/mapping/dependent.tsv")
+    );
     assert!(rows_of("service-prefix") > 300);
 }

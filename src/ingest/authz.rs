@@ -1,0 +1,504 @@
+//! `aws iam get-account-authorization-details` output: the typed model of one account's
+//! users, groups, roles and policies, read from one file or several pages.
+//!
+//! The model is what the IAM side of trailcut needs (who is in which group, which policies
+//! reach whom, each policy's documents); unknown fields are ignored. Dates come in the
+//! CLI's ISO form (`2019-12-18T19:10:08Z`) or boto3's (`2019-12-18 19:10:08+00:00`), and
+//! policy documents as JSON objects (CLI) or URL-encoded strings (the raw API): both are
+//! accepted. Documents keep their original text.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// Why an authorization-details file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthzError {
+    /// The file could not be read.
+    #[error("`{path}`: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not the output of get-account-authorization-details.
+    #[error("`{path}`: {message}")]
+    Format { path: PathBuf, message: String },
+}
+
+/// One page of `get-account-authorization-details`, as the CLI or boto3 prints it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AuthorizationPage {
+    #[serde(default)]
+    pub user_detail_list: Vec<UserDetail>,
+    #[serde(default)]
+    pub group_detail_list: Vec<GroupDetail>,
+    #[serde(default)]
+    pub role_detail_list: Vec<RoleDetail>,
+    #[serde(default)]
+    pub policies: Vec<ManagedPolicyDetail>,
+    #[serde(default)]
+    pub is_truncated: bool,
+}
+
+/// An IAM user.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserDetail {
+    #[serde(default)]
+    pub path: Option<String>,
+    pub user_name: String,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    pub arn: String,
+    #[serde(default)]
+    pub create_date: Option<String>,
+    #[serde(default)]
+    pub user_policy_list: Vec<InlinePolicy>,
+    #[serde(default)]
+    pub group_list: Vec<String>,
+    #[serde(default)]
+    pub attached_managed_policies: Vec<AttachedPolicy>,
+    #[serde(default)]
+    pub permissions_boundary: Option<Boundary>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// An IAM group.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GroupDetail {
+    #[serde(default)]
+    pub path: Option<String>,
+    pub group_name: String,
+    #[serde(default)]
+    pub group_id: Option<String>,
+    pub arn: String,
+    #[serde(default)]
+    pub create_date: Option<String>,
+    #[serde(default)]
+    pub group_policy_list: Vec<InlinePolicy>,
+    #[serde(default)]
+    pub attached_managed_policies: Vec<AttachedPolicy>,
+}
+
+/// An IAM role.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RoleDetail {
+    #[serde(default)]
+    pub path: Option<String>,
+    pub role_name: String,
+    #[serde(default)]
+    pub role_id: Option<String>,
+    pub arn: String,
+    #[serde(default)]
+    pub create_date: Option<String>,
+    #[serde(default)]
+    pub assume_role_policy_document: Option<Box<RawValue>>,
+    #[serde(default)]
+    pub role_policy_list: Vec<InlinePolicy>,
+    #[serde(default)]
+    pub attached_managed_policies: Vec<AttachedPolicy>,
+    #[serde(default)]
+    pub permissions_boundary: Option<Boundary>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    #[serde(default)]
+    pub role_last_used: Option<RoleLastUsed>,
+}
+
+/// A policy embedded in a user, group or role.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InlinePolicy {
+    pub policy_name: String,
+    pub policy_document: Box<RawValue>,
+}
+
+/// A managed policy attached to a user, group or role.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttachedPolicy {
+    #[serde(default)]
+    pub policy_name: Option<String>,
+    pub policy_arn: String,
+}
+
+/// A permissions boundary.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Boundary {
+    pub permissions_boundary_arn: String,
+}
+
+/// A tag.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    pub key: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+/// When a role was last used (`{}` when never, within the tracking period).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RoleLastUsed {
+    #[serde(default)]
+    pub last_used_date: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+/// A managed policy (customer or AWS) with its versions.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ManagedPolicyDetail {
+    pub policy_name: String,
+    #[serde(default)]
+    pub policy_id: Option<String>,
+    pub arn: String,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub default_version_id: Option<String>,
+    #[serde(default)]
+    pub attachment_count: Option<i64>,
+    #[serde(default)]
+    pub permissions_boundary_usage_count: Option<i64>,
+    #[serde(default)]
+    pub is_attachable: Option<bool>,
+    #[serde(default)]
+    pub create_date: Option<String>,
+    #[serde(default)]
+    pub update_date: Option<String>,
+    #[serde(default)]
+    pub policy_version_list: Vec<PolicyVersion>,
+}
+
+/// One version of a managed policy.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyVersion {
+    pub document: Box<RawValue>,
+    pub version_id: String,
+    #[serde(default)]
+    pub is_default_version: bool,
+    #[serde(default)]
+    pub create_date: Option<String>,
+}
+
+/// One account's authorization details, merged from its pages.
+#[derive(Debug, Default)]
+pub struct AccountAuthorization {
+    /// The 12-digit account id, from the ARNs.
+    pub account_id: String,
+    /// Users, groups, roles and policies of every page.
+    pub details: AuthorizationPage,
+    /// The files it was read from.
+    pub sources: Vec<PathBuf>,
+}
+
+/// Reads one page and the account its ARNs belong to.
+pub fn read_page(path: &Path) -> Result<(String, AuthorizationPage), AuthzError> {
+    let bytes = std::fs::read(path).map_err(|source| AuthzError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let bad = |message: String| AuthzError::Format {
+        path: path.to_path_buf(),
+        message,
+    };
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        bad(format!(
+            "not JSON (line {}, column {}): {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let known = [
+        "UserDetailList",
+        "GroupDetailList",
+        "RoleDetailList",
+        "Policies",
+    ];
+    if !value
+        .as_object()
+        .is_some_and(|o| known.iter().any(|k| o.contains_key(*k)))
+    {
+        return Err(bad(
+            "not the output of `aws iam get-account-authorization-details` (no \
+             UserDetailList, GroupDetailList, RoleDetailList or Policies)"
+                .to_owned(),
+        ));
+    }
+    // Parse the text again (not the Value) so that documents keep their original text.
+    let page: AuthorizationPage = serde_json::from_slice(&bytes)
+        .map_err(|e| bad(format!("line {}, column {}: {e}", e.line(), e.column())))?;
+    let account = page_account(&page).ok_or_else(|| {
+        bad("no user, group, role or customer-managed policy ARN names the account".to_owned())
+    })?;
+    Ok((account, page))
+}
+
+/// The account of a page: the one every user, group, role and customer policy ARN names.
+fn page_account(page: &AuthorizationPage) -> Option<String> {
+    let arns = page
+        .user_detail_list
+        .iter()
+        .map(|u| u.arn.as_str())
+        .chain(page.group_detail_list.iter().map(|g| g.arn.as_str()))
+        .chain(page.role_detail_list.iter().map(|r| r.arn.as_str()))
+        .chain(page.policies.iter().map(|p| p.arn.as_str()));
+    arns.filter_map(arn_account)
+        .find(|a| *a != "aws")
+        .map(str::to_owned)
+}
+
+/// The account field of an ARN (`arn:aws:iam::123456789012:user/x` -> `123456789012`).
+pub fn arn_account(arn: &str) -> Option<&str> {
+    let account = arn.split(':').nth(4)?;
+    (!account.is_empty()).then_some(account)
+}
+
+/// Reads every file and merges the pages of each account, in the order given.
+/// Files that cannot be read are returned as errors; the rest are merged.
+pub fn read_accounts(paths: &[PathBuf]) -> (Vec<AccountAuthorization>, Vec<AuthzError>) {
+    let mut accounts: Vec<AccountAuthorization> = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match read_page(path) {
+            Ok((account_id, page)) => {
+                let slot = match accounts.iter().position(|a| a.account_id == account_id) {
+                    Some(i) => &mut accounts[i],
+                    None => {
+                        accounts.push(AccountAuthorization {
+                            account_id,
+                            ..AccountAuthorization::default()
+                        });
+                        accounts.last_mut().expect("just pushed")
+                    }
+                };
+                let into = &mut slot.details;
+                into.user_detail_list.extend(page.user_detail_list);
+                into.group_detail_list.extend(page.group_detail_list);
+                into.role_detail_list.extend(page.role_detail_list);
+                into.policies.extend(page.policies);
+                slot.sources.push(path.clone());
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    (accounts, errors)
+}
+
+/// A policy document's JSON text: objects as written (minified), URL-encoded strings (the
+/// raw IAM API's form) decoded.
+pub fn document_text(raw: &RawValue) -> Result<String, String> {
+    let text = raw.get().trim();
+    if text.starts_with('"') {
+        let encoded: String = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let decoded = percent_decode(&encoded)?;
+        serde_json::from_str::<serde::de::IgnoredAny>(&decoded)
+            .map_err(|e| format!("the decoded document is not JSON: {e}"))?;
+        let mut out = String::with_capacity(decoded.len());
+        super::batch::minify_into(&decoded, &mut out);
+        return Ok(out);
+    }
+    let mut out = String::with_capacity(text.len());
+    super::batch::minify_into(text, &mut out);
+    Ok(out)
+}
+
+/// Decodes `%XX` escapes. IAM encodes documents per RFC 3986, so `+` is a plus sign.
+fn percent_decode(text: &str) -> Result<String, String> {
+    if !text.contains('%') {
+        return Ok(text.to_owned());
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| format!("bad percent escape at byte {i}"))?;
+                out.push(hex);
+                i += 3;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|e| e.to_string())
+}
+
+/// Microseconds since the epoch of an IAM date in the CLI's ISO form or boto3's.
+pub fn parse_iam_date(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(t.timestamp_micros());
+    }
+    for format in ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%:z"] {
+        if let Ok(t) = chrono::DateTime::parse_from_str(text, format) {
+            return Some(t.timestamp_micros());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_both_forms() {
+        let iso = parse_iam_date("2019-12-18T19:10:08Z").unwrap();
+        assert_eq!(parse_iam_date("2019-12-18 19:10:08+00:00"), Some(iso));
+        assert_eq!(parse_iam_date("2019-12-18T20:10:08+01:00"), Some(iso));
+        assert_eq!(
+            parse_iam_date("2019-12-18 19:10:08.250000+00:00"),
+            Some(iso + 250_000)
+        );
+        assert_eq!(parse_iam_date("yesterday"), None);
+    }
+
+    #[test]
+    fn documents_as_objects_or_url_encoded() {
+        let object =
+            RawValue::from_string("{ \"Version\": \"2012-10-17\", \"Statement\": [] }".to_owned())
+                .unwrap();
+        assert_eq!(
+            document_text(&object).unwrap(),
+            r#"{"Version":"2012-10-17","Statement":[]}"#
+        );
+        let encoded = RawValue::from_string(
+            "\"%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D\"".to_owned(),
+        )
+        .unwrap();
+        assert_eq!(
+            document_text(&encoded).unwrap(),
+            r#"{"Version":"2012-10-17","Statement":[]}"#
+        );
+        let broken = RawValue::from_string("\"%7B%2\"".to_owned()).unwrap();
+        assert!(document_text(&broken).is_err());
+    }
+
+    #[test]
+    fn accounts_come_from_arns() {
+        assert_eq!(
+            arn_account("arn:aws:iam::012345678901:user/obama"),
+            Some("012345678901")
+        );
+        assert_eq!(
+            arn_account("arn:aws:iam::aws:policy/AdministratorAccess"),
+            Some("aws")
+        );
+        assert_eq!(arn_account("nonsense"), None);
+    }
+}
+
+/// What `trailcut authz ingest` did for one account.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AccountReport {
+    /// The account.
+    pub account_id: String,
+    /// The files (pages) its snapshot came from.
+    pub sources: Vec<PathBuf>,
+    /// When the snapshot was taken, RFC 3339.
+    pub snapshot_time: String,
+    /// The snapshot it replaced, if any (RFC 3339).
+    pub replaced: Option<String>,
+    /// True when the store already had a newer snapshot, which was kept.
+    pub kept_newer: bool,
+    /// Rows per table.
+    pub rows: std::collections::BTreeMap<&'static str, usize>,
+    /// What was left out, and why.
+    pub warnings: Vec<String>,
+}
+
+/// What `trailcut authz ingest` did.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct AuthzReport {
+    /// One entry per account found.
+    pub accounts: Vec<AccountReport>,
+    /// Files that could not be read, with the reason.
+    pub errors: Vec<String>,
+}
+
+fn rfc3339(micros: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(micros)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+/// Ingests authorization-details files: each account's pages become one snapshot that
+/// replaces the account's earlier one, unless the store's is newer. `taken_at`
+/// (microseconds) dates the snapshot; by default, the newest modification time of its
+/// files.
+pub fn ingest_authorization(
+    store: &crate::store::Store,
+    paths: &[PathBuf],
+    taken_at: Option<i64>,
+) -> Result<AuthzReport, crate::store::StoreError> {
+    use crate::store::authz_tables::{TABLES, replace_snapshot, snapshot_time};
+    let (accounts, errors) = read_accounts(paths);
+    let mut report = AuthzReport {
+        errors: errors.iter().map(ToString::to_string).collect(),
+        ..AuthzReport::default()
+    };
+    if accounts.is_empty() {
+        return Ok(report);
+    }
+    let _lock = store.open_for_write()?;
+    let catalog = crate::catalog::ActionCatalog::embedded();
+    for account in accounts {
+        let time = taken_at.unwrap_or_else(|| newest_mtime(&account.sources));
+        let existing = snapshot_time(store, &account.account_id)?;
+        let mut entry = AccountReport {
+            account_id: account.account_id.clone(),
+            sources: account.sources.clone(),
+            snapshot_time: rfc3339(time),
+            replaced: existing.map(rfc3339),
+            kept_newer: false,
+            rows: Default::default(),
+            warnings: Vec::new(),
+        };
+        if existing.is_some_and(|e| e > time) {
+            entry.kept_newer = true;
+            entry.replaced = None;
+            entry.warnings.push(format!(
+                "the store has a newer snapshot of {} ({}); kept it",
+                account.account_id,
+                existing.map(rfc3339).unwrap_or_default()
+            ));
+            report.accounts.push(entry);
+            continue;
+        }
+        let (batches, rows) = super::authz_rows::account_batches(&account, time, catalog)?;
+        replace_snapshot(store, &account.account_id, &batches)?;
+        entry.rows = TABLES.iter().copied().zip(rows.rows).collect();
+        entry.warnings = rows.warnings;
+        report.accounts.push(entry);
+    }
+    Ok(report)
+}
+
+fn newest_mtime(paths: &[PathBuf]) -> i64 {
+    paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .filter_map(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_micros() as i64)
+        .max()
+        .unwrap_or(0)
+}
