@@ -16,13 +16,21 @@
 //! wildcard expansion for the policy side. `mapping` turns a CloudTrail call into the IAM
 //! actions it needed, saying which rule decided and never guessing. `policy` is the IAM
 //! policy language: documents parsed into validated types, written back as read, and
-//! expanded into the catalogue's actions.
+//! expanded into the catalogue's actions. `eval` decides one request as AWS does (explicit
+//! deny, SCPs level by level, identity policies, boundary), names the statements that
+//! decided, and reports conditions on keys the request does not show as undetermined;
+//! `eval::event` builds that request from a CloudTrail event.
+//!
+//! The IAM side of the store: `ingest::authz` (account authorization details, one snapshot
+//! per account) and `ingest::org` (AWS Organizations outputs), read back for a principal
+//! by `sql::iam`.
 //!
 //! `cli` turns command-line flags into calls of these modules and prints the results;
 //! `synth` writes synthetic trails with their ground truth for tests and benchmarks.
 
 pub mod catalog;
 pub mod cli;
+pub mod eval;
 pub mod ingest;
 pub mod mapping;
 pub mod policy;

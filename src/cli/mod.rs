@@ -9,8 +9,10 @@ pub mod ingest;
 pub mod map;
 pub mod mapping;
 pub mod org;
+pub mod policy;
 pub mod query;
 pub mod store;
+pub mod who_grants;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -91,6 +93,10 @@ pub enum Command {
     Authz(authz::AuthzArgs),
     /// AWS Organizations tree and SCPs: `trailcut org ingest FILE...`
     Org(org::OrgArgs),
+    /// What a policy allows (`expand`) and AWS's decision for one request (`eval`)
+    Policy(policy::PolicyArgs),
+    /// Which policies give a principal a service, and through which group
+    WhoGrants(who_grants::WhoGrantsArgs),
 }
 
 /// `--version`: the program's version and the date and size of its IAM catalogue.
@@ -125,6 +131,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Store(args) => store::run(&cli.store, args, &mut out),
         Command::Authz(args) => authz::run(&cli.store, args, &mut out),
         Command::Org(args) => org::run(&cli.store, args, &mut out),
+        Command::Policy(args) => policy::run(&cli.store, args, &mut out),
+        Command::WhoGrants(args) => who_grants::run(&cli.store, args, &mut out),
     }
 }
 

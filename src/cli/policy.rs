@@ -1,0 +1,393 @@
+//! `trailcut policy expand FILE` and `trailcut policy eval`: what a policy document
+//! allows, and AWS's decision for one request, with the statements that decided it.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Subcommand};
+
+use super::{Status, runtime};
+use crate::catalog::ActionCatalog;
+use crate::eval::{Context, Decision, NamedPolicy, PolicySet, Request, ScpLevel, evaluate};
+use crate::policy::{PolicyDocument, allowed_actions_of};
+use crate::sql::Session;
+use crate::sql::iam::{find_principal, load_principal};
+use crate::store::Store;
+
+/// Flags of `trailcut policy`.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+/// The sub-verbs of `trailcut policy`.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// The concrete actions a policy document allows, one per line, sorted
+    #[command(after_help = "\
+Wildcards and NotAction are resolved against the embedded catalogue; actions denied by an
+unconditional Deny on Resource \"*\" are taken out. Statements with conditions or narrower
+resources still count as allowing their actions: use `policy eval` for one request.
+Invalid documents are refused with the JSON path of the problem.
+
+Example:
+  trailcut policy expand policy.json | grep '^s3:'")]
+    Expand {
+        /// A policy document (JSON); `-` reads standard input
+        #[arg(required_unless_present = "principal", conflicts_with = "principal")]
+        file: Option<PathBuf>,
+        /// Instead of a file: a user, group or role of the store, through all its policies
+        /// (direct, inline, groups), within its permissions boundary and SCPs
+        #[arg(long, value_name = "NAME_OR_ARN")]
+        principal: Option<String>,
+        /// The account, when the principal's name exists in several
+        #[arg(long, value_name = "ID", requires = "principal")]
+        account: Option<String>,
+        /// Print JSON: {\"actions\": [...], \"statements\": [...]}
+        #[arg(long)]
+        json: bool,
+    },
+    /// AWS's decision for one request: explicit deny, allow, implicit deny or undetermined
+    #[command(after_help = "\
+Policies come from files (--policy, --boundary, --scp) or from the store (--principal:
+its identity policies direct, inline and through groups, its permissions boundary and
+the SCPs on its account's organisation path).
+
+Context keys: --context aws:SourceIp=203.0.113.5 (repeat a key for several values),
+--absent aws:MultiFactorAuthPresent for a key the request does not carry. A condition
+on a key that is neither is undetermined, and reported: trailcut never assumes it holds.
+
+Exit status: 0 allow, 1 deny or undetermined, 2 error.
+
+Examples:
+  trailcut policy eval --policy p.json --action s3:GetObject --resource arn:aws:s3:::b/k
+  trailcut policy eval --principal nikhilj --action iam:CreateUser --resource '*'")]
+    Eval(EvalArgs),
+}
+
+/// Flags of `trailcut policy eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Identity policy documents
+    #[arg(long = "policy", value_name = "FILE", conflicts_with = "principal")]
+    pub policies: Vec<PathBuf>,
+    /// A permissions boundary document
+    #[arg(long, value_name = "FILE", conflicts_with = "principal")]
+    pub boundary: Option<PathBuf>,
+    /// SCP documents, all attached at one level (give the account's full set)
+    #[arg(long = "scp", value_name = "FILE", conflicts_with = "principal")]
+    pub scps: Vec<PathBuf>,
+    /// A user, group or role of the store (name or ARN)
+    #[arg(long, value_name = "NAME_OR_ARN")]
+    pub principal: Option<String>,
+    /// The account, when the principal's name exists in several
+    #[arg(long, value_name = "ID", requires = "principal")]
+    pub account: Option<String>,
+    /// The action (`s3:GetObject`)
+    #[arg(long)]
+    pub action: String,
+    /// The resource ARN (default: unknown; only statements on "*" then match)
+    #[arg(long, value_name = "ARN")]
+    pub resource: Option<String>,
+    /// A context key and value (`aws:SourceIp=203.0.113.5`); repeat for more values
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    /// A context key the request does not carry
+    #[arg(long = "absent", value_name = "KEY")]
+    pub absent: Vec<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `trailcut policy`.
+pub fn run(store: &Path, args: PolicyArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    match args.command {
+        PolicyCommand::Expand {
+            file,
+            principal,
+            account,
+            json,
+        } => match (file, principal) {
+            (Some(file), _) => expand(&file, json, out),
+            (None, Some(who)) => expand_principal(store, &who, account.as_deref(), json, out),
+            (None, None) => bail!("give a policy FILE or --principal NAME_OR_ARN"),
+        },
+        PolicyCommand::Eval(args) => eval(store, args, out),
+    }
+}
+
+/// Reads and parses a policy document file (`-` for stdin).
+pub fn read_document(path: &Path) -> anyhow::Result<PolicyDocument> {
+    let text = if path == Path::new("-") {
+        std::io::read_to_string(std::io::stdin()).context("reading standard input")?
+    } else {
+        std::fs::read_to_string(path).with_context(|| format!("reading `{}`", path.display()))?
+    };
+    PolicyDocument::parse_maybe_encoded(&text)
+        .map_err(|e| anyhow::anyhow!("`{}`: {e}", path.display()))
+}
+
+fn expand(file: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let document = read_document(file)?;
+    let catalog = ActionCatalog::embedded();
+    // In the catalogue's order (case-insensitive), as `trailcut catalog expand` prints.
+    let mut actions: Vec<&str> = document.allowed_actions(catalog).into_iter().collect();
+    actions.sort_by_cached_key(|a| a.to_ascii_lowercase());
+    if json {
+        let statements: Vec<serde_json::Value> = document
+            .statements
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                serde_json::json!({
+                    "index": i,
+                    "sid": s.sid,
+                    "effect": s.effect.as_str(),
+                    "actions": s.actions(catalog).len(),
+                    "has_condition": !s.condition.is_empty(),
+                })
+            })
+            .collect();
+        let value = serde_json::json!({ "actions": actions, "statements": statements });
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+    } else {
+        for action in &actions {
+            writeln!(out, "{action}")?;
+        }
+    }
+    Ok(Status::Success)
+}
+
+/// What a principal can do at most, without conditions: its identity policies together
+/// (unconditional Denies on "*" taken out), within what its boundary and the SCP of each
+/// entity on its account's path allow.
+fn expand_principal(
+    store: &Path,
+    who: &str,
+    account: Option<&str>,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<Status> {
+    let store = Store::new(store);
+    let loaded = runtime()?.block_on(async {
+        let session = Session::open(&store).await?;
+        let principal = find_principal(&session, who, account).await?;
+        load_principal(&session, principal).await
+    })?;
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let catalog = ActionCatalog::embedded();
+    let documents = |policies: &[crate::sql::iam::LoadedPolicy]| -> Vec<PolicyDocument> {
+        policies.iter().map(|p| p.document.clone()).collect()
+    };
+    let identity = documents(&loaded.identity);
+    let refs: Vec<&PolicyDocument> = identity.iter().collect();
+    let mut actions = allowed_actions_of(&refs, catalog);
+    let mut limits = Vec::new();
+    if let Some(boundary) = &loaded.boundary {
+        let within = boundary.document.allowed_actions(catalog);
+        actions.retain(|a| within.contains(a));
+        limits.push(format!("permissions boundary {}", boundary.name));
+    }
+    for (entity, scps) in &loaded.scps {
+        let docs = documents(scps);
+        let refs: Vec<&PolicyDocument> = docs.iter().collect();
+        let within = allowed_actions_of(&refs, catalog);
+        actions.retain(|a| within.contains(a));
+        limits.push(format!("SCPs on {entity}"));
+    }
+    let mut actions: Vec<&str> = actions.into_iter().collect();
+    actions.sort_by_cached_key(|a| a.to_ascii_lowercase());
+    if json {
+        let value = serde_json::json!({
+            "principal": loaded.principal.arn,
+            "policies": loaded.identity.iter().map(|p| &p.name).collect::<Vec<_>>(),
+            "within": limits,
+            "actions": actions,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+    } else {
+        for action in &actions {
+            writeln!(out, "{action}")?;
+        }
+        eprintln!(
+            "{}: {} actions from {} policies{}",
+            loaded.principal.arn,
+            actions.len(),
+            loaded.identity.len(),
+            if limits.is_empty() {
+                String::new()
+            } else {
+                format!(", within the {}", limits.join(" and the "))
+            }
+        );
+    }
+    Ok(Status::Success)
+}
+
+fn build_context(args: &EvalArgs) -> anyhow::Result<Context> {
+    let mut context = Context::new();
+    let mut values: Vec<(String, Vec<String>)> = Vec::new();
+    for pair in &args.context {
+        let Some((key, value)) = pair.split_once('=') else {
+            bail!("--context `{pair}`: expected KEY=VALUE");
+        };
+        match values.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+            Some((_, v)) => v.push(value.to_owned()),
+            None => values.push((key.to_owned(), vec![value.to_owned()])),
+        }
+    }
+    for (key, v) in values {
+        context.set(&key, v);
+    }
+    for key in &args.absent {
+        context.set_absent(key);
+    }
+    Ok(context)
+}
+
+fn eval(store: &Path, args: EvalArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let catalog = ActionCatalog::embedded();
+    let action = catalog
+        .action(&args.action)
+        .map(|a| a.name.as_str())
+        .with_context(|| format!("`{}` is not an IAM action in the catalogue", args.action))?;
+    let mut context = build_context(&args)?;
+    let mut notes = Vec::new();
+    // The documents, from files or from the store; owned here, borrowed by the set.
+    let mut identity: Vec<(String, PolicyDocument)> = Vec::new();
+    let mut boundary: Option<(String, PolicyDocument)> = None;
+    let mut scps: Vec<(String, Vec<(String, PolicyDocument)>)> = Vec::new();
+    match &args.principal {
+        Some(who) => {
+            let store = Store::new(store);
+            let loaded = runtime()?.block_on(async {
+                let session = Session::open(&store).await?;
+                let principal = find_principal(&session, who, args.account.as_deref()).await?;
+                load_principal(&session, principal).await
+            })?;
+            let p = &loaded.principal;
+            // What the principal itself tells about the request, unless given.
+            let known = [
+                ("aws:PrincipalArn", Some(p.arn.clone())),
+                ("aws:PrincipalAccount", Some(p.account_id.clone())),
+                (
+                    "aws:username",
+                    (p.principal_type == "user").then(|| p.name.clone()),
+                ),
+            ];
+            for (key, value) in known {
+                if context.get(key).is_none()
+                    && let Some(value) = value
+                {
+                    context.set(key, vec![value]);
+                }
+            }
+            notes.extend(loaded.warnings.iter().cloned());
+            for policy in &loaded.identity {
+                let label = match &policy.via_group {
+                    Some(group) => format!("{} (group {group})", policy.name),
+                    None => policy.name.clone(),
+                };
+                identity.push((label, policy.document.clone()));
+            }
+            boundary = loaded
+                .boundary
+                .as_ref()
+                .map(|b| (format!("{} (boundary)", b.name), b.document.clone()));
+            scps = loaded
+                .scps
+                .iter()
+                .map(|(entity, policies)| {
+                    (
+                        entity.clone(),
+                        policies
+                            .iter()
+                            .map(|p| (format!("{} (SCP on {entity})", p.name), p.document.clone()))
+                            .collect(),
+                    )
+                })
+                .collect();
+        }
+        None => {
+            if args.policies.is_empty() {
+                bail!("give --policy FILE (one or more) or --principal NAME_OR_ARN");
+            }
+            for path in &args.policies {
+                identity.push((path.display().to_string(), read_document(path)?));
+            }
+            if let Some(path) = &args.boundary {
+                boundary = Some((path.display().to_string(), read_document(path)?));
+            }
+            if !args.scps.is_empty() {
+                let mut level = Vec::new();
+                for path in &args.scps {
+                    level.push((path.display().to_string(), read_document(path)?));
+                }
+                scps.push(("scp".to_owned(), level));
+            }
+        }
+    }
+    fn named((name, document): &(String, PolicyDocument)) -> NamedPolicy<'_> {
+        NamedPolicy {
+            name: name.clone(),
+            document,
+        }
+    }
+    let set = PolicySet {
+        identity: identity.iter().map(named).collect(),
+        boundary: boundary.as_ref().map(named),
+        scps: scps
+            .iter()
+            .map(|(entity, policies)| ScpLevel {
+                entity: entity.clone(),
+                policies: policies.iter().map(named).collect(),
+            })
+            .collect(),
+    };
+    let request = Request {
+        action,
+        resource: args.resource.as_deref(),
+        context: &context,
+    };
+    let evaluation = evaluate(&set, &request);
+    for note in &notes {
+        eprintln!("warning: {note}");
+    }
+    if args.json {
+        let value = serde_json::json!({
+            "action": action,
+            "resource": args.resource,
+            "decision": evaluation.decision.as_str(),
+            "deciding": evaluation.deciding.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "undetermined": evaluation.undetermined.iter()
+                .map(|(s, key)| serde_json::json!({"statement": s.to_string(), "key": key}))
+                .collect::<Vec<_>>(),
+            "explanation": evaluation.explanation,
+            "warnings": notes,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+    } else {
+        writeln!(out, "{}", evaluation.decision.as_str())?;
+        for statement in &evaluation.deciding {
+            writeln!(out, "  decided by {statement}")?;
+        }
+        for (statement, key) in &evaluation.undetermined {
+            writeln!(
+                out,
+                "  undetermined: {statement} depends on `{key}`, not in the request"
+            )?;
+        }
+        if !evaluation.explanation.is_empty() {
+            writeln!(out, "  {}", evaluation.explanation)?;
+        }
+    }
+    Ok(match evaluation.decision {
+        Decision::Allow => Status::Success,
+        _ => Status::Partial,
+    })
+}

@@ -1,0 +1,224 @@
+//! `trailcut who-grants --principal NAME --service PREFIX`: each policy that gives a
+//! principal actions of a service, and how it is attached: directly, or through which
+//! group. The question behind the seed's nikhilj story: which of his two groups (or his
+//! own policies) gives him IAM?
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::bail;
+use clap::Args;
+
+use super::{Status, runtime};
+use crate::catalog::ActionCatalog;
+use crate::policy::{Effect, PolicyDocument};
+use crate::sql::Session;
+use crate::sql::iam::{LoadedPolicy, find_principal, load_principal};
+use crate::sql::output::{OutputFormat, write_batches};
+use crate::store::Store;
+
+/// Flags of `trailcut who-grants`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Reads the IAM tables (`trailcut authz ingest`). For each identity policy of the
+principal (its own, inline, and each group's), the statements that allow actions of the
+service, how many actions, and whether a condition limits them; then Deny statements on
+the service, and whether the permissions boundary or the account's SCPs leave the
+service out.
+
+Example (the sample data):
+  trailcut authz ingest sample_data/iam/*.json
+  trailcut who-grants --principal nikhilj --service iam
+
+Exit status 0 when some policy grants the service, 1 when none does, 2 on error.")]
+pub struct WhoGrantsArgs {
+    /// A user, group or role (name or ARN)
+    #[arg(long, value_name = "NAME_OR_ARN")]
+    pub principal: String,
+    /// The service prefix (`iam`, `s3`, `route53`)
+    #[arg(long, value_name = "PREFIX")]
+    pub service: String,
+    /// The account, when the name exists in several
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One policy's part in granting or denying the service.
+#[derive(Debug, Clone, serde::Serialize)]
+struct Row {
+    policy: String,
+    policy_type: &'static str,
+    attached: String,
+    effect: &'static str,
+    statements: Vec<String>,
+    actions: usize,
+    conditional: bool,
+}
+
+fn policy_type(key: &str) -> &'static str {
+    if key.starts_with("inline:") {
+        "inline"
+    } else if key.contains(":iam::aws:policy/") {
+        "aws_managed"
+    } else {
+        "customer_managed"
+    }
+}
+
+/// The statements of `document` with `effect` that name actions of `service`.
+fn statements_on(
+    document: &PolicyDocument,
+    effect: Effect,
+    service: &str,
+    catalog: &ActionCatalog,
+) -> (Vec<String>, usize, bool) {
+    let mut names = Vec::new();
+    let mut actions = std::collections::BTreeSet::new();
+    let mut conditional = false;
+    for (i, statement) in document.statements.iter().enumerate() {
+        if statement.effect != effect {
+            continue;
+        }
+        let on_service: Vec<&str> = statement
+            .actions(catalog)
+            .into_iter()
+            .filter(|a| {
+                a.split_once(':')
+                    .is_some_and(|(p, _)| p.eq_ignore_ascii_case(service))
+            })
+            .collect();
+        if on_service.is_empty() {
+            continue;
+        }
+        names.push(
+            statement
+                .sid
+                .clone()
+                .unwrap_or_else(|| format!("statement[{i}]")),
+        );
+        conditional |= !statement.condition.is_empty();
+        actions.extend(on_service);
+    }
+    (names, actions.len(), conditional)
+}
+
+/// Runs `trailcut who-grants`.
+pub fn run(store: &Path, args: WhoGrantsArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let catalog = ActionCatalog::embedded();
+    let service = args.service.trim().to_ascii_lowercase();
+    if catalog.service(&service).is_none() {
+        bail!("`{service}` is not an IAM service prefix (see `trailcut catalog list`)");
+    }
+    let store = Store::new(store);
+    let loaded = runtime()?.block_on(async {
+        let session = Session::open(&store).await?;
+        let principal = find_principal(&session, &args.principal, args.account.as_deref()).await?;
+        load_principal(&session, principal).await
+    })?;
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let attached = |p: &LoadedPolicy| match &p.via_group {
+        Some(group) => format!("through group {group}"),
+        None => "directly".to_owned(),
+    };
+    let mut rows = Vec::new();
+    for effect in [Effect::Allow, Effect::Deny] {
+        for p in &loaded.identity {
+            let (statements, actions, conditional) =
+                statements_on(&p.document, effect, &service, catalog);
+            if !statements.is_empty() {
+                rows.push(Row {
+                    policy: p.name.clone(),
+                    policy_type: policy_type(&p.key),
+                    attached: attached(p),
+                    effect: effect.as_str(),
+                    statements,
+                    actions,
+                    conditional,
+                });
+            }
+        }
+    }
+    let granted = rows.iter().any(|r| r.effect == "Allow");
+    // Layers that can take the service away again.
+    let mut limits = Vec::new();
+    if let Some(b) = &loaded.boundary {
+        let (allowing, _, _) = statements_on(&b.document, Effect::Allow, &service, catalog);
+        if allowing.is_empty() {
+            limits.push(format!(
+                "the permissions boundary {} allows no {service} action",
+                b.name
+            ));
+        }
+    }
+    for (entity, scps) in &loaded.scps {
+        let allows = scps.iter().any(|s| {
+            !statements_on(&s.document, Effect::Allow, &service, catalog)
+                .0
+                .is_empty()
+        });
+        if !allows {
+            limits.push(format!(
+                "no SCP attached to {entity} allows {service} actions"
+            ));
+        }
+    }
+    let p = &loaded.principal;
+    if args.json {
+        let value = serde_json::json!({
+            "principal": p.arn,
+            "account_id": p.account_id,
+            "service": service,
+            "policies": rows,
+            "limits": limits,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+    } else {
+        writeln!(out, "{} ({}) and {service}:", p.arn, p.principal_type)?;
+        if rows.is_empty() {
+            writeln!(out, "  no policy of this principal names {service} actions")?;
+        } else {
+            let batch = rows_batch(&rows)?;
+            write_batches(&[batch], OutputFormat::Table, out)?;
+        }
+        for limit in &limits {
+            writeln!(out, "but {limit}")?;
+        }
+    }
+    Ok(if granted {
+        Status::Success
+    } else {
+        Status::Partial
+    })
+}
+
+fn rows_batch(rows: &[Row]) -> anyhow::Result<arrow::array::RecordBatch> {
+    use arrow::array::{ArrayRef, BooleanArray, Int64Array, StringArray};
+    use std::sync::Arc;
+    let text = |f: &dyn Fn(&Row) -> String| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
+    };
+    Ok(arrow::array::RecordBatch::try_from_iter([
+        ("effect", text(&|r| r.effect.to_owned())),
+        ("policy", text(&|r| r.policy.clone())),
+        ("type", text(&|r| r.policy_type.to_owned())),
+        ("attached", text(&|r| r.attached.clone())),
+        ("statements", text(&|r| r.statements.join(", "))),
+        (
+            "actions",
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|r| r.actions as i64),
+            )) as ArrayRef,
+        ),
+        (
+            "conditional",
+            Arc::new(BooleanArray::from(
+                rows.iter().map(|r| r.conditional).collect::<Vec<_>>(),
+            )) as ArrayRef,
+        ),
+    ])?)
+}

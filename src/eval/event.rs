@@ -1,0 +1,305 @@
+//! The request a CloudTrail event records, as the evaluator sees it: the mapped actions,
+//! the resource of each where the event names it, and the global condition keys the event
+//! shows (`aws:SourceIp`, `aws:RequestedRegion`, `aws:PrincipalArn`, ...).
+//!
+//! Keys the event cannot tell are left unknown, so that a condition on them is reported as
+//! undetermined rather than guessed; keys it shows to be missing (no MFA attribute on a
+//! long-term access key) are marked absent.
+
+use serde_json::Value;
+
+use super::Context;
+
+/// What an event says about its request: borrowed from a stored row or a raw record.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EventFacts<'a> {
+    /// `eventsource` (`s3.amazonaws.com`).
+    pub event_source: &'a str,
+    /// `eventname`.
+    pub event_name: &'a str,
+    /// `eventtime`, RFC 3339.
+    pub event_time: Option<&'a str>,
+    /// `awsregion`.
+    pub region: Option<&'a str>,
+    /// `sourceipaddress`: an IP, or a service host when a service called on the caller's
+    /// behalf.
+    pub source_ip: Option<&'a str>,
+    /// `useridentity.type`.
+    pub identity_type: Option<&'a str>,
+    /// The principal that holds the permissions (`principal_arn`).
+    pub principal_arn: Option<&'a str>,
+    /// `useridentity.principalid` (`aws:userid`).
+    pub principal_id: Option<&'a str>,
+    /// `useridentity.username` (IAM users).
+    pub user_name: Option<&'a str>,
+    /// The account of the principal.
+    pub account_id: Option<&'a str>,
+    /// `useridentity.sessioncontext.attributes.mfaauthenticated` (`"true"`/`"false"`).
+    pub mfa_authenticated: Option<&'a str>,
+    /// `useridentity.invokedby`: the service that made the call for the caller.
+    pub invoked_by: Option<&'a str>,
+    /// `vpcendpointid`.
+    pub vpc_endpoint_id: Option<&'a str>,
+    /// Whether the event carries `tlsDetails` (the call used TLS).
+    pub tls: Option<bool>,
+    /// ARNs in `resources[]`.
+    pub resources: &'a [&'a str],
+    /// `requestparameters`, JSON text.
+    pub request_parameters: Option<&'a str>,
+}
+
+fn is_ip(text: &str) -> bool {
+    text.parse::<std::net::IpAddr>().is_ok()
+}
+
+/// The global condition keys the event shows.
+pub fn event_context(e: &EventFacts<'_>) -> Context {
+    let mut c = Context::new();
+    let known = |c: &mut Context, key: &str, value: Option<&str>| {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            c.set(key, vec![value.to_owned()]);
+        }
+    };
+    known(&mut c, "aws:RequestedRegion", e.region);
+    known(&mut c, "aws:PrincipalArn", e.principal_arn);
+    known(&mut c, "aws:PrincipalAccount", e.account_id);
+    known(&mut c, "aws:userid", e.principal_id);
+    if let Some(time) = e.event_time {
+        c.set("aws:CurrentTime", vec![time.to_owned()]);
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(time) {
+            c.set("aws:EpochTime", vec![t.timestamp().to_string()]);
+        }
+    }
+    match e.source_ip {
+        Some(ip) if is_ip(ip) => c.set("aws:SourceIp", vec![ip.to_owned()]),
+        // A service host or `AWS Internal`: the request did not come from an address.
+        Some(_) => c.set_absent("aws:SourceIp"),
+        None => {}
+    }
+    match e.identity_type {
+        Some("IAMUser") => {
+            known(&mut c, "aws:username", e.user_name);
+        }
+        Some(_) => c.set_absent("aws:username"),
+        None => {}
+    }
+    match e.mfa_authenticated {
+        Some(flag) => c.set(
+            "aws:MultiFactorAuthPresent",
+            vec![flag.to_ascii_lowercase()],
+        ),
+        // Long-term access keys carry no session: the key is absent from the request.
+        None if e.identity_type == Some("IAMUser") => c.set_absent("aws:MultiFactorAuthPresent"),
+        None => {}
+    }
+    match e.invoked_by.filter(|s| s.ends_with(".amazonaws.com")) {
+        Some(service) => {
+            c.set("aws:ViaAWSService", vec!["true".to_owned()]);
+            c.set("aws:CalledVia", vec![service.to_owned()]);
+            c.set("aws:CalledViaFirst", vec![service.to_owned()]);
+            c.set("aws:CalledViaLast", vec![service.to_owned()]);
+        }
+        None if e.identity_type.is_some() => {
+            c.set("aws:ViaAWSService", vec!["false".to_owned()]);
+            c.set_absent("aws:CalledVia");
+        }
+        None => {}
+    }
+    match e.vpc_endpoint_id {
+        Some(id) => c.set("aws:SourceVpce", vec![id.to_owned()]),
+        None if e.identity_type.is_some() => c.set_absent("aws:SourceVpce"),
+        None => {}
+    }
+    if let Some(tls) = e.tls {
+        c.set("aws:SecureTransport", vec![tls.to_string()]);
+    }
+    c
+}
+
+/// The ARN of the resource an event's call acted on, for `action` when the event names it:
+/// from `resources[]` when one ARN is there, else filled from the request parameters for
+/// the common services. `None` when the event does not say; never a guess.
+pub fn event_resource(e: &EventFacts<'_>, action: &str) -> Option<String> {
+    if let [only] = e.resources {
+        return Some((*only).to_owned());
+    }
+    let request: Value = serde_json::from_str(e.request_parameters?).ok()?;
+    let get = |key: &str| {
+        request
+            .as_object()?
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .and_then(|(_, v)| v.as_str())
+            .filter(|s| !s.is_empty())
+    };
+    let region = e.region.unwrap_or_default();
+    let account = e.account_id.unwrap_or_default();
+    let (service, _) = action.split_once(':')?;
+    let arn_or = |value: &str, build: &dyn Fn(&str) -> String| {
+        if value.starts_with("arn:") {
+            value.to_owned()
+        } else {
+            build(value)
+        }
+    };
+    match service.to_ascii_lowercase().as_str() {
+        "s3" => {
+            let bucket = get("bucketName")?;
+            // The catalogue says whether the action is on objects or on the bucket.
+            let kinds: Vec<&str> = crate::catalog::ActionCatalog::embedded()
+                .action(action)
+                .map(|a| a.resources.iter().map(|r| r.kind.as_str()).collect())
+                .unwrap_or_default();
+            if kinds.contains(&"object") {
+                get("key").map(|key| format!("arn:aws:s3:::{bucket}/{key}"))
+            } else if kinds.contains(&"bucket") {
+                Some(format!("arn:aws:s3:::{bucket}"))
+            } else {
+                None
+            }
+        }
+        "dynamodb" => get("tableName").map(|t| {
+            arn_or(t, &|t| {
+                format!("arn:aws:dynamodb:{region}:{account}:table/{t}")
+            })
+        }),
+        "lambda" => get("functionName").map(|f| {
+            arn_or(f, &|f| {
+                format!("arn:aws:lambda:{region}:{account}:function:{f}")
+            })
+        }),
+        "sns" => get("topicArn").map(str::to_owned),
+        "sqs" => get("queueUrl").and_then(|url| {
+            // https://sqs.REGION.amazonaws.com/ACCOUNT/NAME
+            let mut parts = url.trim_end_matches('/').rsplit('/');
+            let name = parts.next()?;
+            let queue_account = parts.next()?;
+            Some(format!("arn:aws:sqs:{region}:{queue_account}:{name}"))
+        }),
+        "kms" => get("keyId")
+            .filter(|k| k.starts_with("arn:"))
+            .map(str::to_owned),
+        "secretsmanager" => get("secretId")
+            .filter(|k| k.starts_with("arn:"))
+            .map(str::to_owned),
+        "logs" => {
+            get("logGroupName").map(|g| format!("arn:aws:logs:{region}:{account}:log-group:{g}"))
+        }
+        "iam" => {
+            if let Some(role) = get("roleName") {
+                Some(format!("arn:aws:iam::{account}:role/{role}"))
+            } else if let Some(user) = get("userName") {
+                Some(format!("arn:aws:iam::{account}:user/{user}"))
+            } else if let Some(group) = get("groupName") {
+                Some(format!("arn:aws:iam::{account}:group/{group}"))
+            } else {
+                get("policyArn").map(str::to_owned)
+            }
+        }
+        "sts" => get("roleArn").map(str::to_owned),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::ContextValue;
+
+    fn known(c: &Context, key: &str) -> Option<Vec<String>> {
+        match c.get(key)? {
+            ContextValue::Known(v) => Some(v.clone()),
+            ContextValue::Absent => None,
+        }
+    }
+
+    #[test]
+    fn an_assumed_role_call_from_an_address() {
+        let e = EventFacts {
+            event_source: "s3.amazonaws.com",
+            event_name: "GetObject",
+            event_time: Some("2026-11-02T10:00:00Z"),
+            region: Some("us-east-1"),
+            source_ip: Some("203.0.113.10"),
+            identity_type: Some("AssumedRole"),
+            principal_arn: Some("arn:aws:iam::123456789012:role/app"),
+            principal_id: Some("AROAEXAMPLE:session"),
+            account_id: Some("123456789012"),
+            mfa_authenticated: Some("false"),
+            tls: Some(true),
+            request_parameters: Some(r#"{"bucketName":"b","key":"data/x.csv"}"#),
+            ..EventFacts::default()
+        };
+        let c = event_context(&e);
+        assert_eq!(known(&c, "aws:SourceIp").unwrap(), ["203.0.113.10"]);
+        assert_eq!(known(&c, "aws:RequestedRegion").unwrap(), ["us-east-1"]);
+        assert_eq!(known(&c, "aws:MultiFactorAuthPresent").unwrap(), ["false"]);
+        assert_eq!(known(&c, "aws:ViaAWSService").unwrap(), ["false"]);
+        assert!(matches!(c.get("aws:username"), Some(ContextValue::Absent)));
+        // Tags are not in CloudTrail: unknown, not absent.
+        assert!(c.get("aws:PrincipalTag/team").is_none());
+        assert_eq!(
+            event_resource(&e, "s3:GetObject").as_deref(),
+            Some("arn:aws:s3:::b/data/x.csv")
+        );
+        assert_eq!(
+            event_resource(&e, "s3:ListBucket").as_deref(),
+            Some("arn:aws:s3:::b")
+        );
+    }
+
+    #[test]
+    fn a_service_call_and_a_long_term_key() {
+        let e = EventFacts {
+            source_ip: Some("cloudformation.amazonaws.com"),
+            invoked_by: Some("cloudformation.amazonaws.com"),
+            identity_type: Some("IAMUser"),
+            user_name: Some("alice"),
+            ..EventFacts::default()
+        };
+        let c = event_context(&e);
+        assert!(matches!(c.get("aws:SourceIp"), Some(ContextValue::Absent)));
+        assert!(matches!(
+            c.get("aws:MultiFactorAuthPresent"),
+            Some(ContextValue::Absent)
+        ));
+        assert_eq!(known(&c, "aws:username").unwrap(), ["alice"]);
+        assert_eq!(
+            known(&c, "aws:CalledVia").unwrap(),
+            ["cloudformation.amazonaws.com"]
+        );
+        assert_eq!(event_resource(&e, "s3:GetObject"), None);
+    }
+
+    #[test]
+    fn resources_from_request_parameters() {
+        let e = |request: &'static str| EventFacts {
+            region: Some("eu-west-1"),
+            account_id: Some("123456789012"),
+            request_parameters: Some(request),
+            ..EventFacts::default()
+        };
+        assert_eq!(
+            event_resource(&e(r#"{"tableName":"orders"}"#), "dynamodb:GetItem").as_deref(),
+            Some("arn:aws:dynamodb:eu-west-1:123456789012:table/orders")
+        );
+        assert_eq!(
+            event_resource(
+                &e(r#"{"queueUrl":"https://sqs.eu-west-1.amazonaws.com/210987654321/jobs"}"#),
+                "sqs:SendMessage"
+            )
+            .as_deref(),
+            Some("arn:aws:sqs:eu-west-1:210987654321:jobs")
+        );
+        assert_eq!(
+            event_resource(&e(r#"{"functionName":"f"}"#), "lambda:GetFunction").as_deref(),
+            Some("arn:aws:lambda:eu-west-1:123456789012:function:f")
+        );
+        // An object action without a key: unknown, not the bucket.
+        assert_eq!(
+            event_resource(&e(r#"{"bucketName":"b"}"#), "s3:GetObject"),
+            None
+        );
+        assert_eq!(event_resource(&e(r#"{"x":1}"#), "ec2:RunInstances"), None);
+    }
+}

@@ -1,0 +1,319 @@
+//! A principal's policies, read from the store's IAM and organisation tables: its identity
+//! policies (direct, inline and through groups), its permissions boundary, and the SCPs on
+//! its account's path. What `trailcut policy eval --principal`, `who-grants` and
+//! tightening evaluate against.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context as _, bail};
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::DataType;
+
+use super::Session;
+use crate::policy::PolicyDocument;
+
+/// A principal of the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalRef {
+    /// Its account.
+    pub account_id: String,
+    /// `user`, `group` or `role`.
+    pub principal_type: String,
+    /// Its name.
+    pub name: String,
+    /// Its ARN.
+    pub arn: String,
+    /// The ARN of its permissions boundary, if any.
+    pub boundary: Option<String>,
+}
+
+/// One policy as it reaches a principal.
+#[derive(Debug, Clone)]
+pub struct LoadedPolicy {
+    /// The managed policy's ARN, or `inline:<owner>:<name>`.
+    pub key: String,
+    /// Its name.
+    pub name: String,
+    /// `direct` or `group`.
+    pub via: String,
+    /// The group it comes through.
+    pub via_group: Option<String>,
+    /// The current document.
+    pub document: PolicyDocument,
+}
+
+/// Everything that decides what a principal may do.
+#[derive(Debug, Clone)]
+pub struct PrincipalPolicies {
+    /// Who.
+    pub principal: PrincipalRef,
+    /// Identity-based policies.
+    pub identity: Vec<LoadedPolicy>,
+    /// The permissions boundary.
+    pub boundary: Option<LoadedPolicy>,
+    /// The SCPs attached to each entity of the account's organisation path, from the root
+    /// down (empty when the account is in no ingested organisation, or is its management
+    /// account, which SCPs do not restrict).
+    pub scps: Vec<(String, Vec<LoadedPolicy>)>,
+    /// The account's organisation path, when known.
+    pub org_path: Option<String>,
+    /// What could not be loaded (a policy without a document, a document that does not
+    /// parse).
+    pub warnings: Vec<String>,
+}
+
+/// `'text'` as a SQL string literal.
+pub fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// The values of a string column, nulls as `None`.
+fn strings(batches: &[RecordBatch], column: &str) -> anyhow::Result<Vec<Option<String>>> {
+    let mut out = Vec::new();
+    for batch in batches {
+        let array = batch
+            .column_by_name(column)
+            .with_context(|| format!("no column `{column}`"))?;
+        let array = arrow::compute::cast(array, &DataType::Utf8)?;
+        let array = array.as_string::<i32>();
+        out.extend(
+            (0..array.len()).map(|i| (!array.is_null(i)).then(|| array.value(i).to_owned())),
+        );
+    }
+    Ok(out)
+}
+
+/// Finds a principal by name or ARN; `account` narrows it when the name exists in several
+/// accounts (which is then an error without it: trailcut asks rather than guesses).
+pub async fn find_principal(
+    session: &Session,
+    who: &str,
+    account: Option<&str>,
+) -> anyhow::Result<PrincipalRef> {
+    let mut sql = format!(
+        "SELECT account_id, principal_type, name, arn, permissions_boundary FROM principals \
+         WHERE (name = {q} OR arn = {q})",
+        q = quote(who)
+    );
+    if let Some(account) = account {
+        sql.push_str(&format!(" AND account_id = {}", quote(account)));
+    }
+    sql.push_str(" ORDER BY account_id, principal_type");
+    let batches = session.run(&sql).await?;
+    let accounts = strings(&batches, "account_id")?;
+    let types = strings(&batches, "principal_type")?;
+    let names = strings(&batches, "name")?;
+    let arns = strings(&batches, "arn")?;
+    let boundaries = strings(&batches, "permissions_boundary")?;
+    match accounts.len() {
+        0 => {
+            let any = session.run("SELECT 1 FROM principals LIMIT 1").await?;
+            if any.iter().all(|b| b.num_rows() == 0) {
+                bail!(
+                    "the store has no IAM principals: run `trailcut authz ingest` with the \
+                     output of `aws iam get-account-authorization-details` first"
+                );
+            }
+            bail!(
+                "no user, group or role named `{who}`{} in the store",
+                account
+                    .map(|a| format!(" in account {a}"))
+                    .unwrap_or_default()
+            )
+        }
+        1 => Ok(PrincipalRef {
+            account_id: accounts[0].clone().unwrap_or_default(),
+            principal_type: types[0].clone().unwrap_or_default(),
+            name: names[0].clone().unwrap_or_default(),
+            arn: arns[0].clone().unwrap_or_default(),
+            boundary: boundaries[0].clone(),
+        }),
+        _ => {
+            let listed: Vec<String> = arns.iter().flatten().cloned().collect();
+            bail!(
+                "`{who}` names {} principals: {}; pass the ARN{}",
+                listed.len(),
+                listed.join(", "),
+                if account.is_none() {
+                    " or --account ID"
+                } else {
+                    ""
+                }
+            )
+        }
+    }
+}
+
+/// Loads everything that decides what `principal` may do.
+pub async fn load_principal(
+    session: &Session,
+    principal: PrincipalRef,
+) -> anyhow::Result<PrincipalPolicies> {
+    let mut warnings = Vec::new();
+    let account = quote(&principal.account_id);
+    // Identity policies, each with the current document (left join: a policy attached but
+    // absent from the snapshot is a warning, not a silent gap).
+    let batches = session
+        .run(&format!(
+            "SELECT a.policy_key, a.policy_name, a.via, a.via_group, p.document \
+             FROM attachments a LEFT JOIN policies p \
+               ON p.account_id = a.account_id AND p.policy_key = a.policy_key AND p.is_default \
+             WHERE a.account_id = {account} AND a.principal_arn = {arn} \
+             ORDER BY a.via, a.via_group, a.policy_name",
+            arn = quote(&principal.arn)
+        ))
+        .await?;
+    let keys = strings(&batches, "policy_key")?;
+    let names = strings(&batches, "policy_name")?;
+    let vias = strings(&batches, "via")?;
+    let groups = strings(&batches, "via_group")?;
+    let documents = strings(&batches, "document")?;
+    let mut identity = Vec::new();
+    for i in 0..keys.len() {
+        let key = keys[i].clone().unwrap_or_default();
+        let name = names[i].clone().unwrap_or_default();
+        match parse(&documents[i], &key, &mut warnings) {
+            Some(document) => identity.push(LoadedPolicy {
+                key,
+                name,
+                via: vias[i].clone().unwrap_or_default(),
+                via_group: groups[i].clone(),
+                document,
+            }),
+            None => continue,
+        }
+    }
+    let boundary = match &principal.boundary {
+        None => None,
+        Some(arn) => {
+            let batches = session
+                .run(&format!(
+                    "SELECT policy_name, document FROM policies WHERE account_id = {account} \
+                     AND policy_key = {} AND is_default",
+                    quote(arn)
+                ))
+                .await?;
+            let names = strings(&batches, "policy_name")?;
+            let documents = strings(&batches, "document")?;
+            match documents.first().and_then(|d| parse(d, arn, &mut warnings)) {
+                Some(document) => Some(LoadedPolicy {
+                    key: arn.clone(),
+                    name: names[0].clone().unwrap_or_default(),
+                    via: "boundary".to_owned(),
+                    via_group: None,
+                    document,
+                }),
+                None => {
+                    if documents.is_empty() {
+                        warnings.push(format!(
+                            "permissions boundary {arn} has no document in the store"
+                        ));
+                    }
+                    None
+                }
+            }
+        }
+    };
+    let (org_path, scps) = load_scps(session, &principal.account_id, &mut warnings).await?;
+    Ok(PrincipalPolicies {
+        principal,
+        identity,
+        boundary,
+        scps,
+        org_path,
+        warnings,
+    })
+}
+
+/// The SCPs on an account's organisation path, by entity from the root down.
+pub async fn load_scps(
+    session: &Session,
+    account: &str,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<(Option<String>, Vec<(String, Vec<LoadedPolicy>)>)> {
+    let batches = session
+        .run(&format!(
+            "SELECT path FROM org_accounts WHERE id = {} AND path IS NOT NULL",
+            quote(account)
+        ))
+        .await?;
+    let Some(path) = strings(&batches, "path")?.into_iter().flatten().next() else {
+        return Ok((None, Vec::new()));
+    };
+    // SCPs do not apply to the management account. Every Organizations ARN names it (the
+    // account field of the root's ARN).
+    let roots = session
+        .run(&format!(
+            "SELECT arn FROM org_units WHERE unit_type = 'ROOT' AND org_id = {}",
+            quote(path.split('/').next().unwrap_or_default())
+        ))
+        .await?;
+    let management = strings(&roots, "arn")?
+        .into_iter()
+        .flatten()
+        .find_map(|arn| arn.split(':').nth(4).map(str::to_owned));
+    if management.as_deref() == Some(account) {
+        return Ok((Some(path), Vec::new()));
+    }
+    let entities: Vec<&str> = path.split('/').skip(1).collect();
+    let list = entities
+        .iter()
+        .map(|e| quote(e))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let batches = session
+        .run(&format!(
+            "SELECT t.target_id, t.policy_id, t.policy_name, s.document \
+             FROM scp_targets t LEFT JOIN scps s ON s.org_id = t.org_id AND s.id = t.policy_id \
+             WHERE t.target_id IN ({list}) ORDER BY t.policy_name"
+        ))
+        .await?;
+    let targets = strings(&batches, "target_id")?;
+    let ids = strings(&batches, "policy_id")?;
+    let names = strings(&batches, "policy_name")?;
+    let documents = strings(&batches, "document")?;
+    let mut by_entity: BTreeMap<&str, Vec<LoadedPolicy>> = BTreeMap::new();
+    for i in 0..targets.len() {
+        let id = ids[i].clone().unwrap_or_default();
+        let Some(document) = parse(&documents[i], &id, warnings) else {
+            continue;
+        };
+        let entity = entities
+            .iter()
+            .find(|e| Some(**e) == targets[i].as_deref())
+            .copied()
+            .unwrap_or_default();
+        by_entity.entry(entity).or_default().push(LoadedPolicy {
+            key: id,
+            name: names[i].clone().unwrap_or_default(),
+            via: "scp".to_owned(),
+            via_group: None,
+            document,
+        });
+    }
+    let scps = entities
+        .iter()
+        .map(|e| ((*e).to_owned(), by_entity.remove(e).unwrap_or_default()))
+        .collect();
+    Ok((Some(path), scps))
+}
+
+fn parse(
+    document: &Option<String>,
+    key: &str,
+    warnings: &mut Vec<String>,
+) -> Option<PolicyDocument> {
+    let Some(text) = document else {
+        warnings.push(format!(
+            "{key} has no document in the store: what it grants is unknown"
+        ));
+        return None;
+    };
+    match PolicyDocument::parse(text) {
+        Ok(document) => Some(document),
+        Err(e) => {
+            warnings.push(format!("{key}: {e}"));
+            None
+        }
+    }
+}

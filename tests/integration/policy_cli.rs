@@ -1,0 +1,247 @@
+//! Issue 4: `trailcut policy expand`, `trailcut policy eval` (files and store principals)
+//! and `trailcut who-grants` on the sample account and organisation.
+
+use std::path::Path;
+
+use predicates::prelude::*;
+
+use crate::common::{repo, trailcut};
+
+/// A store with the sample account details and organisation, built once.
+fn iam_store() -> &'static Path {
+    static STORE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    STORE
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            trailcut()
+                .arg("--store")
+                .arg(dir.path())
+                .args(["authz", "ingest"])
+                .arg(repo().join("sample_data/iam/authorization-details-123456789012.json"))
+                .arg(repo().join("sample_data/iam/authorization-details-210987654321.json"))
+                .assert()
+                .success();
+            let org: Vec<_> = std::fs::read_dir(repo().join("sample_data/org"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            trailcut()
+                .arg("--store")
+                .arg(dir.path())
+                .args(["org", "ingest"])
+                .args(&org)
+                .assert()
+                .success();
+            dir
+        })
+        .path()
+}
+
+fn stdout(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8(assert.get_output().stdout.clone()).unwrap()
+}
+
+#[test]
+fn expand_agrees_with_the_catalogue_and_refuses_bad_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("p.json");
+    std::fs::write(
+        &doc,
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["s3:Get*","s3:List*"],"Resource":"*"},
+            {"Effect":"Deny","Action":"s3:GetObject*","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let expanded = stdout(
+        &trailcut()
+            .args(["policy", "expand"])
+            .arg(&doc)
+            .assert()
+            .success(),
+    );
+    let get = stdout(
+        &trailcut()
+            .args(["catalog", "expand", "s3:Get*", "s3:List*"])
+            .assert()
+            .success(),
+    );
+    let denied = stdout(
+        &trailcut()
+            .args(["catalog", "expand", "s3:GetObject*"])
+            .assert()
+            .success(),
+    );
+    let want: Vec<&str> = get
+        .lines()
+        .filter(|a| !denied.lines().any(|d| d == *a))
+        .collect();
+    assert_eq!(expanded.lines().collect::<Vec<_>>(), want);
+    assert!(!expanded.contains("s3:GetObject\n"));
+
+    std::fs::write(
+        &doc,
+        r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"},
+            {"Effect":"Maybe","Action":"s3:GetObject","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    trailcut()
+        .args(["policy", "expand"])
+        .arg(&doc)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("$.Statement[1].Effect"));
+}
+
+#[test]
+fn eval_from_files_names_the_deciding_statement() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("p.json");
+    std::fs::write(
+        &doc,
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Sid":"Read","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::data/*"},
+            {"Sid":"OnlyFromOffice","Effect":"Deny","Action":"*","Resource":"*",
+             "Condition":{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}]}"#,
+    )
+    .unwrap();
+    let eval = |extra: &[&str]| {
+        let mut cmd = trailcut();
+        cmd.args(["policy", "eval", "--policy"])
+            .arg(&doc)
+            .args([
+                "--action",
+                "s3:GetObject",
+                "--resource",
+                "arn:aws:s3:::data/x",
+            ])
+            .args(extra);
+        cmd.assert()
+    };
+    eval(&["--context", "aws:SourceIp=203.0.113.9"])
+        .code(0)
+        .stdout(predicate::str::contains("allow"))
+        .stdout(predicate::str::contains("Read"));
+    eval(&["--context", "aws:SourceIp=198.51.100.1"])
+        .code(1)
+        .stdout(predicate::str::contains("explicit-deny"))
+        .stdout(predicate::str::contains("OnlyFromOffice"));
+    // The source address is not given: never assumed to be the office.
+    eval(&[])
+        .code(1)
+        .stdout(predicate::str::contains("undetermined"))
+        .stdout(predicate::str::contains("aws:SourceIp"));
+}
+
+#[test]
+fn eval_of_store_principals_follows_groups_boundaries_and_scps() {
+    let store = iam_store();
+    let eval = |principal: &str, action: &str| {
+        let mut cmd = trailcut();
+        cmd.arg("--store")
+            .arg(store)
+            .args([
+                "policy",
+                "eval",
+                "--json",
+                "--principal",
+                principal,
+                "--action",
+                action,
+            ])
+            .args(["--resource", "*"]);
+        let out = cmd.assert().get_output().clone();
+        let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        (out.status.code(), value)
+    };
+    // nikhilj has IAM through IAMFullAccess (his own and security-team's).
+    let (code, v) = eval("nikhilj", "iam:CreateUser");
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["decision"], "allow");
+    assert!(v["deciding"].to_string().contains("IAMFullAccess"), "{v}");
+    // The Development group's power-user access stops short of IAM.
+    let (code, v) = eval("paulo", "iam:CreateUser");
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(v["decision"], "implicit-deny");
+    // The sandbox account sits in the Development OU under NewServiceTest: Lex is allowed,
+    // a service the SCP leaves out is not, whatever AdministratorAccess says.
+    let (code, v) = eval("sandbox-admin", "lex:PostText");
+    assert_eq!(code, Some(0), "{v}");
+    let (code, v) = eval("sandbox-admin", "redshift:CreateCluster");
+    assert_eq!(code, Some(1), "{v}");
+    assert!(
+        v["explanation"].to_string().contains("ou-ab12-11111111"),
+        "{v}"
+    );
+}
+
+#[test]
+fn who_grants_traces_nikhiljs_iam_to_both_places() {
+    let out = trailcut()
+        .arg("--store")
+        .arg(iam_store())
+        .args([
+            "who-grants",
+            "--principal",
+            "nikhilj",
+            "--service",
+            "iam",
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let allows: Vec<(String, String)> = v["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["effect"] == "Allow")
+        .map(|p| {
+            (
+                p["policy"].as_str().unwrap().to_owned(),
+                p["attached"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        allows.contains(&("IAMFullAccess".into(), "directly".into())),
+        "{allows:?}"
+    );
+    assert!(
+        allows.contains(&("IAMFullAccess".into(), "through group security-team".into())),
+        "{allows:?}"
+    );
+    // A service nobody gave him.
+    trailcut()
+        .arg("--store")
+        .arg(iam_store())
+        .args(["who-grants", "--principal", "nikhilj", "--service", "lex"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn a_principals_expansion_stays_within_its_scps() {
+    let expand = |who: &str| {
+        stdout(
+            &trailcut()
+                .arg("--store")
+                .arg(iam_store())
+                .args(["policy", "expand", "--principal", who])
+                .assert()
+                .success(),
+        )
+    };
+    // AdministratorAccess in the sandbox, cut down to what NewServiceTest allows.
+    let sandbox = expand("sandbox-admin");
+    assert!(sandbox.lines().any(|a| a == "lex:PostText"));
+    assert!(sandbox.lines().any(|a| a.starts_with("dms:")));
+    assert!(!sandbox.lines().any(|a| a.starts_with("redshift:")));
+    // Power users get everything but IAM and Organizations, apart from the few IAM
+    // actions the seed's policy adds back.
+    let paulo = expand("paulo");
+    assert!(paulo.lines().any(|a| a == "ec2:RunInstances"));
+    assert!(!paulo.lines().any(|a| a == "iam:CreateUser"));
+}
