@@ -1943,6 +1943,107 @@ them). Accounts carry both `Status` and `State`, its replacement (AWS retires `S
 API on 2026-09-09).
 """
 
+LAST_ACCESSED_README = """\
+## Last-accessed reports (Access Advisor)
+
+`last-accessed/` holds what IAM's "last accessed" jobs report about the main account's
+groups, a user and a policy, and about the Development OU, in the JSON the AWS CLI prints,
+for jobs generated on 2026-11-16 at 06:00 UTC (the trail ends at 23:59:59 the day before).
+`scripts/make-sample-last-accessed.py` computes them from `trail/`, `iam/` and `org/`, just as
+reproducibly; run it after the other two:
+
+    python3 scripts/make-sample-last-accessed.py
+
+| file | command that produces it | story |
+|---|---|---|
+| `last-accessed/get-service-last-accessed-details.group-Development.service-level.json` | `aws iam generate-service-last-accessed-details --arn arn:aws:iam::123456789012:group/Development`, then `aws iam get-service-last-accessed-details --job-id ID` | 1 |
+| `last-accessed/get-service-last-accessed-details.group-Development.action-level.page-1.json` and `last-accessed/get-service-last-accessed-details.group-Development.action-level.page-2.json` | the same with `--granularity ACTION_LEVEL`, read with boto3: `get_service_last_accessed_details(JobId=ID, MaxItems=200)`, then again with `Marker=` the first page's `Marker`; each response, less `ResponseMetadata`, printed with `json.dumps(..., default=str)`, hence boto3 dates (`2026-11-15 17:32:19+00:00`) | 1 |
+| `last-accessed/get-service-last-accessed-details.user-nikhilj.service-level.json` | as the first, `--arn arn:aws:iam::123456789012:user/nikhilj` | 2 |
+| `last-accessed/list-policies-granting-service-access.user-nikhilj.json` | `aws iam list-policies-granting-service-access --arn arn:aws:iam::123456789012:user/nikhilj --service-namespaces iam cloudtrail route53 elastictranscoder access-analyzer` | 2 |
+| `last-accessed/get-service-last-accessed-details.group-app-dev.service-level.json` | as the first, `--arn arn:aws:iam::123456789012:group/app-dev` | 3 |
+| `last-accessed/get-service-last-accessed-details.group-security-team.service-level.json` | as the first, `--arn arn:aws:iam::123456789012:group/security-team` | 2, 3 |
+| `last-accessed/get-service-last-accessed-details.policy-ExamplePolicy1.service-level.json` | as the first, `--arn arn:aws:iam::123456789012:policy/ExamplePolicy1` | 4 |
+| `last-accessed/get-service-last-accessed-details-with-entities.policy-ExamplePolicy1.s3.json` | `aws iam get-service-last-accessed-details-with-entities --job-id ID --service-namespace s3`, ID being ExamplePolicy1's job | 4 |
+| `last-accessed/get-organizations-access-report.ou-ab12-11111111.json` | `aws iam generate-organizations-access-report --entity-path o-a1b2c3d4e5/r-ab12/ou-ab12-11111111` (management account), then `aws iam get-organizations-access-report --job-id ID` | 5 |
+| `last-accessed/INDEX.tsv` | | whom each file is about |
+
+File names are `<command>.<subject kind>-<name>[.<granularity or service>][.page-<n>].json`, but
+nothing should be read from a name: none of these outputs says whom it is about, so
+`last-accessed/INDEX.tsv` does, one line per file, tab-separated: the file, then the subject as
+`trailcut last-accessed ingest` takes it (`--arn ARN` or `--entity-path PATH`), then `--service NS`
+for the with-entities file, whose output does not name its service either; lines starting with
+`#` are comments. The pages of one job share the subject, `JobType` and `JobCreationDate`; the
+first has `"IsTruncated": true` and a `Marker`, the second the remaining services: give both to
+one ingest. Development's SERVICE_LEVEL and ACTION_LEVEL jobs are two jobs, with different
+creation dates. Dates outside those two pages are in the AWS CLI's ISO form (`2026-11-15T17:32:19+00:00`).
+
+How the reports are computed, which is how AWS describes the data:
+
+- A report lists every service its subject's policies allow: the catalogue prefix of each
+  action they allow (`NotAction` expanded against `src/catalog/iam-catalog.jsonl`, conditions
+  taken as met, resources not evaluated; for the OU, the SCPs on its path), named as the
+  catalogue names it, sorted by namespace. `PowerUserAccess` and `ExampleDevelopment` allow
+  all 456 services of the catalogue.
+- A subject covers principals: a user itself, a group's members, a policy's users and roles,
+  an OU's accounts. Every call of theirs counts toward every service the report lists, failed
+  calls included: AWS reports "all attempts to access an AWS API, not just the successful
+  ones", and does not say which policy allowed a call. Console sign-ins and calls that need
+  no permission (`sts:GetCallerIdentity`) do not count, as in trailcut's mapping.
+- `TotalAuthenticatedEntities` counts those principals (for the OU, accounts). A service not
+  used in the tracking period (400 days, from 2025-10-12) has no `LastAuthenticated`,
+  `LastAuthenticatedEntity` or `LastAuthenticatedRegion`, and 0. Nothing is reported from
+  before the trail starts.
+- ACTION_LEVEL jobs add `TrackedActionsLastAccessed` for the services AWS tracks at action level,
+  here S3, EC2, IAM and Lambda (the set of 2020-2021; AWS has added services since September
+  2023, which the sample leaves at service level): each management action the subject is
+  allowed, with time, entity and region where used and `ActionName` alone where not. Management
+  only: not S3's object actions and bucket listings (`GetObject`, `PutObject`, `ListBucket`, ...)
+  nor Lambda's invocations, which CloudTrail logs as data events. So S3's service-level time can
+  be later than any of its tracked actions'.
+
+What each story shows:
+
+1. **Development** lists 456 services. In the last 21 days it used CloudTrail, CloudWatch Logs,
+   EC2, KMS and S3, and also shows IAM (2026-11-11) and Organizations (2026-11-07): those are
+   the denied `iam:CreateUser` and `organizations:ListAccounts` attempts, which AWS counts too.
+   The ACTION_LEVEL job tells them apart: the IAM actions the group is allowed
+   (`CreateServiceLinkedRole`, `DeleteServiceLinkedRole`, `ListRoles`) were last used on
+   2026-07-24, and the trail shows the recent calls failed. Lambda, DynamoDB, SNS, SQS and
+   CloudFormation were last used by 2026-07-28, EBS on 2026-07-25 (the discrepancy below), and
+   the other 443 services never.
+2. **nikhilj**: IAM and CloudTrail last 2026-08-02; EC2 and Auto Scaling in the last days;
+   Route 53, Elastic Transcoder, Organizations, Access Analyzer, CloudWatch and Elastic Load
+   Balancing never. The policies granting them: IAM by `IAMFullAccess` (attached to him and to
+   security-team; the API lists a policy once, not its attachments) and `AutoScalingFullAccess`
+   (`iam:CreateServiceLinkedRole`); CloudTrail by `AWSCloudTrail_ReadOnlyAccess`; Route 53 by
+   `App-Dev-Route53`; Elastic Transcoder by `App-Dev-ElasticTranscoder`; Access Analyzer by
+   security-team's inline policy (an `INLINE` entry, with `EntityType` and `EntityName`).
+3. **app-dev**: Route 53 used by 2 members (maria and wei), last 2026-11-14; Elastic Transcoder
+   by none. Its IAM line shows nikhilj's calls of 2026-08-02, made with `IAMFullAccess`: app-dev
+   allows one IAM action (`iam:CreateServiceLinkedRole`, in `AutoScalingFullAccess`), and a
+   report cannot say which policy a member used. **security-team**: IAM and CloudTrail last
+   2026-08-02, Organizations and Access Analyzer never.
+4. **ExamplePolicy1**: DynamoDB used by 1 entity (IAMExampleUser, last 2026-11-13), S3 by 3
+   (IAMExampleRole, `report-builder-role-7k2m9q1x`, `ci-deploy`; last the report builder on
+   2026-11-15), EC2 by none: remove the EC2 statement. The with-entities report for S3 lists
+   its four users and roles, IAMExampleUser without a `LastAuthenticated`.
+5. **Development OU**: the 9 services `NewServiceTest` allows; S3 (2026-11-13) and EC2
+   (2026-11-06) in use by the sandbox account, Lex last 2026-08-07 and DMS last 2026-08-04,
+   101 and 104 days before the report; CloudWatch, CloudWatch Logs, KMS, IAM and STS never
+   (`NumberOfServicesNotAccessed` 5). The seed's administrator looks for services unused for
+   180 days; this trail covers 120, so here the cut that finds Lex and DMS is 90 days
+   (`unused_services`' default).
+
+**The deliberate discrepancy.** The reports agree with the trail, service by service, except
+in one place, so that `last_accessed_vs_trail` has one thing to find: the Development reports
+show Amazon Elastic Block Store (`ebs`) used on 2026-07-25 by dev-raj, in us-east-1, and the
+trail holds no `ebs.amazonaws.com` event at all. During the group's evaluation period dev-raj
+tried a backup tool that reads snapshot blocks through the EBS direct APIs
+(`ListSnapshotBlocks`, `GetSnapshotBlock`); CloudTrail logs those as data events, and the
+sample's trails log data events for S3 only. Access Advisor sees every authenticated call,
+logged or not. (It does not change story 1: EBS was not used in the last 21 days.)
+"""
+
 
 def readme(files, digests, summary, types, facts):
     evidence_ = evidence()
@@ -1975,6 +2076,10 @@ def readme(files, digests, summary, types, facts):
     w("")
     w("    python3 scripts/make-sample-iam.py")
     w("")
+    w("`last-accessed/` holds IAM's last-accessed reports (Access Advisor) about the same accounts,")
+    w("computed from all three by `scripts/make-sample-last-accessed.py` (see")
+    w("[Last-accessed reports](#last-accessed-reports-access-advisor)).")
+    w("")
     w("## Layout")
     w("")
     w("    trail/AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/")
@@ -1984,6 +2089,8 @@ def readme(files, digests, summary, types, facts):
     w("    trail-ground-truth.json   per-principal call counts (see below)")
     w("    iam/authorization-details-<account>.json          aws iam get-account-authorization-details")
     w("    org/<command>.json, org/<command>.<id>.json       aws organizations <command>")
+    w("    last-accessed/<command>.<subject>[...].json       aws iam <command> (last-accessed reports)")
+    w("    last-accessed/INDEX.tsv                           whom each of those files is about")
     w("")
     w(f"- {len(files)} log files ({size:,} bytes gzipped) and {len(digests)} digest files, one per")
     w("  account, covering its last hour of us-east-1 deliveries with the real SHA-256 of each log")
@@ -2066,6 +2173,9 @@ def readme(files, digests, summary, types, facts):
         w("   - " + line)
     w("")
     for line in IAM_README.splitlines():
+        w(line)
+    w("")
+    for line in LAST_ACCESSED_README.splitlines():
         w(line)
     w("")
     w("## Events per principal and service")

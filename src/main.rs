@@ -38,11 +38,24 @@ fn main() -> ExitCode {
     let cli = trailcut::cli::Cli::parse();
     match trailcut::cli::run(cli) {
         Ok(status) => status.into(),
+        // `trailcut query ... | head`: the reader went away; that is not an error.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             trailcut::cli::Status::Error.into()
         }
     }
+}
+
+/// Whether an error comes from writing to a closed pipe (directly, or through Arrow's or
+/// DataFusion's wrapping of it, which keeps only the message).
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause.to_string().contains("Broken pipe (os error 32)")
+    })
 }
 
 #[cfg(test)]

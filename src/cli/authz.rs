@@ -35,8 +35,8 @@ of the current version). Example:
   trailcut query \"SELECT policy_name, via, via_group FROM attachments
                   WHERE principal_name = 'nikhilj'\"
 
-Exit status 1 when a file could not be read or something was left out (each named on
-stderr), 0 when everything went in.")]
+Exit status 0 when everything went in; 1 when a file could not be read or something was
+left out (each named on stderr); 2 when no account's details could be read.")]
     Ingest {
         /// Output files of get-account-authorization-details
         #[arg(required = true, value_name = "FILE")]
@@ -97,10 +97,10 @@ fn write_summary(report: &AuthzReport, out: &mut dyn Write) -> std::io::Result<(
         return writeln!(out, "No account's authorization details were read.");
     }
     for a in &report.accounts {
-        if a.kept_newer {
+        if a.kept_stored {
             writeln!(
                 out,
-                "{}: kept the store's newer snapshot (this one: {})",
+                "{}: kept the stored snapshot (this one, of {}, was not ingested)",
                 a.account_id, a.snapshot_time
             )?;
             continue;

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod demo;
 pub mod gen_trail;
 pub mod ingest;
+pub mod last_accessed;
 pub mod map;
 pub mod mapping;
 pub mod org;
@@ -97,6 +98,8 @@ pub enum Command {
     Policy(policy::PolicyArgs),
     /// Which policies give a principal a service, and through which group
     WhoGrants(who_grants::WhoGrantsArgs),
+    /// IAM last-accessed reports (Access Advisor): `trailcut last-accessed ingest`
+    LastAccessed(last_accessed::LastAccessedArgs),
 }
 
 /// `--version`: the program's version and the date and size of its IAM catalogue.
@@ -133,6 +136,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Org(args) => org::run(&cli.store, args, &mut out),
         Command::Policy(args) => policy::run(&cli.store, args, &mut out),
         Command::WhoGrants(args) => who_grants::run(&cli.store, args, &mut out),
+        Command::LastAccessed(args) => last_accessed::run(&cli.store, args, &mut out),
     }
 }
 

@@ -39,10 +39,12 @@ knows and recomputes every entity path (o-.../r-.../ou-...).
 
 Example (sample_data/org holds such a set):
   trailcut org ingest sample_data/org/*.json
-  trailcut query \"SELECT a.name, t.policy_name FROM org_accounts a
-                  JOIN scp_targets t ON a.path LIKE t.target_path || '%'\"
+  trailcut query \"SELECT a.name, t.policy_name FROM org_accounts a JOIN scp_targets t
+                  ON a.path = t.target_path OR a.path LIKE t.target_path || '/%'
+                  WHERE NOT a.is_management\"
 
-Exit status 1 when a file was refused or an entity's path is incomplete.")]
+Exit status 1 when a file was refused or something is incomplete (an entity without a
+path to the root, an SCP without known targets); 2 when nothing was read.")]
     Ingest {
         /// AWS CLI output files
         #[arg(required = true, value_name = "FILE")]
@@ -80,6 +82,9 @@ pub fn run(store: &Path, args: OrgArgs, out: &mut dyn Write) -> anyhow::Result<S
     for error in &report.errors {
         eprintln!("error: {error}");
     }
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
     if !report.without_path.is_empty() {
         eprintln!(
             "warning: no path to the root yet for {} (ingest their parents' listings)",
@@ -103,7 +108,10 @@ pub fn run(store: &Path, args: OrgArgs, out: &mut dyn Write) -> anyhow::Result<S
     }
     Ok(if report.org_id.is_none() {
         Status::Error
-    } else if !report.errors.is_empty() || !report.without_path.is_empty() {
+    } else if !report.errors.is_empty()
+        || !report.warnings.is_empty()
+        || !report.without_path.is_empty()
+    {
         Status::Partial
     } else {
         Status::Success

@@ -130,6 +130,19 @@ pub fn read_document(path: &Path) -> anyhow::Result<PolicyDocument> {
         .map_err(|e| anyhow::anyhow!("`{}`: {e}", path.display()))
 }
 
+/// Reads an identity-based policy (or boundary): a trust or resource policy given by
+/// mistake (Principal, no Resource) would otherwise grant on every resource.
+fn read_identity(path: &Path) -> anyhow::Result<PolicyDocument> {
+    let document = read_document(path)?;
+    document.validate_identity().map_err(|e| {
+        anyhow::anyhow!(
+            "`{}`: {e} (not an identity-based policy: a trust or resource policy?)",
+            path.display()
+        )
+    })?;
+    Ok(document)
+}
+
 fn expand(file: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<Status> {
     let document = read_document(file)?;
     let catalog = ActionCatalog::embedded();
@@ -208,11 +221,18 @@ fn expand_principal(
             "policies": loaded.identity.iter().map(|p| &p.name).collect::<Vec<_>>(),
             "within": limits,
             "actions": actions,
+            "incomplete": loaded.warnings,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
     } else {
         for action in &actions {
             writeln!(out, "{action}")?;
+        }
+        if !loaded.is_complete() {
+            eprintln!(
+                "warning: the store lacks part of this principal's policies: the list may \
+                 include actions a missing boundary, SCP or Deny takes away"
+            );
         }
         eprintln!(
             "{}: {} actions from {} policies{}",
@@ -226,7 +246,11 @@ fn expand_principal(
             }
         );
     }
-    Ok(Status::Success)
+    Ok(if loaded.is_complete() {
+        Status::Success
+    } else {
+        Status::Partial
+    })
 }
 
 fn build_context(args: &EvalArgs) -> anyhow::Result<Context> {
@@ -257,7 +281,8 @@ fn eval(store: &Path, args: EvalArgs, out: &mut dyn Write) -> anyhow::Result<Sta
         .map(|a| a.name.as_str())
         .with_context(|| format!("`{}` is not an IAM action in the catalogue", args.action))?;
     let mut context = build_context(&args)?;
-    let mut notes = Vec::new();
+    // Layers the store could not load completely (a missing document, group, SCP target).
+    let mut incomplete: Vec<String> = Vec::new();
     // The documents, from files or from the store; owned here, borrowed by the set.
     let mut identity: Vec<(String, PolicyDocument)> = Vec::new();
     let mut boundary: Option<(String, PolicyDocument)> = None;
@@ -287,7 +312,7 @@ fn eval(store: &Path, args: EvalArgs, out: &mut dyn Write) -> anyhow::Result<Sta
                     context.set(key, vec![value]);
                 }
             }
-            notes.extend(loaded.warnings.iter().cloned());
+            incomplete.extend(loaded.warnings.iter().cloned());
             for policy in &loaded.identity {
                 let label = match &policy.via_group {
                     Some(group) => format!("{} (group {group})", policy.name),
@@ -318,10 +343,10 @@ fn eval(store: &Path, args: EvalArgs, out: &mut dyn Write) -> anyhow::Result<Sta
                 bail!("give --policy FILE (one or more) or --principal NAME_OR_ARN");
             }
             for path in &args.policies {
-                identity.push((path.display().to_string(), read_document(path)?));
+                identity.push((path.display().to_string(), read_identity(path)?));
             }
             if let Some(path) = &args.boundary {
-                boundary = Some((path.display().to_string(), read_document(path)?));
+                boundary = Some((path.display().to_string(), read_identity(path)?));
             }
             if !args.scps.is_empty() {
                 let mut level = Vec::new();
@@ -354,9 +379,19 @@ fn eval(store: &Path, args: EvalArgs, out: &mut dyn Write) -> anyhow::Result<Sta
         resource: args.resource.as_deref(),
         context: &context,
     };
-    let evaluation = evaluate(&set, &request);
-    for note in &notes {
+    let mut evaluation = evaluate(&set, &request);
+    for note in &incomplete {
         eprintln!("warning: {note}");
+    }
+    // A missing boundary, SCP or policy may hold the Deny that decides: over an
+    // incomplete picture an allow is only "not denied by what is known".
+    if evaluation.decision == Decision::Allow && !incomplete.is_empty() {
+        evaluation.decision = Decision::Undetermined;
+        evaluation.explanation = format!(
+            "allowed by the policies known, but the store is missing some ({} warning{})",
+            incomplete.len(),
+            if incomplete.len() == 1 { "" } else { "s" }
+        );
     }
     if args.json {
         let value = serde_json::json!({
@@ -368,7 +403,7 @@ fn eval(store: &Path, args: EvalArgs, out: &mut dyn Write) -> anyhow::Result<Sta
                 .map(|(s, key)| serde_json::json!({"statement": s.to_string(), "key": key}))
                 .collect::<Vec<_>>(),
             "explanation": evaluation.explanation,
-            "warnings": notes,
+            "incomplete": incomplete,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
     } else {

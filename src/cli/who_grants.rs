@@ -30,7 +30,9 @@ Example (the sample data):
   trailcut authz ingest sample_data/iam/*.json
   trailcut who-grants --principal nikhilj --service iam
 
-Exit status 0 when some policy grants the service, 1 when none does, 2 on error.")]
+Exit status 0 when some policy grants the service and neither the boundary nor the SCPs
+leave it out; 1 when no policy grants it, something takes it away, or the store lacks part
+of the principal's policies (named on stderr); 2 on error.")]
 pub struct WhoGrantsArgs {
     /// A user, group or role (name or ARN)
     #[arg(long, value_name = "NAME_OR_ARN")]
@@ -189,7 +191,8 @@ pub fn run(store: &Path, args: WhoGrantsArgs, out: &mut dyn Write) -> anyhow::Re
             writeln!(out, "but {limit}")?;
         }
     }
-    Ok(if granted {
+    // 0 only when a policy grants the service and nothing known takes it away again.
+    Ok(if granted && limits.is_empty() && loaded.is_complete() {
         Status::Success
     } else {
         Status::Partial

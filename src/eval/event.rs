@@ -48,6 +48,14 @@ pub struct EventFacts<'a> {
     pub request_parameters: Option<&'a str>,
 }
 
+/// The services AWS documents as setting `aws:CalledVia`.
+const CALLED_VIA_SERVICES: &[&str] = &[
+    "athena.amazonaws.com",
+    "cloudformation.amazonaws.com",
+    "dynamodb.amazonaws.com",
+    "kms.amazonaws.com",
+];
+
 fn is_ip(text: &str) -> bool {
     text.parse::<std::net::IpAddr>().is_ok()
 }
@@ -71,6 +79,12 @@ pub fn event_context(e: &EventFacts<'_>) -> Context {
         }
     }
     match e.source_ip {
+        // Through a VPC endpoint the address is private: AWS gives it as aws:VpcSourceIp
+        // and leaves aws:SourceIp out.
+        Some(ip) if is_ip(ip) && e.vpc_endpoint_id.is_some() => {
+            c.set("aws:VpcSourceIp", vec![ip.to_owned()]);
+            c.set_absent("aws:SourceIp");
+        }
         Some(ip) if is_ip(ip) => c.set("aws:SourceIp", vec![ip.to_owned()]),
         // A service host or `AWS Internal`: the request did not come from an address.
         Some(_) => c.set_absent("aws:SourceIp"),
@@ -95,9 +109,13 @@ pub fn event_context(e: &EventFacts<'_>) -> Context {
     match e.invoked_by.filter(|s| s.ends_with(".amazonaws.com")) {
         Some(service) => {
             c.set("aws:ViaAWSService", vec!["true".to_owned()]);
-            c.set("aws:CalledVia", vec![service.to_owned()]);
-            c.set("aws:CalledViaFirst", vec![service.to_owned()]);
-            c.set("aws:CalledViaLast", vec![service.to_owned()]);
+            // AWS fills aws:CalledVia only for the services it documents; for the others
+            // the key's value is not known from the event.
+            if CALLED_VIA_SERVICES.contains(&service) {
+                c.set("aws:CalledVia", vec![service.to_owned()]);
+                c.set("aws:CalledViaFirst", vec![service.to_owned()]);
+                c.set("aws:CalledViaLast", vec![service.to_owned()]);
+            }
         }
         None if e.identity_type.is_some() => {
             c.set("aws:ViaAWSService", vec!["false".to_owned()]);
@@ -110,8 +128,9 @@ pub fn event_context(e: &EventFacts<'_>) -> Context {
         None if e.identity_type.is_some() => c.set_absent("aws:SourceVpce"),
         None => {}
     }
-    if let Some(tls) = e.tls {
-        c.set("aws:SecureTransport", vec![tls.to_string()]);
+    // tlsDetails proves TLS; its absence proves nothing (older events lack the field).
+    if e.tls == Some(true) {
+        c.set("aws:SecureTransport", vec!["true".to_owned()]);
     }
     c
 }
@@ -120,7 +139,15 @@ pub fn event_context(e: &EventFacts<'_>) -> Context {
 /// from `resources[]` when one ARN is there, else filled from the request parameters for
 /// the common services. `None` when the event does not say; never a guess.
 pub fn event_resource(e: &EventFacts<'_>, action: &str) -> Option<String> {
-    if let [only] = e.resources {
+    let (service, _) = action.split_once(':')?;
+    // One ARN in resources[] is the call's resource when it belongs to the action's
+    // service (not for a dependent action such as iam:PassRole on a Lambda call).
+    if let [only] = e.resources
+        && only
+            .split(':')
+            .nth(2)
+            .is_some_and(|s| s.eq_ignore_ascii_case(service))
+    {
         return Some((*only).to_owned());
     }
     let request: Value = serde_json::from_str(e.request_parameters?).ok()?;
@@ -132,24 +159,17 @@ pub fn event_resource(e: &EventFacts<'_>, action: &str) -> Option<String> {
             .and_then(|(_, v)| v.as_str())
             .filter(|s| !s.is_empty())
     };
-    let region = e.region.unwrap_or_default();
-    let account = e.account_id.unwrap_or_default();
-    let (service, _) = action.split_once(':')?;
-    let arn_or = |value: &str, build: &dyn Fn(&str) -> String| {
-        if value.starts_with("arn:") {
-            value.to_owned()
-        } else {
-            build(value)
-        }
-    };
+    // ARNs built from parts need both: never an ARN with an empty field.
+    let region = e.region.filter(|r| !r.is_empty());
+    let account = e.account_id.filter(|a| !a.is_empty());
+    let kinds: Vec<&str> = crate::catalog::ActionCatalog::embedded()
+        .action(action)
+        .map(|a| a.resources.iter().map(|r| r.kind.as_str()).collect())
+        .unwrap_or_default();
     match service.to_ascii_lowercase().as_str() {
         "s3" => {
             let bucket = get("bucketName")?;
             // The catalogue says whether the action is on objects or on the bucket.
-            let kinds: Vec<&str> = crate::catalog::ActionCatalog::embedded()
-                .action(action)
-                .map(|a| a.resources.iter().map(|r| r.kind.as_str()).collect())
-                .unwrap_or_default();
             if kinds.contains(&"object") {
                 get("key").map(|key| format!("arn:aws:s3:::{bucket}/{key}"))
             } else if kinds.contains(&"bucket") {
@@ -158,23 +178,37 @@ pub fn event_resource(e: &EventFacts<'_>, action: &str) -> Option<String> {
                 None
             }
         }
-        "dynamodb" => get("tableName").map(|t| {
-            arn_or(t, &|t| {
-                format!("arn:aws:dynamodb:{region}:{account}:table/{t}")
-            })
-        }),
-        "lambda" => get("functionName").map(|f| {
-            arn_or(f, &|f| {
-                format!("arn:aws:lambda:{region}:{account}:function:{f}")
-            })
-        }),
+        "dynamodb" => {
+            let table = get("tableName")?;
+            if table.starts_with("arn:") {
+                return Some(table.to_owned());
+            }
+            let (region, account) = (region?, account?);
+            kinds
+                .contains(&"table")
+                .then(|| format!("arn:aws:dynamodb:{region}:{account}:table/{table}"))
+        }
+        "lambda" => {
+            // A plain function name; aliases, versions and partial ARNs are not resolved.
+            let function = get("functionName")?;
+            if function.starts_with("arn:") {
+                return Some(function.to_owned());
+            }
+            if function.contains(':') {
+                return None;
+            }
+            let (region, account) = (region?, account?);
+            kinds
+                .contains(&"function")
+                .then(|| format!("arn:aws:lambda:{region}:{account}:function:{function}"))
+        }
         "sns" => get("topicArn").map(str::to_owned),
         "sqs" => get("queueUrl").and_then(|url| {
             // https://sqs.REGION.amazonaws.com/ACCOUNT/NAME
             let mut parts = url.trim_end_matches('/').rsplit('/');
             let name = parts.next()?;
             let queue_account = parts.next()?;
-            Some(format!("arn:aws:sqs:{region}:{queue_account}:{name}"))
+            Some(format!("arn:aws:sqs:{}:{queue_account}:{name}", region?))
         }),
         "kms" => get("keyId")
             .filter(|k| k.starts_with("arn:"))
@@ -183,19 +217,15 @@ pub fn event_resource(e: &EventFacts<'_>, action: &str) -> Option<String> {
             .filter(|k| k.starts_with("arn:"))
             .map(str::to_owned),
         "logs" => {
-            get("logGroupName").map(|g| format!("arn:aws:logs:{region}:{account}:log-group:{g}"))
+            // Only for actions on the log group itself: a stream's ARN needs its name too.
+            let group = get("logGroupName")?;
+            let (region, account) = (region?, account?);
+            (kinds.contains(&"log-group") && !kinds.contains(&"log-stream"))
+                .then(|| format!("arn:aws:logs:{region}:{account}:log-group:{group}"))
         }
-        "iam" => {
-            if let Some(role) = get("roleName") {
-                Some(format!("arn:aws:iam::{account}:role/{role}"))
-            } else if let Some(user) = get("userName") {
-                Some(format!("arn:aws:iam::{account}:user/{user}"))
-            } else if let Some(group) = get("groupName") {
-                Some(format!("arn:aws:iam::{account}:group/{group}"))
-            } else {
-                get("policyArn").map(str::to_owned)
-            }
-        }
+        // Role, user and group ARNs include a path the request does not carry: only ARNs
+        // given whole are used.
+        "iam" => get("policyArn").map(str::to_owned),
         "sts" => get("roleArn").map(str::to_owned),
         _ => None,
     }
@@ -301,5 +331,43 @@ mod tests {
             None
         );
         assert_eq!(event_resource(&e(r#"{"x":1}"#), "ec2:RunInstances"), None);
+    }
+
+    #[test]
+    fn what_the_event_does_not_prove_stays_unknown() {
+        let resources = ["arn:aws:lambda:eu-west-1:123456789012:function:f"];
+        let e = EventFacts {
+            source_ip: Some("10.0.3.7"),
+            vpc_endpoint_id: Some("vpce-0abc"),
+            invoked_by: Some("lambda.amazonaws.com"),
+            identity_type: Some("AssumedRole"),
+            region: Some("eu-west-1"),
+            account_id: Some("123456789012"),
+            resources: &resources,
+            request_parameters: Some(r#"{"roleName":"app","functionName":"f"}"#),
+            ..EventFacts::default()
+        };
+        let c = event_context(&e);
+        // A private address through an endpoint is aws:VpcSourceIp, never aws:SourceIp.
+        assert!(matches!(c.get("aws:SourceIp"), Some(ContextValue::Absent)));
+        assert_eq!(known(&c, "aws:VpcSourceIp").unwrap(), ["10.0.3.7"]);
+        // Lambda is not among the services that set aws:CalledVia.
+        assert!(c.get("aws:CalledVia").is_none());
+        assert!(c.get("aws:SecureTransport").is_none());
+        // The function's ARN is the Lambda action's resource, not iam:PassRole's.
+        assert_eq!(
+            event_resource(&e, "lambda:GetFunction").as_deref(),
+            Some(resources[0])
+        );
+        assert_eq!(event_resource(&e, "iam:PassRole"), None);
+        // A role name without its path does not make an ARN.
+        assert_eq!(event_resource(&e, "iam:GetRole"), None);
+        // Without a region, no ARN is built.
+        let no_region = EventFacts {
+            region: None,
+            resources: &[],
+            ..e
+        };
+        assert_eq!(event_resource(&no_region, "lambda:GetFunction"), None);
     }
 }

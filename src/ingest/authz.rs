@@ -201,10 +201,16 @@ pub struct AccountAuthorization {
     pub details: AuthorizationPage,
     /// The files it was read from.
     pub sources: Vec<PathBuf>,
+    /// Why the pages do not add up to a whole snapshot (a missing last page).
+    pub incomplete: Vec<String>,
+    /// True when the same user, group, role or policy appears in two files: two snapshots
+    /// given together, not pages of one.
+    pub duplicated: bool,
 }
 
-/// Reads one page and the account its ARNs belong to.
-pub fn read_page(path: &Path) -> Result<(String, AuthorizationPage), AuthzError> {
+/// Reads one page and the account its ARNs belong to (`None` for a page holding only AWS
+/// managed policies, which name no account).
+pub fn read_page(path: &Path) -> Result<(Option<String>, AuthorizationPage), AuthzError> {
     let bytes = std::fs::read(path).map_err(|source| AuthzError::Io {
         path: path.to_path_buf(),
         source,
@@ -239,14 +245,18 @@ pub fn read_page(path: &Path) -> Result<(String, AuthorizationPage), AuthzError>
     // Parse the text again (not the Value) so that documents keep their original text.
     let page: AuthorizationPage = serde_json::from_slice(&bytes)
         .map_err(|e| bad(format!("line {}, column {}: {e}", e.line(), e.column())))?;
-    let account = page_account(&page).ok_or_else(|| {
-        bad("no user, group, role or customer-managed policy ARN names the account".to_owned())
-    })?;
-    Ok((account, page))
+    let mut accounts = page_accounts(&page);
+    if accounts.len() > 1 {
+        return Err(bad(format!(
+            "its ARNs name several accounts ({}): one file holds one account",
+            accounts.join(", ")
+        )));
+    }
+    Ok((accounts.pop(), page))
 }
 
-/// The account of a page: the one every user, group, role and customer policy ARN names.
-fn page_account(page: &AuthorizationPage) -> Option<String> {
+/// The accounts the page's user, group, role and customer policy ARNs name.
+fn page_accounts(page: &AuthorizationPage) -> Vec<String> {
     let arns = page
         .user_detail_list
         .iter()
@@ -254,9 +264,14 @@ fn page_account(page: &AuthorizationPage) -> Option<String> {
         .chain(page.group_detail_list.iter().map(|g| g.arn.as_str()))
         .chain(page.role_detail_list.iter().map(|r| r.arn.as_str()))
         .chain(page.policies.iter().map(|p| p.arn.as_str()));
-    arns.filter_map(arn_account)
-        .find(|a| *a != "aws")
+    let mut accounts: Vec<String> = arns
+        .filter_map(arn_account)
+        .filter(|a| *a != "aws")
         .map(str::to_owned)
+        .collect();
+    accounts.sort();
+    accounts.dedup();
+    accounts
 }
 
 /// The account field of an ARN (`arn:aws:iam::123456789012:user/x` -> `123456789012`).
@@ -265,35 +280,106 @@ pub fn arn_account(arn: &str) -> Option<&str> {
     (!account.is_empty()).then_some(account)
 }
 
-/// Reads every file and merges the pages of each account, in the order given.
-/// Files that cannot be read are returned as errors; the rest are merged.
+/// Reads every file and merges the pages of each account, in the order given. A page that
+/// names no account (only AWS managed policies) joins the run's one account. Files that
+/// cannot be read are returned as errors; the rest are merged.
 pub fn read_accounts(paths: &[PathBuf]) -> (Vec<AccountAuthorization>, Vec<AuthzError>) {
     let mut accounts: Vec<AccountAuthorization> = Vec::new();
     let mut errors = Vec::new();
+    let mut orphans = Vec::new();
+    let mut truncated: std::collections::HashMap<String, usize> = Default::default();
     for path in paths {
-        match read_page(path) {
-            Ok((account_id, page)) => {
-                let slot = match accounts.iter().position(|a| a.account_id == account_id) {
-                    Some(i) => &mut accounts[i],
-                    None => {
-                        accounts.push(AccountAuthorization {
-                            account_id,
-                            ..AccountAuthorization::default()
-                        });
-                        accounts.last_mut().expect("just pushed")
-                    }
-                };
-                let into = &mut slot.details;
-                into.user_detail_list.extend(page.user_detail_list);
-                into.group_detail_list.extend(page.group_detail_list);
-                into.role_detail_list.extend(page.role_detail_list);
-                into.policies.extend(page.policies);
-                slot.sources.push(path.clone());
+        let (account_id, page) = match read_page(path) {
+            Ok((Some(account), page)) => (account, page),
+            Ok((None, page)) => {
+                orphans.push((path.clone(), page));
+                continue;
             }
-            Err(e) => errors.push(e),
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        *truncated.entry(account_id.clone()).or_default() += usize::from(page.is_truncated);
+        add_page(&mut accounts, account_id, path.clone(), page);
+    }
+    for (path, page) in orphans {
+        match accounts.as_slice() {
+            [one] => {
+                let id = one.account_id.clone();
+                *truncated.entry(id.clone()).or_default() += usize::from(page.is_truncated);
+                add_page(&mut accounts, id, path, page);
+            }
+            _ => errors.push(AuthzError::Format {
+                path,
+                message: "no user, group, role or customer-managed policy ARN names the \
+                          account, and the run is not about exactly one account"
+                    .to_owned(),
+            }),
+        }
+    }
+    // Every page but the last says more follow: as many truncated pages as files means
+    // the last page is missing.
+    for account in &mut accounts {
+        let pages = account.sources.len();
+        if truncated.get(&account.account_id).copied().unwrap_or(0) >= pages {
+            account.incomplete.push(
+                "the last page given says more follow (IsTruncated): pass every page".to_owned(),
+            );
+        }
+        let mut arns: Vec<&str> = account
+            .details
+            .user_detail_list
+            .iter()
+            .map(|u| u.arn.as_str())
+            .chain(
+                account
+                    .details
+                    .group_detail_list
+                    .iter()
+                    .map(|g| g.arn.as_str()),
+            )
+            .chain(
+                account
+                    .details
+                    .role_detail_list
+                    .iter()
+                    .map(|r| r.arn.as_str()),
+            )
+            .chain(account.details.policies.iter().map(|p| p.arn.as_str()))
+            .collect();
+        arns.sort_unstable();
+        let before = arns.len();
+        arns.dedup();
+        if arns.len() < before {
+            account.duplicated = true;
         }
     }
     (accounts, errors)
+}
+
+fn add_page(
+    accounts: &mut Vec<AccountAuthorization>,
+    account_id: String,
+    path: PathBuf,
+    page: AuthorizationPage,
+) {
+    let slot = match accounts.iter().position(|a| a.account_id == account_id) {
+        Some(i) => &mut accounts[i],
+        None => {
+            accounts.push(AccountAuthorization {
+                account_id,
+                ..AccountAuthorization::default()
+            });
+            accounts.last_mut().expect("just pushed")
+        }
+    };
+    let into = &mut slot.details;
+    into.user_detail_list.extend(page.user_detail_list);
+    into.group_detail_list.extend(page.group_detail_list);
+    into.role_detail_list.extend(page.role_detail_list);
+    into.policies.extend(page.policies);
+    slot.sources.push(path);
 }
 
 /// A policy document's JSON text: objects as written (minified), URL-encoded strings (the
@@ -418,8 +504,8 @@ pub struct AccountReport {
     pub snapshot_time: String,
     /// The snapshot it replaced, if any (RFC 3339).
     pub replaced: Option<String>,
-    /// True when the store already had a newer snapshot, which was kept.
-    pub kept_newer: bool,
+    /// True when the stored snapshot was kept (it is newer, or this run was incomplete).
+    pub kept_stored: bool,
     /// Rows per table.
     pub rows: std::collections::BTreeMap<&'static str, usize>,
     /// What was left out, and why.
@@ -469,12 +555,39 @@ pub fn ingest_authorization(
             sources: account.sources.clone(),
             snapshot_time: rfc3339(time),
             replaced: existing.map(rfc3339),
-            kept_newer: false,
+            kept_stored: false,
             rows: Default::default(),
             warnings: Vec::new(),
         };
+        if account.duplicated {
+            entry.warnings.push(format!(
+                "the same principals or policies appear in several of its files ({}): these \
+                 are separate snapshots, not pages of one; ingest them one at a time",
+                account
+                    .sources
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            entry.replaced = None;
+            entry.kept_stored = existing.is_some();
+            report.accounts.push(entry);
+            continue;
+        }
+        if existing.is_some() && !report.errors.is_empty() {
+            // A file of this run failed: it may have been one of this account's pages, and a
+            // partial snapshot must not replace a whole one.
+            entry.warnings.push(
+                "a file of this run could not be read; the stored snapshot is kept".to_owned(),
+            );
+            entry.replaced = None;
+            entry.kept_stored = true;
+            report.accounts.push(entry);
+            continue;
+        }
         if existing.is_some_and(|e| e > time) {
-            entry.kept_newer = true;
+            entry.kept_stored = true;
             entry.replaced = None;
             entry.warnings.push(format!(
                 "the store has a newer snapshot of {} ({}); kept it",
@@ -487,7 +600,8 @@ pub fn ingest_authorization(
         let (batches, rows) = super::authz_rows::account_batches(&account, time, catalog)?;
         replace_snapshot(store, &account.account_id, &batches)?;
         entry.rows = TABLES.iter().copied().zip(rows.rows).collect();
-        entry.warnings = rows.warnings;
+        entry.warnings = account.incomplete.clone();
+        entry.warnings.extend(rows.warnings);
         report.accounts.push(entry);
     }
     Ok(report)

@@ -12,6 +12,7 @@ pub mod batch;
 pub mod decode;
 pub mod derive;
 pub mod gunzip;
+pub mod last_accessed;
 pub mod mapcols;
 pub mod org;
 pub mod record;

@@ -17,6 +17,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// Marks a policy summary of another type (see `policy_summary`).
+const NOT_AN_SCP: &str = "\u{0}not an SCP: ";
+
 /// Ids a file may not carry itself, from the command line.
 #[derive(Debug, Clone, Default)]
 pub struct OrgIds {
@@ -80,6 +83,13 @@ pub struct Organization {
     pub policies: BTreeMap<String, Scp>,
     /// Policy id -> its targets.
     pub targets: BTreeMap<String, Vec<Target>>,
+    /// The management account (SCPs do not restrict it): describe-organization's
+    /// `MasterAccountId`, else the account field of the organisation's ARNs.
+    #[serde(default)]
+    pub management_account: Option<String>,
+    /// Policies of other types (RCPs, tag policies, ...) that were left out, by id.
+    #[serde(default)]
+    pub skipped_policies: BTreeMap<String, String>,
 }
 
 /// Why an organisation file was refused.
@@ -105,8 +115,11 @@ pub enum OrgFacts {
         policy: String,
         targets: Vec<Target>,
     },
-    /// `describe-organization`: the organisation's id.
-    Organization(String),
+    /// `describe-organization`: the organisation's id and management account.
+    Organization {
+        id: String,
+        management: Option<String>,
+    },
 }
 
 fn text(v: &Value, key: &str) -> Option<String> {
@@ -278,7 +291,8 @@ pub fn read_file(path: &Path, ids: &OrgIds) -> Result<OrgFacts, OrgFileError> {
     }
     if let Some(org) = value.get("Organization") {
         let id = text(org, "Id").ok_or_else(|| bad("`Organization` has no `Id`".to_owned()))?;
-        return Ok(OrgFacts::Organization(id));
+        let management = text(org, "MasterAccountId").or_else(|| text(org, "ManagementAccountId"));
+        return Ok(OrgFacts::Organization { id, management });
     }
     Err(bad(
         "not an AWS Organizations CLI output trailcut reads (list-roots, \
@@ -289,6 +303,20 @@ pub fn read_file(path: &Path, ids: &OrgIds) -> Result<OrgFacts, OrgFileError> {
 }
 
 fn policy_summary(p: &Value) -> Option<Scp> {
+    // Resource control, tag, backup and other policy types are not SCPs: an RCP that
+    // allows everything must not count as an SCP allow. Marked here, left out on merge.
+    let kind = text(p, "Type");
+    if kind
+        .as_deref()
+        .is_some_and(|k| k != "SERVICE_CONTROL_POLICY")
+    {
+        return Some(Scp {
+            id: text(p, "Id")?,
+            name: text(p, "Name"),
+            description: kind.map(|k| format!("{NOT_AN_SCP}{k}")),
+            ..Scp::default()
+        });
+    }
     Some(Scp {
         id: text(p, "Id")?,
         name: text(p, "Name"),
@@ -311,7 +339,7 @@ impl OrgFacts {
             OrgFacts::Units(units) => from(&mut units.iter().map(|u| &u.arn)),
             OrgFacts::Accounts(accounts) => from(&mut accounts.iter().map(|a| &a.arn)),
             OrgFacts::Policies(policies) => from(&mut policies.iter().map(|p| &p.arn)),
-            OrgFacts::Organization(id) => Some(id.clone()),
+            OrgFacts::Organization { id, .. } => Some(id.clone()),
             OrgFacts::Parent { .. } | OrgFacts::Targets { .. } => None,
         }
     }
@@ -378,6 +406,14 @@ impl Organization {
             }
             OrgFacts::Policies(policies) => {
                 for p in policies {
+                    if let Some(kind) = p
+                        .description
+                        .as_deref()
+                        .and_then(|d| d.strip_prefix(NOT_AN_SCP))
+                    {
+                        self.skipped_policies.insert(p.id.clone(), kind.to_owned());
+                        continue;
+                    }
                     let old = self.policies.get(&p.id).cloned().unwrap_or_default();
                     let merged = Scp {
                         name: or(&p.name, &old.name),
@@ -398,8 +434,25 @@ impl Organization {
                 targets.dedup();
                 self.targets.insert(policy, targets);
             }
-            OrgFacts::Organization(_) => {}
+            OrgFacts::Organization { management, .. } => {
+                if management.is_some() {
+                    self.management_account = management;
+                }
+            }
         }
+    }
+
+    /// The management account: from describe-organization, else the account field every
+    /// Organizations ARN carries.
+    pub fn management(&self) -> Option<String> {
+        self.management_account.clone().or_else(|| {
+            self.units
+                .values()
+                .filter_map(|u| u.arn.as_deref())
+                .chain(self.accounts.values().filter_map(|a| a.arn.as_deref()))
+                .find_map(|arn| arn.split(':').nth(4).filter(|a| !a.is_empty()))
+                .map(str::to_owned)
+        })
     }
 
     /// The entity path of a unit or account (`o-a1b2c3d4e5/r-ab12/ou-ab12-11111111`), as
@@ -542,6 +595,9 @@ pub struct OrgReport {
     pub without_path: Vec<String>,
     /// Files refused, with the reason.
     pub errors: Vec<String>,
+    /// Facts that leave the picture incomplete (an SCP without known targets, a policy of
+    /// another type left out).
+    pub warnings: Vec<String>,
 }
 
 fn state_path(store: &crate::store::Store, org: &str) -> PathBuf {
@@ -637,6 +693,20 @@ pub fn ingest_org(
     let mut org = load(store, &org_id)?;
     for f in facts {
         org.merge(f);
+    }
+    for (id, kind) in &org.skipped_policies {
+        report.warnings.push(format!(
+            "policy {id} is a {kind}, not a service control policy: left out"
+        ));
+    }
+    for (id, p) in &org.policies {
+        if !org.targets.contains_key(id) {
+            report.warnings.push(format!(
+                "SCP {} ({id}) has no known targets: ingest `list-targets-for-policy` for it, \
+                 or it is applied nowhere",
+                p.name.as_deref().unwrap_or("?")
+            ));
+        }
     }
     report.without_path = org
         .units

@@ -57,9 +57,18 @@ pub struct PrincipalPolicies {
     pub scps: Vec<(String, Vec<LoadedPolicy>)>,
     /// The account's organisation path, when known.
     pub org_path: Option<String>,
-    /// What could not be loaded (a policy without a document, a document that does not
-    /// parse).
+    /// What could not be loaded: a policy, boundary or SCP without a document or whose
+    /// document does not parse, a group missing from the snapshot, an account whose
+    /// organisation path or SCP targets are unknown. Any of these can hide a Deny or a
+    /// narrower boundary, so a decision over an incomplete picture is never an allow.
     pub warnings: Vec<String>,
+}
+
+impl PrincipalPolicies {
+    /// Whether every layer that decides for this principal was loaded.
+    pub fn is_complete(&self) -> bool {
+        self.warnings.is_empty()
+    }
 }
 
 /// `'text'` as a SQL string literal.
@@ -183,6 +192,19 @@ pub async fn load_principal(
             None => continue,
         }
     }
+    // Groups the user is in that the snapshot lacks: their policies are unknown.
+    let missing = session
+        .run(&format!(
+            "SELECT group_name FROM group_members WHERE account_id = {account} \
+             AND user_arn = {} AND group_arn IS NULL",
+            quote(&principal.arn)
+        ))
+        .await?;
+    for group in strings(&missing, "group_name")?.into_iter().flatten() {
+        warnings.push(format!(
+            "group `{group}` is not in the snapshot: its policies are unknown"
+        ));
+    }
     let boundary = match &principal.boundary {
         None => None,
         Some(arn) => {
@@ -214,7 +236,12 @@ pub async fn load_principal(
             }
         }
     };
-    let (org_path, scps) = load_scps(session, &principal.account_id, &mut warnings).await?;
+    // SCPs do not restrict service-linked roles.
+    let (org_path, scps) = if principal.arn.contains(":role/aws-service-role/") {
+        (None, Vec::new())
+    } else {
+        load_scps(session, &principal.account_id, &mut warnings).await?
+    };
     Ok(PrincipalPolicies {
         principal,
         identity,
@@ -233,27 +260,48 @@ pub async fn load_scps(
 ) -> anyhow::Result<(Option<String>, Vec<(String, Vec<LoadedPolicy>)>)> {
     let batches = session
         .run(&format!(
-            "SELECT path FROM org_accounts WHERE id = {} AND path IS NOT NULL",
+            "SELECT org_id, path, is_management FROM org_accounts WHERE id = {} ORDER BY org_id",
             quote(account)
         ))
         .await?;
-    let Some(path) = strings(&batches, "path")?.into_iter().flatten().next() else {
+    let orgs = strings(&batches, "org_id")?;
+    let paths = strings(&batches, "path")?;
+    let management = strings(&batches, "is_management")?;
+    match orgs.len() {
+        // In no ingested organisation: no SCPs to apply.
+        0 => return Ok((None, Vec::new())),
+        1 => {}
+        _ => {
+            warnings.push(format!(
+                "account {account} is in {} ingested organisations; SCPs not applied",
+                orgs.len()
+            ));
+            return Ok((None, Vec::new()));
+        }
+    }
+    if management[0].as_deref() == Some("true") {
+        return Ok((paths[0].clone(), Vec::new()));
+    }
+    let org = orgs[0].clone().unwrap_or_default();
+    let Some(path) = paths[0].clone() else {
+        warnings.push(format!(
+            "account {account}'s path in {org} is not known (a parent's listing is missing): \
+             its SCPs are unknown"
+        ));
         return Ok((None, Vec::new()));
     };
-    // SCPs do not apply to the management account. Every Organizations ARN names it (the
-    // account field of the root's ARN).
-    let roots = session
+    // An SCP listed without its targets may be attached on this path.
+    let untargeted = session
         .run(&format!(
-            "SELECT arn FROM org_units WHERE unit_type = 'ROOT' AND org_id = {}",
-            quote(path.split('/').next().unwrap_or_default())
+            "SELECT name FROM scps s WHERE s.org_id = {o} AND NOT EXISTS \
+             (SELECT 1 FROM scp_targets t WHERE t.org_id = s.org_id AND t.policy_id = s.id)",
+            o = quote(&org)
         ))
         .await?;
-    let management = strings(&roots, "arn")?
-        .into_iter()
-        .flatten()
-        .find_map(|arn| arn.split(':').nth(4).map(str::to_owned));
-    if management.as_deref() == Some(account) {
-        return Ok((Some(path), Vec::new()));
+    for name in strings(&untargeted, "name")?.into_iter().flatten() {
+        warnings.push(format!(
+            "SCP `{name}` has no known targets: whether it applies to {account} is unknown"
+        ));
     }
     let entities: Vec<&str> = path.split('/').skip(1).collect();
     let list = entities
@@ -265,7 +313,8 @@ pub async fn load_scps(
         .run(&format!(
             "SELECT t.target_id, t.policy_id, t.policy_name, s.document \
              FROM scp_targets t LEFT JOIN scps s ON s.org_id = t.org_id AND s.id = t.policy_id \
-             WHERE t.target_id IN ({list}) ORDER BY t.policy_name"
+             WHERE t.org_id = {o} AND t.target_id IN ({list}) ORDER BY t.policy_name",
+            o = quote(&org)
         ))
         .await?;
     let targets = strings(&batches, "target_id")?;

@@ -21,6 +21,10 @@ const BUILTIN: &[&str] = &[
     include_str!("../../queries/activity_by_day.sql"),
     include_str!("../../queries/action_usage.sql"),
     include_str!("../../queries/unmapped_events.sql"),
+    include_str!("../../queries/last_activity.sql"),
+    include_str!("../../queries/unused_services.sql"),
+    include_str!("../../queries/unused_actions.sql"),
+    include_str!("../../queries/last_accessed_vs_trail.sql"),
 ];
 
 /// Errors of named queries.
@@ -191,8 +195,12 @@ mod tests {
                 "action_usage",
                 "activity_by_day",
                 "event_usage",
+                "last_accessed_vs_trail",
+                "last_activity",
                 "service_usage",
-                "unmapped_events"
+                "unmapped_events",
+                "unused_actions",
+                "unused_services"
             ]
         );
         for q in &all {

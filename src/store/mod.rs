@@ -18,6 +18,7 @@ pub mod journal;
 pub mod manifest;
 pub mod org_tables;
 pub mod parquet_io;
+pub mod report_tables;
 pub mod schema;
 pub mod tables;
 pub mod upgrade;

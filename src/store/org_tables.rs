@@ -34,6 +34,7 @@ const COLUMNS: [&[&str]; 4] = [
         "status",
         "parent_id",
         "path",
+        "is_management",
     ],
     &[
         "org_id",
@@ -62,7 +63,7 @@ pub fn table_schema(table: &str) -> Option<SchemaRef> {
         COLUMNS[i]
             .iter()
             .map(|c| {
-                let kind = if *c == "aws_managed" {
+                let kind = if matches!(*c, "aws_managed" | "is_management") {
                     DataType::Boolean
                 } else {
                     DataType::Utf8
@@ -98,6 +99,7 @@ pub fn batches(org: &Organization) -> Result<[RecordBatch; 4], arrow::error::Arr
         ],
     )?;
     let accounts: Vec<_> = org.accounts.values().collect();
+    let management = org.management();
     let accounts = RecordBatch::try_new(
         table_schema(TABLES[1]).expect("known"),
         vec![
@@ -109,6 +111,12 @@ pub fn batches(org: &Organization) -> Result<[RecordBatch; 4], arrow::error::Arr
             strings(accounts.iter().map(|a| a.status.clone()).collect()),
             strings(accounts.iter().map(|a| a.parent.clone()).collect()),
             strings(accounts.iter().map(|a| org.path_of(&a.id)).collect()),
+            Arc::new(BooleanArray::from(
+                accounts
+                    .iter()
+                    .map(|a| Some(management.as_deref() == Some(a.id.as_str())))
+                    .collect::<Vec<_>>(),
+            )),
         ],
     )?;
     let policies: Vec<_> = org.policies.values().collect();

@@ -32,6 +32,11 @@ pub async fn register_store(ctx: &SessionContext, store: &Store) -> Result<Vec<S
             super::org_tables::TABLES
                 .iter()
                 .map(|t| (*t, super::org_tables::table_schema(t))),
+        )
+        .chain(
+            super::report_tables::TABLES
+                .iter()
+                .map(|t| (*t, super::report_tables::table_schema(t))),
         );
     for (name, schema) in known {
         register_plain(ctx, store, name, schema).await?;

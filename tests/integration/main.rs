@@ -9,6 +9,7 @@ mod common;
 mod crash;
 mod eval;
 mod ingest;
+mod last_accessed;
 mod mapping_columns;
 mod policy;
 mod policy_cli;

@@ -245,3 +245,81 @@ fn a_principals_expansion_stays_within_its_scps() {
     assert!(paulo.lines().any(|a| a == "ec2:RunInstances"));
     assert!(!paulo.lines().any(|a| a == "iam:CreateUser"));
 }
+
+/// Review findings: an incomplete picture never yields an allow; a trust policy is not an
+/// identity policy; other Organizations policy types are not SCPs.
+#[test]
+fn gaps_in_the_store_never_turn_into_an_allow() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    trailcut()
+        .arg("--store")
+        .arg(&store)
+        .args(["authz", "ingest"])
+        .arg(repo().join("sample_data/iam/authorization-details-210987654321.json"))
+        .assert()
+        .success();
+    // The organisation without the targets of DenyLeaveOrganization (a Deny SCP), and with
+    // an RCP listed.
+    let org: Vec<_> = std::fs::read_dir(repo().join("sample_data/org"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            !p.to_string_lossy()
+                .contains("list-targets-for-policy.p-2m8vq6tn")
+        })
+        .collect();
+    let rcp = dir.path().join("list-policies-rcp.json");
+    std::fs::write(
+        &rcp,
+        r#"{"Policies":[{"Id":"p-rcpfullaccess","Arn":"arn:aws:organizations::aws:policy/resource_control_policy/p-RCPFullAWSAccess","Name":"RCPFullAWSAccess","Type":"RESOURCE_CONTROL_POLICY","AwsManaged":true}]}"#,
+    )
+    .unwrap();
+    trailcut()
+        .arg("--store")
+        .arg(&store)
+        .args(["org", "ingest"])
+        .args(&org)
+        .arg(&rcp)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no known targets"))
+        .stderr(predicate::str::contains("not a service control policy"));
+    trailcut()
+        .arg("--store")
+        .arg(&store)
+        .args([
+            "policy",
+            "eval",
+            "--principal",
+            "sandbox-admin",
+            "--action",
+            "lex:PostText",
+        ])
+        .args(["--resource", "*"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("undetermined"))
+        .stderr(predicate::str::contains("DenyLeaveOrganization"));
+
+    // A trust policy given as an identity policy is refused, not read as "any resource".
+    let trust = dir.path().join("trust.json");
+    std::fs::write(
+        &trust,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+            "Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+    )
+    .unwrap();
+    trailcut()
+        .args(["policy", "eval", "--policy"])
+        .arg(&trust)
+        .args([
+            "--action",
+            "sts:AssumeRole",
+            "--resource",
+            "arn:aws:iam::1:role/r",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not an identity-based policy"));
+}

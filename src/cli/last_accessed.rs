@@ -1,0 +1,124 @@
+//! `trailcut last-accessed ingest`: IAM service and action last-accessed reports (Access
+//! Advisor) from the AWS CLI's JSON, into the store's report tables.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::bail;
+use clap::{Args, Subcommand};
+
+use super::Status;
+use crate::ingest::last_accessed::{Subject, ingest_reports};
+use crate::store::Store;
+
+/// Flags of `trailcut last-accessed`.
+#[derive(Debug, Args)]
+pub struct LastAccessedArgs {
+    #[command(subcommand)]
+    pub command: LastAccessedCommand,
+}
+
+/// The sub-verbs of `trailcut last-accessed`.
+#[derive(Debug, Subcommand)]
+pub enum LastAccessedCommand {
+    /// Ingest last-accessed reports about one subject (an IAM ARN or an entity path)
+    #[command(after_help = "\
+Reads the JSON the AWS CLI prints for
+  aws iam get-service-last-accessed-details --job-id ID        (SERVICE_LEVEL or ACTION_LEVEL)
+  aws iam get-service-last-accessed-details-with-entities --job-id ID --service-namespace NS
+  aws iam get-organizations-access-report --job-id ID
+  aws iam list-policies-granting-service-access --arn ARN --service-namespaces ...
+None of them says whom it is about, so give the subject: --arn for the user, group, role
+or policy the job was generated for (generate-service-last-accessed-details --arn), or
+--entity-path for an Organizations report (generate-organizations-access-report
+--entity-path). Give every page of a job together; pages merge into one job. A job
+ingested again replaces its earlier copy. Dates in ISO and boto3 forms are both read.
+
+Tables: services_last_accessed, actions_last_accessed, entities_last_accessed,
+policies_granting_service (see docs/store.md). A service never used in the tracking
+period has a null last_authenticated.
+
+Example:
+  trailcut last-accessed ingest --arn arn:aws:iam::123456789012:group/Development dev-*.json
+  trailcut query --name unused_services --param days=90
+
+Exit status 1 when a file was refused or a job is missing pages, 2 when nothing was read.")]
+    Ingest {
+        /// Report files (pages of one job, or several jobs about the same subject)
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The IAM user, group, role or policy ARN the reports are about
+        #[arg(long, value_name = "ARN", conflicts_with = "entity_path")]
+        arn: Option<String>,
+        /// The Organizations entity path an organizations access report is about
+        #[arg(long, value_name = "PATH")]
+        entity_path: Option<String>,
+        /// The service namespace of a with-entities report (`s3`)
+        #[arg(long, value_name = "NAMESPACE")]
+        service: Option<String>,
+        /// The job id (default: derived from the subject and the job's creation time)
+        #[arg(long, value_name = "ID")]
+        job_id: Option<String>,
+        /// Print the summary as JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs `trailcut last-accessed`.
+pub fn run(store: &Path, args: LastAccessedArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let LastAccessedCommand::Ingest {
+        files,
+        arn,
+        entity_path,
+        service,
+        job_id,
+        json,
+    } = args.command;
+    let subject = match (arn, entity_path) {
+        (Some(arn), _) => Subject::from_arn(&arn).map_err(anyhow::Error::msg)?,
+        (None, Some(path)) => Subject::from_entity_path(&path).map_err(anyhow::Error::msg)?,
+        (None, None) => bail!(
+            "a last-accessed report does not say whom it is about: pass --arn ARN (the user, \
+             group, role or policy the job was generated for) or --entity-path PATH (an \
+             Organizations report)"
+        ),
+    };
+    let summary = ingest_reports(
+        &Store::new(store),
+        &subject,
+        job_id.as_deref(),
+        service.as_deref(),
+        &files,
+    )?;
+    for error in &summary.errors {
+        eprintln!("error: {error}");
+    }
+    for warning in &summary.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &summary)?;
+        writeln!(out)?;
+    } else {
+        for job in &summary.jobs {
+            writeln!(
+                out,
+                "{}: {} job {} from {} file{}: {} rows",
+                job.subject,
+                job.kind,
+                job.job_id,
+                job.files.len(),
+                if job.files.len() == 1 { "" } else { "s" },
+                job.rows
+            )?;
+        }
+    }
+    Ok(if summary.jobs.is_empty() {
+        Status::Error
+    } else if !summary.errors.is_empty() || !summary.warnings.is_empty() {
+        Status::Partial
+    } else {
+        Status::Success
+    })
+}
