@@ -1858,6 +1858,12 @@ refuses to write data in which
 - a successful call in the trail is not allowed by the caller's identity policies, its
   permissions boundary and, in member accounts, the SCPs above it (actions only: resources
   and conditions are not evaluated), or a denial a story relies on is allowed;
+- a successful call that passes a role (a request parameter of an `iam:PassRole` row of
+  `src/mapping/dependent.tsv`: Lambda's `role`, EC2's `iamInstanceProfile`, CloudFormation's
+  `roleARN`, ECS's `taskRoleArn` and `executionRoleArn`, ...) is not allowed `iam:PassRole`
+  on that role's ARN by the same policies, this time with resources evaluated and
+  `iam:PassedToService` taken as the called service (`lambda.amazonaws.com`); an explicit
+  Deny wins, and a statement with any other condition key counts as undetermined;
 - a policy names an action that `src/catalog/iam-catalog.jsonl` lacks (spelling included),
   or a wildcard that matches none;
 - a user or role the trail shows is missing or differs, or something was created inside the
@@ -1883,7 +1889,7 @@ or `--policy-id` is given; `describe-policy` files are named the same way for sy
 
 ### Main account 123456789012
 
-7 users, 3 groups, 13 roles, 8 customer managed policies (two with an older version kept) and
+7 users, 3 groups, 13 roles, 9 customer managed policies (two with an older version kept) and
 the 5 AWS managed policies attached there, with their real documents (default version only).
 Every user and role has the trail's ARN, path and unique id; `RoleLastUsed` is the role's
 last call or assumption in the trail (empty for roles the trail never shows in use).
@@ -1891,12 +1897,18 @@ last call or assumption in the trail (empty for roles the trail never shows in u
 1. **Development** (paulo, dev-ana, dev-raj) has the AWS managed `PowerUserAccess` (v12: all
    but `iam:*`, `organizations:*`, `account:*`, plus a few of those) and the customer managed
    `ExampleDevelopment` (v1, the seed's first document verbatim: all but IAM and
-   Organizations). Both allow everything the group did and neither allows `iam:CreateUser` or
-   `organizations:ListAccounts`. The answer story 1 expects is the seed's second document:
-   `s3:*`, `kms:*`, `cloudtrail:*`, `logs:*`, `ec2:*` and the four required IAM and
-   Organizations actions. The group's Lambda experiments left nine execution roles,
+   Organizations). Both allow every action the group called and neither allows
+   `iam:CreateUser` or `organizations:ListAccounts`. The answer story 1 expects is the seed's
+   second document: `s3:*`, `kms:*`, `cloudtrail:*`, `logs:*`, `ec2:*` and the four required
+   IAM and Organizations actions. The group's Lambda experiments left nine execution roles,
    `service-role/<user>-<function>-role-<8 chars>` with `AWSLambdaBasicExecutionRole`, made
-   the day before the trail and never assumed in it.
+   the day before the trail and never assumed in it. Creating a function with one of them
+   needs `iam:PassRole` on it, which neither policy allows (both leave out `iam:*`), so the
+   administrator who made the roles also attached the customer managed
+   `Development-PassLambdaRoles` (v1, 2026-07-18): `iam:PassRole` on
+   `arn:aws:iam::123456789012:role/service-role/*`, only with `iam:PassedToService` =
+   `lambda.amazonaws.com`. It is what allows the nine `CreateFunction` calls; the last was on
+   2026-07-28, and the five services story 1 keeps include no Lambda, so it can go as well.
 2. **nikhilj** is in app-dev and security-team. `IAMFullAccess` is attached to him and to
    security-team; security-team also has `AWSCloudTrail_ReadOnlyAccess` (AWS deprecated the
    seed's `AWSCloudTrailReadOnlyAccess` for it in 2022) and an inline Access Analyzer policy.
@@ -1999,16 +2011,20 @@ How the reports are computed, which is how AWS describes the data:
   allowed, with time, entity and region where used and `ActionName` alone where not. Management
   only: not S3's object actions and bucket listings (`GetObject`, `PutObject`, `ListBucket`, ...)
   nor Lambda's invocations, which CloudTrail logs as data events. So S3's service-level time can
-  be later than any of its tracked actions'.
+  be later than any of its tracked actions'. A call counts toward the action it maps to, not
+  toward those it needed besides: `lambda:CreateFunction` with a role needed `iam:PassRole`
+  too, but no event is an `iam:PassRole` call, so `PassRole` shows no time (whether AWS
+  records such a check as a use of `iam:PassRole` is not modelled).
 
 What each story shows:
 
 1. **Development** lists 456 services. In the last 21 days it used CloudTrail, CloudWatch Logs,
    EC2, KMS and S3, and also shows IAM (2026-11-11) and Organizations (2026-11-07): those are
    the denied `iam:CreateUser` and `organizations:ListAccounts` attempts, which AWS counts too.
-   The ACTION_LEVEL job tells them apart: the IAM actions the group is allowed
-   (`CreateServiceLinkedRole`, `DeleteServiceLinkedRole`, `ListRoles`) were last used on
-   2026-07-24, and the trail shows the recent calls failed. Lambda, DynamoDB, SNS, SQS and
+   The ACTION_LEVEL job tells them apart: of the IAM actions the group is allowed
+   (`CreateServiceLinkedRole`, `DeleteServiceLinkedRole`, `ListRoles`, and `PassRole` from
+   `Development-PassLambdaRoles`) only `ListRoles` was used, last on 2026-07-24, and the trail
+   shows the recent calls failed. Lambda, DynamoDB, SNS, SQS and
    CloudFormation were last used by 2026-07-28, EBS on 2026-07-25 (the discrepancy below), and
    the other 443 services never.
 2. **nikhilj**: IAM and CloudTrail last 2026-08-02; EC2 and Auto Scaling in the last days;

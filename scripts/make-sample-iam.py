@@ -30,8 +30,15 @@ Before writing, the script checks and refuses data that breaks one of these:
   conditions are not evaluated), by the caller's identity policies, its permissions
   boundary and, in member accounts, the SCPs on its path; the denied calls the stories
   rely on (iam:CreateUser, organizations:ListAccounts by the Development group) are not;
-- the story facts: Development has PowerUserAccess and ExampleDevelopment (the seed's
-  first document, verbatim); nikhilj gets IAM from IAMFullAccess directly and through
+- every successful call that passes a role (the iam:PassRole rows of
+  src/mapping/dependent.tsv: Lambda's `role`, EC2's `iamInstanceProfile`, CloudFormation's
+  `roleARN`, ECS's `taskRoleArn`/`executionRoleArn`, ...) is allowed iam:PassRole on that
+  role's ARN by the same policies, this time with resources and one condition evaluated
+  (see pass_role_decision: iam:PassedToService is the called service's host, any other
+  condition key counts as unknown, which an Allow needs met and a Deny is assumed to meet);
+- the story facts: Development has PowerUserAccess, ExampleDevelopment (the seed's
+  first document, verbatim) and Development-PassLambdaRoles, without which it could not
+  pass its Lambda execution roles; nikhilj gets IAM from IAMFullAccess directly and through
   security-team, CloudTrail through security-team, Route 53 and Elastic Transcoder through
   app-dev's App-Dev-Route53 and App-Dev-ElasticTranscoder; ExamplePolicy1's default
   version v2 covers exactly DynamoDB, S3 and EC2, and of its attached entities exactly one
@@ -46,7 +53,9 @@ AWSLambdaBasicExecutionRole, IAMFullAccess, PowerUserAccess) the default version
 publishes, embedded below. Only the default version of an AWS managed policy is listed.
 
 Unique ids that the trail does not show (groups, policies, instance profiles, roles never
-used) come from random.Random(SEED); JSON is written with 2-space indent, keys in the
+used) come from random.Random(SEED), in a fixed order; a customer managed policy added to
+the sample later (ADDED_LATER) draws its PolicyId from its own random.Random, so that adding
+it leaves every other id as it was. JSON is written with 2-space indent, keys in the
 order the CLI prints them, and a trailing newline, so a re-run reproduces every file.
 
 Usage: python3 scripts/make-sample-iam.py [SHARED_DATA_DIR]   (default ../shared/data)
@@ -69,6 +78,7 @@ OUT = REPO / "sample_data"
 TRAIL = OUT / "trail" / "AWSLogs"
 CATALOG = REPO / "src" / "catalog" / "iam-catalog.jsonl"
 RENAMES = REPO / "src" / "mapping" / "renames.tsv"
+DEPENDENT = REPO / "src" / "mapping" / "dependent.tsv"
 FIXTURE = REPO / "tests" / "fixtures" / "managed-policies" / "policies.jsonl.gz"
 SHARED = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO.parent / "shared" / "data"
 
@@ -91,6 +101,13 @@ B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # IAM unique ids use base32 characters
 
 def unique_id(prefix):
     return prefix + "".join(rng.choice(B32) for _ in range(17))
+
+
+def own_id(prefix, name):
+    """An id from a stream of its own (random.Random seeds a str through SHA-512, so this
+    does not depend on PYTHONHASHSEED): drawing it does not move rng."""
+    r = random.Random(f"{SEED}/{name}")
+    return prefix + "".join(r.choice(B32) for _ in range(17))
 
 
 def when(text):
@@ -141,11 +158,13 @@ def trust(principal, action="sts:AssumeRole", condition=None):
 
 
 def read_trail():
-    """Callers, their ids and last use; roles named in requests; Lambda functions created."""
+    """Callers, their ids and last use; roles named in requests; Lambda functions created;
+    the successful calls of users and roles, with their request parameters."""
     seen = {}  # principal ARN -> {"id", "last", "region", "ok": set of (source, event)}
     assumed = {}  # role ARN -> (last AssumeRole time, region) by an AWS service
     named_roles = set()
     functions = []  # (time, function, role ARN, region)
+    calls = []  # (principal ARN, event source, event name, requestParameters, time, eventID)
     files = sorted(glob.glob(str(TRAIL / "*" / "CloudTrail" / "**" / "*.json.gz"), recursive=True))
     if not files:
         sys.exit(f"no trail under {TRAIL}: run scripts/make-sample-data.py first")
@@ -175,6 +194,9 @@ def read_trail():
                         p["denied"].add(call)
                 else:
                     p["ok"].add(call)
+                    if params:
+                        calls.append((key, r["eventSource"], r["eventName"], params, t,
+                                      r.get("eventID")))
             if r["eventName"] == "AssumeRole" and ui.get("type") == "AWSService":
                 role = params["roleArn"]
                 if t > assumed.get(role, ("",))[0]:
@@ -184,7 +206,7 @@ def read_trail():
                     named_roles.add(v)
             if r["eventName"].startswith("CreateFunction") and not r.get("errorCode"):
                 functions.append((t, params["functionName"], params["role"], r["awsRegion"]))
-    return seen, assumed, named_roles, sorted(functions)
+    return seen, assumed, named_roles, sorted(functions), calls
 
 
 def split_role_arn(arn):
@@ -361,9 +383,21 @@ CI_DEPLOY_BOUNDARY = doc(
           "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary",
           "organizations:*", "account:*"], sid="NoIdentityChanges"))
 
+# Creating a Lambda function with an execution role needs iam:PassRole on the role, which
+# neither PowerUserAccess nor ExampleDevelopment allows (both leave out iam:*). The
+# administrator who made the developers' execution roles (LAMBDA_ROLES_CREATED) created this
+# minutes before them and attached it to Development: roles under service-role/, passed to
+# Lambda only.
+DEVELOPMENT_PASS_LAMBDA_ROLES = doc(
+    allow("iam:PassRole", f"arn:aws:iam::{MAIN}:role/service-role/*",
+          sid="PassExecutionRolesToLambda",
+          condition={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}))
+
 CUSTOMER_POLICIES = {
     # name: (path, [(version, created, document), newest first])
     "ExampleDevelopment": ("/", [("v1", "2026-07-17T16:05:12", EXAMPLE_DEVELOPMENT_V1)]),
+    "Development-PassLambdaRoles": ("/", [("v1", "2026-07-18T14:17:36",
+                                           DEVELOPMENT_PASS_LAMBDA_ROLES)]),
     "ExamplePolicy1": ("/", [("v2", "2026-03-03T11:42:08", EXAMPLE_POLICY1_V2),
                              ("v1", "2025-04-28T09:15:31", EXAMPLE_POLICY1_V1)]),
     "App-Dev-Route53": ("/", [("v1", "2024-09-16T10:21:55", APP_DEV_ROUTE53)]),
@@ -375,6 +409,8 @@ CUSTOMER_POLICIES = {
     "ci-deploy-pipeline": ("/", [("v1", "2025-06-02T13:48:27", CI_DEPLOY_PIPELINE)]),
     "CIDeployBoundary": ("/boundaries/", [("v1", "2025-06-02T13:46:50", CI_DEPLOY_BOUNDARY)]),
 }
+# Added after the sample was first published: PolicyIds from their own streams (own_id).
+ADDED_LATER = {"Development-PassLambdaRoles"}
 
 # ---------------------------------------------------------------------------------------------
 # Principals of the main account. Attached policies by name (customer or AWS managed).
@@ -388,7 +424,8 @@ GROUPS = {
                           sid="ReviewFindings"))}),
     "app-dev": ("2024-09-16T10:17:22", ["App-Dev-EC2", "AutoScalingFullAccess", "App-Dev-Route53",
                                         "App-Dev-ElasticTranscoder"], {}),
-    "Development": ("2026-07-17T16:02:44", ["PowerUserAccess", "ExampleDevelopment"], {}),
+    "Development": ("2026-07-17T16:02:44", ["PowerUserAccess", "ExampleDevelopment",
+                                            "Development-PassLambdaRoles"], {}),
 }
 
 USERS = {
@@ -610,7 +647,9 @@ def build_account(account, roles_spec, users_spec, groups_spec, customer_spec, a
         path, versions = customer_spec[name]
         docs[name] = versions[0][2]
         policies.append({
-            "PolicyName": name, "PolicyId": unique_id("ANPA"), "Arn": customer_arn[name],
+            "PolicyName": name,
+            "PolicyId": own_id("ANPA", name) if name in ADDED_LATER else unique_id("ANPA"),
+            "Arn": customer_arn[name],
             "Path": path, "DefaultVersionId": versions[0][0],
             "AttachmentCount": attachments.get(name, 0),
             "PermissionsBoundaryUsageCount": boundaries.get(name, 0), "IsAttachable": True,
@@ -778,39 +817,247 @@ def action_of(source, event, renames):
     return f"{prefix}:{re.sub(r'20[0-9]{2}_?[0-9]{2}_?[0-9]{2}(v[0-9]+)?$', '', event)}"
 
 
-def identity_documents(facts, arn):
-    """The identity policies and the boundary of a user or role."""
+def identity_policies(facts, arn, leave_out=()):
+    """The identity policies of a user or role as (label, document), and its boundary as
+    (label, document) or None; policies named in `leave_out` are left out."""
     docs = facts["docs"]
+    out = []
+
+    def add(attached, inline, via=""):
+        out.extend((n + via, docs[n]) for n in attached if n not in leave_out)
+        out.extend((f"inline {n}{via}", d) for n, d in inline.items())
+
     if arn in facts["users"]:
         u = facts["users"][arn]
-        out = [docs[n] for n in u["attached"]] + list(u["inline"].values())
+        add(u["attached"], u["inline"])
         for g in u["groups"]:
-            out += [docs[n] for n in facts["groups"][g]["attached"]]
-            out += list(facts["groups"][g]["inline"].values())
+            add(facts["groups"][g]["attached"], facts["groups"][g]["inline"], f" (group {g})")
         return out, None
     r = facts["roles"][arn]
-    out = [docs[n] for n in r["attached"]] + list(r["inline"].values())
-    return out, (docs[r["boundary"]] if r["boundary"] else None)
+    add(r["attached"], r["inline"])
+    return out, ((f"boundary {r['boundary']}", docs[r["boundary"]]) if r["boundary"] else None)
 
 
-def scp_allows(account, action):
+def identity_documents(facts, arn):
+    """The identity policies and the boundary of a user or role."""
+    named, boundary = identity_policies(facts, arn)
+    return [d for _, d in named], (boundary[1] if boundary else None)
+
+
+def scp_levels(account):
+    """The SCPs that apply to `account`, one list of (label, document) per level of its
+    path (the account, its OUs, the root); none for the management account."""
     if account == MAIN:
-        return True  # SCPs do not apply to the management account
+        return []  # SCPs do not apply to the management account
     parents = {a: p for a, (_, _, _, _, p) in ACCOUNTS.items()} | {o: p for o, (_, p) in OUS.items()}
     path, node = [], account
     while node:
         path.append(node)
         node = parents.get(node)
-    contents = {pid: json.loads(spec[3]) for pid, spec in SCPS.items()}
-    verdicts = []
-    for entity in path:
-        attached = [contents[pid] for pid, spec in SCPS.items() if entity in spec[4]]
-        verdicts.append(decision(attached, action))
-    return all(v == "allow" for v in verdicts)
+    return [[(f"SCP {spec[0]} on {entity}", json.loads(spec[3]))
+             for pid, spec in SCPS.items() if entity in spec[4]] for entity in path]
+
+
+def scp_allows(account, action):
+    return all(decision([d for _, d in level], action) == "allow" for level in scp_levels(account))
+
+
+# iam:PassRole, with resources and conditions: a small matcher. Actions match
+# case-insensitively, resources case-sensitively (each of an ARN's six colon-separated
+# parts on its own), both with * and ?. Of the conditions only iam:PassedToService is
+# known (String[Not]Equals / String[Not]Like, ...IfExists); a statement with any other
+# condition key, or with a policy variable in its resources, is undetermined.
+
+
+def glob_re(pattern):
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
+                              for c in pattern))
+
+
+def resource_matches(pattern, arn):
+    if pattern == "*":
+        return True
+    p, a = pattern.split(":", 5), arn.split(":", 5)
+    if len(p) == 6 and len(a) == 6:
+        return all(glob_re(x).fullmatch(y) for x, y in zip(p, a))
+    return bool(glob_re(pattern).fullmatch(arn))
+
+
+KNOWN_STRING_OPS = {"StringEquals": (False, False), "StringLike": (False, True),
+                    "StringNotEquals": (True, False), "StringNotLike": (True, True)}
+
+
+def condition_holds(condition, context):
+    """True, False or None (undetermined) for a Condition block; `context` maps lower-case
+    condition keys to their one string value."""
+    unknown = False
+    for op, block in (condition or {}).items():
+        base = op.removesuffix("IfExists")
+        for key, values in block.items():
+            if base not in KNOWN_STRING_OPS or key.lower() not in context:
+                unknown = True
+                continue
+            negated, like = KNOWN_STRING_OPS[base]
+            v = context[key.lower()]
+            hit = any(glob_re(x).fullmatch(v) if like else x == v for x in as_list(values))
+            if hit == negated:
+                return False
+    return None if unknown else True
+
+
+def statement_applies(s, action, resource, context):
+    """Whether statement `s` covers `action` on `resource`: True, False or None."""
+    if "Action" in s:
+        hit = any(matches(p, action) for p in as_list(s["Action"]))
+    elif "NotAction" in s:
+        hit = not any(matches(p, action) for p in as_list(s["NotAction"]))
+    else:
+        hit = False
+    if not hit:
+        return False
+    key = "Resource" if "Resource" in s else "NotResource" if "NotResource" in s else None
+    if key is None:
+        return False
+    patterns = as_list(s[key])
+    if any("${" in p for p in patterns):
+        return None
+    hit = any(resource_matches(p, resource) for p in patterns)
+    if hit == (key == "NotResource"):
+        return False
+    return condition_holds(s.get("Condition"), context)
+
+
+def pass_role_decision(named_docs, role_arn, service):
+    """('deny' | 'allow' | None, the statements that decided) for iam:PassRole on
+    `role_arn` passed to `service` (a host, lambda.amazonaws.com) under `named_docs`, a list
+    of (label, document). Deny wins; an undetermined Deny counts as applying, an
+    undetermined Allow as not."""
+    context = {"iam:passedtoservice": service}
+    allows, denies = [], []
+    for label, d in named_docs:
+        for i, s in enumerate(as_list(d["Statement"])):
+            verdict = statement_applies(s, "iam:PassRole", role_arn, context)
+            where = f"{label} {s.get('Sid') or f'statement {i + 1}'}"
+            if s["Effect"] == "Deny" and verdict is not False:
+                denies.append(where + ("" if verdict else " (undetermined)"))
+            elif s["Effect"] == "Allow" and verdict is True:
+                allows.append(where)
+    if denies:
+        return "deny", denies
+    return ("allow", allows) if allows else (None, [])
+
+
+def strip_version_suffix(event):
+    """As src/mapping/mod.rs: CreateFunction20150331 -> CreateFunction, else None."""
+    m = re.fullmatch(r"(.+?)(?:[0-9]{8}|[0-9]{4}_[0-9]{2}_[0-9]{2})(?:v[0-9]+)?", event)
+    return m.group(1) if m else None
+
+
+def load_pass_role_triggers():
+    """(prefix, lower-case event name) -> request-parameter paths (lists of lower-case
+    keys) whose value is a role passed, from dependent.tsv's iam:PassRole rows."""
+    triggers = {}
+    for line in DEPENDENT.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        prefix, event, action, trigger = line.split("\t")[:4]
+        if action == "iam:PassRole" and trigger.startswith("request:"):
+            paths = [p.lower().split(".") for p in trigger.removeprefix("request:").split("|")]
+            triggers.setdefault((prefix, event.lower()), []).extend(paths)
+    if not triggers:
+        sys.exit(f"{DEPENDENT} has no iam:PassRole rows")
+    return triggers
+
+
+def values_at(value, path):
+    """The non-empty values at `path` in `value` (keys compared case-insensitively; an
+    array on the way yields each element's), as src/mapping/dependent.rs reads them."""
+    if isinstance(value, list):
+        return [v for item in value for v in values_at(item, path)]
+    if not path:
+        return [] if value is None or value is False or value == "" or value == {} else [value]
+    if isinstance(value, dict):
+        return [v for k, x in value.items() if k.lower() == path[0] for v in values_at(x, path[1:])]
+    return []
+
+
+ROLE_ARN_RE = re.compile(r"arn:aws:iam::[0-9]{12}:role/.+")
+
+
+def passed_roles(value, path, details):
+    """The role ARNs a passed value names, or None when it cannot tell: a role ARN, or an
+    instance profile (by ARN or name) of the account, whose roles are passed."""
+    if not isinstance(value, str):
+        return None
+    if ROLE_ARN_RE.fullmatch(value):
+        return [value]
+    if any("instanceprofile" in k for k in path):
+        for r in details["RoleDetailList"]:
+            for ip in r["InstanceProfileList"]:
+                if value in (ip["Arn"], ip["InstanceProfileName"]):
+                    return [x["Arn"] for x in ip["Roles"]]
+    return None
+
+
+def check_pass_role(calls, details_of, facts_of, renames, problems):
+    """Every successful call that passes a role is allowed iam:PassRole on it: by the
+    caller's identity policies, its boundary and the SCPs above it. Returns a summary."""
+    triggers = load_pass_role_triggers()
+    checked = {}  # (principal, role, service) -> (calls, deciding statements)
+    for principal, source, event, params, t, event_id in calls:
+        account = principal.split(":")[4]
+        if account not in facts_of or principal not in {**facts_of[account]["users"],
+                                                        **facts_of[account]["roles"]}:
+            continue  # reported by the principal checks
+        action = action_of(source, event, renames)
+        if action is None:
+            continue
+        prefix = action.split(":")[0]
+        paths = triggers.get((prefix, event.lower()))
+        if paths is None and strip_version_suffix(event):
+            paths = triggers.get((prefix, strip_version_suffix(event).lower()))
+        for path in paths or []:
+            for value in values_at(params, path):
+                roles = passed_roles(value, path, details_of[account])
+                if roles is None:
+                    problems.append(f"{principal}: {event} at {t} ({event_id}) passes "
+                                    f"{'.'.join(path)} = {value!r}, which names no role the "
+                                    "authorization details know")
+                    continue
+                for role in roles:
+                    named, boundary = identity_policies(facts_of[account], principal)
+                    verdict, by = pass_role_decision(named, role, source)
+                    why = "identity policies"
+                    if verdict == "allow" and boundary is not None:
+                        b_verdict, _ = pass_role_decision([boundary], role, source)
+                        if b_verdict != "allow":
+                            verdict, why = b_verdict, "permissions boundary"
+                    if verdict == "allow":
+                        for level in scp_levels(account):
+                            s_verdict, _ = pass_role_decision(level, role, source)
+                            if s_verdict != "allow":
+                                verdict, why = s_verdict, "SCPs"
+                                break
+                    if verdict != "allow":
+                        problems.append(f"{principal}: {event} at {t} ({event_id}) succeeded "
+                                        f"but iam:PassRole on {role} to {source} is "
+                                        f"{'denied' if verdict == 'deny' else 'not allowed'} "
+                                        f"by its {why}" + (f": {', '.join(by)}" if by else ""))
+                        continue
+                    n, _ = checked.get((principal, role, source), (0, None))
+                    checked[(principal, role, source)] = (n + 1, tuple(by))
+    n_calls = sum(n for n, _ in checked.values())
+    deciding = sorted({b for _, by in checked.values() for b in by})
+    return (f"iam:PassRole: {n_calls} successful calls by "
+            f"{len({p for p, _, _ in checked})} principals pass "
+            f"{len({r for _, r, _ in checked})} roles to "
+            f"{', '.join(sorted({s for _, _, s in checked}))}; each is allowed, by "
+            + "; ".join(deciding))
 
 
 def run_checks(main_details, main_facts, sandbox_details, sandbox_facts, trail, named_roles,
-               org_files, catalog):
+               calls, org_files, catalog):
+    """The problems found, and a line saying what the iam:PassRole check covered."""
     problems = []
     renames = load_renames()
 
@@ -872,6 +1119,9 @@ def run_checks(main_details, main_facts, sandbox_details, sandbox_facts, trail, 
                 verdict = "SCPs"
             if verdict != "allow":
                 problems.append(f"{arn}: {event} succeeded but {action} is not allowed ({verdict})")
+    # ... and so is every role it passes.
+    pass_role_summary = check_pass_role(
+        calls, {MAIN: main_details, SANDBOX: sandbox_details}, facts_of, renames, problems)
     for user in ("paulo", "dev-ana", "dev-raj"):
         arn = f"arn:aws:iam::{MAIN}:user/{user}"
         docs, _ = identity_documents(main_facts, arn)
@@ -886,10 +1136,31 @@ def run_checks(main_details, main_facts, sandbox_details, sandbox_facts, trail, 
     # Story facts.
     f = main_facts
     dev = f["groups"]["Development"]["attached"]
-    if dev != ["PowerUserAccess", "ExampleDevelopment"]:
+    if dev != ["PowerUserAccess", "ExampleDevelopment", "Development-PassLambdaRoles"]:
         problems.append(f"Development has {dev}")
     if f["docs"]["ExampleDevelopment"] != EXAMPLE_DEVELOPMENT_V1:
         problems.append("ExampleDevelopment is not the seed's first document")
+    # Development-PassLambdaRoles is what lets the group pass its execution roles, to
+    # Lambda only, and those under service-role/ only (this also keeps the matcher honest).
+    developers = {f"arn:aws:iam::{MAIN}:user/{u}" for u in ("paulo", "dev-ana", "dev-raj")}
+    dev_roles = sorted({params["role"] for who, source, event, params, _, _ in calls
+                        if who in developers and source == "lambda.amazonaws.com"
+                        and event.startswith("CreateFunction")})
+    if not dev_roles:
+        problems.append("story 1: the trail shows no Lambda execution role passed")
+    for user in ("paulo", "dev-ana", "dev-raj"):
+        arn = f"arn:aws:iam::{MAIN}:user/{user}"
+        named, _ = identity_policies(f, arn)
+        without, _ = identity_policies(f, arn, leave_out={"Development-PassLambdaRoles"})
+        for role in dev_roles:
+            if pass_role_decision(without, role, "lambda.amazonaws.com")[0] == "allow":
+                problems.append(f"{user}: may pass {role} without Development-PassLambdaRoles")
+            if pass_role_decision(named, role, "ec2.amazonaws.com")[0] == "allow":
+                problems.append(f"{user}: may pass {role} to EC2")
+        for role in (f"arn:aws:iam::{MAIN}:role/IAMExampleRole",
+                     f"arn:aws:iam::{MAIN}:role/app-instance-role"):
+            if pass_role_decision(named, role, "lambda.amazonaws.com")[0] == "allow":
+                problems.append(f"{user}: may pass {role}, outside service-role/")
     nik = f["users"][f"arn:aws:iam::{MAIN}:user/nikhilj"]
     checks = [
         ("IAMFullAccess" in nik["attached"], "IAMFullAccess attached to nikhilj"),
@@ -944,7 +1215,7 @@ def run_checks(main_details, main_facts, sandbox_details, sandbox_facts, trail, 
               for a in body["Accounts"]}
     if listed != set(ACCOUNTS) or not {MAIN, SANDBOX} <= listed:
         problems.append(f"accounts listed {sorted(listed)}")
-    return problems
+    return problems, pass_role_summary
 
 
 # ---------------------------------------------------------------------------------------------
@@ -956,7 +1227,7 @@ def write_json(path, value):
 
 
 def main():
-    trail, assumed, named_roles, functions = read_trail()
+    trail, assumed, named_roles, functions, calls = read_trail()
     catalog = load_catalog()
     aws_managed = load_aws_managed()
     lambda_roles = [(t, fn, role, region) for t, fn, role, region in functions
@@ -971,10 +1242,12 @@ def main():
         SANDBOX, SANDBOX_ROLES, {}, {}, {}, aws_managed, sandbox_trail, assumed, [], boto3_date)
     org_files = build_org()
 
-    problems = run_checks(main_details, main_facts, sandbox_details, sandbox_facts, trail,
-                          named_roles, org_files, catalog)
+    problems, pass_role_summary = run_checks(main_details, main_facts, sandbox_details,
+                                             sandbox_facts, trail, named_roles, calls,
+                                             org_files, catalog)
     if problems:
         sys.exit("refusing to write:\n  " + "\n  ".join(problems))
+    print(pass_role_summary)
 
     written = []
     for account, details in ((MAIN, main_details), (SANDBOX, sandbox_details)):

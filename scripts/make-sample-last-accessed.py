@@ -30,7 +30,9 @@ failed attempts included, as AWS documents ("all attempts ..., not just the succ
 ones"); console sign-ins and the calls that need no permission (sts:GetCallerIdentity) do
 not. ACTION_LEVEL jobs list, for the services AWS tracks at action level here (ACTION_TRACKED:
 EC2, IAM, Lambda and S3), the subject's allowed management actions (not S3 object actions
-or Lambda invocations, which CloudTrail logs as data events).
+or Lambda invocations, which CloudTrail logs as data events). A call counts toward the action
+it maps to, not toward the actions it needed besides (iam:PassRole of a role it passed):
+no event is an iam:PassRole call, so the trail gives that action no time of its own.
 
 One deliberate discrepancy is added (UNLOGGED): dev-raj read EBS snapshot blocks through
 the EBS direct APIs during the Development group's evaluation period. Those calls are
@@ -502,7 +504,8 @@ def check_stories(jobs, subjects_, events, problems):
     need(len(dev) > 400, f"story 1: PowerUserAccess lists only {len(dev)} services")
     action_level = by_ns(jobs["development_actions"])
     iam_actions = {a["ActionName"]: a for a in action_level["iam"]["TrackedActionsLastAccessed"]}
-    need(sorted(iam_actions) == ["CreateServiceLinkedRole", "DeleteServiceLinkedRole", "ListRoles"],
+    need(sorted(iam_actions) == ["CreateServiceLinkedRole", "DeleteServiceLinkedRole", "ListRoles",
+                                 "PassRole"],
          f"story 1: Development's tracked IAM actions are {sorted(iam_actions)}")
     need(when(iam_actions["ListRoles"].get("LastAccessedTime")) < EXPLORE_END,
          "story 1: iam:ListRoles used after the first 10 days")

@@ -11,6 +11,7 @@ pub mod map;
 pub mod mapping;
 pub mod org;
 pub mod policy;
+pub mod policy_event;
 pub mod query;
 pub mod store;
 pub mod who_grants;

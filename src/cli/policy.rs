@@ -65,6 +65,9 @@ Examples:
   trailcut policy eval --policy p.json --action s3:GetObject --resource arn:aws:s3:::b/k
   trailcut policy eval --principal nikhilj --action iam:CreateUser --resource '*'")]
     Eval(EvalArgs),
+    /// Replay one stored event: each action it needed, decided from its principal's
+    /// policies with the request context the event shows
+    Event(super::policy_event::EventArgs),
 }
 
 /// Flags of `trailcut policy eval`.
@@ -116,6 +119,7 @@ pub fn run(store: &Path, args: PolicyArgs, out: &mut dyn Write) -> anyhow::Resul
             (None, None) => bail!("give a policy FILE or --principal NAME_OR_ARN"),
         },
         PolicyCommand::Eval(args) => eval(store, args, out),
+        PolicyCommand::Event(args) => super::policy_event::run(store, args, out),
     }
 }
 

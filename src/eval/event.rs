@@ -56,6 +56,14 @@ const CALLED_VIA_SERVICES: &[&str] = &[
     "kms.amazonaws.com",
 ];
 
+/// Services whose calls pass roles to the service itself.
+const PASSED_TO_SELF: &[&str] = &[
+    "lambda.amazonaws.com",
+    "cloudformation.amazonaws.com",
+    "states.amazonaws.com",
+    "glue.amazonaws.com",
+];
+
 fn is_ip(text: &str) -> bool {
     text.parse::<std::net::IpAddr>().is_ok()
 }
@@ -123,6 +131,12 @@ pub fn event_context(e: &EventFacts<'_>) -> Context {
         }
         None => {}
     }
+    // The service a role is passed to, where the call's own service is the one that
+    // assumes it (a Lambda function's execution role; not ECS tasks, whose roles are
+    // passed to ecs-tasks.amazonaws.com).
+    if PASSED_TO_SELF.contains(&e.event_source) {
+        c.set("iam:PassedToService", vec![e.event_source.to_owned()]);
+    }
     match e.vpc_endpoint_id {
         Some(id) => c.set("aws:SourceVpce", vec![id.to_owned()]),
         None if e.identity_type.is_some() => c.set_absent("aws:SourceVpce"),
@@ -151,6 +165,17 @@ pub fn event_resource(e: &EventFacts<'_>, action: &str) -> Option<String> {
         return Some((*only).to_owned());
     }
     let request: Value = serde_json::from_str(e.request_parameters?).ok()?;
+    if action.eq_ignore_ascii_case("iam:PassRole") {
+        // The role passed: the one role ARN anywhere in the request.
+        let mut roles = Vec::new();
+        role_arns(&request, &mut roles);
+        roles.sort_unstable();
+        roles.dedup();
+        return match roles.as_slice() {
+            [one] => Some((*one).to_owned()),
+            _ => None,
+        };
+    }
     let get = |key: &str| {
         request
             .as_object()?
@@ -227,7 +252,21 @@ pub fn event_resource(e: &EventFacts<'_>, action: &str) -> Option<String> {
         // given whole are used.
         "iam" => get("policyArn").map(str::to_owned),
         "sts" => get("roleArn").map(str::to_owned),
+        "route53" => get("hostedZoneId").map(|id| {
+            let id = id.trim_start_matches("/hostedzone/");
+            format!("arn:aws:route53:::hostedzone/{id}")
+        }),
         _ => None,
+    }
+}
+
+/// Every IAM role ARN among the string values of `value`.
+fn role_arns<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
+    match value {
+        Value::String(s) if s.starts_with("arn:aws:iam::") && s.contains(":role/") => out.push(s),
+        Value::Array(items) => items.iter().for_each(|v| role_arns(v, out)),
+        Value::Object(map) => map.values().for_each(|v| role_arns(v, out)),
+        _ => {}
     }
 }
 
@@ -369,5 +408,36 @@ mod tests {
             ..e
         };
         assert_eq!(event_resource(&no_region, "lambda:GetFunction"), None);
+    }
+
+    #[test]
+    fn a_passed_role_and_its_service() {
+        let e = EventFacts {
+            event_source: "lambda.amazonaws.com",
+            identity_type: Some("IAMUser"),
+            region: Some("us-east-1"),
+            account_id: Some("123456789012"),
+            request_parameters: Some(
+                r#"{"functionName":"f","role":"arn:aws:iam::123456789012:role/service-role/f-role"}"#,
+            ),
+            ..EventFacts::default()
+        };
+        assert_eq!(
+            event_resource(&e, "iam:PassRole").as_deref(),
+            Some("arn:aws:iam::123456789012:role/service-role/f-role")
+        );
+        let c = event_context(&e);
+        assert_eq!(
+            known(&c, "iam:PassedToService").unwrap(),
+            ["lambda.amazonaws.com"]
+        );
+        let zone = EventFacts {
+            request_parameters: Some(r#"{"hostedZoneId":"/hostedzone/Z0123"}"#),
+            ..e
+        };
+        assert_eq!(
+            event_resource(&zone, "route53:ChangeResourceRecordSets").as_deref(),
+            Some("arn:aws:route53:::hostedzone/Z0123")
+        );
     }
 }

@@ -425,6 +425,18 @@ fn schema_of(i: usize) -> arrow::datatypes::SchemaRef {
     table_schema(TABLES[i]).expect("a known table")
 }
 
+/// The `account_id` and `snapshot_time` columns every IAM table starts and ends with.
+fn account_and_time(account: &str, time: i64, rows: usize) -> (ArrayRef, ArrayRef) {
+    let accounts: ArrayRef = Arc::new(arrow::array::StringArray::from_iter_values(
+        std::iter::repeat_n(account, rows),
+    ));
+    let times: ArrayRef = Arc::new(
+        arrow::array::TimestampMicrosecondArray::from_iter_values(std::iter::repeat_n(time, rows))
+            .with_timezone("UTC"),
+    );
+    (accounts, times)
+}
+
 /// N string columns between `account_id` and `snapshot_time`.
 struct Cols {
     cols: Vec<StringBuilder>,
@@ -456,16 +468,7 @@ impl Cols {
     }
 
     fn prefix_suffix(&self, account: &str, time: i64) -> (ArrayRef, ArrayRef) {
-        let accounts: ArrayRef = Arc::new(arrow::array::StringArray::from_iter_values(
-            std::iter::repeat_n(account, self.rows),
-        ));
-        let times: ArrayRef = Arc::new(
-            arrow::array::TimestampMicrosecondArray::from_iter_values(std::iter::repeat_n(
-                time, self.rows,
-            ))
-            .with_timezone("UTC"),
-        );
-        (accounts, times)
+        account_and_time(account, time, self.rows)
     }
 
     fn finish_plain(
@@ -567,11 +570,7 @@ impl PolicyCols {
     }
 
     fn finish(mut self, account: &str, time: i64) -> Result<RecordBatch, arrow::error::ArrowError> {
-        let plain = Cols {
-            cols: Vec::new(),
-            rows: self.rows,
-        };
-        let (accounts, times) = plain.prefix_suffix(account, time);
+        let (accounts, times) = account_and_time(account, time, self.rows);
         let mut columns = vec![accounts];
         columns.extend(
             self.strings
@@ -645,11 +644,7 @@ impl GrantCols {
     }
 
     fn finish(mut self, account: &str, time: i64) -> Result<RecordBatch, arrow::error::ArrowError> {
-        let plain = Cols {
-            cols: Vec::new(),
-            rows: self.rows,
-        };
-        let (accounts, times) = plain.prefix_suffix(account, time);
+        let (accounts, times) = account_and_time(account, time, self.rows);
         let columns: Vec<ArrayRef> = vec![
             accounts,
             Arc::new(self.key.finish()),

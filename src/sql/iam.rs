@@ -76,8 +76,8 @@ pub fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-/// The values of a string column, nulls as `None`.
-fn strings(batches: &[RecordBatch], column: &str) -> anyhow::Result<Vec<Option<String>>> {
+/// The values of a column as text (cast to strings), nulls as `None`.
+pub fn strings(batches: &[RecordBatch], column: &str) -> anyhow::Result<Vec<Option<String>>> {
     let mut out = Vec::new();
     for batch in batches {
         let array = batch

@@ -200,14 +200,7 @@ fn the_sample_organisation_ingests_with_its_tree() {
 fn the_sample_accounts_ingest_with_the_seed_groups() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path();
-    trailcut()
-        .arg("--store")
-        .arg(store)
-        .args(["authz", "ingest"])
-        .arg(repo().join("sample_data/iam/authorization-details-123456789012.json"))
-        .arg(repo().join("sample_data/iam/authorization-details-210987654321.json"))
-        .assert()
-        .success();
+    crate::common::ingest_sample_iam(store);
     let members = rows(
         store,
         "SELECT group_name, array_to_string(array_agg(user_name ORDER BY user_name), ',') AS users \

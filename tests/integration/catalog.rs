@@ -5,7 +5,6 @@
 //! computed against a catalogue of 2026-08-22, a month older than ours.
 
 use std::collections::BTreeSet;
-use std::io::Read;
 
 use predicates::prelude::*;
 use serde_json::Value;
@@ -20,15 +19,8 @@ struct ManagedPolicy {
 }
 
 fn managed_policies() -> Vec<ManagedPolicy> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/managed-policies/policies.jsonl.gz"
-    );
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
-        .read_to_string(&mut text)
-        .unwrap();
-    text.lines()
+    crate::common::gzip_lines("tests/fixtures/managed-policies/policies.jsonl.gz")
+        .iter()
         .map(|line| {
             let v: Value = serde_json::from_str(line).unwrap();
             ManagedPolicy {

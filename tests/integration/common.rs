@@ -63,3 +63,40 @@ pub fn scalar(store: &Path, query: &str) -> i64 {
     let value = rows[0].values().next().expect("one column");
     value.as_i64().unwrap_or_else(|| panic!("{query}: {value}"))
 }
+
+/// The lines of a gzip-compressed fixture (`tests/fixtures/...jsonl.gz`).
+pub fn gzip_lines(relative: &str) -> Vec<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(repo().join(relative)).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    text.lines().map(str::to_owned).collect()
+}
+
+/// Ingests the sample accounts' authorization details into `store`.
+pub fn ingest_sample_iam(store: &Path) {
+    trailcut()
+        .arg("--store")
+        .arg(store)
+        .args(["authz", "ingest"])
+        .arg(repo().join("sample_data/iam/authorization-details-123456789012.json"))
+        .arg(repo().join("sample_data/iam/authorization-details-210987654321.json"))
+        .assert()
+        .success();
+}
+
+/// Ingests the sample organisation (`sample_data/org`) into `store`.
+pub fn ingest_sample_org(store: &Path) {
+    let files: Vec<PathBuf> = std::fs::read_dir(repo().join("sample_data/org"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    trailcut()
+        .arg("--store")
+        .arg(store)
+        .args(["org", "ingest"])
+        .args(&files)
+        .assert()
+        .success();
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
 
-use crate::common::{ingest, repo, rows, sample_trail, scalar, trailcut};
+use crate::common::{ingest, ingest_sample_iam, repo, rows, sample_trail, scalar, trailcut};
 
 /// `INDEX.tsv`: the files of each subject (and service), as `trailcut` arguments.
 fn index() -> BTreeMap<Vec<String>, Vec<PathBuf>> {
@@ -48,14 +48,7 @@ fn store() -> &'static Path {
         .get_or_init(|| {
             let dir = tempfile::tempdir().unwrap();
             ingest(dir.path(), &[sample_trail()]);
-            trailcut()
-                .arg("--store")
-                .arg(dir.path())
-                .args(["authz", "ingest"])
-                .arg(repo().join("sample_data/iam/authorization-details-123456789012.json"))
-                .arg(repo().join("sample_data/iam/authorization-details-210987654321.json"))
-                .assert()
-                .success();
+            ingest_sample_iam(dir.path());
             ingest_reports(dir.path());
             dir
         })

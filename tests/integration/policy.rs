@@ -5,7 +5,6 @@
 //! managed policy allows agree with the iam-dataset oracle's expansion.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -30,12 +29,8 @@ fn managed_policies() -> Vec<ManagedPolicy> {
         document: Box<RawValue>,
         effective_actions: Vec<String>,
     }
-    let path = repo().join("tests/fixtures/managed-policies/policies.jsonl.gz");
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
-        .read_to_string(&mut text)
-        .unwrap();
-    text.lines()
+    crate::common::gzip_lines("tests/fixtures/managed-policies/policies.jsonl.gz")
+        .iter()
         .map(|line| {
             let line: Line = serde_json::from_str(line).unwrap();
             ManagedPolicy {

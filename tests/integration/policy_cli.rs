@@ -5,7 +5,7 @@ use std::path::Path;
 
 use predicates::prelude::*;
 
-use crate::common::{repo, trailcut};
+use crate::common::{ingest_sample_iam, ingest_sample_org, repo, trailcut};
 
 /// A store with the sample account details and organisation, built once.
 fn iam_store() -> &'static Path {
@@ -13,25 +13,8 @@ fn iam_store() -> &'static Path {
     STORE
         .get_or_init(|| {
             let dir = tempfile::tempdir().unwrap();
-            trailcut()
-                .arg("--store")
-                .arg(dir.path())
-                .args(["authz", "ingest"])
-                .arg(repo().join("sample_data/iam/authorization-details-123456789012.json"))
-                .arg(repo().join("sample_data/iam/authorization-details-210987654321.json"))
-                .assert()
-                .success();
-            let org: Vec<_> = std::fs::read_dir(repo().join("sample_data/org"))
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .collect();
-            trailcut()
-                .arg("--store")
-                .arg(dir.path())
-                .args(["org", "ingest"])
-                .args(&org)
-                .assert()
-                .success();
+            ingest_sample_iam(dir.path());
+            ingest_sample_org(dir.path());
             dir
         })
         .path()
@@ -322,4 +305,66 @@ fn gaps_in_the_store_never_turn_into_an_allow() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("not an identity-based policy"));
+}
+
+/// `policy event` replays stored events against their principals' policies with the
+/// request the event shows: the function's execution role passed (a dependent action),
+/// the hosted zone changed, and a refused call refused again.
+#[test]
+fn stored_events_replay_with_their_dependent_actions_and_resources() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path();
+    crate::common::ingest(store, &[crate::common::sample_trail()]);
+    ingest_sample_iam(store);
+    ingest_sample_org(store);
+    let event = |filter: &str| {
+        let id = crate::common::rows(
+            store,
+            &format!("SELECT eventid FROM events WHERE {filter} ORDER BY eventtime LIMIT 1"),
+        );
+        let id = id[0]["eventid"].as_str().unwrap().to_owned();
+        let out = trailcut()
+            .arg("--store")
+            .arg(store)
+            .args(["policy", "event", "--json", &id])
+            .assert()
+            .get_output()
+            .clone();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), v)
+    };
+    let (code, v) = event("eventname = 'CreateFunction20150331' AND errorcode IS NULL");
+    assert_eq!(code, Some(0), "{v}");
+    let pass = v["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == "iam:PassRole")
+        .unwrap();
+    assert_eq!(pass["needed_as"], "dependent");
+    assert_eq!(pass["decision"], "allow");
+    assert!(
+        pass["resource"]
+            .as_str()
+            .unwrap()
+            .contains(":role/service-role/")
+    );
+    assert!(
+        pass["deciding"]
+            .to_string()
+            .contains("Development-PassLambdaRoles")
+    );
+
+    let (code, v) = event("eventname = 'ChangeResourceRecordSets' AND errorcode IS NULL");
+    assert_eq!(code, Some(0), "{v}");
+    assert!(
+        v["actions"][0]["resource"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:route53:::hostedzone/")
+    );
+
+    let (code, v) = event("eventname = 'CreateUser' AND errorcode IS NOT NULL");
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(v["actions"][0]["decision"], "implicit-deny");
 }

@@ -1,0 +1,230 @@
+//! `trailcut policy event EVENTID`: one stored CloudTrail event replayed against its
+//! principal's policies in the store: for each IAM action the call needed (its own and
+//! the dependent ones), the request the event shows (resource, source address, region,
+//! MFA, ...) and the decision, next to what AWS did.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+use arrow::array::RecordBatch;
+use clap::Args;
+
+use super::{Status, runtime};
+use crate::eval::event::{EventFacts, event_context, event_resource};
+use crate::eval::{Decision, NamedPolicy, PolicySet, Request, ScpLevel, evaluate};
+use crate::sql::Session;
+use crate::sql::iam::{find_principal, load_principal, quote, strings};
+use crate::store::Store;
+
+/// Flags of `trailcut policy event`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Needs the event in the store (`trailcut ingest`) and its principal's IAM details
+(`trailcut authz ingest`; `trailcut org ingest` for SCPs). Conditions on keys the event
+does not show (tags, for instance) are reported as undetermined, never assumed.
+
+Exit status 0 when every action the call needed is allowed, 1 otherwise (a denied or
+undetermined action, or an incomplete store), 2 on error.
+
+Example:
+  trailcut query \"SELECT eventid FROM events WHERE eventname = 'CreateFunction20150331' LIMIT 1\"
+  trailcut policy event 3f1c...")]
+pub struct EventArgs {
+    /// The event's eventID
+    pub event_id: String,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One column of a one-row result as text.
+fn text(batches: &[RecordBatch], column: &str) -> anyhow::Result<Option<String>> {
+    Ok(strings(batches, column)?.into_iter().next().flatten())
+}
+
+/// Runs `trailcut policy event`.
+pub fn run(store: &Path, args: EventArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let store = Store::new(store);
+    let id = quote(&args.event_id);
+    let (event, resources, loaded) = runtime()?.block_on(async {
+        let session = Session::open(&store).await?;
+        let event = session
+            .run(&format!(
+                "SELECT eventsource, eventname, eventtime, awsregion, sourceipaddress, \
+                   useridentity['type'] AS identity_type, principal_arn, \
+                   useridentity['principalid'] AS principal_id, \
+                   useridentity['username'] AS user_name, account_id, \
+                   useridentity['sessioncontext']['attributes']['mfaauthenticated'] AS mfa, \
+                   useridentity['invokedby'] AS invoked_by, vpcendpointid, \
+                   CASE WHEN tlsdetails IS NULL THEN 'false' ELSE 'true' END AS tls, \
+                   requestparameters, errorcode, mapping_status, \
+                   array_to_string(iam_actions, ' ') AS actions, \
+                   array_to_string(iam_dependent_actions, ' ') AS dependent \
+                 FROM events WHERE eventid = {id}"
+            ))
+            .await?;
+        if event.iter().all(|b| b.num_rows() == 0) {
+            bail!("no event with eventID {id} in the store");
+        }
+        let resources = session
+            .run(&format!(
+                "SELECT r['arn'] AS arn FROM (SELECT unnest(resources) AS r FROM events \
+                 WHERE eventid = {id})"
+            ))
+            .await?;
+        let principal = text(&event, "principal_arn")?
+            .with_context(|| format!("event {id} names no principal"))?;
+        let principal = find_principal(&session, &principal, None).await?;
+        let loaded = load_principal(&session, principal).await?;
+        anyhow::Ok((event, resources, loaded))
+    })?;
+    let get = |c: &str| text(&event, c);
+    let status = get("mapping_status")?.unwrap_or_default();
+    if status != "mapped" {
+        bail!("the event's call maps to no IAM action (mapping status `{status}`)");
+    }
+    let time = get("eventtime")?;
+    let (source, name) = (get("eventsource")?, get("eventname")?);
+    let (region, ip, itype) = (
+        get("awsregion")?,
+        get("sourceipaddress")?,
+        get("identity_type")?,
+    );
+    let (arn, pid, uname) = (
+        get("principal_arn")?,
+        get("principal_id")?,
+        get("user_name")?,
+    );
+    let (account, mfa, invoked) = (get("account_id")?, get("mfa")?, get("invoked_by")?);
+    let (vpce, tls, request) = (
+        get("vpcendpointid")?,
+        get("tls")?,
+        get("requestparameters")?,
+    );
+    let error = get("errorcode")?;
+    let arns: Vec<String> = strings(&resources, "arn")?.into_iter().flatten().collect();
+    let arn_refs: Vec<&str> = arns.iter().map(String::as_str).collect();
+    // DataFusion prints timestamps as `2026-11-13T02:28:21Z` or with a space; RFC 3339 wants T.
+    let time = time.map(|t| t.replacen(' ', "T", 1));
+    let facts = EventFacts {
+        event_source: source.as_deref().unwrap_or_default(),
+        event_name: name.as_deref().unwrap_or_default(),
+        event_time: time.as_deref(),
+        region: region.as_deref(),
+        source_ip: ip.as_deref(),
+        identity_type: itype.as_deref(),
+        principal_arn: arn.as_deref(),
+        principal_id: pid.as_deref(),
+        user_name: uname.as_deref(),
+        account_id: account.as_deref(),
+        mfa_authenticated: mfa.as_deref(),
+        invoked_by: invoked.as_deref(),
+        vpc_endpoint_id: vpce.as_deref(),
+        tls: tls.as_deref().map(|t| t == "true"),
+        resources: &arn_refs,
+        request_parameters: request.as_deref(),
+    };
+    let context = event_context(&facts);
+    fn named(p: &crate::sql::iam::LoadedPolicy) -> NamedPolicy<'_> {
+        NamedPolicy {
+            name: match &p.via_group {
+                Some(group) => format!("{} (group {group})", p.name),
+                None => p.name.clone(),
+            },
+            document: &p.document,
+        }
+    }
+    let set = PolicySet {
+        identity: loaded.identity.iter().map(named).collect(),
+        boundary: loaded.boundary.as_ref().map(named),
+        scps: loaded
+            .scps
+            .iter()
+            .map(|(entity, policies)| ScpLevel {
+                entity: entity.clone(),
+                policies: policies.iter().map(named).collect(),
+            })
+            .collect(),
+    };
+    let own = get("actions")?.unwrap_or_default();
+    let dependent = get("dependent")?.unwrap_or_default();
+    let mut results = Vec::new();
+    let mut all_allowed = loaded.is_complete();
+    for (action, kind) in own
+        .split_whitespace()
+        .map(|a| (a, "call"))
+        .chain(dependent.split_whitespace().map(|a| (a, "dependent")))
+    {
+        let resource = event_resource(&facts, action);
+        let request = Request {
+            action,
+            resource: resource.as_deref(),
+            context: &context,
+        };
+        let mut evaluation = evaluate(&set, &request);
+        if evaluation.decision == Decision::Allow && !loaded.is_complete() {
+            evaluation.decision = Decision::Undetermined;
+        }
+        all_allowed &= evaluation.decision == Decision::Allow;
+        results.push((action, kind, resource, evaluation));
+    }
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let outcome = match &error {
+        None => "succeeded".to_owned(),
+        Some(code) => format!("failed with {code}"),
+    };
+    if args.json {
+        let value = serde_json::json!({
+            "event_id": args.event_id,
+            "call": format!("{} {}", facts.event_source, facts.event_name),
+            "principal": loaded.principal.arn,
+            "aws_outcome": outcome,
+            "context": context.keys().collect::<Vec<_>>(),
+            "actions": results.iter().map(|(action, kind, resource, e)| serde_json::json!({
+                "action": action,
+                "needed_as": kind,
+                "resource": resource,
+                "decision": e.decision.as_str(),
+                "deciding": e.deciding.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "undetermined_keys": e.undetermined_keys(),
+                "explanation": e.explanation,
+            })).collect::<Vec<_>>(),
+            "incomplete": loaded.warnings,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+    } else {
+        writeln!(
+            out,
+            "{} {} by {}: AWS {outcome}",
+            facts.event_source, facts.event_name, loaded.principal.arn
+        )?;
+        for (action, kind, resource, e) in &results {
+            writeln!(
+                out,
+                "  {action} ({kind}) on {}: {}",
+                resource.as_deref().unwrap_or("an unknown resource"),
+                e.decision.as_str()
+            )?;
+            for s in &e.deciding {
+                writeln!(out, "    decided by {s}")?;
+            }
+            for key in e.undetermined_keys() {
+                writeln!(
+                    out,
+                    "    undetermined: depends on `{key}`, which the event does not show"
+                )?;
+            }
+            if !e.explanation.is_empty() && e.decision != Decision::Allow {
+                writeln!(out, "    {}", e.explanation)?;
+            }
+        }
+    }
+    Ok(if all_allowed {
+        Status::Success
+    } else {
+        Status::Partial
+    })
+}
