@@ -3,6 +3,7 @@
 
 pub mod authz;
 pub mod catalog;
+pub mod collect;
 pub mod demo;
 pub mod gen_trail;
 pub mod ingest;
@@ -101,6 +102,8 @@ pub enum Command {
     WhoGrants(who_grants::WhoGrantsArgs),
     /// IAM last-accessed reports (Access Advisor): `trailcut last-accessed ingest`
     LastAccessed(last_accessed::LastAccessedArgs),
+    /// Collect from AWS with the SDK: `trailcut collect authz`
+    Collect(collect::CollectArgs),
 }
 
 /// `--version`: the program's version and the date and size of its IAM catalogue.
@@ -138,6 +141,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Policy(args) => policy::run(&cli.store, args, &mut out),
         Command::WhoGrants(args) => who_grants::run(&cli.store, args, &mut out),
         Command::LastAccessed(args) => last_accessed::run(&cli.store, args, &mut out),
+        Command::Collect(args) => collect::run(&cli.store, args, &mut out),
     }
 }
 

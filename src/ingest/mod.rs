@@ -8,6 +8,7 @@
 
 pub mod authz;
 pub mod authz_rows;
+pub mod aws;
 pub mod batch;
 pub mod decode;
 pub mod derive;

@@ -272,10 +272,10 @@ impl PolicyDocument {
         super::parse::document(super::json::Json::from_text(text)?)
     }
 
-    /// Parses a document from a `serde_json::Value`. serde_json (built without
-    /// `preserve_order`) sorts object keys, so condition operators and keys come out in
-    /// alphabetical order rather than as written: prefer [`PolicyDocument::parse`] on the
-    /// text when there is one.
+    /// Parses a document from a `serde_json::Value`. Condition operators and keys come out
+    /// in the Value's key order, which is the written order only when serde_json is built
+    /// with `preserve_order` (the AWS SDK's HTTP client turns it on): prefer
+    /// [`PolicyDocument::parse`] on the text when there is one.
     pub fn from_value(value: &serde_json::Value) -> Result<Self, PolicyError> {
         super::parse::document(super::json::Json::from_value(value))
     }

@@ -5,6 +5,7 @@
 mod authz;
 mod catalog;
 mod cli;
+mod collect;
 mod common;
 mod crash;
 mod eval;
