@@ -67,6 +67,13 @@ pub fn run(store: &Path, args: AuthzArgs, out: &mut dyn Write) -> anyhow::Result
         })
         .transpose()?;
     let report = ingest_authorization(&Store::new(store), &files, taken_at)?;
+    finish(&report, json, out)
+}
+
+/// Prints what an authorization-details ingest did (problems on stderr, a summary or JSON
+/// on `out`) and turns it into the exit status: shared by `authz ingest` and
+/// `collect authz`.
+pub fn finish(report: &AuthzReport, json: bool, out: &mut dyn Write) -> anyhow::Result<Status> {
     for error in &report.errors {
         eprintln!("error: {error}");
     }
@@ -76,10 +83,10 @@ pub fn run(store: &Path, args: AuthzArgs, out: &mut dyn Write) -> anyhow::Result
         }
     }
     if json {
-        serde_json::to_writer_pretty(&mut *out, &report)?;
+        serde_json::to_writer_pretty(&mut *out, report)?;
         writeln!(out)?;
     } else {
-        write_summary(&report, out)?;
+        write_summary(report, out)?;
     }
     let incomplete =
         !report.errors.is_empty() || report.accounts.iter().any(|a| !a.warnings.is_empty());

@@ -96,38 +96,10 @@ pub fn run(store: &Path, args: CollectArgs, out: &mut dyn Write) -> anyhow::Resu
     }
     let now = chrono::Utc::now().timestamp_micros();
     let report = ingest_authorization(&Store::new(store), &files, Some(now))?;
-    for error in &report.errors {
-        eprintln!("error: {error}");
-    }
-    for account in &report.accounts {
-        for warning in &account.warnings {
-            eprintln!("warning: {}: {warning}", account.account_id);
-        }
-    }
-    if json {
-        serde_json::to_writer_pretty(&mut *out, &report)?;
-        writeln!(out)?;
-    } else {
-        for a in &report.accounts {
-            let n = |t: &str| a.rows.get(t).copied().unwrap_or(0);
-            writeln!(
-                out,
-                "{}: {} pages collected; {} principals, {} attachments, {} policy versions",
-                a.account_id,
-                pages.len(),
-                n("principals"),
-                n("attachments"),
-                n("policies")
-            )?;
-        }
-    }
-    let incomplete =
-        !report.errors.is_empty() || report.accounts.iter().any(|a| !a.warnings.is_empty());
-    Ok(if report.accounts.is_empty() {
-        Status::Error
-    } else if incomplete {
-        Status::Partial
-    } else {
-        Status::Success
-    })
+    eprintln!(
+        "collected {} page{} of GetAccountAuthorizationDetails",
+        pages.len(),
+        if pages.len() == 1 { "" } else { "s" }
+    );
+    super::authz::finish(&report, json, out)
 }
