@@ -45,6 +45,17 @@ Example:
         #[arg(long)]
         json: bool,
     },
+    /// The organisation's roots, OUs, accounts and SCPs with their targets
+    #[command(after_help = "\
+Run with credentials of the management account (or a delegated administrator). Needs
+organizations:DescribeOrganization, ListRoots, ListOrganizationalUnitsForParent,
+ListAccountsForParent, ListPolicies, DescribePolicy and ListTargetsForPolicy. Fills the
+same tables as `trailcut org ingest`.")]
+    Org {
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs `trailcut collect`.
@@ -54,7 +65,10 @@ pub fn run(store: &Path, args: CollectArgs, out: &mut dyn Write) -> anyhow::Resu
         region: args.region,
         max_attempts: None,
     };
-    let CollectCommand::Authz { save, json } = args.command;
+    let (save, json) = match args.command {
+        CollectCommand::Authz { save, json } => (save, json),
+        CollectCommand::Org { json } => return collect_org(store, &options, json, out),
+    };
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new_spinner();
         bar.set_message("GetAccountAuthorizationDetails");
@@ -102,4 +116,33 @@ pub fn run(store: &Path, args: CollectArgs, out: &mut dyn Write) -> anyhow::Resu
         if pages.len() == 1 { "" } else { "s" }
     );
     super::authz::finish(&report, json, out)
+}
+
+fn collect_org(
+    store: &Path,
+    options: &AwsOptions,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<Status> {
+    let bar = std::io::stderr()
+        .is_terminal()
+        .then(ProgressBar::new_spinner);
+    let facts = runtime()?.block_on(async {
+        let sdk = sdk_config(options).await;
+        crate::ingest::aws::org::collect_org(&crate::ingest::aws::organizations_client(&sdk), |n| {
+            if let Some(bar) = &bar {
+                bar.set_message(format!("Organizations: {n} calls"));
+            }
+        })
+        .await
+    })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let report = crate::ingest::org::ingest_facts(
+        &Store::new(store),
+        facts,
+        crate::ingest::org::OrgReport::default(),
+    )?;
+    super::org::finish(&report, json, out)
 }

@@ -79,6 +79,16 @@ pub fn run(store: &Path, args: OrgArgs, out: &mut dyn Write) -> anyhow::Result<S
         child,
     };
     let report = ingest_org(&Store::new(store), &files, &ids)?;
+    finish(&report, json, out)
+}
+
+/// Prints what an organisation ingest did and turns it into the exit status: shared by
+/// `org ingest` and `collect org`.
+pub fn finish(
+    report: &crate::ingest::org::OrgReport,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<Status> {
     for error in &report.errors {
         eprintln!("error: {error}");
     }
@@ -92,7 +102,7 @@ pub fn run(store: &Path, args: OrgArgs, out: &mut dyn Write) -> anyhow::Result<S
         );
     }
     if json {
-        serde_json::to_writer_pretty(&mut *out, &report)?;
+        serde_json::to_writer_pretty(&mut *out, report)?;
         writeln!(out)?;
     } else if let Some(org) = &report.org_id {
         let n = |t: &str| report.rows.get(t).copied().unwrap_or(0);

@@ -659,6 +659,16 @@ pub fn ingest_org(
             Err(e) => report.errors.push(e.to_string()),
         }
     }
+    ingest_facts(store, facts, report)
+}
+
+/// Merges facts (from files or from the Organizations API) into their organisation's state
+/// and rewrites its tables.
+pub fn ingest_facts(
+    store: &crate::store::Store,
+    facts: Vec<OrgFacts>,
+    mut report: OrgReport,
+) -> Result<OrgReport, crate::store::StoreError> {
     let named: Vec<String> = {
         let mut v: Vec<String> = facts.iter().filter_map(OrgFacts::org_id).collect();
         v.sort();

@@ -48,6 +48,7 @@ fn handle(stream: TcpStream, route: &Route, log: &Mutex<Vec<(String, String)>>) 
             return;
         }
         let mut length = 0usize;
+        let mut target = String::new();
         loop {
             let mut header = String::new();
             if reader.read_line(&mut header).unwrap_or(0) == 0 {
@@ -57,21 +58,31 @@ fn handle(stream: TcpStream, route: &Route, log: &Mutex<Vec<(String, String)>>) 
             if header.is_empty() {
                 break;
             }
-            if let Some((k, v)) = header.split_once(':')
-                && k.eq_ignore_ascii_case("content-length")
-            {
-                length = v.trim().parse().unwrap();
+            if let Some((k, v)) = header.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().unwrap();
+                } else if k.eq_ignore_ascii_case("x-amz-target") {
+                    target = v.trim().to_owned();
+                }
             }
         }
         let mut body = vec![0; length];
         reader.read_exact(&mut body).unwrap();
         let body = String::from_utf8(body).unwrap();
-        let action = form_value(&body, "Action").unwrap_or("").to_owned();
+        // AWS Query (IAM) names the action in the form body, JSON 1.1 (Organizations) in
+        // the X-Amz-Target header.
+        let (action, content_type) = match target.rsplit_once('.') {
+            Some((_, action)) => (action.to_owned(), "application/x-amz-json-1.1"),
+            None => (
+                form_value(&body, "Action").unwrap_or("").to_owned(),
+                "text/xml",
+            ),
+        };
         log.lock().unwrap().push((action.clone(), body.clone()));
         let (status, response) = route(&action, &body);
         let _ = write!(
             writer,
-            "HTTP/1.1 {status} X\r\ncontent-type: text/xml\r\ncontent-length: {}\r\n\r\n{response}",
+            "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n{response}",
             response.len()
         );
     }
@@ -106,6 +117,7 @@ fn collect(stub: &Stub, store: &std::path::Path) -> assert_cmd::Command {
         .env("AWS_CONFIG_FILE", store.join("no-config"))
         .env("AWS_SHARED_CREDENTIALS_FILE", store.join("no-credentials"))
         .env("AWS_ENDPOINT_URL_IAM", &stub.url)
+        .env("AWS_ENDPOINT_URL_ORGANIZATIONS", &stub.url)
         .arg("--store")
         .arg(store);
     cmd
@@ -197,4 +209,120 @@ fn an_access_denied_collection_fails_with_the_error() {
         .code(2)
         .stderr(predicates::str::contains("AccessDenied"))
         .stderr(predicates::str::contains("GetAccountAuthorizationDetails"));
+}
+
+/// The sample organisation as the Organizations API returns it (JSON 1.1 bodies).
+fn organizations(action: &str, body: &str) -> (u16, String) {
+    let arn = |kind: &str, id: &str| {
+        format!("arn:aws:organizations::123456789012:{kind}/o-a1b2c3d4e5/{id}")
+    };
+    let scp = r#"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"lex:*\",\"dms:*\",\"s3:*\"],\"Resource\":\"*\"}]}"#;
+    let full = r#"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"#;
+    let summary = |id: &str, name: &str, managed: bool| {
+        format!(
+            r#"{{"Id":"{id}","Arn":"arn:aws:organizations::123456789012:policy/o-a1b2c3d4e5/service_control_policy/{id}","Name":"{name}","Description":"","Type":"SERVICE_CONTROL_POLICY","AwsManaged":{managed}}}"#
+        )
+    };
+    let json = match action {
+        "DescribeOrganization" => r#"{"Organization":{"Id":"o-a1b2c3d4e5","Arn":"arn:aws:organizations::123456789012:organization/o-a1b2c3d4e5","FeatureSet":"ALL","MasterAccountArn":"arn:aws:organizations::123456789012:account/o-a1b2c3d4e5/123456789012","MasterAccountId":"123456789012","MasterAccountEmail":"admin@example.com"}}"#.to_owned(),
+        "ListRoots" => format!(
+            r#"{{"Roots":[{{"Id":"r-ab12","Arn":"{}","Name":"Root","PolicyTypes":[{{"Type":"SERVICE_CONTROL_POLICY","Status":"ENABLED"}}]}}]}}"#,
+            arn("root", "r-ab12")
+        ),
+        "ListOrganizationalUnitsForParent" if body.contains("r-ab12") => format!(
+            r#"{{"OrganizationalUnits":[{{"Id":"ou-ab12-11111111","Arn":"{}","Name":"Development"}}]}}"#,
+            arn("ou", "ou-ab12-11111111")
+        ),
+        "ListOrganizationalUnitsForParent" => r#"{"OrganizationalUnits":[]}"#.to_owned(),
+        "ListAccountsForParent" => {
+            let (id, name) = if body.contains("r-ab12") {
+                ("123456789012", "Example Corp")
+            } else {
+                ("210987654321", "sandbox")
+            };
+            format!(
+                r#"{{"Accounts":[{{"Id":"{id}","Arn":"{}","Email":"{name}@example.com","Name":"{name}","Status":"ACTIVE","JoinedMethod":"CREATED"}}]}}"#,
+                arn("account", id)
+            )
+        }
+        "ListPolicies" => format!(
+            r#"{{"Policies":[{},{}]}}"#,
+            summary("p-FullAWSAccess", "FullAWSAccess", true),
+            summary("p-7hq2c4xz", "NewServiceTest", false)
+        ),
+        "DescribePolicy" if body.contains("p-FullAWSAccess") => format!(
+            r#"{{"Policy":{{"PolicySummary":{},"Content":"{full}"}}}}"#,
+            summary("p-FullAWSAccess", "FullAWSAccess", true)
+        ),
+        "DescribePolicy" => format!(
+            r#"{{"Policy":{{"PolicySummary":{},"Content":"{scp}"}}}}"#,
+            summary("p-7hq2c4xz", "NewServiceTest", false)
+        ),
+        "ListTargetsForPolicy" if body.contains("p-FullAWSAccess") => format!(
+            r#"{{"Targets":[{{"TargetId":"r-ab12","Arn":"{}","Name":"Root","Type":"ROOT"}}]}}"#,
+            arn("root", "r-ab12")
+        ),
+        "ListTargetsForPolicy" => format!(
+            r#"{{"Targets":[{{"TargetId":"ou-ab12-11111111","Arn":"{}","Name":"Development","Type":"ORGANIZATIONAL_UNIT"}}]}}"#,
+            arn("ou", "ou-ab12-11111111")
+        ),
+        _ => return (400, r#"{"__type":"InvalidInputException","Message":"unexpected"}"#.to_owned()),
+    };
+    (200, json)
+}
+
+#[test]
+fn the_organisation_is_collected_with_its_tree_and_scps() {
+    let stub = serve(organizations);
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    collect(&stub, &store)
+        .args(["collect", "org"])
+        .assert()
+        .success();
+    let calls: Vec<String> = stub
+        .calls
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|c| c.0.clone())
+        .collect();
+    for action in [
+        "ListRoots",
+        "ListAccountsForParent",
+        "DescribePolicy",
+        "ListTargetsForPolicy",
+    ] {
+        assert!(calls.iter().any(|c| c == action), "{action}: {calls:?}");
+    }
+    assert_eq!(
+        scalar(
+            &store,
+            "SELECT count(*) FROM org_accounts WHERE id = '210987654321' \
+             AND path = 'o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/210987654321'"
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(
+            &store,
+            "SELECT count(*) FROM org_accounts WHERE id = '123456789012' AND is_management"
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(
+            &store,
+            "SELECT count(*) FROM scp_targets WHERE policy_name = 'NewServiceTest' \
+             AND target_path = 'o-a1b2c3d4e5/r-ab12/ou-ab12-11111111'"
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(
+            &store,
+            "SELECT count(*) FROM scps WHERE name = 'NewServiceTest' AND document LIKE '%lex:*%'"
+        ),
+        1
+    );
 }

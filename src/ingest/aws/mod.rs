@@ -6,6 +6,7 @@
 //! The SDK stays here: the core modules never see its types.
 
 pub mod authz;
+pub mod org;
 
 use std::time::Duration;
 
@@ -57,6 +58,18 @@ pub fn iam_client(sdk: &SdkConfig) -> aws_sdk_iam::Client {
         )
         .build();
     aws_sdk_iam::Client::from_conf(conf)
+}
+
+/// An Organizations client (a global service: us-east-1 when no region is configured).
+pub fn organizations_client(sdk: &SdkConfig) -> aws_sdk_organizations::Client {
+    let conf = aws_sdk_organizations::config::Builder::from(sdk)
+        .region(
+            sdk.region()
+                .cloned()
+                .or(Some(Region::from_static("us-east-1"))),
+        )
+        .build();
+    aws_sdk_organizations::Client::from_conf(conf)
 }
 
 /// An SDK error with its causes, for messages.
