@@ -144,13 +144,7 @@ fn the_sample_organisation_ingests_with_its_tree() {
         expected_units += v["Roots"].as_array().map_or(0, Vec::len);
         expected_units += v["OrganizationalUnits"].as_array().map_or(0, Vec::len);
     }
-    trailcut()
-        .arg("--store")
-        .arg(store)
-        .args(["org", "ingest"])
-        .args(&files)
-        .assert()
-        .success();
+    crate::common::ingest_sample_org(store);
     assert_eq!(
         count(store, "org_accounts") as usize,
         expected_accounts.len()
