@@ -43,6 +43,18 @@ pub struct AuthorizationPage {
     pub is_truncated: bool,
 }
 
+impl AuthorizationPage {
+    /// The ARNs of every user, group, role and managed policy of the page.
+    pub fn arns(&self) -> impl Iterator<Item = &str> {
+        self.user_detail_list
+            .iter()
+            .map(|u| u.arn.as_str())
+            .chain(self.group_detail_list.iter().map(|g| g.arn.as_str()))
+            .chain(self.role_detail_list.iter().map(|r| r.arn.as_str()))
+            .chain(self.policies.iter().map(|p| p.arn.as_str()))
+    }
+}
+
 /// An IAM user.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -257,14 +269,8 @@ pub fn read_page(path: &Path) -> Result<(Option<String>, AuthorizationPage), Aut
 
 /// The accounts the page's user, group, role and customer policy ARNs name.
 fn page_accounts(page: &AuthorizationPage) -> Vec<String> {
-    let arns = page
-        .user_detail_list
-        .iter()
-        .map(|u| u.arn.as_str())
-        .chain(page.group_detail_list.iter().map(|g| g.arn.as_str()))
-        .chain(page.role_detail_list.iter().map(|r| r.arn.as_str()))
-        .chain(page.policies.iter().map(|p| p.arn.as_str()));
-    let mut accounts: Vec<String> = arns
+    let mut accounts: Vec<String> = page
+        .arns()
         .filter_map(arn_account)
         .filter(|a| *a != "aws")
         .map(str::to_owned)
@@ -327,27 +333,7 @@ pub fn read_accounts(paths: &[PathBuf]) -> (Vec<AccountAuthorization>, Vec<Authz
                 "the last page given says more follow (IsTruncated): pass every page".to_owned(),
             );
         }
-        let mut arns: Vec<&str> = account
-            .details
-            .user_detail_list
-            .iter()
-            .map(|u| u.arn.as_str())
-            .chain(
-                account
-                    .details
-                    .group_detail_list
-                    .iter()
-                    .map(|g| g.arn.as_str()),
-            )
-            .chain(
-                account
-                    .details
-                    .role_detail_list
-                    .iter()
-                    .map(|r| r.arn.as_str()),
-            )
-            .chain(account.details.policies.iter().map(|p| p.arn.as_str()))
-            .collect();
+        let mut arns: Vec<&str> = account.details.arns().collect();
         arns.sort_unstable();
         let before = arns.len();
         arns.dedup();
