@@ -8,7 +8,7 @@ use anyhow::bail;
 use clap::{Args, Subcommand};
 
 use super::Status;
-use crate::ingest::last_accessed::{Subject, ingest_reports};
+use crate::ingest::last_accessed::{IngestSummary, Subject, ingest_reports};
 use crate::store::Store;
 
 /// Flags of `trailcut last-accessed`.
@@ -91,6 +91,11 @@ pub fn run(store: &Path, args: LastAccessedArgs, out: &mut dyn Write) -> anyhow:
         service.as_deref(),
         &files,
     )?;
+    finish(&summary, json, out)
+}
+
+/// Prints what an ingest or a collection wrote; the exit status says whether all of it.
+pub fn finish(summary: &IngestSummary, json: bool, out: &mut dyn Write) -> anyhow::Result<Status> {
     for error in &summary.errors {
         eprintln!("error: {error}");
     }
@@ -98,19 +103,24 @@ pub fn run(store: &Path, args: LastAccessedArgs, out: &mut dyn Write) -> anyhow:
         eprintln!("warning: {warning}");
     }
     if json {
-        serde_json::to_writer_pretty(&mut *out, &summary)?;
+        serde_json::to_writer_pretty(&mut *out, summary)?;
         writeln!(out)?;
     } else {
         for job in &summary.jobs {
+            let service = job
+                .service
+                .as_deref()
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
+            let files = match job.files.len() {
+                0 => String::new(),
+                1 => " from 1 file".to_owned(),
+                n => format!(" from {n} files"),
+            };
             writeln!(
                 out,
-                "{}: {} job {} from {} file{}: {} rows",
-                job.subject,
-                job.kind,
-                job.job_id,
-                job.files.len(),
-                if job.files.len() == 1 { "" } else { "s" },
-                job.rows
+                "{}: {} job {}{service}{files}: {} rows",
+                job.subject, job.kind, job.job_id, job.rows
             )?;
         }
     }

@@ -102,7 +102,7 @@ pub enum Command {
     WhoGrants(who_grants::WhoGrantsArgs),
     /// IAM last-accessed reports (Access Advisor): `trailcut last-accessed ingest`
     LastAccessed(last_accessed::LastAccessedArgs),
-    /// Collect from AWS with the SDK: `trailcut collect authz | org`
+    /// Collect from AWS with the SDK: `trailcut collect authz | org | last-accessed`
     Collect(collect::CollectArgs),
 }
 

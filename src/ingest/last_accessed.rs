@@ -343,7 +343,8 @@ pub fn derived_job_id(
     blake3::hash(key.as_bytes()).to_hex()[..16].to_owned()
 }
 
-fn kind_of(page: &ReportPage) -> &'static str {
+/// `services`, `organizations`, `entities` or `granting`.
+pub fn kind_of(page: &ReportPage) -> &'static str {
     match page {
         ReportPage::Services { job_type, .. } if job_type == "ORGANIZATIONS" => "organizations",
         ReportPage::Services { .. } => "services",
@@ -574,8 +575,26 @@ pub struct JobSummary {
     pub job_id: String,
     /// `services`, `organizations`, `entities` or `granting`.
     pub kind: &'static str,
+    /// The files read (none when collected from the API).
     pub files: Vec<PathBuf>,
+    /// With-entities reports: the service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
     pub rows: usize,
+}
+
+impl JobSummary {
+    /// What writing `report` did.
+    pub fn of(report: &Report, rows: usize) -> JobSummary {
+        JobSummary {
+            subject: report.subject.id.clone(),
+            job_id: report.job_id.clone(),
+            kind: kind_of(&report.page),
+            files: report.sources.clone(),
+            service: report.service.clone(),
+            rows,
+        }
+    }
 }
 
 /// Reads report files about `subject` and writes each job, replacing an earlier copy.
@@ -608,13 +627,7 @@ pub fn ingest_reports(
     let now = chrono::Utc::now().timestamp_micros();
     for report in reports {
         let rows = crate::store::report_tables::write_report(store, &report, now)?;
-        summary.jobs.push(JobSummary {
-            subject: report.subject.id.clone(),
-            job_id: report.job_id.clone(),
-            kind: kind_of(&report.page),
-            files: report.sources.clone(),
-            rows,
-        });
+        summary.jobs.push(JobSummary::of(&report, rows));
     }
     Ok(summary)
 }

@@ -326,3 +326,339 @@ fn the_organisation_is_collected_with_its_tree_and_scps() {
         1
     );
 }
+
+/// `%XX` and `+` of a form body.
+fn form_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                out.push(u8::from_str_radix(&value[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+fn form(body: &str, key: &str) -> String {
+    form_decode(form_value(body, key).unwrap_or(""))
+}
+
+fn iam_response(action: &str, result: &str) -> String {
+    format!(
+        "<{action}Response xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">\
+         <{action}Result>{result}</{action}Result>\
+         <ResponseMetadata><RequestId>stub</RequestId></ResponseMetadata></{action}Response>"
+    )
+}
+
+/// IAM's last-accessed API over the recorded answers behind `sample_data/last-accessed`
+/// (tests/fixtures/aws/last-accessed, written by scripts/make-aws-fixtures.py).
+///
+/// A job's id names its subject and level (`group-Development.action-level`); every job
+/// answers IN_PROGRESS to its first poll. Jobs of `role/Broken` fail; jobs of `role/Slow`
+/// never finish. Subjects without a recording have nothing to report.
+fn last_accessed_api(polled: &Mutex<Vec<String>>, action: &str, body: &str) -> (u16, String) {
+    let fixture = |name: &str| {
+        let path = repo()
+            .join("tests/fixtures/aws/last-accessed")
+            .join(format!("{name}.xml"));
+        std::fs::read_to_string(path).ok()
+    };
+    let subject_of = |arn: &str| arn.rsplit(':').next().unwrap().replace('/', "-");
+    match action {
+        "GenerateServiceLastAccessedDetails" => {
+            let level = match form(body, "Granularity").as_str() {
+                "ACTION_LEVEL" => "action-level",
+                _ => "service-level",
+            };
+            let job = format!("{}.{level}", subject_of(&form(body, "Arn")));
+            (200, iam_response(action, &format!("<JobId>{job}</JobId>")))
+        }
+        "GetServiceLastAccessedDetails" => {
+            let job = form(body, "JobId");
+            let first = {
+                let mut polled = polled.lock().unwrap();
+                let first = !polled.contains(&job);
+                polled.push(job.clone());
+                first
+            };
+            let name = format!("get-service-last-accessed-details.{job}");
+            let page = if body.contains("Marker=") {
+                "page-2"
+            } else {
+                "page-1"
+            };
+            let answer = if first || job.starts_with("role-Slow") {
+                fixture("get-service-last-accessed-details.in-progress")
+            } else if job.starts_with("role-Broken") {
+                fixture("get-service-last-accessed-details.failed")
+            } else {
+                fixture(&name).or_else(|| fixture(&format!("{name}.{page}")))
+            };
+            (200, answer.expect("a recorded answer"))
+        }
+        "GetServiceLastAccessedDetailsWithEntities" => {
+            let subject = form(body, "JobId").split('.').next().unwrap().to_owned();
+            let service = form(body, "ServiceNamespace");
+            let answer = fixture(&format!(
+                "get-service-last-accessed-details-with-entities.{subject}.{service}"
+            ))
+            .unwrap_or_else(|| {
+                iam_response(
+                    action,
+                    "<JobStatus>COMPLETED</JobStatus><JobCreationDate>2026-11-16T06:00:25Z</JobCreationDate>\
+                     <JobCompletionDate>2026-11-16T06:00:31Z</JobCompletionDate>\
+                     <EntityDetailsList/><IsTruncated>false</IsTruncated>",
+                )
+            });
+            (200, answer)
+        }
+        "ListPoliciesGrantingServiceAccess" => {
+            let subject = subject_of(&form(body, "Arn"));
+            let answer = fixture(&format!("list-policies-granting-service-access.{subject}"))
+                .unwrap_or_else(|| {
+                    iam_response(
+                        action,
+                        "<PoliciesGrantingServiceAccess/><IsTruncated>false</IsTruncated>",
+                    )
+                });
+            (200, answer)
+        }
+        "GenerateOrganizationsAccessReport" => {
+            let path = form(body, "EntityPath");
+            let job = path.rsplit('/').next().unwrap().to_owned();
+            (200, iam_response(action, &format!("<JobId>{job}</JobId>")))
+        }
+        "GetOrganizationsAccessReport" => {
+            let job = form(body, "JobId");
+            let answer = fixture(&format!("get-organizations-access-report.{job}"));
+            (200, answer.expect("a recorded organizations report"))
+        }
+        "ListGroups" => (
+            200,
+            iam_response(
+                action,
+                "<Groups><member><Path>/</Path><GroupName>app-dev</GroupName>\
+                 <GroupId>AGPAEXAMPLE000000001</GroupId>\
+                 <Arn>arn:aws:iam::123456789012:group/app-dev</Arn>\
+                 <CreateDate>2024-01-02T03:04:05Z</CreateDate></member>\
+                 <member><Path>/</Path><GroupName>security-team</GroupName>\
+                 <GroupId>AGPAEXAMPLE000000002</GroupId>\
+                 <Arn>arn:aws:iam::123456789012:group/security-team</Arn>\
+                 <CreateDate>2024-01-02T03:04:05Z</CreateDate></member></Groups>\
+                 <IsTruncated>false</IsTruncated>",
+            ),
+        ),
+        "ListPolicies" => (
+            200,
+            iam_response(
+                action,
+                "<Policies><member><PolicyName>ExamplePolicy1</PolicyName>\
+                 <PolicyId>ANPAEXAMPLE000000001</PolicyId>\
+                 <Arn>arn:aws:iam::123456789012:policy/ExamplePolicy1</Arn>\
+                 <Path>/</Path><DefaultVersionId>v1</DefaultVersionId>\
+                 <AttachmentCount>2</AttachmentCount><IsAttachable>true</IsAttachable>\
+                 </member></Policies><IsTruncated>false</IsTruncated>",
+            ),
+        ),
+        _ => (400, "<ErrorResponse/>".to_owned()),
+    }
+}
+
+fn last_accessed_stub() -> Stub {
+    let polled = Mutex::new(Vec::new());
+    serve(move |action, body| last_accessed_api(&polled, action, body))
+}
+
+/// Every row of a report table but the job id and the ingest time, sorted.
+fn report_rows(store: &std::path::Path, table: &str) -> Vec<String> {
+    let mut rows: Vec<String> = crate::common::rows(store, &format!("SELECT * FROM {table}"))
+        .into_iter()
+        .map(|mut row| {
+            row.remove("job_id");
+            row.remove("ingested_at");
+            serde_json::Value::Object(row).to_string()
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn collected_last_accessed_jobs_equal_the_same_reports_ingested_from_files() {
+    let stub = last_accessed_stub();
+    let dir = tempfile::tempdir().unwrap();
+    let collected = dir.path().join("collected");
+    let arn = |name: &str| format!("arn:aws:iam::123456789012:{name}");
+    collect(&stub, &collected)
+        .args([
+            "collect",
+            "last-accessed",
+            "--poll-interval-ms",
+            "5",
+            "--arn",
+        ])
+        .arg(arn("group/Development"))
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "group/Development: services job group-Development.action-level: ",
+        ));
+    collect(&stub, &collected)
+        .args([
+            "collect",
+            "last-accessed",
+            "--poll-interval-ms",
+            "5",
+            "--granularity",
+            "service",
+            "--entities",
+            "--granting",
+            "--org-entity",
+            "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111",
+            "--arn",
+        ])
+        .args(
+            [
+                "group/Development",
+                "group/app-dev",
+                "group/security-team",
+                "user/nikhilj",
+                "policy/ExamplePolicy1",
+            ]
+            .map(arn),
+        )
+        .assert()
+        .success();
+    let calls: Vec<(String, String)> = stub.calls.lock().unwrap().clone();
+    let count = |action: &str| calls.iter().filter(|c| c.0 == action).count();
+    // Each of the 6 IAM jobs polled once while running, then read; Development's
+    // action-level job in two pages, the second by its marker.
+    assert_eq!(count("GenerateServiceLastAccessedDetails"), 6, "{calls:?}");
+    assert_eq!(
+        count("GetServiceLastAccessedDetails"),
+        6 * 2 + 1,
+        "{calls:?}"
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.0 == "GetServiceLastAccessedDetails" && c.1.contains("Marker=brmbs7")),
+        "{calls:?}"
+    );
+    // With-entities only for the services groups and policies used; granting only for
+    // users, groups and roles, ten namespaces a call.
+    let entity_calls: Vec<&(String, String)> = calls
+        .iter()
+        .filter(|c| c.0 == "GetServiceLastAccessedDetailsWithEntities")
+        .collect();
+    assert!(entity_calls.iter().all(|c| !c.1.contains("nikhilj")));
+    assert!(
+        entity_calls
+            .iter()
+            .any(|c| c.1.contains("ExamplePolicy1") && c.1.contains("ServiceNamespace=s3"))
+    );
+    assert!(
+        calls
+            .iter()
+            .filter(|c| c.0 == "ListPoliciesGrantingServiceAccess")
+            .all(|c| !c.1.contains("policy%2F")
+                && c.1.matches("ServiceNamespaces.member.").count() <= 10)
+    );
+    assert_eq!(count("GetOrganizationsAccessReport"), 1);
+
+    // The same rows as `trailcut last-accessed ingest` of the JSON the CLI prints.
+    let ingested = dir.path().join("ingested");
+    crate::common::ingest_sample_reports(&ingested);
+    for table in [
+        "services_last_accessed",
+        "actions_last_accessed",
+        "entities_last_accessed",
+        "policies_granting_service",
+    ] {
+        let want = report_rows(&ingested, table);
+        assert!(!want.is_empty(), "{table}");
+        assert_eq!(report_rows(&collected, table), want, "{table}");
+    }
+    // Nothing of a running job's placeholder answer (dates of 1970) was kept.
+    assert_eq!(
+        scalar(
+            &collected,
+            "SELECT count(*) FROM services_last_accessed WHERE job_completion_date < TIMESTAMP '2000-01-01'"
+        ),
+        0
+    );
+}
+
+#[test]
+fn a_failed_job_and_a_job_that_never_finishes_are_reported_and_the_rest_carry_on() {
+    let throttled = Mutex::new(false);
+    let polled = Mutex::new(Vec::new());
+    let stub = serve(move |action, body| {
+        if action == "GenerateServiceLastAccessedDetails" {
+            let mut throttled = throttled.lock().unwrap();
+            if !*throttled {
+                *throttled = true;
+                return (400, THROTTLED.to_owned());
+            }
+        }
+        last_accessed_api(&polled, action, body)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    collect(&stub, &store)
+        .args([
+            "collect",
+            "last-accessed",
+            "--poll-interval-ms",
+            "50",
+            "--timeout",
+            "1",
+            "--all-groups",
+            "--all-policies",
+            "--only-attached",
+            "--granularity",
+            "service",
+            "--json",
+            "--arn",
+            "arn:aws:iam::123456789012:role/Broken",
+            "arn:aws:iam::123456789012:role/Slow",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("role/Broken: GetServiceLastAccessedDetails job role-Broken.service-level is FAILED: EntityNotFound"))
+        .stderr(predicates::str::contains("role/Slow: GetServiceLastAccessedDetails job role-Slow.service-level still IN_PROGRESS"));
+    let calls = stub.calls.lock().unwrap().clone();
+    let list_policies = calls.iter().find(|c| c.0 == "ListPolicies").unwrap();
+    assert!(
+        list_policies.1.contains("Scope=Local") && list_policies.1.contains("OnlyAttached=true"),
+        "{list_policies:?}"
+    );
+    // The two listed groups and the listed policy were collected despite the failures.
+    assert_eq!(
+        crate::common::rows(
+            &store,
+            "SELECT DISTINCT subject FROM services_last_accessed ORDER BY subject"
+        )
+        .iter()
+        .map(|r| r["subject"].as_str().unwrap().to_owned())
+        .collect::<Vec<_>>(),
+        [
+            "arn:aws:iam::123456789012:group/app-dev",
+            "arn:aws:iam::123456789012:group/security-team",
+            "arn:aws:iam::123456789012:policy/ExamplePolicy1",
+        ]
+    );
+}

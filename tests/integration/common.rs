@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
@@ -99,4 +100,37 @@ pub fn ingest_sample_org(store: &Path) {
         .args(&files)
         .assert()
         .success();
+}
+
+/// `INDEX.tsv`: the files of each subject (and service), as `trailcut` arguments.
+pub fn sample_report_index() -> BTreeMap<Vec<String>, Vec<PathBuf>> {
+    let dir = repo().join("sample_data/last-accessed");
+    let text = std::fs::read_to_string(dir.join("INDEX.tsv")).unwrap();
+    let mut jobs: BTreeMap<Vec<String>, Vec<PathBuf>> = BTreeMap::new();
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let mut fields = line.split('\t');
+        let file = dir.join(fields.next().unwrap());
+        let args: Vec<String> = fields
+            .flat_map(|f| f.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        jobs.entry(args).or_default().push(file);
+    }
+    jobs
+}
+
+/// Ingests every report of `sample_data/last-accessed` as INDEX.tsv says.
+pub fn ingest_sample_reports(store: &Path) {
+    for (args, files) in sample_report_index() {
+        trailcut()
+            .arg("--store")
+            .arg(store)
+            .args(["last-accessed", "ingest"])
+            .args(&args)
+            .args(&files)
+            .assert()
+            .success();
+    }
 }

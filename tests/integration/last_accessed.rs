@@ -2,44 +2,14 @@
 //! (`sample_data/last-accessed`, with `INDEX.tsv` naming each file's subject), and the
 //! named queries over them and the trail.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use predicates::prelude::*;
 
-use crate::common::{ingest, ingest_sample_iam, repo, rows, sample_trail, scalar, trailcut};
-
-/// `INDEX.tsv`: the files of each subject (and service), as `trailcut` arguments.
-fn index() -> BTreeMap<Vec<String>, Vec<PathBuf>> {
-    let dir = repo().join("sample_data/last-accessed");
-    let text = std::fs::read_to_string(dir.join("INDEX.tsv")).unwrap();
-    let mut jobs: BTreeMap<Vec<String>, Vec<PathBuf>> = BTreeMap::new();
-    for line in text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-    {
-        let mut fields = line.split('\t');
-        let file = dir.join(fields.next().unwrap());
-        let args: Vec<String> = fields
-            .flat_map(|f| f.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
-            .collect();
-        jobs.entry(args).or_default().push(file);
-    }
-    jobs
-}
-
-fn ingest_reports(store: &Path) {
-    for (args, files) in index() {
-        trailcut()
-            .arg("--store")
-            .arg(store)
-            .args(["last-accessed", "ingest"])
-            .args(&args)
-            .args(&files)
-            .assert()
-            .success();
-    }
-}
+use crate::common::{
+    ingest, ingest_sample_iam, ingest_sample_reports, repo, rows, sample_report_index,
+    sample_trail, scalar, trailcut,
+};
 
 /// The sample trail, IAM details and every report, once.
 fn store() -> &'static Path {
@@ -49,7 +19,7 @@ fn store() -> &'static Path {
             let dir = tempfile::tempdir().unwrap();
             ingest(dir.path(), &[sample_trail()]);
             ingest_sample_iam(dir.path());
-            ingest_reports(dir.path());
+            ingest_sample_reports(dir.path());
             dir
         })
         .path()
@@ -65,7 +35,7 @@ fn every_report_shape_ingests_with_its_rows() {
     let store = store();
     // Rows counted from the files themselves.
     let (mut services, mut actions, mut entities, mut granting) = (0, 0, 0, 0);
-    for files in index().values() {
+    for files in sample_report_index().values() {
         for f in files {
             services += json_len(f, "ServicesLastAccessed") + json_len(f, "AccessDetails");
             entities += json_len(f, "EntityDetailsList");
@@ -111,9 +81,9 @@ fn every_report_shape_ingests_with_its_rows() {
 #[test]
 fn a_job_ingested_again_replaces_itself() {
     let dir = tempfile::tempdir().unwrap();
-    ingest_reports(dir.path());
+    ingest_sample_reports(dir.path());
     let before = scalar(dir.path(), "SELECT count(*) FROM services_last_accessed");
-    ingest_reports(dir.path());
+    ingest_sample_reports(dir.path());
     assert_eq!(
         scalar(dir.path(), "SELECT count(*) FROM services_last_accessed"),
         before

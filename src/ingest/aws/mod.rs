@@ -6,6 +6,7 @@
 //! The SDK stays here: the core modules never see its types.
 
 pub mod authz;
+pub mod last_accessed;
 pub mod org;
 
 use std::time::Duration;
