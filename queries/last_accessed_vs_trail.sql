@@ -13,7 +13,9 @@ report AS (
     JOIN jobs j ON j.subject = s.subject AND j.job_id = s.job_id AND j.n = 1
     WHERE s.subject LIKE '${subject}'
 ),
-span AS (SELECT min(eventtime) AS first_event FROM events),
+-- The trail of each account may start on its own day.
+span AS (SELECT recipientaccountid AS account_id, min(eventtime) AS first_event FROM events
+         GROUP BY recipientaccountid),
 members AS (
     SELECT DISTINCT subject, subject AS principal FROM report WHERE subject_type IN ('user', 'role')
     UNION ALL
@@ -39,7 +41,8 @@ SELECT
 FROM report r
 LEFT JOIN trail t ON t.subject = r.subject AND t.service_namespace = r.service_namespace
 WHERE (r.last_authenticated IS NOT NULL AND t.last_event IS NULL
-       AND r.last_authenticated >= (SELECT first_event FROM span))
+       AND r.last_authenticated >= (SELECT min(first_event) FROM span
+                                    WHERE span.account_id = split_part(r.subject, ':', 5)))
    OR (t.last_event IS NOT NULL AND t.last_event <= r.job_completion_date
        AND (r.last_authenticated IS NULL
             OR t.last_event > r.last_authenticated + INTERVAL '1 day'))

@@ -32,8 +32,14 @@ END = START + timedelta(days=DAYS) - timedelta(seconds=1)  # 2026-11-15T23:59:59
 # Story boundaries, as day indexes from START.
 EXPLORE_LAST_DAY = 9  # Development group's evaluation period: 2026-07-19..2026-07-28
 NIKHIL_SECURITY_LAST_DAY = 14  # nikhilj's last IAM/CloudTrail use: 2026-08-02
-SANDBOX_EXPLORE_LAST_DAY = 19  # lex/dms in the sandbox: 2026-07-19..2026-08-07
+SANDBOX_EXPLORE_LAST_DAY = 19  # the sandbox's Lex/DMS phase is drawn on days 0..19, and
+SANDBOX_EXPLORE_SHIFT = timedelta(weeks=13)  # happened 13 weeks earlier (see gen_sandbox)
 RECENT_FIRST_DAY = 99  # the last 21 days: 2026-10-26..2026-11-15
+# So the sandbox's trail starts before the main account's: [SANDBOX_START, SANDBOX_EXPLORE_END)
+# is its Lex/DMS phase, then nothing until day SANDBOX_EXPLORE_LAST_DAY + 1 (2026-08-08).
+SANDBOX_START = START - SANDBOX_EXPLORE_SHIFT  # 2026-04-19
+SANDBOX_EXPLORE_END = START + timedelta(days=SANDBOX_EXPLORE_LAST_DAY + 1) - SANDBOX_EXPLORE_SHIFT  # 2026-05-09
+UNUSED_DAYS = 180  # the seed's SCP story: deny the services the OU has not used for 180 days
 
 MAIN = "123456789012"
 SANDBOX = "210987654321"
@@ -1543,6 +1549,12 @@ sandbox_cov = Coverage(all_ops(SANDBOX_EXPLORE))
 
 
 def gen_sandbox(day):
+    """The sandbox account. Its Lex and DMS phase is drawn on days 0..SANDBOX_EXPLORE_LAST_DAY,
+    in its place in the generation order, but happened SANDBOX_EXPLORE_SHIFT earlier
+    (2026-04-19..2026-05-08), before the main account's trail starts: the Development OU last
+    used Lex and DMS more than 180 days before its access report of 2026-11-16. Only the
+    times move (whole weeks, so weekdays stay), so every other event is drawn as before; the
+    sandbox's trail then holds nothing until its S3 and EC2 use from day 20."""
     wd = is_weekday(day)
     explore = day <= SANDBOX_EXPLORE_LAST_DAY
     n = (rng.choice([1, 1, 2]) if wd else 0) if explore else (1 if rng.random() < (0.35 if wd else 0.03) else 0)
@@ -1550,6 +1562,8 @@ def gen_sandbox(day):
         n = 1
     for _ in range(n):
         start = at(day, 8, 20)
+        if explore:
+            start -= SANDBOX_EXPLORE_SHIFT
         person = rng.choice(SANDBOX_PEOPLE)
         session = Session(sandbox_admin, start, f"203.0.113.{rng.randint(40, 60)}",
                           rng.choice([BOTO3, CLI_MAC, CONSOLE]), name=person)
@@ -1708,10 +1722,24 @@ def check_stories():
     assert principal_calls(example_user.key, since=day_start(DAYS - 7))
     assert principal_calls(example_role.key, since=day_start(DAYS - 7))
 
-    sb_early = principal_calls(sandbox_admin.key, until=day_start(SANDBOX_EXPLORE_LAST_DAY + 1), ok_only=False)
-    sb_late = principal_calls(sandbox_admin.key, since=day_start(SANDBOX_EXPLORE_LAST_DAY + 1), ok_only=False)
-    assert set(SANDBOX_EXPLORE) <= sources(sb_early)
+    sb_early = principal_calls(sandbox_admin.key, until=SANDBOX_EXPLORE_END, ok_only=False)
+    sb_late = principal_calls(sandbox_admin.key, since=SANDBOX_EXPLORE_END, ok_only=False)
+    assert sources(sb_early) == set(SANDBOX_EXPLORE), sources(sb_early)
     assert sources(sb_late) == {S3, EC2}, sources(sb_late)
+    # Only the sandbox's Lex/DMS phase precedes the main trail, and a gap follows it.
+    for account, _, t, rec, _ in EVENTS:
+        if t < START:
+            assert account == SANDBOX and SANDBOX_START <= t < SANDBOX_EXPLORE_END, (account, t)
+        if account == SANDBOX and SANDBOX_EXPLORE_END <= t:
+            assert t >= day_start(SANDBOX_EXPLORE_LAST_DAY + 1), t
+    # Story 5: the OU (the sandbox) last used Lex and DMS more than 180 days before the trail
+    # ends, so before the access report of the next morning too.
+    sb_lex_dms = [t for account, _, t, rec, _ in EVENTS
+                  if account == SANDBOX and rec["eventSource"] in SANDBOX_EXPLORE]
+    assert max(sb_lex_dms) < END + timedelta(seconds=1) - timedelta(days=UNUSED_DAYS), max(sb_lex_dms)
+    for src in SANDBOX_EXPLORE:
+        assert any(rec["eventSource"] == src and "errorCode" not in rec
+                   for account, _, _, rec, _ in EVENTS if account == SANDBOX), src
 
     n = len(EVENTS)
     errors = sum(1 for e in EVENTS if "errorCode" in e[3])
@@ -1751,7 +1779,12 @@ def write_ground_truth(files, digests, summary, types):
     truth = {
         "generator": "scripts/make-sample-data.py",
         "seed": SEED,
-        "window": {"start": iso(START), "end": iso(END)},
+        "window": {"start": iso(SANDBOX_START), "end": iso(END)},
+        "window_by_account": {
+            MAIN: [{"start": iso(START), "end": iso(END)}],
+            SANDBOX: [{"start": iso(SANDBOX_START), "end": iso(SANDBOX_EXPLORE_END - timedelta(seconds=1))},
+                      {"start": iso(day_start(SANDBOX_EXPLORE_LAST_DAY + 1)), "end": iso(END)}],
+        },
         "principal_key": ("userIdentity.arn for IAM users and root; sessionContext.sessionIssuer.arn "
                           "(the role ARN, with its path) for assumed roles; userIdentity.invokedBy for "
                           "AWS services and AWS-internal service events"),
@@ -1828,11 +1861,13 @@ def evidence():
         f"IAMExampleRole: {fmt(tally({example_role.key}))}, last {last({example_role.key}, {S3})}",
     ]
     sb = {sandbox_admin.key}
-    sb_end = day_start(SANDBOX_EXPLORE_LAST_DAY + 1)
+    sb_end = SANDBOX_EXPLORE_END
+    sb_first = min(t for _, _, t, _, k in EVENTS if k in sb)
+    sb_resume = min(t for _, _, t, _, k in EVENTS if k in sb and t >= sb_end)
     out_["sandbox"] = [
-        f"up to 2026-08-07: {fmt(tally(sb, until=sb_end))}; Lex last {last(sb, {'models.lex.amazonaws.com'})}, "
-        f"DMS last {last(sb, {'dms.amazonaws.com'})}",
-        f"after: {fmt(tally(sb, since=sb_end))}",
+        f"{sb_first:%Y-%m-%d} to {sb_end - timedelta(days=1):%Y-%m-%d}: {fmt(tally(sb, until=sb_end))}; "
+        f"Lex last {last(sb, {'models.lex.amazonaws.com'})}, DMS last {last(sb, {'dms.amazonaws.com'})}",
+        f"then nothing until {sb_resume:%Y-%m-%d}; from then on: {fmt(tally(sb, since=sb_end))}",
     ]
     codes = {}
     for e in EVENTS:
@@ -1950,7 +1985,8 @@ Story 5 is the seed's fourth: `NewServiceTest` (`p-7hq2c4xz`) is the Development
 list. It replaces `FullAWSAccess` there, so that what it allows is all the OU's accounts can
 use: Lex and DMS, which the OU was trying out, and a baseline (S3, EC2, CloudWatch, Logs, KMS,
 IAM, STS). It is attached to several entities, all within the Development OU. The sandbox
-used Lex and DMS only up to 2026-08-07: expected, take `lex:*` and `dms:*` out of it (or deny
+last used Lex and DMS in May 2026 (Lex on 2026-05-08, DMS on 2026-05-05), more than 180 days
+before the access report of 2026-11-16: expected, take `lex:*` and `dms:*` out of it (or deny
 them). Accounts carry both `Status` and `State`, its replacement (AWS retires `Status` in the
 API on 2026-09-09).
 """
@@ -2044,11 +2080,11 @@ What each story shows:
    2026-11-15), EC2 by none: remove the EC2 statement. The with-entities report for S3 lists
    its four users and roles, IAMExampleUser without a `LastAuthenticated`.
 5. **Development OU**: the 9 services `NewServiceTest` allows; S3 (2026-11-13) and EC2
-   (2026-11-06) in use by the sandbox account, Lex last 2026-08-07 and DMS last 2026-08-04,
-   101 and 104 days before the report; CloudWatch, CloudWatch Logs, KMS, IAM and STS never
-   (`NumberOfServicesNotAccessed` 5). The seed's administrator looks for services unused for
-   180 days; this trail covers 120, so here the cut that finds Lex and DMS is 90 days
-   (`unused_services`' default).
+   (2026-11-06) in use by the sandbox account, Lex last 2026-05-08 and DMS last 2026-05-05,
+   192 and 195 days before the report; CloudWatch, CloudWatch Logs, KMS, IAM and STS never
+   (`NumberOfServicesNotAccessed` 5). As in the seed, the administrator looks for services
+   unused for 180 days (`unused_services` with `--param days=180`) and finds Lex and DMS, which
+   the SCP can then deny; every other service the OU used, it used within those 180 days.
 
 **The deliberate discrepancy.** The reports agree with the trail, service by service, except
 in one place, so that `last_accessed_vs_trail` has one thing to find: the Development reports
@@ -2119,8 +2155,17 @@ def readme(files, digests, summary, types, facts):
     w("")
     w("## What the trail holds")
     w("")
-    w(f"- **{n:,} events**, {iso(START)} to {iso(END)} (120 days); {errors} failed calls "
-      f"({100 * errors / n:.1f}%), {data} S3 data events.")
+    sb_early = sum(1 for e in EVENTS if e[2] < START)
+    sb_resume = min(e[2] for e in EVENTS if e[0] == SANDBOX and e[2] >= SANDBOX_EXPLORE_END)
+    w(f"- **{n:,} events**: {n - sb_early:,} from {iso(START)} to {iso(END)} (120 days), and {sb_early} from")
+    w(f"  the sandbox account's Lex and DMS trial of {SANDBOX_START:%Y-%m-%d}..{SANDBOX_EXPLORE_END - timedelta(days=1):%Y-%m-%d} "
+      "(story 5);")
+    w(f"  {errors} failed calls ({100 * errors / n:.1f}%), {data} S3 data events.")
+    w(f"- The sandbox's trail starts {SANDBOX_START:%Y-%m-%d}, {SANDBOX_EXPLORE_SHIFT.days // 7} weeks before the main "
+      "account's, and has a gap:")
+    w(f"  it holds nothing from {SANDBOX_EXPLORE_END:%Y-%m-%d} to {sb_resume - timedelta(days=1):%Y-%m-%d}, while "
+      "the account sat idle (not a")
+    w("  delivery fault). Its first files are older than any of the main account's.")
     w(f"- Accounts: `{MAIN}` (Example Corp main account, trail `{TRAIL_NAME[MAIN]}`) and `{SANDBOX}`")
     w(f"  (sandbox, trail `{TRAIL_NAME[SANDBOX]}`); both deliver to bucket `{LOG_BUCKET}`.")
     w("- Regions: `us-east-1` (most activity; global services such as IAM, Route 53 and")
@@ -2178,8 +2223,11 @@ def readme(files, digests, summary, types, facts):
     w("   Neither calls EC2.")
     for line in evidence_["example"]:
         w("   - " + line)
-    w("5. **Sandbox**: `sandbox-admin` sessions explore Lex (`models.lex.amazonaws.com`) and DMS only up to")
-    w("   2026-08-07, then use only S3 and EC2.")
+    w("5. **Sandbox**: `sandbox-admin` sessions explore Lex (`models.lex.amazonaws.com`) and DMS only in")
+    w(f"   {SANDBOX_START:%Y-%m-%d}..{SANDBOX_EXPLORE_END - timedelta(days=1):%Y-%m-%d}, before the main account's "
+      f"trail starts and more than {UNUSED_DAYS} days before it")
+    w("   ends; after an idle gap the account uses only S3 and EC2. So the Development OU, whose only")
+    w(f"   account with a trail is the sandbox, has not used Lex or DMS for more than {UNUSED_DAYS} days.")
     for line in evidence_["sandbox"]:
         w("   - " + line)
     w(f"6. **Errors**: {100 * errors / n:.1f}% of calls fail, mostly authorisation errors (AccessDenied,")

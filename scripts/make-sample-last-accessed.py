@@ -101,7 +101,9 @@ def day(n):
 EXPLORE_END = day(TRAIL_SCRIPT.EXPLORE_LAST_DAY + 1)  # 2026-07-29: Development's first 10 days
 RECENT = day(TRAIL_SCRIPT.RECENT_FIRST_DAY)  # 2026-10-26: the last 21 days
 NIKHIL_SECURITY_LAST = day(TRAIL_SCRIPT.NIKHIL_SECURITY_LAST_DAY)  # 2026-08-02
-SANDBOX_EXPLORE_LAST = day(TRAIL_SCRIPT.SANDBOX_EXPLORE_LAST_DAY)  # 2026-08-07
+# The sandbox's Lex and DMS trial, 2026-04-19..2026-05-08, before the main account's trail.
+SANDBOX_EXPLORE_LAST = TRAIL_SCRIPT.SANDBOX_EXPLORE_END - timedelta(days=1)  # 2026-05-08
+UNUSED_DAYS = TRAIL_SCRIPT.UNUSED_DAYS  # story 5: the SCP denies what the OU left unused 180 days
 
 # Services whose actions AWS reports at action level, as this sample models them: the four
 # of 2020-2021 (S3, then EC2, IAM and Lambda). AWS has added services since September 2023
@@ -547,12 +549,18 @@ def check_stories(jobs, subjects_, events, problems):
     need(counts == {"dynamodb": 1, "s3": 3, "ec2": 0}, f"story 4: ExamplePolicy1 entities {counts}")
     rows = jobs["ExamplePolicy1_s3"]["EntityDetailsList"]
     need(sum(1 for r in rows if "LastAuthenticated" in r) == 3, "story 4: with-entities disagrees")
-    # Story 5: the Development OU.
+    # Story 5: the Development OU last used Lex and DMS more than 180 days before the report,
+    # and every other service it used, within those 180 days.
     ou = by_ns(jobs["ou"])
+    cut = when(jobs["ou"]["JobCompletionDate"]) - timedelta(days=UNUSED_DAYS)
     for ns, last in (("lex", SANDBOX_EXPLORE_LAST), ("dms", SANDBOX_EXPLORE_LAST)):
         t = when(ou[ns].get("LastAuthenticatedTime"))
-        need(t is not None and t.date() <= last.date() and t < NOW - timedelta(days=90),
-             f"story 5: OU {ns} last {t}")
+        need(t is not None and t.date() <= last.date() and t < cut,
+             f"story 5: OU {ns} last {t}, not more than {UNUSED_DAYS} days before the report")
+    for ns, s in ou.items():
+        t = when(s.get("LastAuthenticatedTime"))
+        if ns not in ("lex", "dms") and t is not None:
+            need(t >= cut, f"story 5: OU {ns} last {t}, more than {UNUSED_DAYS} days before the report")
     for ns in ("s3", "ec2"):
         need(when(ou[ns]["LastAuthenticatedTime"]) >= NOW - timedelta(days=30), f"story 5: OU {ns} not recent")
 

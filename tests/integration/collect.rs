@@ -604,18 +604,7 @@ fn collected_last_accessed_jobs_equal_the_same_reports_ingested_from_files() {
 
 #[test]
 fn a_failed_job_and_a_job_that_never_finishes_are_reported_and_the_rest_carry_on() {
-    let throttled = Mutex::new(false);
-    let polled = Mutex::new(Vec::new());
-    let stub = serve(move |action, body| {
-        if action == "GenerateServiceLastAccessedDetails" {
-            let mut throttled = throttled.lock().unwrap();
-            if !*throttled {
-                *throttled = true;
-                return (400, THROTTLED.to_owned());
-            }
-        }
-        last_accessed_api(&polled, action, body)
-    });
+    let stub = last_accessed_stub();
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     collect(&stub, &store)
@@ -660,5 +649,46 @@ fn a_failed_job_and_a_job_that_never_finishes_are_reported_and_the_rest_carry_on
             "arn:aws:iam::123456789012:group/security-team",
             "arn:aws:iam::123456789012:policy/ExamplePolicy1",
         ]
+    );
+}
+
+#[test]
+fn a_throttled_job_start_is_retried() {
+    let throttled = Mutex::new(false);
+    let polled = Mutex::new(Vec::new());
+    let stub = serve(move |action, body| {
+        if action == "GenerateServiceLastAccessedDetails" {
+            let mut throttled = throttled.lock().unwrap();
+            if !*throttled {
+                *throttled = true;
+                return (400, THROTTLED.to_owned());
+            }
+        }
+        last_accessed_api(&polled, action, body)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    collect(&stub, &store)
+        .args([
+            "collect",
+            "last-accessed",
+            "--poll-interval-ms",
+            "5",
+            "--granularity",
+            "service",
+            "--arn",
+            "arn:aws:iam::123456789012:group/app-dev",
+        ])
+        .assert()
+        .success();
+    let calls = stub.calls.lock().unwrap().clone();
+    let starts = calls
+        .iter()
+        .filter(|c| c.0 == "GenerateServiceLastAccessedDetails")
+        .count();
+    assert_eq!(starts, 2, "{calls:?}");
+    assert_eq!(
+        scalar(&store, "SELECT count(*) FROM services_last_accessed"),
+        7
     );
 }

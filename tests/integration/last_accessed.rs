@@ -152,19 +152,21 @@ fn the_named_queries_tell_the_seed_stories() {
         "{services:?}"
     );
     assert!(!services.contains(&"route53".to_owned()), "{services:?}");
-    // The Development OU: Lex and DMS unused for 90 days.
+    // The Development OU: Lex and DMS unused for 180 days, the seed's period; S3 and EC2
+    // in use.
     let ou = rows(
         store,
         &render(
             "unused_services",
             &[
                 ("subject", "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111"),
-                ("days", "90"),
+                ("days", "180"),
             ],
         ),
     );
     let services = column(&ou, "service_namespace");
     assert!(services.contains(&"lex".to_owned()) && services.contains(&"dms".to_owned()));
+    assert!(!services.contains(&"s3".to_owned()) && !services.contains(&"ec2".to_owned()));
     // Action level: EC2 actions the Development group never used.
     assert!(
         !rows(
