@@ -37,3 +37,4 @@ pub mod policy;
 pub mod sql;
 pub mod store;
 pub mod synth;
+pub mod tighten;

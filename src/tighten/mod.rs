@@ -1,0 +1,146 @@
+//! Least-privilege rewrites: a policy cut down to what the principals it reaches used, with
+//! the evidence for every service or action kept, removed, or kept because the evidence
+//! cannot see it.
+//!
+//! - `observe.rs`: what the evidence can and cannot see (data events, actions the
+//!   last-accessed reports do not track, services seen only in the reports);
+//! - `rewrite.rs`: one document rewritten at service or action level, never allowing
+//!   anything the original did not (checked by expansion on every rewrite).
+//!
+//! Pure and synchronous like `policy` and `eval`: the evidence arrives as plain maps,
+//! gathered from the store by the CLI.
+
+mod observe;
+mod rewrite;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use observe::{Blind, Visibility, data_event_resource};
+pub use rewrite::{Decision, Item, RewriteError, RewriteOptions, Rewritten, Untouched, rewrite};
+
+/// How finely a rewrite keeps what was used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Whole services (`s3:*`), as the seed's ExampleDevelopment edit does.
+    Service,
+    /// The exact actions used, with the dependent actions their calls needed.
+    Action,
+}
+
+/// Where a piece of evidence comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// A successful call in the trail.
+    Trail,
+    /// An action the trail's calls needed besides their own (`iam:PassRole`).
+    Dependent,
+    /// A last-accessed report (Access Advisor).
+    LastAccessed,
+}
+
+/// The evidence that something was used (or refused): how often, when, by whom, per what.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Evidence {
+    /// Events in the trail (0 when only a report says so).
+    pub events: u64,
+    /// The first use in the window, microseconds since the epoch.
+    pub first: Option<i64>,
+    /// The last use in the window.
+    pub last: Option<i64>,
+    /// Who: principal ARNs, or the report subjects that say so.
+    pub principals: BTreeSet<String>,
+    /// Which sources say so.
+    pub sources: BTreeSet<Source>,
+}
+
+impl Evidence {
+    /// One use.
+    pub fn one(source: Source, principal: &str, at: Option<i64>, events: u64) -> Evidence {
+        Evidence {
+            events,
+            first: at,
+            last: at,
+            principals: BTreeSet::from([principal.to_owned()]),
+            sources: BTreeSet::from([source]),
+        }
+    }
+
+    /// Adds `other` to this evidence.
+    pub fn merge(&mut self, other: &Evidence) {
+        self.events += other.events;
+        self.first = match (self.first, other.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last = match (self.last, other.last) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        self.principals.extend(other.principals.iter().cloned());
+        self.sources.extend(other.sources.iter().copied());
+    }
+}
+
+/// What the principals a policy reaches did in the window. Actions are keyed in the
+/// catalogue's spelling (`s3:GetObject`), services by prefix.
+#[derive(Debug, Clone, Default)]
+pub struct Usage {
+    /// Actions used successfully: the calls' own and their dependent actions, and the
+    /// actions the reports track.
+    pub actions: BTreeMap<String, Evidence>,
+    /// Services used: those of the actions above, and those the reports say.
+    pub services: BTreeMap<String, Evidence>,
+    /// Actions of calls that were refused (AccessDenied and the like): needed, perhaps,
+    /// but never added.
+    pub denied: BTreeMap<String, Evidence>,
+}
+
+impl Usage {
+    /// Records a used action (and its service).
+    pub fn add_action(&mut self, action: &str, evidence: &Evidence) {
+        self.actions
+            .entry(action.to_owned())
+            .or_default()
+            .merge(evidence);
+        self.add_service(service_of(action), evidence);
+    }
+
+    /// Records a used service.
+    pub fn add_service(&mut self, service: &str, evidence: &Evidence) {
+        self.services
+            .entry(service.to_ascii_lowercase())
+            .or_default()
+            .merge(evidence);
+    }
+
+    /// Adds everything of `other`.
+    pub fn merge(&mut self, other: &Usage) {
+        for (action, evidence) in &other.actions {
+            self.actions
+                .entry(action.clone())
+                .or_default()
+                .merge(evidence);
+        }
+        for (service, evidence) in &other.services {
+            self.services
+                .entry(service.clone())
+                .or_default()
+                .merge(evidence);
+        }
+        for (action, evidence) in &other.denied {
+            self.denied
+                .entry(action.clone())
+                .or_default()
+                .merge(evidence);
+        }
+    }
+}
+
+/// `s3` of `s3:GetObject`.
+pub fn service_of(action: &str) -> &str {
+    action
+        .split_once(':')
+        .map_or(action, |(service, _)| service)
+}

@@ -1,0 +1,186 @@
+//! What the evidence can see. Absence of evidence is evidence of absence only where the
+//! evidence would have shown the use:
+//!
+//! - a trail logs data events (S3 object reads, Lambda invocations, DynamoDB items, ...)
+//!   only when configured to; without data events of a service in the window, its
+//!   data-plane actions are invisible to it (`data_events.tsv`);
+//! - the last-accessed reports see every service but only some actions (those AWS tracks);
+//! - a service the reports say was used while the trail shows none of its actions was used
+//!   through calls the trail does not hold.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::LazyLock;
+
+use super::{Source, Usage, service_of};
+
+/// `data_events.tsv`: IAM actions whose calls CloudTrail logs only as data events.
+static DATA_EVENTS: LazyLock<HashMap<String, &'static str>> = LazyLock::new(|| {
+    include_str!("data_events.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let mut fields = l.split('\t');
+            let (service, action, kind) = (fields.next()?, fields.next()?, fields.next()?);
+            Some((format!("{service}:{action}").to_ascii_lowercase(), kind))
+        })
+        .collect()
+});
+
+/// The CloudTrail data-event resource type (`AWS::S3::Object`) whose events record
+/// `action`, when the action is a data-plane one.
+pub fn data_event_resource(action: &str) -> Option<&'static str> {
+    DATA_EVENTS.get(&action.to_ascii_lowercase()).copied()
+}
+
+/// Why an unused action or service may have been used after all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(tag = "reason", rename_all = "kebab-case")]
+pub enum Blind {
+    /// A data-plane action, and the trail holds no data events of its service.
+    DataEvent {
+        /// The data-event resource type that would record it.
+        resource_type: &'static str,
+    },
+    /// The reports say the service was used, and the trail shows none of its calls: it
+    /// was used through calls the trail does not hold (data events, calls CloudTrail does
+    /// not log), so which actions cannot be told.
+    ServiceOnlyInReports,
+    /// Only reports are evidence, and they do not track this action.
+    NotTracked,
+}
+
+impl Blind {
+    /// One line for a human.
+    pub fn describe(self) -> String {
+        match self {
+            Blind::DataEvent { resource_type } => {
+                format!("a data event ({resource_type}) and the trail holds none of its service")
+            }
+            Blind::ServiceOnlyInReports => {
+                "the reports say its service was used, the trail shows no call of it".to_owned()
+            }
+            Blind::NotTracked => "the reports do not track this action".to_owned(),
+        }
+    }
+}
+
+/// What the evidence gathered for one policy can see.
+#[derive(Debug, Clone, Default)]
+pub struct Visibility {
+    /// The trail is evidence.
+    pub trail: bool,
+    /// Services with data events in the trail's window.
+    pub data_event_services: BTreeSet<String>,
+    /// Last-accessed reports about the policy or the principals it reaches are evidence.
+    pub reports: bool,
+    /// Actions those reports track (catalogue spelling), used or not.
+    pub tracked_actions: BTreeSet<String>,
+}
+
+impl Visibility {
+    /// Why the evidence may have missed a use of `action`, which it shows unused; `None`
+    /// when it would have seen one.
+    pub fn action_blind(&self, action: &str, usage: &Usage) -> Option<Blind> {
+        let service = service_of(action).to_ascii_lowercase();
+        if self.trail
+            && !self.data_event_services.contains(&service)
+            && let Some(resource_type) = data_event_resource(action)
+        {
+            return Some(Blind::DataEvent { resource_type });
+        }
+        let reported_used = usage
+            .services
+            .get(&service)
+            .is_some_and(|e| e.sources.contains(&Source::LastAccessed));
+        if !reported_used || self.tracked_actions.contains(action) {
+            return None;
+        }
+        let trail_saw_service = self.trail
+            && usage.actions.iter().any(|(a, e)| {
+                service_of(a).eq_ignore_ascii_case(&service)
+                    && (e.sources.contains(&Source::Trail)
+                        || e.sources.contains(&Source::Dependent))
+            });
+        match (trail_saw_service, self.trail) {
+            (true, _) => None,
+            (false, true) => Some(Blind::ServiceOnlyInReports),
+            (false, false) => Some(Blind::NotTracked),
+        }
+    }
+
+    /// Why the evidence may have missed a use of `service`, which it shows unused, given
+    /// the actions of it a statement grants; `None` when it would have seen one.
+    pub fn service_blind(&self, service: &str, granted: &[&str]) -> Option<Blind> {
+        // The reports see every service.
+        if self.reports || !self.trail || self.data_event_services.contains(service) {
+            return None;
+        }
+        let mut kinds = granted.iter().map(|a| data_event_resource(a));
+        match kinds.next() {
+            Some(Some(resource_type)) if kinds.all(|k| k.is_some()) => {
+                Some(Blind::DataEvent { resource_type })
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::ActionCatalog;
+
+    #[test]
+    fn every_data_event_action_is_in_the_catalogue() {
+        let catalog = ActionCatalog::embedded();
+        assert!(DATA_EVENTS.len() > 150, "{}", DATA_EVENTS.len());
+        for action in DATA_EVENTS.keys() {
+            assert!(
+                catalog.action(action).is_some(),
+                "`{action}` is not an IAM action"
+            );
+        }
+        assert_eq!(data_event_resource("s3:GetObject"), Some("AWS::S3::Object"));
+        assert_eq!(
+            data_event_resource("lambda:InvokeFunction"),
+            Some("AWS::Lambda::Function")
+        );
+        assert_eq!(data_event_resource("s3:CreateBucket"), None);
+    }
+
+    #[test]
+    fn a_service_seen_only_in_the_reports_hides_its_actions() {
+        use crate::tighten::{Evidence, Source};
+        let mut usage = Usage::default();
+        let report = Evidence::one(Source::LastAccessed, "group/Development", Some(1), 0);
+        usage.add_service("ebs", &report);
+        usage.add_service("ec2", &report);
+        let call = Evidence::one(Source::Trail, "user/paulo", Some(1), 1);
+        usage.add_action("ec2:DescribeInstances", &call);
+        let both = Visibility {
+            trail: true,
+            reports: true,
+            ..Visibility::default()
+        };
+        // EBS: the report says used, the trail shows nothing: its actions cannot be told.
+        assert_eq!(
+            both.action_blind("ebs:StartSnapshot", &usage),
+            Some(Blind::ServiceOnlyInReports)
+        );
+        // EC2: the trail shows its calls, so an unused EC2 action is really unused.
+        assert_eq!(both.action_blind("ec2:RunInstances", &usage), None);
+        // Reports alone, an action they track is seen; one they do not track is not.
+        let reports = Visibility {
+            reports: true,
+            tracked_actions: BTreeSet::from(["ec2:RunInstances".to_owned()]),
+            ..Visibility::default()
+        };
+        assert_eq!(reports.action_blind("ec2:RunInstances", &usage), None);
+        assert_eq!(
+            reports.action_blind("ec2:CreateVpc", &usage),
+            Some(Blind::NotTracked)
+        );
+        // A service the reports call unused is unused.
+        assert_eq!(reports.action_blind("lex:PostText", &usage), None);
+    }
+}

@@ -1,0 +1,559 @@
+//! One policy document rewritten down to what was used.
+//!
+//! Statement by statement: a Deny, a statement with a condition and a pinned statement
+//! (`--keep-sid`) stay as they are. Every other Allow keeps its `Resource` and loses the
+//! actions nobody used:
+//!
+//! - at service level each service used is kept whole: `s3:*` when the statement granted
+//!   all of S3 (a `NotAction` or `*` included), else the statement's own patterns for it,
+//!   else the exact actions it granted;
+//! - at action level the exact actions used are kept, by name.
+//!
+//! What the evidence cannot see is kept unless asked otherwise, and said so. A statement
+//! left with no action goes. The result is checked by expansion: every statement allows a
+//! subset of what it allowed, and the document a subset of the document; a rewrite that
+//! would allow more is an error, never a result.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::catalog::{ActionCatalog, ActionPattern};
+use crate::policy::{ActionClause, Effect, ListForm, OneOrMany, PolicyDocument, Statement};
+
+use super::observe::{Blind, Visibility};
+use super::{Evidence, Level, Usage, service_of};
+
+/// How to rewrite.
+#[derive(Debug, Clone, Default)]
+pub struct RewriteOptions {
+    /// Service or action level.
+    pub level: Option<Level>,
+    /// Sids of statements to keep as they are.
+    pub keep_sids: Vec<String>,
+    /// Remove what the evidence cannot see instead of keeping it.
+    pub drop_unobservable: bool,
+}
+
+/// What became of a service or an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "decision", rename_all = "kebab-case")]
+pub enum Decision {
+    /// Used in the window.
+    Kept,
+    /// Not used, and the evidence would have shown a use.
+    Removed,
+    /// Not seen used, but the evidence could not have seen it.
+    Unobservable {
+        #[serde(flatten)]
+        blind: Blind,
+        /// Kept (the default) or removed (`--drop-unobservable`).
+        kept: bool,
+    },
+}
+
+impl Decision {
+    /// Whether the rewrite keeps it.
+    pub fn keeps(self) -> bool {
+        match self {
+            Decision::Kept => true,
+            Decision::Removed => false,
+            Decision::Unobservable { kept, .. } => kept,
+        }
+    }
+}
+
+/// A service (service level) or an action (action level) one or more statements grant.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Item {
+    /// `s3`, or `s3:GetObject`.
+    pub name: String,
+    #[serde(flatten)]
+    pub decision: Decision,
+    /// Its use in the window, when any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+    /// The statements (by index) that grant it.
+    pub statements: Vec<usize>,
+}
+
+/// A statement kept as written, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Untouched {
+    pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// `deny`, `condition`, `pinned`, or `unknown-actions` (its patterns name nothing the
+    /// catalogue knows).
+    pub why: &'static str,
+}
+
+/// A rewritten document and its account.
+#[derive(Debug, Clone)]
+pub struct Rewritten {
+    /// The new document; `None` when no statement is left.
+    pub document: Option<PolicyDocument>,
+    /// Every service or action the rewritable statements grant, by name.
+    pub items: Vec<Item>,
+    /// Statements kept as they are.
+    pub untouched: Vec<Untouched>,
+    /// Statements removed because nothing they grant is kept (by index).
+    pub removed_statements: Vec<usize>,
+    /// Whether the document differs from the original.
+    pub changed: bool,
+}
+
+impl Rewritten {
+    /// The items removed.
+    pub fn removed(&self) -> impl Iterator<Item = &Item> {
+        self.items.iter().filter(|i| !i.decision.keeps())
+    }
+}
+
+/// A rewrite that would allow what the original did not: a defect, reported, never used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the rewrite would allow actions the original does not: {}", actions.join(", "))]
+pub struct RewriteError {
+    pub actions: Vec<String>,
+}
+
+/// Rewrites `document` down to `usage`.
+pub fn rewrite(
+    document: &PolicyDocument,
+    usage: &Usage,
+    visibility: &Visibility,
+    options: &RewriteOptions,
+    catalog: &ActionCatalog,
+) -> Result<Rewritten, RewriteError> {
+    let level = options.level.unwrap_or(Level::Action);
+    let mut items: BTreeMap<String, Item> = BTreeMap::new();
+    let mut untouched = Vec::new();
+    let mut removed_statements = Vec::new();
+    let mut statements = Vec::new();
+    for (index, statement) in document.statements.iter().enumerate() {
+        let why = if statement.effect == Effect::Deny {
+            Some("deny")
+        } else if !statement.condition.is_empty() {
+            Some("condition")
+        } else if statement
+            .sid
+            .as_ref()
+            .is_some_and(|sid| options.keep_sids.contains(sid))
+        {
+            Some("pinned")
+        } else {
+            None
+        };
+        let granted = statement.actions(catalog);
+        let why = why.or(granted.is_empty().then_some("unknown-actions"));
+        if let Some(why) = why {
+            untouched.push(Untouched {
+                index,
+                sid: statement.sid.clone(),
+                why,
+            });
+            statements.push(statement.clone());
+            continue;
+        }
+        let mut decide = |name: &str, decision: Decision, evidence: Option<&Evidence>| {
+            let item = items.entry(name.to_owned()).or_insert_with(|| Item {
+                name: name.to_owned(),
+                decision,
+                evidence: evidence.cloned(),
+                statements: Vec::new(),
+            });
+            item.statements.push(index);
+            decision.keeps()
+        };
+        let unobservable = |blind: Blind| Decision::Unobservable {
+            blind,
+            kept: !options.drop_unobservable,
+        };
+        let mut kept: Vec<&str> = Vec::new();
+        let mut patterns: Vec<String> = Vec::new();
+        match level {
+            Level::Service => {
+                for (service, actions) in by_service(&granted) {
+                    let evidence = usage.services.get(&service);
+                    let decision = match (evidence, visibility.service_blind(&service, &actions)) {
+                        (Some(_), _) => Decision::Kept,
+                        (None, Some(blind)) => unobservable(blind),
+                        (None, None) => Decision::Removed,
+                    };
+                    if decide(&service, decision, evidence) {
+                        kept.extend(&actions);
+                        patterns.extend(service_patterns(statement, &service, &actions, catalog));
+                    }
+                }
+            }
+            Level::Action => {
+                for action in &granted {
+                    let evidence = usage.actions.get(*action);
+                    let decision = match evidence {
+                        Some(_) => Decision::Kept,
+                        None => match visibility.action_blind(action, usage) {
+                            Some(blind) => unobservable(blind),
+                            None => Decision::Removed,
+                        },
+                    };
+                    if decide(action, decision, evidence) {
+                        kept.push(action);
+                        patterns.push((*action).to_owned());
+                    }
+                }
+            }
+        }
+        if kept.is_empty() {
+            removed_statements.push(index);
+        } else if kept.len() == granted.len() {
+            statements.push(statement.clone());
+        } else {
+            statements.push(with_actions(statement, patterns));
+        }
+    }
+    let new = (!statements.is_empty()).then(|| PolicyDocument {
+        statements,
+        statement_form: document.statement_form,
+        ..document.clone()
+    });
+    if let Some(new) = &new {
+        check_narrower(document, new, catalog)?;
+    }
+    Ok(Rewritten {
+        changed: new.as_ref() != Some(document),
+        document: new,
+        items: items.into_values().collect(),
+        untouched,
+        removed_statements,
+    })
+}
+
+/// The granted actions by service, in order.
+fn by_service<'c>(granted: &[&'c str]) -> BTreeMap<String, Vec<&'c str>> {
+    let mut out: BTreeMap<String, Vec<&'c str>> = BTreeMap::new();
+    for action in granted {
+        out.entry(service_of(action).to_ascii_lowercase())
+            .or_default()
+            .push(action);
+    }
+    out
+}
+
+/// How a statement keeps one whole service: `svc:*` when it granted all of it, else its own
+/// patterns for the service when they name only it, else the actions it granted.
+fn service_patterns(
+    statement: &Statement,
+    service: &str,
+    granted: &[&str],
+    catalog: &ActionCatalog,
+) -> Vec<String> {
+    if granted.len() == catalog.service_actions(service).len() {
+        return vec![format!("{service}:*")];
+    }
+    if let ActionClause::Action(list) = &statement.action {
+        let own: Vec<&ActionPattern> = list
+            .iter()
+            .filter(|p| granted.iter().any(|a| p.matches(a)))
+            .collect();
+        if own.iter().all(|p| p.literal_service() == Some(service)) {
+            return own.iter().map(|p| p.as_str().to_owned()).collect();
+        }
+    }
+    granted.iter().map(|a| (*a).to_owned()).collect()
+}
+
+/// The statement with `Action` set to `patterns` (an array, or a lone value when the
+/// original was one and one is left).
+fn with_actions(statement: &Statement, patterns: Vec<String>) -> Statement {
+    let single =
+        matches!(&statement.action, ActionClause::Action(list) if list.form() == ListForm::Single);
+    let mut patterns: Vec<ActionPattern> = patterns
+        .iter()
+        .map(|p| ActionPattern::parse(p).expect("patterns come from the catalogue or the policy"))
+        .collect();
+    let list = if single && patterns.len() == 1 {
+        OneOrMany::one(patterns.remove(0))
+    } else {
+        OneOrMany::array(patterns)
+    };
+    Statement {
+        action: ActionClause::Action(list),
+        ..statement.clone()
+    }
+}
+
+/// Fails when `new` allows an action `old` does not, statement by statement (a rewritten
+/// statement keeps its index order among the survivors) and as a whole.
+fn check_narrower(
+    old: &PolicyDocument,
+    new: &PolicyDocument,
+    catalog: &ActionCatalog,
+) -> Result<(), RewriteError> {
+    let mut extra: BTreeSet<String> = BTreeSet::new();
+    let before = old.allowed_actions(catalog);
+    for action in new.allowed_actions(catalog) {
+        if !before.contains(action) {
+            extra.insert(action.to_owned());
+        }
+    }
+    // Each new Allow statement within an old statement with the same effect, Sid,
+    // resource and condition.
+    for statement in new.statements.iter().filter(|s| s.effect == Effect::Allow) {
+        let actions: BTreeSet<&str> = statement.actions(catalog).into_iter().collect();
+        let covered = old.statements.iter().any(|o| {
+            o.effect == statement.effect
+                && o.sid == statement.sid
+                && o.resource == statement.resource
+                && o.condition == statement.condition
+                && o.principal == statement.principal
+                && {
+                    let before: BTreeSet<&str> = o.actions(catalog).into_iter().collect();
+                    actions.is_subset(&before) && (!actions.is_empty() || o == statement)
+                }
+        });
+        if !covered {
+            extra.extend(actions.iter().map(|a| (*a).to_owned()));
+            if actions.is_empty() {
+                extra.insert(format!("statement {:?}", statement.sid));
+            }
+        }
+    }
+    if extra.is_empty() {
+        Ok(())
+    } else {
+        Err(RewriteError {
+            actions: extra.into_iter().collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tighten::Source;
+
+    fn catalog() -> &'static ActionCatalog {
+        ActionCatalog::embedded()
+    }
+
+    /// The seed's ExampleDevelopment policy, before Paulo's edit.
+    const EXAMPLE_DEVELOPMENT: &str = r#"{ "Version": "2012-10-17", "Statement": [ { "Sid": "FullAccessToAllServicesExceptPeopleManagement", "Effect": "Allow", "NotAction": [ "iam:*", "organizations:*" ], "Resource": "*" }, { "Sid": "RequiredIamAndOrgsActions", "Effect": "Allow", "Action": [ "iam:CreateServiceLinkedRole", "iam:DeleteServiceLinkedRole", "iam:ListRoles", "organizations:DescribeOrganization" ], "Resource": "*" } ] }"#;
+
+    fn used(actions: &[&str]) -> Usage {
+        let mut usage = Usage::default();
+        for action in actions {
+            usage.add_action(
+                action,
+                &Evidence::one(
+                    Source::Trail,
+                    "arn:aws:iam::123456789012:user/paulo",
+                    Some(1),
+                    1,
+                ),
+            );
+        }
+        usage
+    }
+
+    fn trail() -> Visibility {
+        Visibility {
+            trail: true,
+            ..Visibility::default()
+        }
+    }
+
+    fn options(level: Level, keep: &[&str]) -> RewriteOptions {
+        RewriteOptions {
+            level: Some(level),
+            keep_sids: keep.iter().map(|s| (*s).to_owned()).collect(),
+            drop_unobservable: false,
+        }
+    }
+
+    fn actions_of(document: &PolicyDocument, index: usize) -> Vec<String> {
+        document.statements[index]
+            .action
+            .patterns()
+            .iter()
+            .map(|p| p.as_str().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn the_development_group_is_cut_to_its_five_services_as_in_the_seed() {
+        let document = PolicyDocument::parse(EXAMPLE_DEVELOPMENT).unwrap();
+        // As in the seed, the evidence is the group's last-accessed report.
+        let mut usage = Usage::default();
+        for service in ["cloudtrail", "logs", "ec2", "kms", "s3"] {
+            let e = Evidence::one(Source::LastAccessed, "group/Development", Some(1), 0);
+            usage.add_service(service, &e);
+        }
+        let reports = Visibility {
+            reports: true,
+            ..Visibility::default()
+        };
+        let keep = options(Level::Service, &["RequiredIamAndOrgsActions"]);
+        let out = rewrite(&document, &usage, &reports, &keep, catalog()).unwrap();
+        let new = out.document.clone().unwrap();
+        assert_eq!(
+            actions_of(&new, 0),
+            ["cloudtrail:*", "ec2:*", "kms:*", "logs:*", "s3:*"]
+        );
+        assert_eq!(new.statements[1], document.statements[1], "pinned");
+        assert_eq!(out.untouched[0].why, "pinned");
+        assert!(out.changed);
+        // Every other service the NotAction granted is removed, with no evidence.
+        let removed: Vec<&str> = out.removed().map(|i| i.name.as_str()).collect();
+        assert!(removed.contains(&"lambda") && removed.contains(&"dynamodb"));
+        assert!(!removed.contains(&"s3"));
+        assert!(removed.len() > 300, "{}", removed.len());
+        // A trail without data events cannot tell whether a data-plane-only service such
+        // as CloudTrail Data (PutAuditEvents) was used: kept, and said so.
+        let out = rewrite(&document, &usage, &trail(), &keep, catalog()).unwrap();
+        let item = out
+            .items
+            .iter()
+            .find(|i| i.name == "cloudtrail-data")
+            .unwrap();
+        assert!(matches!(
+            item.decision,
+            Decision::Unobservable { kept: true, .. }
+        ));
+        assert!(actions_of(&out.document.unwrap(), 0).contains(&"cloudtrail-data:*".to_owned()));
+    }
+
+    #[test]
+    fn action_level_keeps_exact_actions_and_a_data_event_the_trail_cannot_see() {
+        let document = PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","sns:ListTopics"],"Resource":"*"},
+               {"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let usage = used(&["s3:ListAllMyBuckets", "s3:GetBucketLocation"]);
+        let out = rewrite(
+            &document,
+            &usage,
+            &trail(),
+            &options(Level::Action, &[]),
+            catalog(),
+        )
+        .unwrap();
+        let new = out.document.clone().unwrap();
+        let kept = actions_of(&new, 0);
+        assert!(kept.contains(&"s3:ListAllMyBuckets".to_owned()));
+        assert!(kept.contains(&"s3:GetBucketLocation".to_owned()));
+        // GetObject is a data event: unobservable, kept.
+        assert!(kept.contains(&"s3:GetObject".to_owned()), "{kept:?}");
+        let get = out.items.iter().find(|i| i.name == "s3:GetObject").unwrap();
+        assert!(matches!(
+            get.decision,
+            Decision::Unobservable {
+                blind: Blind::DataEvent { .. },
+                kept: true
+            }
+        ));
+        assert!(!kept.contains(&"sns:ListTopics".to_owned()));
+        assert!(!kept.contains(&"s3:CreateBucket".to_owned()));
+        assert_eq!(new.statements[1], document.statements[1], "the Deny stays");
+        // With data events of S3 in the trail, GetObject unused is removed.
+        let seen = Visibility {
+            data_event_services: BTreeSet::from(["s3".to_owned()]),
+            ..trail()
+        };
+        let out = rewrite(
+            &document,
+            &usage,
+            &seen,
+            &options(Level::Action, &[]),
+            catalog(),
+        )
+        .unwrap();
+        assert!(!actions_of(&out.document.unwrap(), 0).contains(&"s3:GetObject".to_owned()));
+    }
+
+    #[test]
+    fn statements_with_conditions_stay_and_unused_ones_go() {
+        let document = PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Sid":"Cond","Effect":"Allow","Action":"ec2:*","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":"us-east-1"}}},
+                {"Sid":"Unused","Effect":"Allow","Action":"route53:ChangeResourceRecordSets","Resource":"*"},
+                {"Sid":"Used","Effect":"Allow","Action":"route53:ListHostedZones","Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let usage = used(&["route53:ListHostedZones"]);
+        let out = rewrite(
+            &document,
+            &usage,
+            &trail(),
+            &options(Level::Action, &[]),
+            catalog(),
+        )
+        .unwrap();
+        let new = out.document.unwrap();
+        assert_eq!(new.statements.len(), 2);
+        assert_eq!(new.statements[0], document.statements[0]);
+        assert_eq!(
+            new.statements[1], document.statements[2],
+            "unchanged, so as written"
+        );
+        assert_eq!(out.removed_statements, [1]);
+        assert_eq!(out.untouched[0].why, "condition");
+    }
+
+    #[test]
+    fn a_policy_nobody_used_is_left_empty() {
+        let document = PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"elastictranscoder:*","Resource":"*"}}"#,
+        )
+        .unwrap();
+        let out = rewrite(
+            &document,
+            &Usage::default(),
+            &trail(),
+            &options(Level::Service, &[]),
+            catalog(),
+        )
+        .unwrap();
+        assert!(out.document.is_none());
+        assert!(out.changed);
+        assert_eq!(out.items.len(), 1);
+        assert_eq!(out.items[0].decision, Decision::Removed);
+    }
+
+    #[test]
+    fn service_level_keeps_a_statements_own_patterns_for_a_partial_service() {
+        let document = PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["s3:Get*","s3:List*","sns:CreateTopic"],"Resource":"arn:aws:s3:::b/*"}}"#,
+        )
+        .unwrap();
+        let out = rewrite(
+            &document,
+            &used(&["s3:GetBucketLocation"]),
+            &trail(),
+            &options(Level::Service, &[]),
+            catalog(),
+        )
+        .unwrap();
+        let new = out.document.unwrap();
+        assert_eq!(actions_of(&new, 0), ["s3:Get*", "s3:List*"], "never s3:*");
+        assert_eq!(new.statements[0].resource, document.statements[0].resource);
+    }
+
+    #[test]
+    fn the_widening_check_catches_a_broader_statement() {
+        let old = PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#,
+        )
+        .unwrap();
+        let new = PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#,
+        )
+        .unwrap();
+        let error = check_narrower(&old, &new, catalog()).unwrap_err();
+        assert!(error.actions.contains(&"s3:PutObject".to_owned()));
+        // Rewrites never change a Resource: a statement on another one is refused.
+        let elsewhere = PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::other/*"}}"#,
+        )
+        .unwrap();
+        assert!(check_narrower(&old, &elsewhere, catalog()).is_err());
+    }
+}
