@@ -7,14 +7,14 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
-use arrow::array::RecordBatch;
 use clap::Args;
 
 use super::{Status, runtime};
-use crate::eval::event::{EventFacts, event_context, event_resource};
+use crate::eval::event::{event_context, event_resource};
 use crate::eval::{Decision, NamedPolicy, PolicySet, Request, ScpLevel, evaluate};
 use crate::sql::Session;
-use crate::sql::iam::{find_principal, load_principal, quote, strings};
+use crate::sql::events::load_events;
+use crate::sql::iam::{find_principal, load_principal, quote};
 use crate::store::Store;
 
 /// Flags of `trailcut policy event`.
@@ -39,92 +39,32 @@ pub struct EventArgs {
 }
 
 /// One column of a one-row result as text.
-fn text(batches: &[RecordBatch], column: &str) -> anyhow::Result<Option<String>> {
-    Ok(strings(batches, column)?.into_iter().next().flatten())
-}
-
 /// Runs `trailcut policy event`.
 pub fn run(store: &Path, args: EventArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let store = Store::new(store);
     let id = quote(&args.event_id);
-    let (event, resources, loaded) = runtime()?.block_on(async {
+    let (event, loaded) = runtime()?.block_on(async {
         let session = Session::open(&store).await?;
-        let event = session
-            .run(&format!(
-                "SELECT eventsource, eventname, eventtime, awsregion, sourceipaddress, \
-                   useridentity['type'] AS identity_type, principal_arn, \
-                   useridentity['principalid'] AS principal_id, \
-                   useridentity['username'] AS user_name, account_id, \
-                   useridentity['sessioncontext']['attributes']['mfaauthenticated'] AS mfa, \
-                   useridentity['invokedby'] AS invoked_by, vpcendpointid, \
-                   CASE WHEN tlsdetails IS NULL THEN 'false' ELSE 'true' END AS tls, \
-                   requestparameters, errorcode, mapping_status, \
-                   array_to_string(iam_actions, ' ') AS actions, \
-                   array_to_string(iam_dependent_actions, ' ') AS dependent \
-                 FROM events WHERE eventid = {id}"
-            ))
-            .await?;
-        if event.iter().all(|b| b.num_rows() == 0) {
-            bail!("no event with eventID {id} in the store");
-        }
-        let resources = session
-            .run(&format!(
-                "SELECT r['arn'] AS arn FROM (SELECT unnest(resources) AS r FROM events \
-                 WHERE eventid = {id})"
-            ))
-            .await?;
-        let principal = text(&event, "principal_arn")?
+        let event = load_events(&session, &format!("eventid = {id}"))
+            .await?
+            .into_iter()
+            .next()
+            .with_context(|| format!("no event with eventID {id} in the store"))?;
+        let principal = event
+            .principal_arn
+            .clone()
             .with_context(|| format!("event {id} names no principal"))?;
         let principal = find_principal(&session, &principal, None).await?;
         let loaded = load_principal(&session, principal).await?;
-        anyhow::Ok((event, resources, loaded))
+        anyhow::Ok((event, loaded))
     })?;
-    let get = |c: &str| text(&event, c);
-    let status = get("mapping_status")?.unwrap_or_default();
+    let status = event.mapping_status.clone().unwrap_or_default();
     if status != "mapped" {
         bail!("the event's call maps to no IAM action (mapping status `{status}`)");
     }
-    let time = get("eventtime")?;
-    let (source, name) = (get("eventsource")?, get("eventname")?);
-    let (region, ip, itype) = (
-        get("awsregion")?,
-        get("sourceipaddress")?,
-        get("identity_type")?,
-    );
-    let (arn, pid, uname) = (
-        get("principal_arn")?,
-        get("principal_id")?,
-        get("user_name")?,
-    );
-    let (account, mfa, invoked) = (get("account_id")?, get("mfa")?, get("invoked_by")?);
-    let (vpce, tls, request) = (
-        get("vpcendpointid")?,
-        get("tls")?,
-        get("requestparameters")?,
-    );
-    let error = get("errorcode")?;
-    let arns: Vec<String> = strings(&resources, "arn")?.into_iter().flatten().collect();
-    let arn_refs: Vec<&str> = arns.iter().map(String::as_str).collect();
-    // DataFusion prints timestamps as `2026-11-13T02:28:21Z` or with a space; RFC 3339 wants T.
-    let time = time.map(|t| t.replacen(' ', "T", 1));
-    let facts = EventFacts {
-        event_source: source.as_deref().unwrap_or_default(),
-        event_name: name.as_deref().unwrap_or_default(),
-        event_time: time.as_deref(),
-        region: region.as_deref(),
-        source_ip: ip.as_deref(),
-        identity_type: itype.as_deref(),
-        principal_arn: arn.as_deref(),
-        principal_id: pid.as_deref(),
-        user_name: uname.as_deref(),
-        account_id: account.as_deref(),
-        mfa_authenticated: mfa.as_deref(),
-        invoked_by: invoked.as_deref(),
-        vpc_endpoint_id: vpce.as_deref(),
-        tls: tls.as_deref().map(|t| t == "true"),
-        resources: &arn_refs,
-        request_parameters: request.as_deref(),
-    };
+    let error = event.error_code.clone();
+    let arn_refs = event.resource_refs();
+    let facts = event.facts(&arn_refs);
     let context = event_context(&facts);
     fn named(p: &crate::sql::iam::LoadedPolicy) -> NamedPolicy<'_> {
         NamedPolicy {
@@ -147,14 +87,13 @@ pub fn run(store: &Path, args: EventArgs, out: &mut dyn Write) -> anyhow::Result
             })
             .collect(),
     };
-    let own = get("actions")?.unwrap_or_default();
-    let dependent = get("dependent")?.unwrap_or_default();
     let mut results = Vec::new();
     let mut all_allowed = loaded.is_complete();
-    for (action, kind) in own
-        .split_whitespace()
-        .map(|a| (a, "call"))
-        .chain(dependent.split_whitespace().map(|a| (a, "dependent")))
+    for (action, kind) in event
+        .actions
+        .iter()
+        .map(|a| (a.as_str(), "call"))
+        .chain(event.dependent.iter().map(|a| (a.as_str(), "dependent")))
     {
         let resource = event_resource(&facts, action);
         let request = Request {
