@@ -4,6 +4,8 @@
 //!
 //! - `observe.rs`: what the evidence can and cannot see (data events, actions the
 //!   last-accessed reports do not track, services seen only in the reports);
+//! - `plan.rs`: a scope's policies, attachments and memberships turned into new documents,
+//!   detachments, group removals and deletions;
 //! - `rewrite.rs`: one document rewritten at service or action level, never allowing
 //!   anything the original did not (checked by expansion on every rewrite).
 //!
@@ -11,11 +13,16 @@
 //! gathered from the store by the CLI.
 
 mod observe;
+mod plan;
 mod rewrite;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use observe::{Blind, Visibility, data_event_resource};
+pub use plan::{
+    After, Entity, EntityKind, Move, Outcome, Plan, PolicyKind, PolicyPlan, Scope, ScopeAttachment,
+    ScopeMembership, ScopePolicy, plan,
+};
 pub use rewrite::{Decision, Item, RewriteError, RewriteOptions, Rewritten, Untouched, rewrite};
 
 /// How finely a rewrite keeps what was used.
