@@ -15,6 +15,7 @@ pub mod policy;
 pub mod policy_event;
 pub mod query;
 pub mod store;
+pub mod tighten;
 pub mod who_grants;
 
 use std::path::PathBuf;
@@ -40,7 +41,7 @@ impl From<Status> for ExitCode {
 }
 
 const ABOUT: &str = "Least privilege for AWS from CloudTrail evidence: ingest trails into a local \
-Parquet store, ask SQL about who used what, and (soon) cut IAM policies down to what was used.";
+Parquet store, ask SQL about who used what, and cut IAM policies down to what was used.";
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -104,6 +105,8 @@ pub enum Command {
     LastAccessed(last_accessed::LastAccessedArgs),
     /// Collect from AWS with the SDK: `trailcut collect authz | org | last-accessed`
     Collect(collect::CollectArgs),
+    /// Cut a group's, user's, role's or policy's permissions down to what was used
+    Tighten(tighten::TightenArgs),
 }
 
 /// `--version`: the program's version and the date and size of its IAM catalogue.
@@ -142,6 +145,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::WhoGrants(args) => who_grants::run(&cli.store, args, &mut out),
         Command::LastAccessed(args) => last_accessed::run(&cli.store, args, &mut out),
         Command::Collect(args) => collect::run(&cli.store, args, &mut out),
+        Command::Tighten(args) => tighten::run(&cli.store, args, &mut out),
     }
 }
 

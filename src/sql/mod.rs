@@ -6,6 +6,7 @@ pub mod events;
 pub mod iam;
 pub mod named;
 pub mod output;
+pub mod tighten;
 pub mod udfs;
 
 use arrow::array::RecordBatch;

@@ -6,6 +6,7 @@
 //!   last-accessed reports do not track, services seen only in the reports);
 //! - `plan.rs`: a scope's policies, attachments and memberships turned into new documents,
 //!   detachments, group removals and deletions;
+//! - `script.rs`: the plan as the aws CLI commands an administrator runs (`apply.sh`).
 //! - `rewrite.rs`: one document rewritten at service or action level, never allowing
 //!   anything the original did not (checked by expansion on every rewrite).
 //!
@@ -15,6 +16,7 @@
 mod observe;
 mod plan;
 mod rewrite;
+mod script;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,6 +26,7 @@ pub use plan::{
     ScopeMembership, ScopePolicy, plan,
 };
 pub use rewrite::{Decision, Item, RewriteError, RewriteOptions, Rewritten, Untouched, rewrite};
+pub use script::{apply_script, document_path, summary};
 
 /// How finely a rewrite keeps what was used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -53,8 +56,10 @@ pub struct Evidence {
     /// Events in the trail (0 when only a report says so).
     pub events: u64,
     /// The first use in the window, microseconds since the epoch.
+    #[serde(serialize_with = "as_time")]
     pub first: Option<i64>,
     /// The last use in the window.
+    #[serde(serialize_with = "as_time")]
     pub last: Option<i64>,
     /// Who: principal ARNs, or the report subjects that say so.
     pub principals: BTreeSet<String>,
@@ -102,6 +107,9 @@ pub struct Usage {
     /// Actions of calls that were refused (AccessDenied and the like): needed, perhaps,
     /// but never added.
     pub denied: BTreeMap<String, Evidence>,
+    /// Services a report calls used whose reported last use is a refused call in the
+    /// trail (reports count attempts), with no successful call: not evidence of use.
+    pub attempts: BTreeMap<String, Evidence>,
 }
 
 impl Usage {
@@ -142,6 +150,55 @@ impl Usage {
                 .or_default()
                 .merge(evidence);
         }
+        for (service, evidence) in &other.attempts {
+            self.attempts
+                .entry(service.clone())
+                .or_default()
+                .merge(evidence);
+        }
+    }
+
+    /// Takes out the services whose only report evidence is explained by a refused call in
+    /// the trail within `slack` microseconds of the reported last use: AWS's reports count
+    /// attempts, allowed or not. Only for evidence that includes the trail.
+    pub fn discount_attempts(&mut self, slack: i64) {
+        let explained: Vec<String> = self
+            .services
+            .iter()
+            .filter(|(service, e)| {
+                e.sources.iter().all(|s| *s == Source::LastAccessed)
+                    && e.last.is_some_and(|reported| {
+                        self.denied.iter().any(|(action, d)| {
+                            service_of(action).eq_ignore_ascii_case(service)
+                                && d.last.is_some_and(|t| (t - reported).abs() <= slack)
+                        })
+                    })
+            })
+            .map(|(service, _)| service.clone())
+            .collect();
+        for service in explained {
+            if let Some(e) = self.services.remove(&service) {
+                self.attempts.insert(service.clone(), e);
+            }
+            self.actions.retain(|action, e| {
+                !(service_of(action).eq_ignore_ascii_case(&service)
+                    && e.sources.iter().all(|s| *s == Source::LastAccessed))
+            });
+        }
+    }
+}
+
+/// Microseconds since the epoch as RFC 3339 (`2026-11-15T17:32:19Z`).
+pub fn time_text(micros: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(micros)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        .unwrap_or_else(|| micros.to_string())
+}
+
+fn as_time<S: serde::Serializer>(t: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&time_text(*t)),
+        None => s.serialize_none(),
     }
 }
 

@@ -82,6 +82,11 @@ impl Visibility {
     /// when it would have seen one.
     pub fn action_blind(&self, action: &str, usage: &Usage) -> Option<Blind> {
         let service = service_of(action).to_ascii_lowercase();
+        // The reports see every service: one they show unused was not used, through data
+        // events or otherwise.
+        if self.reports && !usage.services.contains_key(&service) {
+            return None;
+        }
         if self.trail
             && !self.data_event_services.contains(&service)
             && let Some(resource_type) = data_event_resource(action)
@@ -182,5 +187,16 @@ mod tests {
         );
         // A service the reports call unused is unused.
         assert_eq!(reports.action_blind("lex:PostText", &usage), None);
+        // Data events: hidden from a trail without them, unless the reports show the
+        // service unused.
+        let trail = Visibility {
+            trail: true,
+            ..Visibility::default()
+        };
+        assert!(matches!(
+            trail.action_blind("dynamodb:GetItem", &usage),
+            Some(Blind::DataEvent { .. })
+        ));
+        assert_eq!(both.action_blind("dynamodb:GetItem", &usage), None);
     }
 }

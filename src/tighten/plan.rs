@@ -146,6 +146,8 @@ pub struct PolicyPlan {
     pub arn: Option<String>,
     pub kind: PolicyKind,
     pub outcome: Outcome,
+    /// The document as it is.
+    pub original: PolicyDocument,
     pub rewritten: Rewritten,
     pub owner: Option<Entity>,
     pub versions: Vec<String>,
@@ -337,6 +339,7 @@ pub fn plan(
             arn: p.arn.clone(),
             kind: p.kind,
             outcome,
+            original: p.document.clone(),
             rewritten,
             owner: p.owner.clone(),
             versions: p.versions.clone(),

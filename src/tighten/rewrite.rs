@@ -1,8 +1,8 @@
 //! One policy document rewritten down to what was used.
 //!
 //! Statement by statement: a Deny, a statement with a condition and a pinned statement
-//! (`--keep-sid`) stay as they are. Every other Allow keeps its `Resource` and loses the
-//! actions nobody used:
+//! (`--keep-sid`) stay as they are (a conditioned Allow nothing of which was used goes
+//! whole). Every other Allow keeps its `Resource` and loses the actions nobody used:
 //!
 //! - at service level each service used is kept whole: `s3:*` when the statement granted
 //!   all of S3 (a `NotAction` or `*` included), else the statement's own patterns for it,
@@ -144,31 +144,13 @@ pub fn rewrite(
         };
         let granted = statement.actions(catalog);
         let why = why.or(granted.is_empty().then_some("unknown-actions"));
-        if let Some(why) = why {
-            untouched.push(Untouched {
-                index,
-                sid: statement.sid.clone(),
-                why,
-            });
-            statements.push(statement.clone());
-            continue;
-        }
-        let mut decide = |name: &str, decision: Decision, evidence: Option<&Evidence>| {
-            let item = items.entry(name.to_owned()).or_insert_with(|| Item {
-                name: name.to_owned(),
-                decision,
-                evidence: evidence.cloned(),
-                statements: Vec::new(),
-            });
-            item.statements.push(index);
-            decision.keeps()
-        };
         let unobservable = |blind: Blind| Decision::Unobservable {
             blind,
             kept: !options.drop_unobservable,
         };
-        let mut kept: Vec<&str> = Vec::new();
-        let mut patterns: Vec<String> = Vec::new();
+        // Each service or action of the statement with its decision and, when kept, the
+        // patterns that keep it.
+        let mut judged: Vec<(String, Decision, Option<&Evidence>, Vec<String>)> = Vec::new();
         match level {
             Level::Service => {
                 for (service, actions) in by_service(&granted) {
@@ -178,10 +160,8 @@ pub fn rewrite(
                         (None, Some(blind)) => unobservable(blind),
                         (None, None) => Decision::Removed,
                     };
-                    if decide(&service, decision, evidence) {
-                        kept.extend(&actions);
-                        patterns.extend(service_patterns(statement, &service, &actions, catalog));
-                    }
+                    let patterns = service_patterns(statement, &service, &actions, catalog);
+                    judged.push((service, decision, evidence, patterns));
                 }
             }
             Level::Action => {
@@ -194,16 +174,49 @@ pub fn rewrite(
                             None => Decision::Removed,
                         },
                     };
-                    if decide(action, decision, evidence) {
-                        kept.push(action);
-                        patterns.push((*action).to_owned());
-                    }
+                    judged.push((
+                        (*action).to_owned(),
+                        decision,
+                        evidence,
+                        vec![(*action).to_owned()],
+                    ));
                 }
             }
         }
-        if kept.is_empty() {
+        // A conditioned statement stays as written, unless nothing it grants was used at
+        // all: removing a whole Allow never widens.
+        let unused = !judged.is_empty() && judged.iter().all(|j| j.1 == Decision::Removed);
+        if let Some(why) = why.filter(|w| !(*w == "condition" && unused)) {
+            untouched.push(Untouched {
+                index,
+                sid: statement.sid.clone(),
+                why,
+            });
+            statements.push(statement.clone());
+            continue;
+        }
+        let mut kept = 0;
+        let mut patterns: Vec<String> = Vec::new();
+        for (name, decision, evidence, keep) in judged {
+            let item = items.entry(name.clone()).or_insert_with(|| Item {
+                name,
+                decision,
+                evidence: evidence.cloned(),
+                statements: Vec::new(),
+            });
+            item.statements.push(index);
+            if decision.keeps() {
+                kept += 1;
+                patterns.extend(keep);
+            }
+        }
+        let whole = match level {
+            Level::Service => by_service(&granted).len(),
+            Level::Action => granted.len(),
+        };
+        if kept == 0 {
             removed_statements.push(index);
-        } else if kept.len() == granted.len() {
+        } else if kept == whole {
             statements.push(statement.clone());
         } else {
             statements.push(with_actions(statement, patterns));
@@ -475,10 +488,11 @@ mod tests {
             r#"{"Version":"2012-10-17","Statement":[
                 {"Sid":"Cond","Effect":"Allow","Action":"ec2:*","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":"us-east-1"}}},
                 {"Sid":"Unused","Effect":"Allow","Action":"route53:ChangeResourceRecordSets","Resource":"*"},
-                {"Sid":"Used","Effect":"Allow","Action":"route53:ListHostedZones","Resource":"*"}]}"#,
+                {"Sid":"Used","Effect":"Allow","Action":"route53:ListHostedZones","Resource":"*"},
+                {"Sid":"CondUnused","Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{"StringEquals":{"iam:PassedToService":"lambda.amazonaws.com"}}}]}"#,
         )
         .unwrap();
-        let usage = used(&["route53:ListHostedZones"]);
+        let usage = used(&["route53:ListHostedZones", "ec2:DescribeInstances"]);
         let out = rewrite(
             &document,
             &usage,
@@ -489,13 +503,18 @@ mod tests {
         .unwrap();
         let new = out.document.unwrap();
         assert_eq!(new.statements.len(), 2);
+        // Used in part: kept whole, condition and all.
         assert_eq!(new.statements[0], document.statements[0]);
         assert_eq!(
             new.statements[1], document.statements[2],
             "unchanged, so as written"
         );
-        assert_eq!(out.removed_statements, [1]);
+        // Unused, with or without a condition: gone.
+        assert_eq!(out.removed_statements, [1, 3]);
+        assert_eq!(out.untouched.len(), 1);
         assert_eq!(out.untouched[0].why, "condition");
+        let pass = out.items.iter().find(|i| i.name == "iam:PassRole").unwrap();
+        assert_eq!(pass.decision, Decision::Removed);
     }
 
     #[test]

@@ -17,3 +17,4 @@ mod policy_cli;
 mod queries;
 mod shell;
 mod stratus;
+mod tighten;

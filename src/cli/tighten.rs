@@ -1,0 +1,857 @@
+//! `trailcut tighten`: a group's, user's, role's or customer-managed policy's permissions
+//! cut down to what was used in a window, with the evidence for every change, the aws CLI
+//! commands that apply it, and a replay of every successful call against the new policies.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use clap::{ArgGroup, Args, ValueEnum};
+use serde_json::{Value, json};
+
+use super::{Status, runtime};
+use crate::catalog::ActionCatalog;
+use crate::eval::event::{event_context, event_resource};
+use crate::eval::{Decision, NamedPolicy, PolicySet, Request, ScpLevel, evaluate};
+use crate::sql::Session;
+use crate::sql::events::load_events;
+use crate::sql::iam::{LoadedPolicy, find_principal, load_principal, quote};
+use crate::sql::tighten::{Sources, Target, Window, find_policy, load_scope, newest_evidence};
+use crate::store::Store;
+use crate::tighten::{
+    After, Decision as ItemDecision, Evidence, Level, Move, Outcome, Plan, PolicyKind,
+    RewriteOptions, apply_script, document_path, plan, summary, time_text,
+};
+
+/// Flags of `trailcut tighten`.
+#[derive(Debug, Args)]
+#[command(
+    group(ArgGroup::new("target").required(true).args(["group", "user", "role", "policy"])),
+    after_help = "\
+A permission is kept when anyone it reaches used it successfully in the window: a group's
+policy serves every member, a managed policy every identity it is attached to. Deny
+statements, statements with conditions and --keep-sid statements stay as written. What the
+evidence cannot see (data events when the trail has none, actions the reports do not track,
+services the reports call used while the trail shows no call) is kept and listed, unless
+--drop-unobservable. Denied calls are listed as needed but never added. Every result is
+checked by expansion: nothing the original did not allow.
+
+The window ends at the newest evidence in the store (never the clock), so a run is
+reproducible. Every successful call of every principal whose policies change is replayed
+against the new policies; a call that would be denied is a regression.
+
+Outputs (--out DIR): policies/<name>.json for `aws iam create-policy-version
+--policy-document file://...`, plan.json (every service or action kept, removed or
+unobservable, with its evidence), apply.sh (the aws CLI commands, to review and run).
+
+Examples:
+  trailcut tighten --group Development --level service --keep-sid RequiredIamAndOrgsActions
+  trailcut tighten --user nikhilj --out ./nikhilj
+  trailcut tighten --policy ExamplePolicy1 --level action --days 120
+  trailcut tighten --group Development --check      exit 1 when a rewrite would change anything
+
+Exit status: 0 done (with --check: nothing would change), 1 a change is due (--check) or the
+replay found regressions, 2 error."
+)]
+pub struct TightenArgs {
+    /// Tighten a group: its policies, judged by all its members
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
+    /// Tighten a user: its own policies, its groups' policies and its group memberships
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Tighten a role's policies
+    #[arg(long, value_name = "NAME")]
+    pub role: Option<String>,
+    /// Tighten a customer-managed policy (name or ARN), judged by every identity it is attached to
+    #[arg(long, value_name = "NAME|ARN")]
+    pub policy: Option<String>,
+    /// The account, where a name exists in several accounts of the store
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// The window: this many days ending at the newest evidence
+    #[arg(long, value_name = "N", default_value_t = 90, conflicts_with = "since")]
+    pub days: u32,
+    /// The window's start (YYYY-MM-DD or RFC 3339)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// The window's end (default: the newest evidence in the store)
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Keep whole services, or exact actions
+    #[arg(long, value_enum, default_value = "action")]
+    pub level: LevelArg,
+    /// Which evidence counts (default: both, where present)
+    #[arg(long, value_enum, default_value = "both")]
+    pub evidence: EvidenceArg,
+    /// Keep the statement with this Sid as written (repeatable)
+    #[arg(long, value_name = "SID")]
+    pub keep_sid: Vec<String>,
+    /// Remove what the evidence cannot see instead of keeping it
+    #[arg(long)]
+    pub drop_unobservable: bool,
+    /// Write policies/, plan.json and apply.sh here
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Change nothing on disk; exit 1 when a rewrite would change anything
+    #[arg(long)]
+    pub check: bool,
+    /// Exit 0 even when the replay finds calls the new policies would deny
+    #[arg(long)]
+    pub allow_regressions: bool,
+    /// Print plan.json on stdout instead of the report
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--level`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LevelArg {
+    Service,
+    Action,
+}
+
+/// `--evidence`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvidenceArg {
+    Trail,
+    LastAccessed,
+    Both,
+}
+
+/// Parses `YYYY-MM-DD` (start of the day, UTC) or RFC 3339 into microseconds.
+fn parse_date(text: &str, end_of_day: bool) -> anyhow::Result<i64> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.timestamp_micros());
+    }
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .with_context(|| format!("`{text}` is not a date (YYYY-MM-DD or RFC 3339)"))?;
+    let time = if end_of_day {
+        day.and_hms_micro_opt(23, 59, 59, 999_999)
+    } else {
+        day.and_hms_opt(0, 0, 0)
+    }
+    .expect("a valid time of day");
+    Ok(time.and_utc().timestamp_micros())
+}
+
+/// Refused calls of the principals the scope's policies reach.
+#[derive(Debug, Default)]
+struct Denied {
+    /// Actions no policy of the scope allows: needed, perhaps, never added.
+    not_granted: BTreeMap<String, Evidence>,
+    /// Actions a policy of the scope allows, refused by something else.
+    although_granted: BTreeMap<String, Evidence>,
+    /// Services whose reported use is a refused attempt.
+    attempts: BTreeMap<String, Evidence>,
+}
+
+/// AWS managed policies left in place that still allow what a rewrite removed from
+/// another policy: until they are detached, the effective permissions do not shrink.
+fn still_allowed(plan: &Plan, catalog: &ActionCatalog) -> Vec<(String, usize)> {
+    let removed: BTreeSet<&str> = plan
+        .policies
+        .iter()
+        .filter(|p| matches!(p.outcome, Outcome::Rewritten | Outcome::Emptied))
+        .flat_map(|p| p.rewritten.removed().map(|i| i.name.as_str()))
+        .collect();
+    let mut out = Vec::new();
+    for p in plan
+        .policies
+        .iter()
+        .filter(|p| p.kind == PolicyKind::AwsManaged)
+    {
+        let detached_everywhere = p.attached_to.iter().all(|e| {
+            plan.moves.iter().any(|m| {
+                matches!(m, Move::Detach { policy_key, entity, .. } if *policy_key == p.key && entity == e)
+            })
+        });
+        if detached_everywhere || p.outcome == Outcome::LeftWithGroup {
+            continue;
+        }
+        let allows = p.original.allowed_actions(catalog);
+        let count = removed
+            .iter()
+            .filter(|name| match name.split_once(':') {
+                Some(_) => allows.contains(*name),
+                None => allows
+                    .iter()
+                    .any(|a| crate::tighten::service_of(a).eq_ignore_ascii_case(name)),
+            })
+            .count();
+        if count > 0 {
+            out.push((p.name.clone(), count));
+        }
+    }
+    out
+}
+
+/// Everything a run found, for the report and plan.json.
+struct Tightened {
+    scope: Value,
+    window: Window,
+    sources: Sources,
+    level: Level,
+    plan: Plan,
+    denied: Denied,
+    still: Vec<(String, usize)>,
+    replayed: Replay,
+}
+
+/// One call the new policies would deny.
+#[derive(Debug, serde::Serialize)]
+struct Regression {
+    event_id: String,
+    event_time: Option<String>,
+    principal: String,
+    call: String,
+    action: String,
+    resource: Option<String>,
+    decision: &'static str,
+    explanation: String,
+}
+
+/// What the replay found.
+#[derive(Debug, Default, serde::Serialize)]
+struct Replay {
+    principals: usize,
+    events: usize,
+    actions: usize,
+    regressions: Vec<Regression>,
+    /// Actions the current policies do not allow for certain either (conditions on keys
+    /// the event does not show, an incomplete picture): not evidence either way.
+    not_comparable: usize,
+    warnings: Vec<String>,
+}
+
+fn named(p: &LoadedPolicy) -> NamedPolicy<'_> {
+    NamedPolicy {
+        name: match &p.via_group {
+            Some(group) => format!("{} (group {group})", p.name),
+            None => p.name.clone(),
+        },
+        document: &p.document,
+    }
+}
+
+/// Replays every successful call of each principal whose policies change.
+async fn replay(
+    session: &Session,
+    plan: &Plan,
+    principals: &BTreeSet<String>,
+    window: &Window,
+) -> anyhow::Result<Replay> {
+    let mut out = Replay::default();
+    for arn in principals {
+        let principal = find_principal(session, arn, None).await?;
+        let loaded = load_principal(session, principal).await?;
+        let mut changed = false;
+        let mut identity: Vec<LoadedPolicy> = Vec::new();
+        for p in &loaded.identity {
+            match plan.after(arn, &p.key, p.via_group.as_deref()) {
+                After::Keep => identity.push(p.clone()),
+                After::Replace(document) => {
+                    changed = true;
+                    identity.push(LoadedPolicy {
+                        document: document.clone(),
+                        ..p.clone()
+                    });
+                }
+                After::Drop => changed = true,
+            }
+        }
+        if !changed {
+            continue;
+        }
+        out.principals += 1;
+        out.warnings
+            .extend(loaded.warnings.iter().map(|w| format!("{arn}: {w}")));
+        let scps: Vec<ScpLevel<'_>> = loaded
+            .scps
+            .iter()
+            .map(|(entity, policies)| ScpLevel {
+                entity: entity.clone(),
+                policies: policies.iter().map(named).collect(),
+            })
+            .collect();
+        let before = PolicySet {
+            identity: loaded.identity.iter().map(named).collect(),
+            boundary: loaded.boundary.as_ref().map(named),
+            scps: scps.clone(),
+        };
+        let after = PolicySet {
+            identity: identity.iter().map(named).collect(),
+            boundary: loaded.boundary.as_ref().map(named),
+            scps,
+        };
+        let filter = format!(
+            "principal_arn = {} AND eventtime >= to_timestamp_micros({}) \
+             AND eventtime <= to_timestamp_micros({}) AND mapping_status = 'mapped' \
+             AND (errorcode IS NULL OR NOT (errorcode LIKE '%AccessDenied%' \
+               OR errorcode LIKE '%UnauthorizedOperation%' OR errorcode LIKE '%NotAuthorized%' \
+               OR errorcode = 'Forbidden'))",
+            quote(arn),
+            window.since,
+            window.until
+        );
+        for event in load_events(session, &filter).await? {
+            out.events += 1;
+            let resources = event.resource_refs();
+            let facts = event.facts(&resources);
+            let context = event_context(&facts);
+            for action in event.actions.iter().chain(&event.dependent) {
+                out.actions += 1;
+                let resource = event_resource(&facts, action);
+                let request = Request {
+                    action,
+                    resource: resource.as_deref(),
+                    context: &context,
+                };
+                let old = evaluate(&before, &request);
+                if old.decision != Decision::Allow || !loaded.is_complete() {
+                    out.not_comparable += 1;
+                    continue;
+                }
+                let new = evaluate(&after, &request);
+                if new.decision != Decision::Allow {
+                    out.regressions.push(Regression {
+                        event_id: event.event_id.clone(),
+                        event_time: event.event_time.clone(),
+                        principal: arn.clone(),
+                        call: format!("{} {}", event.event_source, event.event_name),
+                        action: action.clone(),
+                        resource,
+                        decision: new.decision.as_str(),
+                        explanation: new.explanation,
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn evidence_line(e: &Evidence) -> String {
+    let mut parts = Vec::new();
+    if e.events > 0 {
+        parts.push(format!("{} events", e.events));
+    }
+    if let Some(last) = e.last {
+        parts.push(format!("last {}", &time_text(last)[..10]));
+    }
+    let who: Vec<&str> = e
+        .principals
+        .iter()
+        .map(|p| p.rsplit(['/', ':']).next().unwrap_or(p))
+        .collect();
+    if !who.is_empty() {
+        let shown = who.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+        let more = who.len().saturating_sub(3);
+        parts.push(if more > 0 {
+            format!("by {shown} and {more} more")
+        } else {
+            format!("by {shown}")
+        });
+    }
+    let sources: Vec<String> = e
+        .sources
+        .iter()
+        .map(|s| {
+            serde_json::to_value(s)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        })
+        .collect();
+    format!("{} ({})", parts.join(", "), sources.join(", "))
+}
+
+/// Runs `trailcut tighten`.
+pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let catalog = ActionCatalog::embedded();
+    let store = Store::new(store);
+    let level = match args.level {
+        LevelArg::Service => Level::Service,
+        LevelArg::Action => Level::Action,
+    };
+    let options = RewriteOptions {
+        level: Some(level),
+        keep_sids: args.keep_sid.clone(),
+        drop_unobservable: args.drop_unobservable,
+    };
+    let (scope_label, window, sources, plan, denied, replayed) = runtime()?.block_on(async {
+        let session = Session::open(&store).await?;
+        let account = args.account.as_deref();
+        let (target, label) = match (&args.group, &args.user, &args.role, &args.policy) {
+            (Some(name), ..) | (_, Some(name), ..) | (_, _, Some(name), _) => {
+                let principal = find_principal(&session, name, account).await?;
+                let wanted = if args.group.is_some() {
+                    "group"
+                } else if args.user.is_some() {
+                    "user"
+                } else {
+                    "role"
+                };
+                if principal.principal_type != wanted {
+                    bail!(
+                        "`{name}` is a {}, not a {wanted}: use --{}",
+                        principal.principal_type,
+                        principal.principal_type
+                    );
+                }
+                let label = json!({"kind": wanted, "name": principal.name,
+                    "arn": principal.arn, "account": principal.account_id});
+                (Target::Principal(principal), label)
+            }
+            (None, None, None, Some(name)) => {
+                let target = find_policy(&session, name, account).await?;
+                let Target::Policy { arn, account } = &target else {
+                    unreachable!("find_policy finds policies");
+                };
+                let label = json!({"kind": "policy", "name": name, "arn": arn, "account": account});
+                (target, label)
+            }
+            _ => bail!("say what to tighten: --group, --user, --role or --policy"),
+        };
+        let until = match &args.until {
+            Some(text) => parse_date(text, true)?,
+            None => newest_evidence(&session).await?.context(
+                "the store holds no evidence (no events, no last-accessed reports): run \
+                 `trailcut ingest` or `trailcut last-accessed ingest` first",
+            )?,
+        };
+        let since = match &args.since {
+            Some(text) => parse_date(text, false)?,
+            None => until - i64::from(args.days) * 86_400_000_000,
+        };
+        if since >= until {
+            bail!("the window is empty: --since is not before --until");
+        }
+        let window = Window { since, until };
+        let has_events = !session
+            .run("SELECT 1 FROM events LIMIT 1")
+            .await?
+            .iter()
+            .all(|b| b.num_rows() == 0);
+        let has_reports = !session
+            .run("SELECT 1 FROM services_last_accessed LIMIT 1")
+            .await?
+            .iter()
+            .all(|b| b.num_rows() == 0);
+        let sources = Sources {
+            trail: args.evidence != EvidenceArg::LastAccessed && has_events,
+            reports: args.evidence != EvidenceArg::Trail && has_reports,
+        };
+        if !sources.trail && !sources.reports {
+            bail!(
+                "no {} evidence in the store",
+                match args.evidence {
+                    EvidenceArg::Trail => "trail",
+                    EvidenceArg::LastAccessed => "last-accessed",
+                    EvidenceArg::Both => "trail or last-accessed",
+                }
+            );
+        }
+        let (scope, principals) = load_scope(&session, &target, &window, sources, catalog).await?;
+        if scope.policies.is_empty() {
+            bail!(
+                "{} has no policies in the store to tighten",
+                label["arn"].as_str().unwrap_or_default()
+            );
+        }
+        // Refused calls: for actions no policy of the scope allows, needed but not granted;
+        // for the others, refused by something else (a condition, a Deny, a boundary, an
+        // SCP, a resource policy).
+        let documents: Vec<&crate::policy::PolicyDocument> =
+            scope.policies.iter().map(|p| &p.document).collect();
+        let allowed = crate::policy::allowed_actions_of(&documents, catalog);
+        let mut denied = Denied::default();
+        for p in &scope.policies {
+            for (action, e) in &p.usage.denied {
+                let list = if allowed.contains(action.as_str()) {
+                    &mut denied.although_granted
+                } else {
+                    &mut denied.not_granted
+                };
+                list.entry(action.clone()).or_insert_with(|| e.clone());
+            }
+            for (service, e) in &p.usage.attempts {
+                denied
+                    .attempts
+                    .entry(service.clone())
+                    .or_insert_with(|| e.clone());
+            }
+        }
+        let plan = plan(&scope, &options, catalog).map_err(|(policy, e)| {
+            anyhow::anyhow!("refusing to write {policy}: {e} (a defect: please report it)")
+        })?;
+        let replayed = replay(&session, &plan, &principals, &window).await?;
+        anyhow::Ok((label, window, sources, plan, denied, replayed))
+    })?;
+
+    let still = still_allowed(&plan, catalog);
+    let t = Tightened {
+        scope: scope_label,
+        window,
+        sources,
+        level,
+        plan,
+        denied,
+        still,
+        replayed,
+    };
+    let plan_json = plan_json(&t);
+    if let Some(dir) = args.out.as_ref().filter(|_| !args.check) {
+        write_outputs(dir, &t.plan, &plan_json, &t.scope, &t.window)?;
+    }
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&plan_json)?)?;
+    } else {
+        report(out, &t)?;
+        if let Some(dir) = args.out.as_ref().filter(|_| !args.check) {
+            writeln!(out, "\nwrote {}", dir.display())?;
+        }
+    }
+    let (plan, replayed) = (&t.plan, &t.replayed);
+    for warning in &replayed.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if !replayed.regressions.is_empty() && !args.allow_regressions {
+        eprintln!(
+            "error: {} call{} in the window would be denied by the new policies (see above); \
+             --allow-regressions to accept",
+            replayed.regressions.len(),
+            if replayed.regressions.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
+        );
+        return Ok(Status::Partial);
+    }
+    if args.check && plan.changes() {
+        return Ok(Status::Partial);
+    }
+    Ok(Status::Success)
+}
+
+fn plan_json(t: &Tightened) -> Value {
+    let Tightened {
+        scope,
+        window,
+        sources,
+        level,
+        plan,
+        denied,
+        still,
+        replayed,
+    } = t;
+    let sources = *sources;
+    let policies: Vec<Value> = plan
+        .policies
+        .iter()
+        .map(|p| {
+            json!({
+                "key": p.key,
+                "name": p.name,
+                "arn": p.arn,
+                "kind": p.kind,
+                "outcome": p.outcome,
+                "summary": summary(p),
+                "document": p.rewritten.document.as_ref()
+                    .filter(|_| matches!(p.outcome, Outcome::Rewritten | Outcome::NotEditable))
+                    .map(|_| document_path(p)),
+                "items": p.rewritten.items,
+                "untouched_statements": p.rewritten.untouched,
+                "removed_statements": p.rewritten.removed_statements,
+            })
+        })
+        .collect();
+    json!({
+        "scope": scope,
+        "window": {
+            "since": time_text(window.since),
+            "until": time_text(window.until),
+            "days": window.days(),
+        },
+        "level": level,
+        "evidence": {"trail": sources.trail, "last_accessed": sources.reports},
+        "changes": plan.changes(),
+        "policies": policies,
+        "moves": plan.moves,
+        "denied_not_granted": denied.not_granted.iter().map(|(a, e)| json!({"action": a, "evidence": e})).collect::<Vec<_>>(),
+        "denied_although_granted": denied.although_granted.iter().map(|(a, e)| json!({"action": a, "evidence": e})).collect::<Vec<_>>(),
+        "reported_attempts_not_counted": denied.attempts.iter().map(|(s, e)| json!({"service": s, "evidence": e})).collect::<Vec<_>>(),
+        "still_allowed_by_aws_managed": still.iter().map(|(n, c)| json!({"policy": n, "removed_items_it_allows": c})).collect::<Vec<_>>(),
+        "replay": replayed,
+    })
+}
+
+fn write_outputs(
+    dir: &Path,
+    plan: &Plan,
+    plan_json: &Value,
+    scope: &Value,
+    window: &Window,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir.join("policies"))
+        .with_context(|| format!("cannot create {}", dir.display()))?;
+    for p in &plan.policies {
+        if !matches!(p.outcome, Outcome::Rewritten | Outcome::NotEditable) {
+            continue;
+        }
+        if let Some(document) = &p.rewritten.document {
+            let path = dir.join(document_path(p));
+            std::fs::write(&path, document.to_json_string_pretty() + "\n")
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    let path = dir.join("plan.json");
+    std::fs::write(&path, serde_json::to_string_pretty(plan_json)? + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let header = vec![
+        format!(
+            "trailcut tighten: {} {} ({})",
+            scope["kind"].as_str().unwrap_or_default(),
+            scope["name"].as_str().unwrap_or_default(),
+            scope["arn"].as_str().unwrap_or_default()
+        ),
+        format!(
+            "evidence window {} .. {}",
+            time_text(window.since),
+            time_text(window.until)
+        ),
+    ];
+    let path = dir.join("apply.sh");
+    std::fs::write(&path, apply_script(plan, &header))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+    }
+    Ok(())
+}
+
+const LISTED: usize = 12;
+
+fn report(out: &mut dyn Write, t: &Tightened) -> anyhow::Result<()> {
+    let Tightened {
+        scope,
+        window,
+        sources,
+        level,
+        plan,
+        denied,
+        still,
+        replayed,
+    } = t;
+    let evidence = match (sources.trail, sources.reports) {
+        (true, true) => "the trail and the last-accessed reports",
+        (true, false) => "the trail",
+        _ => "the last-accessed reports",
+    };
+    writeln!(
+        out,
+        "{} {} ({}), {} level",
+        scope["kind"].as_str().unwrap_or_default(),
+        scope["name"].as_str().unwrap_or_default(),
+        scope["arn"].as_str().unwrap_or_default(),
+        match level {
+            Level::Service => "service",
+            Level::Action => "action",
+        }
+    )?;
+    writeln!(
+        out,
+        "window {} .. {} ({} days); evidence: {evidence}",
+        &time_text(window.since)[..10],
+        &time_text(window.until)[..10],
+        window.days()
+    )?;
+    for p in &plan.policies {
+        let kind = match p.kind {
+            PolicyKind::AwsManaged => "AWS managed",
+            PolicyKind::CustomerManaged => "customer managed",
+            PolicyKind::Inline => "inline",
+        };
+        let outcome = match p.outcome {
+            Outcome::Unchanged => "unchanged",
+            Outcome::Rewritten => "rewritten",
+            Outcome::Emptied => "nothing kept: removed",
+            Outcome::NotEditable => "AWS managed, not editable",
+            Outcome::LeftWithGroup => "out of scope with the group left",
+        };
+        writeln!(out, "\n{} ({kind}): {outcome}; {}", p.name, summary(p))?;
+        if p.outcome == Outcome::LeftWithGroup {
+            continue;
+        }
+        let kept: Vec<_> = p
+            .rewritten
+            .items
+            .iter()
+            .filter(|i| i.decision == ItemDecision::Kept)
+            .collect();
+        for item in kept.iter().take(LISTED) {
+            let e = item
+                .evidence
+                .as_ref()
+                .map(evidence_line)
+                .unwrap_or_default();
+            writeln!(out, "  kept     {}  {e}", item.name)?;
+        }
+        if kept.len() > LISTED {
+            writeln!(
+                out,
+                "  kept     ... and {} more (plan.json lists all)",
+                kept.len() - LISTED
+            )?;
+        }
+        for item in &p.rewritten.items {
+            if let ItemDecision::Unobservable { blind, kept } = item.decision {
+                writeln!(
+                    out,
+                    "  {}  {}  unobservable: {}",
+                    if kept { "kept   " } else { "removed" },
+                    item.name,
+                    blind.describe()
+                )?;
+            }
+        }
+        let removed: Vec<&str> = p
+            .rewritten
+            .items
+            .iter()
+            .filter(|i| i.decision == ItemDecision::Removed)
+            .map(|i| i.name.as_str())
+            .collect();
+        if !removed.is_empty() {
+            let shown = removed
+                .iter()
+                .take(LISTED)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            let more = if removed.len() > LISTED {
+                format!(" and {} more", removed.len() - LISTED)
+            } else {
+                String::new()
+            };
+            writeln!(out, "  removed  {shown}{more}: no use in the window")?;
+        }
+        for u in &p.rewritten.untouched {
+            writeln!(
+                out,
+                "  as written: statement {} ({})",
+                u.sid.clone().unwrap_or_else(|| format!("[{}]", u.index)),
+                u.why
+            )?;
+        }
+    }
+    if !plan.moves.is_empty() {
+        writeln!(out, "\nchanges besides new documents:")?;
+        for m in &plan.moves {
+            let line = match m {
+                Move::Detach {
+                    policy_name,
+                    entity,
+                    why,
+                    ..
+                } => {
+                    format!(
+                        "detach {policy_name} from {} {}: {why}",
+                        entity.kind.as_str(),
+                        entity.name
+                    )
+                }
+                Move::RemoveFromGroup { user, group, why } => {
+                    format!("remove {} from group {}: {why}", user.name, group.name)
+                }
+                Move::DeletePolicy {
+                    policy_name, why, ..
+                } => format!("delete {policy_name}: {why}"),
+                Move::DeleteInline {
+                    policy_name,
+                    owner,
+                    why,
+                } => {
+                    format!("delete inline {policy_name} of {}: {why}", owner.name)
+                }
+            };
+            writeln!(out, "  {line}")?;
+        }
+    }
+    for (name, count) in still {
+        writeln!(
+            out,
+            "\nnote: {name} (AWS managed) still allows {count} of the services or actions \
+             removed above: until it is detached, the effective permissions of the principals \
+             it reaches do not shrink"
+        )?;
+    }
+    if !denied.not_granted.is_empty() {
+        writeln!(
+            out,
+            "\nneeded but not granted (refused calls; never added):"
+        )?;
+        for (action, e) in &denied.not_granted {
+            writeln!(out, "  {action}  {}", evidence_line(e))?;
+        }
+    }
+    if !denied.although_granted.is_empty() {
+        writeln!(
+            out,
+            "\nrefused although a policy here allows them (a condition, a Deny, a boundary, an \
+             SCP or a resource policy decided):"
+        )?;
+        for (action, e) in &denied.although_granted {
+            writeln!(out, "  {action}  {}", evidence_line(e))?;
+        }
+    }
+    for (service, e) in &denied.attempts {
+        writeln!(
+            out,
+            "\nnot counted: the reports' last use of {service} ({}) is a refused call in the \
+             trail; the reports count attempts",
+            evidence_line(e)
+        )?;
+    }
+    writeln!(
+        out,
+        "\nreplayed {} events ({} actions) of {} principals: {} would be denied{}",
+        replayed.events,
+        replayed.actions,
+        replayed.principals,
+        replayed.regressions.len(),
+        if replayed.not_comparable > 0 {
+            format!(
+                " ({} actions not allowed for certain before either: not compared)",
+                replayed.not_comparable
+            )
+        } else {
+            String::new()
+        }
+    )?;
+    for r in replayed.regressions.iter().take(LISTED) {
+        writeln!(
+            out,
+            "  REGRESSION {} {} by {}: {} on {} would be {}: {}",
+            r.event_time.as_deref().unwrap_or_default(),
+            r.call,
+            r.principal,
+            r.action,
+            r.resource.as_deref().unwrap_or("*"),
+            r.decision,
+            r.explanation
+        )?;
+    }
+    if replayed.regressions.len() > LISTED {
+        writeln!(
+            out,
+            "  ... and {} more (plan.json lists all)",
+            replayed.regressions.len() - LISTED
+        )?;
+    }
+    Ok(())
+}

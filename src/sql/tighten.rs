@@ -1,0 +1,636 @@
+//! What `trailcut tighten` reads from the store: the scope (a group, user, role or
+//! customer-managed policy with the policies, attachments and memberships around it), the
+//! window, and the evidence of use over the window, in the core's plain types.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use anyhow::{Context as _, bail};
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Int64Type};
+
+use super::Session;
+use super::iam::{PrincipalRef, quote, strings};
+use crate::catalog::ActionCatalog;
+use crate::policy::PolicyDocument;
+use crate::tighten::{
+    Entity, EntityKind, Evidence, PolicyKind, Scope, ScopeAttachment, ScopeMembership, ScopePolicy,
+    Source, Usage, Visibility,
+};
+
+/// The values of a column as integers (timestamps as microseconds), nulls as `None`.
+pub fn ints(batches: &[RecordBatch], column: &str) -> anyhow::Result<Vec<Option<i64>>> {
+    let mut out = Vec::new();
+    for batch in batches {
+        let array = batch
+            .column_by_name(column)
+            .with_context(|| format!("no column `{column}`"))?;
+        let array = arrow::compute::cast(array, &DataType::Int64)?;
+        let array = array.as_primitive::<Int64Type>();
+        out.extend((0..array.len()).map(|i| (!array.is_null(i)).then(|| array.value(i))));
+    }
+    Ok(out)
+}
+
+/// The period whose evidence counts, in microseconds since the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub since: i64,
+    pub until: i64,
+}
+
+impl Window {
+    /// The SQL condition on `column` (a timestamp).
+    fn sql(&self, column: &str) -> String {
+        format!(
+            "{column} >= to_timestamp_micros({}) AND {column} <= to_timestamp_micros({})",
+            self.since, self.until
+        )
+    }
+
+    /// Whole days, rounded.
+    pub fn days(&self) -> i64 {
+        (self.until - self.since + 43_200_000_000) / 86_400_000_000
+    }
+}
+
+/// The newest evidence in the store: its last event, or its newest report.
+pub async fn newest_evidence(session: &Session) -> anyhow::Result<Option<i64>> {
+    let batches = session
+        .run(
+            "SELECT max(t) AS newest FROM ( \
+               SELECT max(eventtime) AS t FROM events \
+               UNION ALL SELECT max(job_completion_date) FROM services_last_accessed)",
+        )
+        .await?;
+    Ok(ints(&batches, "newest")?.into_iter().flatten().next())
+}
+
+/// Which evidence to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sources {
+    pub trail: bool,
+    pub reports: bool,
+}
+
+/// What to tighten.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A user, group or role, with the policies reaching it.
+    Principal(PrincipalRef),
+    /// A customer-managed policy, by ARN, with every identity it is attached to.
+    Policy { arn: String, account: String },
+}
+
+fn entity(kind: &str, name: &str, arn: &str) -> Option<Entity> {
+    Some(Entity {
+        kind: EntityKind::parse(kind)?,
+        name: name.to_owned(),
+        arn: arn.to_owned(),
+    })
+}
+
+/// Finds a customer-managed policy by name or ARN.
+pub async fn find_policy(
+    session: &Session,
+    who: &str,
+    account: Option<&str>,
+) -> anyhow::Result<Target> {
+    let mut sql = format!(
+        "SELECT DISTINCT account_id, policy_arn, policy_type FROM policies \
+         WHERE (policy_name = {q} OR policy_arn = {q}) AND policy_arn IS NOT NULL",
+        q = quote(who)
+    );
+    if let Some(account) = account {
+        sql.push_str(&format!(" AND account_id = {}", quote(account)));
+    }
+    let batches = session.run(&format!("{sql} ORDER BY account_id")).await?;
+    let accounts = strings(&batches, "account_id")?;
+    let arns = strings(&batches, "policy_arn")?;
+    let types = strings(&batches, "policy_type")?;
+    match arns.len() {
+        0 => bail!(
+            "no managed policy named `{who}` in the store{} (`trailcut authz ingest` loads them)",
+            account
+                .map(|a| format!(" in account {a}"))
+                .unwrap_or_default()
+        ),
+        1 if types[0].as_deref() == Some("aws_managed") => bail!(
+            "`{who}` is an AWS managed policy: AWS owns its document. Tighten the identities \
+             it is attached to (--group, --user, --role) instead"
+        ),
+        1 => Ok(Target::Policy {
+            arn: arns[0].clone().unwrap_or_default(),
+            account: accounts[0].clone().unwrap_or_default(),
+        }),
+        _ => bail!(
+            "`{who}` names {} policies: {}; pass the ARN or --account ID",
+            arns.len(),
+            arns.iter()
+                .flatten()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The direct attachments and inline owners of the account: who each policy is attached to.
+struct Attachments {
+    /// policy key -> identities it is attached to directly (managed) or embedded in (inline).
+    by_policy: BTreeMap<String, Vec<Entity>>,
+    /// identity ARN -> policy keys attached to it directly or embedded in it.
+    by_entity: BTreeMap<String, Vec<String>>,
+    /// group ARN -> member users.
+    members: BTreeMap<String, Vec<Entity>>,
+    /// user ARN -> groups.
+    groups: BTreeMap<String, Vec<Entity>>,
+}
+
+async fn attachments(session: &Session, account: &str) -> anyhow::Result<Attachments> {
+    let a = quote(account);
+    let batches = session
+        .run(&format!(
+            "SELECT DISTINCT principal_type, principal_name, principal_arn, policy_key \
+             FROM attachments WHERE account_id = {a} AND via = 'direct' \
+             ORDER BY principal_arn, policy_key"
+        ))
+        .await?;
+    let kinds = strings(&batches, "principal_type")?;
+    let names = strings(&batches, "principal_name")?;
+    let arns = strings(&batches, "principal_arn")?;
+    let keys = strings(&batches, "policy_key")?;
+    let mut by_policy: BTreeMap<String, Vec<Entity>> = BTreeMap::new();
+    let mut by_entity: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for i in 0..keys.len() {
+        let (Some(kind), Some(name), Some(arn), Some(key)) =
+            (&kinds[i], &names[i], &arns[i], &keys[i])
+        else {
+            continue;
+        };
+        if let Some(e) = entity(kind, name, arn) {
+            by_policy.entry(key.clone()).or_default().push(e);
+            by_entity.entry(arn.clone()).or_default().push(key.clone());
+        }
+    }
+    let batches = session
+        .run(&format!(
+            "SELECT group_name, group_arn, user_name, user_arn FROM group_members \
+             WHERE account_id = {a} AND group_arn IS NOT NULL ORDER BY group_name, user_name"
+        ))
+        .await?;
+    let group_names = strings(&batches, "group_name")?;
+    let group_arns = strings(&batches, "group_arn")?;
+    let user_names = strings(&batches, "user_name")?;
+    let user_arns = strings(&batches, "user_arn")?;
+    let mut members: BTreeMap<String, Vec<Entity>> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Vec<Entity>> = BTreeMap::new();
+    for i in 0..group_arns.len() {
+        let (Some(gn), Some(ga), Some(un), Some(ua)) = (
+            &group_names[i],
+            &group_arns[i],
+            &user_names[i],
+            &user_arns[i],
+        ) else {
+            continue;
+        };
+        members.entry(ga.clone()).or_default().push(Entity {
+            kind: EntityKind::User,
+            name: un.clone(),
+            arn: ua.clone(),
+        });
+        groups.entry(ua.clone()).or_default().push(Entity {
+            kind: EntityKind::Group,
+            name: gn.clone(),
+            arn: ga.clone(),
+        });
+    }
+    Ok(Attachments {
+        by_policy,
+        by_entity,
+        members,
+        groups,
+    })
+}
+
+impl Attachments {
+    /// The users and roles behind an identity: a group's members, else itself.
+    fn principals(&self, e: &Entity) -> Vec<String> {
+        match e.kind {
+            EntityKind::Group => self
+                .members
+                .get(&e.arn)
+                .map(|m| m.iter().map(|u| u.arn.clone()).collect())
+                .unwrap_or_default(),
+            _ => vec![e.arn.clone()],
+        }
+    }
+}
+
+/// One policy's current document and versions.
+struct PolicyRow {
+    name: String,
+    arn: Option<String>,
+    kind: PolicyKind,
+    document: PolicyDocument,
+    versions: Vec<String>,
+    default_version: Option<String>,
+}
+
+async fn policy_row(session: &Session, account: &str, key: &str) -> anyhow::Result<PolicyRow> {
+    let batches = session
+        .run(&format!(
+            "SELECT policy_name, policy_arn, policy_type, version_id, is_default, document \
+             FROM policies WHERE account_id = {} AND policy_key = {} \
+             ORDER BY version_created, version_id",
+            quote(account),
+            quote(key)
+        ))
+        .await?;
+    let names = strings(&batches, "policy_name")?;
+    let arns = strings(&batches, "policy_arn")?;
+    let types = strings(&batches, "policy_type")?;
+    let versions = strings(&batches, "version_id")?;
+    let defaults = strings(&batches, "is_default")?;
+    let documents = strings(&batches, "document")?;
+    let current = (0..names.len())
+        .find(|&i| defaults[i].as_deref() == Some("true") || types[i].as_deref() == Some("inline"))
+        .with_context(|| format!("policy {key} has no current document in the store"))?;
+    let text = documents[current]
+        .as_deref()
+        .with_context(|| format!("policy {key} has no document in the store"))?;
+    let document = PolicyDocument::parse(text).with_context(|| format!("policy {key}"))?;
+    let kind = match types[current].as_deref() {
+        Some("aws_managed") => PolicyKind::AwsManaged,
+        Some("inline") => PolicyKind::Inline,
+        _ => PolicyKind::CustomerManaged,
+    };
+    Ok(PolicyRow {
+        name: names[current].clone().unwrap_or_default(),
+        arn: arns[current].clone(),
+        kind,
+        document,
+        versions: versions.iter().flatten().cloned().collect(),
+        default_version: versions[current].clone(),
+    })
+}
+
+/// Calls refused for lack of permission, by error code.
+const DENIED: &str = "(errorcode LIKE '%AccessDenied%' OR errorcode LIKE '%UnauthorizedOperation%' \
+    OR errorcode LIKE '%NotAuthorized%' OR errorcode = 'Forbidden')";
+
+/// The trail's evidence per principal ARN.
+async fn trail_usage(
+    session: &Session,
+    principals: &BTreeSet<String>,
+    window: &Window,
+    catalog: &ActionCatalog,
+) -> anyhow::Result<HashMap<String, Usage>> {
+    let mut out: HashMap<String, Usage> = HashMap::new();
+    if principals.is_empty() {
+        return Ok(out);
+    }
+    let list = principals
+        .iter()
+        .map(|p| quote(p))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let filter = format!(
+        "{} AND principal_arn IN ({list}) AND mapping_status = 'mapped'",
+        window.sql("eventtime")
+    );
+    let batches = session
+        .run(&format!(
+            "SELECT principal_arn, action, source, denied, count(*) AS events, \
+               min(eventtime) AS first, max(eventtime) AS last FROM ( \
+                 SELECT principal_arn, unnest(iam_actions) AS action, 'trail' AS source, \
+                   CASE WHEN {DENIED} THEN 'denied' ELSE 'ok' END AS denied, eventtime \
+                 FROM events WHERE {filter} \
+                 UNION ALL \
+                 SELECT principal_arn, unnest(iam_dependent_actions), 'dependent', \
+                   CASE WHEN {DENIED} THEN 'denied' ELSE 'ok' END, eventtime \
+                 FROM events WHERE {filter}) \
+             GROUP BY principal_arn, action, source, denied"
+        ))
+        .await?;
+    let principals = strings(&batches, "principal_arn")?;
+    let actions = strings(&batches, "action")?;
+    let sources = strings(&batches, "source")?;
+    let denied = strings(&batches, "denied")?;
+    let events = ints(&batches, "events")?;
+    let firsts = ints(&batches, "first")?;
+    let lasts = ints(&batches, "last")?;
+    for i in 0..principals.len() {
+        let (Some(principal), Some(action)) = (&principals[i], &actions[i]) else {
+            continue;
+        };
+        // The catalogue's spelling; an action it does not know cannot be in a policy's
+        // expansion either.
+        let Some(action) = catalog.action(action).map(|a| a.name.as_str()) else {
+            continue;
+        };
+        let source = if sources[i].as_deref() == Some("dependent") {
+            Source::Dependent
+        } else {
+            Source::Trail
+        };
+        let evidence = Evidence {
+            events: events[i].unwrap_or_default().max(0) as u64,
+            first: firsts[i],
+            last: lasts[i],
+            principals: BTreeSet::from([principal.clone()]),
+            sources: BTreeSet::from([source]),
+        };
+        let usage = out.entry(principal.clone()).or_default();
+        if denied[i].as_deref() == Some("denied") {
+            usage
+                .denied
+                .entry(action.to_owned())
+                .or_default()
+                .merge(&evidence);
+        } else {
+            usage.add_action(action, &evidence);
+        }
+    }
+    Ok(out)
+}
+
+/// What the reports about one subject say over the window.
+#[derive(Debug, Default, Clone)]
+struct ReportUsage {
+    usage: Usage,
+    tracked: BTreeSet<String>,
+}
+
+/// The reports' evidence per subject (the latest job of each subject completed within the
+/// window).
+async fn report_usage(
+    session: &Session,
+    subjects: &BTreeSet<String>,
+    window: &Window,
+    catalog: &ActionCatalog,
+) -> anyhow::Result<HashMap<String, ReportUsage>> {
+    let mut out: HashMap<String, ReportUsage> = HashMap::new();
+    if subjects.is_empty() {
+        return Ok(out);
+    }
+    let list = subjects
+        .iter()
+        .map(|p| quote(p))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let jobs = format!(
+        "jobs AS (SELECT subject, job_id FROM (SELECT subject, job_id, row_number() OVER \
+           (PARTITION BY subject ORDER BY job_completion_date DESC, job_id) AS n \
+           FROM (SELECT DISTINCT subject, job_id, job_completion_date FROM services_last_accessed \
+                 WHERE subject IN ({list}) AND {})) WHERE n = 1)",
+        window.sql("job_completion_date")
+    );
+    let batches = session
+        .run(&format!(
+            "WITH {jobs} SELECT s.subject, s.service_namespace, s.last_authenticated, \
+               s.last_authenticated_entity FROM services_last_accessed s \
+             JOIN jobs j ON j.subject = s.subject AND j.job_id = s.job_id"
+        ))
+        .await?;
+    let subjects_col = strings(&batches, "subject")?;
+    let services = strings(&batches, "service_namespace")?;
+    let times = ints(&batches, "last_authenticated")?;
+    let entities = strings(&batches, "last_authenticated_entity")?;
+    for i in 0..subjects_col.len() {
+        let (Some(subject), Some(service)) = (&subjects_col[i], &services[i]) else {
+            continue;
+        };
+        let report = out.entry(subject.clone()).or_default();
+        if let Some(at) = times[i].filter(|t| *t >= window.since) {
+            let who = entities[i].clone().unwrap_or_else(|| subject.clone());
+            report.usage.add_service(
+                service,
+                &Evidence::one(Source::LastAccessed, &who, Some(at), 0),
+            );
+        }
+    }
+    let batches = session
+        .run(&format!(
+            "WITH {jobs} SELECT a.subject, a.action, a.last_accessed, a.entity \
+             FROM actions_last_accessed a JOIN jobs j ON j.subject = a.subject AND j.job_id = a.job_id"
+        ))
+        .await?;
+    let subjects_col = strings(&batches, "subject")?;
+    let actions = strings(&batches, "action")?;
+    let times = ints(&batches, "last_accessed")?;
+    let entities = strings(&batches, "entity")?;
+    for i in 0..subjects_col.len() {
+        let (Some(subject), Some(action)) = (&subjects_col[i], &actions[i]) else {
+            continue;
+        };
+        let Some(action) = catalog.action(action).map(|a| a.name.as_str()) else {
+            continue;
+        };
+        let report = out.entry(subject.clone()).or_default();
+        report.tracked.insert(action.to_owned());
+        if let Some(at) = times[i].filter(|t| *t >= window.since) {
+            let who = entities[i].clone().unwrap_or_else(|| subject.clone());
+            report.usage.add_action(
+                action,
+                &Evidence::one(Source::LastAccessed, &who, Some(at), 0),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The trail's services with data events in the window.
+async fn data_event_services(
+    session: &Session,
+    window: &Window,
+) -> anyhow::Result<BTreeSet<String>> {
+    let batches = session
+        .run(&format!(
+            "SELECT DISTINCT iam_service FROM events WHERE eventcategory = 'Data' \
+             AND iam_service IS NOT NULL AND {}",
+            window.sql("eventtime")
+        ))
+        .await?;
+    Ok(strings(&batches, "iam_service")?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// How close a refused call must be to a report's last use to explain it (microseconds).
+const ATTEMPT_SLACK: i64 = 120_000_000;
+
+/// Gathers usage and visibility over principals (trail) and report subjects.
+struct Gatherer {
+    trail: HashMap<String, Usage>,
+    reports: HashMap<String, ReportUsage>,
+    data_events: BTreeSet<String>,
+    sources: Sources,
+}
+
+impl Gatherer {
+    fn gather(&self, principals: &[String], subjects: &[String]) -> (Usage, Visibility) {
+        let mut usage = Usage::default();
+        let mut visibility = Visibility {
+            trail: self.sources.trail,
+            data_event_services: self.data_events.clone(),
+            ..Visibility::default()
+        };
+        if self.sources.trail {
+            for p in principals {
+                if let Some(u) = self.trail.get(p) {
+                    usage.merge(u);
+                }
+            }
+        }
+        if self.sources.reports {
+            for s in subjects {
+                if let Some(r) = self.reports.get(s) {
+                    usage.merge(&r.usage);
+                    visibility.reports = true;
+                    visibility.tracked_actions.extend(r.tracked.iter().cloned());
+                }
+            }
+            if self.sources.trail {
+                usage.discount_attempts(ATTEMPT_SLACK);
+            }
+        }
+        (usage, visibility)
+    }
+}
+
+/// The scope of a target with its evidence over `window`, and every principal its
+/// policies reach (whom a replay may concern).
+pub async fn load_scope(
+    session: &Session,
+    target: &Target,
+    window: &Window,
+    sources: Sources,
+    catalog: &ActionCatalog,
+) -> anyhow::Result<(Scope, BTreeSet<String>)> {
+    let account = match target {
+        Target::Principal(p) => p.account_id.clone(),
+        Target::Policy { account, .. } => account.clone(),
+    };
+    let att = attachments(session, &account).await?;
+    // The identities the scope is about, and (for a user) its groups.
+    let (scope_entities, user): (Vec<Entity>, Option<Entity>) = match target {
+        Target::Principal(p) => {
+            let me = entity(&p.principal_type, &p.name, &p.arn)
+                .with_context(|| format!("{} is not a user, group or role", p.arn))?;
+            let mut entities = vec![me.clone()];
+            if me.kind == EntityKind::User {
+                entities.extend(att.groups.get(&me.arn).cloned().unwrap_or_default());
+            }
+            let user = (me.kind == EntityKind::User).then_some(me);
+            (entities, user)
+        }
+        Target::Policy { arn, .. } => (att.by_policy.get(arn).cloned().unwrap_or_default(), None),
+    };
+    // The policies: those of the scope's identities, or the one policy.
+    let mut keys: Vec<String> = match target {
+        Target::Policy { arn, .. } => vec![arn.clone()],
+        Target::Principal(_) => scope_entities
+            .iter()
+            .flat_map(|e| att.by_entity.get(&e.arn).cloned().unwrap_or_default())
+            .collect(),
+    };
+    keys.sort();
+    keys.dedup();
+    // Everyone the policies reach, and every report subject that speaks for them.
+    let mut reach: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    let mut all_principals = BTreeSet::new();
+    let mut all_subjects = BTreeSet::new();
+    for key in &keys {
+        let attached = att.by_policy.get(key).cloned().unwrap_or_default();
+        let mut principals: Vec<String> = attached.iter().flat_map(|e| att.principals(e)).collect();
+        principals.sort();
+        principals.dedup();
+        let mut subjects: Vec<String> = attached.iter().map(|e| e.arn.clone()).collect();
+        subjects.extend(principals.iter().cloned());
+        if key.starts_with("arn:") {
+            subjects.push(key.clone());
+        }
+        all_principals.extend(principals.iter().cloned());
+        all_subjects.extend(subjects.iter().cloned());
+        reach.insert(key.clone(), (principals, subjects));
+    }
+    for e in &scope_entities {
+        all_principals.extend(att.principals(e));
+        all_subjects.insert(e.arn.clone());
+    }
+    let gatherer = Gatherer {
+        trail: trail_usage(session, &all_principals, window, catalog).await?,
+        reports: report_usage(session, &all_subjects, window, catalog).await?,
+        data_events: data_event_services(session, window).await?,
+        sources,
+    };
+    let mut scope = Scope::default();
+    for key in &keys {
+        let row = policy_row(session, &account, key).await?;
+        let attached = att.by_policy.get(key).cloned().unwrap_or_default();
+        let (principals, subjects) = &reach[key];
+        let (usage, visibility) = gatherer.gather(principals, subjects);
+        let through: Vec<Entity> = scope_entities
+            .iter()
+            .filter(|e| attached.contains(e))
+            .cloned()
+            .collect();
+        let (owner, attached_to) = match row.kind {
+            PolicyKind::Inline => (attached.first().cloned(), Vec::new()),
+            _ => (None, attached),
+        };
+        scope.policies.push(ScopePolicy {
+            key: key.clone(),
+            name: row.name,
+            arn: row.arn,
+            kind: row.kind,
+            document: row.document,
+            owner,
+            attached_to,
+            versions: row.versions,
+            default_version: row.default_version,
+            through,
+            usage,
+            visibility,
+        });
+    }
+    for e in &scope_entities {
+        let principals = att.principals(e);
+        let mut subjects = principals.clone();
+        subjects.push(e.arn.clone());
+        subjects.sort();
+        subjects.dedup();
+        let (usage, visibility) = gatherer.gather(&principals, &subjects);
+        for key in att.by_entity.get(&e.arn).into_iter().flatten() {
+            let managed = scope
+                .policies
+                .iter()
+                .any(|p| &p.key == key && p.kind != PolicyKind::Inline);
+            if managed {
+                scope.attachments.push(ScopeAttachment {
+                    policy_key: key.clone(),
+                    entity: e.clone(),
+                    usage: usage.clone(),
+                    visibility: visibility.clone(),
+                });
+            }
+        }
+    }
+    if let Some(user) = &user {
+        let (usage, visibility) = gatherer.gather(
+            std::slice::from_ref(&user.arn),
+            std::slice::from_ref(&user.arn),
+        );
+        for group in att.groups.get(&user.arn).into_iter().flatten() {
+            scope.memberships.push(ScopeMembership {
+                user: user.clone(),
+                group: group.clone(),
+                policy_keys: att.by_entity.get(&group.arn).cloned().unwrap_or_default(),
+                usage: usage.clone(),
+                visibility: visibility.clone(),
+            });
+        }
+    }
+    Ok((scope, all_principals))
+}

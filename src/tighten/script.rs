@@ -1,0 +1,237 @@
+//! `apply.sh`: the aws CLI commands that carry a plan out, in an order that never leaves a
+//! principal with less than the plan gives it halfway (new versions before detachments,
+//! detachments before deletions), for an administrator to review and run.
+
+use std::fmt::Write as _;
+
+use super::plan::{EntityKind, Move, Outcome, Plan, PolicyKind, PolicyPlan};
+
+/// IAM keeps at most five versions of a managed policy.
+const MAX_VERSIONS: usize = 5;
+
+/// Where a policy's new document is written, relative to the output directory.
+pub fn document_path(policy: &PolicyPlan) -> String {
+    let stem = match (&policy.kind, &policy.owner) {
+        (PolicyKind::Inline, Some(owner)) => format!("{}-{}", owner.name, policy.name),
+        _ => policy.name.clone(),
+    };
+    let safe: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "+=,.@_-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("policies/{safe}.json")
+}
+
+/// A shell word: quoted unless plainly safe.
+fn word(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/:".contains(c))
+    {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+fn entity_flag(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::User => "--user-name",
+        EntityKind::Group => "--group-name",
+        EntityKind::Role => "--role-name",
+    }
+}
+
+/// The script for `plan`; `header` lines become comments at the top.
+pub fn apply_script(plan: &Plan, header: &[String]) -> String {
+    let mut s = String::from("#!/bin/sh\n");
+    for line in header {
+        let _ = writeln!(s, "# {line}");
+    }
+    s.push_str(
+        "# Review before running. Every command is idempotent only as far as IAM makes it so.\n\
+         set -eu\ncd \"$(dirname \"$0\")\"\n",
+    );
+    let mut any = false;
+    // 1. New documents.
+    for p in plan
+        .policies
+        .iter()
+        .filter(|p| p.outcome == Outcome::Rewritten)
+    {
+        any = true;
+        let path = document_path(p);
+        let _ = writeln!(s, "\n# {}: {}", p.name, summary(p));
+        match (&p.kind, &p.owner, &p.arn) {
+            (PolicyKind::Inline, Some(owner), _) => {
+                let verb = match owner.kind {
+                    EntityKind::User => "put-user-policy",
+                    EntityKind::Group => "put-group-policy",
+                    EntityKind::Role => "put-role-policy",
+                };
+                let _ = writeln!(
+                    s,
+                    "aws iam {verb} {} {} --policy-name {} --policy-document file://{path}",
+                    entity_flag(owner.kind),
+                    word(&owner.name),
+                    word(&p.name)
+                );
+            }
+            (_, _, Some(arn)) => {
+                if p.versions.len() >= MAX_VERSIONS {
+                    // The oldest version that is not the default makes room for the new one.
+                    if let Some(oldest) = p
+                        .versions
+                        .iter()
+                        .find(|v| Some(*v) != p.default_version.as_ref())
+                    {
+                        let _ = writeln!(
+                            s,
+                            "aws iam delete-policy-version --policy-arn {} --version-id {}",
+                            word(arn),
+                            word(oldest)
+                        );
+                    }
+                }
+                let _ = writeln!(
+                    s,
+                    "aws iam create-policy-version --policy-arn {} --policy-document file://{path} --set-as-default",
+                    word(arn)
+                );
+            }
+            _ => {}
+        }
+    }
+    // 2. Detachments and group removals.
+    for m in &plan.moves {
+        match m {
+            Move::Detach {
+                policy_key,
+                policy_name,
+                entity,
+                why,
+            } => {
+                any = true;
+                let verb = match entity.kind {
+                    EntityKind::User => "detach-user-policy",
+                    EntityKind::Group => "detach-group-policy",
+                    EntityKind::Role => "detach-role-policy",
+                };
+                let _ = writeln!(s, "\n# {policy_name} from {}: {why}", entity.name);
+                let _ = writeln!(
+                    s,
+                    "aws iam {verb} {} {} --policy-arn {}",
+                    entity_flag(entity.kind),
+                    word(&entity.name),
+                    word(policy_key)
+                );
+            }
+            Move::RemoveFromGroup { user, group, why } => {
+                any = true;
+                let _ = writeln!(s, "\n# {} out of {}: {why}", user.name, group.name);
+                let _ = writeln!(
+                    s,
+                    "aws iam remove-user-from-group --group-name {} --user-name {}",
+                    word(&group.name),
+                    word(&user.name)
+                );
+            }
+            _ => {}
+        }
+    }
+    // 3. Deletions: a managed policy's other versions first, as IAM requires.
+    for m in &plan.moves {
+        match m {
+            Move::DeletePolicy {
+                policy_key,
+                policy_name,
+                why,
+            } => {
+                any = true;
+                let _ = writeln!(s, "\n# delete {policy_name}: {why}");
+                if let Some(p) = plan.policies.iter().find(|p| &p.key == policy_key) {
+                    for v in p
+                        .versions
+                        .iter()
+                        .filter(|v| Some(*v) != p.default_version.as_ref())
+                    {
+                        let _ = writeln!(
+                            s,
+                            "aws iam delete-policy-version --policy-arn {} --version-id {}",
+                            word(policy_key),
+                            word(v)
+                        );
+                    }
+                }
+                let _ = writeln!(s, "aws iam delete-policy --policy-arn {}", word(policy_key));
+            }
+            Move::DeleteInline {
+                policy_name,
+                owner,
+                why,
+            } => {
+                any = true;
+                let verb = match owner.kind {
+                    EntityKind::User => "delete-user-policy",
+                    EntityKind::Group => "delete-group-policy",
+                    EntityKind::Role => "delete-role-policy",
+                };
+                let _ = writeln!(s, "\n# delete {policy_name} of {}: {why}", owner.name);
+                let _ = writeln!(
+                    s,
+                    "aws iam {verb} {} {} --policy-name {}",
+                    entity_flag(owner.kind),
+                    word(&owner.name),
+                    word(policy_name)
+                );
+            }
+            _ => {}
+        }
+    }
+    // AWS managed policies trailcut cannot edit.
+    for p in plan
+        .policies
+        .iter()
+        .filter(|p| p.outcome == Outcome::NotEditable)
+    {
+        let replacement = match &p.rewritten.document {
+            Some(_) => format!("a customer-managed replacement is in {}", document_path(p)),
+            None => "nothing of it is used".to_owned(),
+        };
+        let _ = writeln!(
+            s,
+            "\n# {} is AWS managed: not editable. {}; {replacement}",
+            p.name,
+            summary(p)
+        );
+    }
+    if !any {
+        s.push_str("\n# Nothing to change.\n");
+    }
+    s
+}
+
+/// `kept 5 of 412 services, removed 407`.
+pub fn summary(p: &PolicyPlan) -> String {
+    let items = &p.rewritten.items;
+    if items.is_empty() {
+        return "every statement kept as written".to_owned();
+    }
+    let kept = items.iter().filter(|i| i.decision.keeps()).count();
+    let noun = match items.first().map(|i| i.name.contains(':')) {
+        Some(true) => "actions",
+        _ => "services",
+    };
+    format!(
+        "keeps {kept} of {} {noun}, removes {}",
+        items.len(),
+        items.len() - kept
+    )
+}
