@@ -17,17 +17,19 @@ use crate::eval::{Decision, NamedPolicy, PolicySet, Request, ScpLevel, evaluate}
 use crate::sql::Session;
 use crate::sql::events::load_events;
 use crate::sql::iam::{LoadedPolicy, find_principal, load_principal, quote};
-use crate::sql::tighten::{Sources, Target, Window, find_policy, load_scope, newest_evidence};
+use crate::sql::tighten::{
+    Sources, Target, Window, find_policy, load_scope, load_scp_scope, newest_evidence,
+};
 use crate::store::Store;
 use crate::tighten::{
     After, Decision as ItemDecision, Evidence, Level, Move, Outcome, Plan, PolicyKind,
-    RewriteOptions, apply_script, document_path, plan, summary, time_text,
+    RewriteOptions, ScpOptions, apply_script, deny_unused, document_path, plan, summary, time_text,
 };
 
 /// Flags of `trailcut tighten`.
 #[derive(Debug, Args)]
 #[command(
-    group(ArgGroup::new("target").required(true).args(["group", "user", "role", "policy"])),
+    group(ArgGroup::new("target").required(true).args(["group", "user", "role", "policy", "scp"])),
     after_help = "\
 A permission is kept when anyone it reaches used it successfully in the window: a group's
 policy serves every member, a managed policy every identity it is attached to. Deny
@@ -41,7 +43,12 @@ The window ends at the newest evidence in the store (never the clock), so a run 
 reproducible. Every successful call of every principal whose policies change is replayed
 against the new policies; a call that would be denied is a regression.
 
-Outputs (--out DIR): policies/<name>.json for `aws iam create-policy-version
+SCP mode (--scp NAME --org-entity PATH) adds to the SCP a Deny statement for every service
+it allows that the accounts under its targets used before the window and not in it (trail,
+and the entity's Organizations access report), within the 5,120-character SCP limit;
+--deny-never-used denies services never seen used as well.
+
+Outputs (--out DIR): policies/<name>.json (scps/<name>.json in SCP mode) for `aws iam create-policy-version
 --policy-document file://...`, plan.json (every service or action kept, removed or
 unobservable, with its evidence), apply.sh (the aws CLI commands, to review and run).
 
@@ -50,6 +57,7 @@ Examples:
   trailcut tighten --user nikhilj --out ./nikhilj
   trailcut tighten --policy ExamplePolicy1 --level action --days 120
   trailcut tighten --group Development --check      exit 1 when a rewrite would change anything
+  trailcut tighten --scp NewServiceTest --org-entity o-a1b2c3d4e5/r-ab12/ou-ab12-11111111 --days 180
 
 Exit status: 0 done (with --check: nothing would change), 1 a change is due (--check) or the
 replay found regressions, 2 error."
@@ -67,6 +75,15 @@ pub struct TightenArgs {
     /// Tighten a customer-managed policy (name or ARN), judged by every identity it is attached to
     #[arg(long, value_name = "NAME|ARN")]
     pub policy: Option<String>,
+    /// SCP mode: add to this SCP a Deny of the services no account under --org-entity used
+    #[arg(long, value_name = "NAME|ID", requires = "org_entity")]
+    pub scp: Option<String>,
+    /// SCP mode: the Organizations entity path whose accounts' use counts
+    #[arg(long, value_name = "PATH", requires = "scp")]
+    pub org_entity: Option<String>,
+    /// SCP mode: deny services never seen used as well, not only those no longer used
+    #[arg(long, requires = "scp")]
+    pub deny_never_used: bool,
     /// The account, where a name exists in several accounts of the store
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
@@ -225,6 +242,15 @@ struct Replay {
     warnings: Vec<String>,
 }
 
+fn levels(scps: &[(String, Vec<LoadedPolicy>)]) -> Vec<ScpLevel<'_>> {
+    scps.iter()
+        .map(|(entity, policies)| ScpLevel {
+            entity: entity.clone(),
+            policies: policies.iter().map(named).collect(),
+        })
+        .collect()
+}
+
 fn named(p: &LoadedPolicy) -> NamedPolicy<'_> {
     NamedPolicy {
         name: match &p.via_group {
@@ -235,10 +261,34 @@ fn named(p: &LoadedPolicy) -> NamedPolicy<'_> {
     }
 }
 
-/// Replays every successful call of each principal whose policies change.
+/// Which policies a replay swaps: identity policies (by principal, key and group) and SCPs
+/// (by policy id).
+type Swap<'p> = dyn Fn(&str, &LoadedPolicy) -> After<'p> + 'p;
+
+/// `policies` after `swap`; whether any changed.
+fn swapped<'p>(arn: &str, policies: &[LoadedPolicy], swap: &Swap<'p>) -> (Vec<LoadedPolicy>, bool) {
+    let mut changed = false;
+    let mut out = Vec::with_capacity(policies.len());
+    for p in policies {
+        match swap(arn, p) {
+            After::Keep => out.push(p.clone()),
+            After::Replace(document) => {
+                changed = true;
+                out.push(LoadedPolicy {
+                    document: document.clone(),
+                    ..p.clone()
+                });
+            }
+            After::Drop => changed = true,
+        }
+    }
+    (out, changed)
+}
+
+/// Replays every successful call of each principal whose policies `swap` changes.
 async fn replay(
     session: &Session,
-    plan: &Plan,
+    swap: &Swap<'_>,
     principals: &BTreeSet<String>,
     window: &Window,
 ) -> anyhow::Result<Replay> {
@@ -246,44 +296,32 @@ async fn replay(
     for arn in principals {
         let principal = find_principal(session, arn, None).await?;
         let loaded = load_principal(session, principal).await?;
-        let mut changed = false;
-        let mut identity: Vec<LoadedPolicy> = Vec::new();
-        for p in &loaded.identity {
-            match plan.after(arn, &p.key, p.via_group.as_deref()) {
-                After::Keep => identity.push(p.clone()),
-                After::Replace(document) => {
-                    changed = true;
-                    identity.push(LoadedPolicy {
-                        document: document.clone(),
-                        ..p.clone()
-                    });
-                }
-                After::Drop => changed = true,
-            }
-        }
-        if !changed {
+        let (identity, identity_changed) = swapped(arn, &loaded.identity, swap);
+        let mut scp_changed = false;
+        let new_scps: Vec<(String, Vec<LoadedPolicy>)> = loaded
+            .scps
+            .iter()
+            .map(|(entity, policies)| {
+                let (policies, changed) = swapped(arn, policies, swap);
+                scp_changed |= changed;
+                (entity.clone(), policies)
+            })
+            .collect();
+        if !identity_changed && !scp_changed {
             continue;
         }
         out.principals += 1;
         out.warnings
             .extend(loaded.warnings.iter().map(|w| format!("{arn}: {w}")));
-        let scps: Vec<ScpLevel<'_>> = loaded
-            .scps
-            .iter()
-            .map(|(entity, policies)| ScpLevel {
-                entity: entity.clone(),
-                policies: policies.iter().map(named).collect(),
-            })
-            .collect();
         let before = PolicySet {
             identity: loaded.identity.iter().map(named).collect(),
             boundary: loaded.boundary.as_ref().map(named),
-            scps: scps.clone(),
+            scps: levels(&loaded.scps),
         };
         let after = PolicySet {
             identity: identity.iter().map(named).collect(),
             boundary: loaded.boundary.as_ref().map(named),
-            scps,
+            scps: levels(&new_scps),
         };
         let filter = format!(
             "principal_arn = {} AND eventtime >= to_timestamp_micros({}) \
@@ -371,6 +409,9 @@ fn evidence_line(e: &Evidence) -> String {
 pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let catalog = ActionCatalog::embedded();
     let store = Store::new(store);
+    if let (Some(scp), Some(entity)) = (&args.scp, &args.org_entity) {
+        return run_scp(&store, &args, scp, entity, catalog, out);
+    }
     let level = match args.level {
         LevelArg::Service => Level::Service,
         LevelArg::Action => Level::Action,
@@ -412,47 +453,9 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
                 let label = json!({"kind": "policy", "name": name, "arn": arn, "account": account});
                 (target, label)
             }
-            _ => bail!("say what to tighten: --group, --user, --role or --policy"),
+            _ => bail!("say what to tighten: --group, --user, --role, --policy or --scp"),
         };
-        let until = match &args.until {
-            Some(text) => parse_date(text, true)?,
-            None => newest_evidence(&session).await?.context(
-                "the store holds no evidence (no events, no last-accessed reports): run \
-                 `trailcut ingest` or `trailcut last-accessed ingest` first",
-            )?,
-        };
-        let since = match &args.since {
-            Some(text) => parse_date(text, false)?,
-            None => until - i64::from(args.days) * 86_400_000_000,
-        };
-        if since >= until {
-            bail!("the window is empty: --since is not before --until");
-        }
-        let window = Window { since, until };
-        let has_events = !session
-            .run("SELECT 1 FROM events LIMIT 1")
-            .await?
-            .iter()
-            .all(|b| b.num_rows() == 0);
-        let has_reports = !session
-            .run("SELECT 1 FROM services_last_accessed LIMIT 1")
-            .await?
-            .iter()
-            .all(|b| b.num_rows() == 0);
-        let sources = Sources {
-            trail: args.evidence != EvidenceArg::LastAccessed && has_events,
-            reports: args.evidence != EvidenceArg::Trail && has_reports,
-        };
-        if !sources.trail && !sources.reports {
-            bail!(
-                "no {} evidence in the store",
-                match args.evidence {
-                    EvidenceArg::Trail => "trail",
-                    EvidenceArg::LastAccessed => "last-accessed",
-                    EvidenceArg::Both => "trail or last-accessed",
-                }
-            );
-        }
+        let (window, sources) = window_and_sources(&session, &args).await?;
         let (scope, principals) = load_scope(&session, &target, &window, sources, catalog).await?;
         if scope.policies.is_empty() {
             bail!(
@@ -486,7 +489,11 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
         let plan = plan(&scope, &options, catalog).map_err(|(policy, e)| {
             anyhow::anyhow!("refusing to write {policy}: {e} (a defect: please report it)")
         })?;
-        let replayed = replay(&session, &plan, &principals, &window).await?;
+        let swap = |arn: &str, p: &LoadedPolicy| match p.via.as_str() {
+            "scp" | "boundary" => After::Keep,
+            _ => plan.after(arn, &p.key, p.via_group.as_deref()),
+        };
+        let replayed = replay(&session, &swap, &principals, &window).await?;
         anyhow::Ok((label, window, sources, plan, denied, replayed))
     })?;
 
@@ -531,6 +538,231 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
         return Ok(Status::Partial);
     }
     if args.check && plan.changes() {
+        return Ok(Status::Partial);
+    }
+    Ok(Status::Success)
+}
+
+/// The window (`--days` ending at the newest evidence, or `--since`/`--until`) and the
+/// evidence present among what `--evidence` asks for.
+async fn window_and_sources(
+    session: &Session,
+    args: &TightenArgs,
+) -> anyhow::Result<(Window, Sources)> {
+    let until = match &args.until {
+        Some(text) => parse_date(text, true)?,
+        None => newest_evidence(session).await?.context(
+            "the store holds no evidence (no events, no last-accessed reports): run \
+             `trailcut ingest` or `trailcut last-accessed ingest` first",
+        )?,
+    };
+    let since = match &args.since {
+        Some(text) => parse_date(text, false)?,
+        None => until - i64::from(args.days) * 86_400_000_000,
+    };
+    if since >= until {
+        bail!("the window is empty: --since is not before --until");
+    }
+    let present = |sql: &'static str| async move {
+        anyhow::Ok(!session.run(sql).await?.iter().all(|b| b.num_rows() == 0))
+    };
+    let sources = Sources {
+        trail: args.evidence != EvidenceArg::LastAccessed
+            && present("SELECT 1 FROM events LIMIT 1").await?,
+        reports: args.evidence != EvidenceArg::Trail
+            && present("SELECT 1 FROM services_last_accessed LIMIT 1").await?,
+    };
+    if !sources.trail && !sources.reports {
+        bail!(
+            "no {} evidence in the store",
+            match args.evidence {
+                EvidenceArg::Trail => "trail",
+                EvidenceArg::LastAccessed => "last-accessed",
+                EvidenceArg::Both => "trail or last-accessed",
+            }
+        );
+    }
+    Ok((Window { since, until }, sources))
+}
+
+/// SCP mode.
+fn run_scp(
+    store: &Store,
+    args: &TightenArgs,
+    name: &str,
+    entity: &str,
+    catalog: &ActionCatalog,
+    out: &mut dyn Write,
+) -> anyhow::Result<Status> {
+    let (scope, window, sources, rewrite, replayed) = runtime()?.block_on(async {
+        let session = Session::open(store).await?;
+        let (window, sources) = window_and_sources(&session, args).await?;
+        let scope = load_scp_scope(&session, name, entity, &window, sources).await?;
+        let options = ScpOptions {
+            candidates: scope.candidates.as_ref(),
+            used_before: &scope.used_before,
+            deny_never_used: args.deny_never_used,
+        };
+        let rewrite = deny_unused(
+            &scope.document,
+            &scope.usage,
+            &scope.visibility,
+            &options,
+            catalog,
+        )?;
+        let replayed = match &rewrite.document {
+            Some(document) => {
+                let swap = |_: &str, p: &LoadedPolicy| {
+                    if p.via == "scp" && p.key == scope.id {
+                        After::Replace(document)
+                    } else {
+                        After::Keep
+                    }
+                };
+                replay(&session, &swap, &scope.principals, &window).await?
+            }
+            None => Replay::default(),
+        };
+        anyhow::Ok((scope, window, sources, rewrite, replayed))
+    })?;
+    let denied: Vec<&str> = rewrite
+        .items
+        .iter()
+        .filter(|i| i.decision == ItemDecision::Removed)
+        .map(|i| i.name.as_str())
+        .collect();
+    let file = format!("scps/{}.json", scope.name.replace(['/', ' '], "_"));
+    let plan_json = json!({
+        "scope": {"kind": "scp", "name": scope.name, "id": scope.id, "org_id": scope.org_id,
+                  "org_entity": entity, "targets": scope.targets,
+                  "targets_outside_entity": scope.outside, "accounts": scope.accounts},
+        "window": {"since": time_text(window.since), "until": time_text(window.until), "days": window.days()},
+        "evidence": {"trail": sources.trail, "last_accessed": sources.reports},
+        "changes": rewrite.document.is_some(),
+        "services": rewrite.items,
+        "denied_services": denied,
+        "last_reported": scope.last_reported.iter().map(|(s, t)| (s.clone(), json!(time_text(*t)))).collect::<serde_json::Map<_, _>>(),
+        "document": rewrite.document.as_ref().map(|_| file.clone()),
+        "characters": rewrite.text.as_ref().map(|t| t.chars().count()),
+        "replay": replayed,
+    });
+    if let Some(dir) = args.out.as_ref().filter(|_| !args.check) {
+        std::fs::create_dir_all(dir.join("scps"))
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        if let Some(text) = &rewrite.text {
+            std::fs::write(dir.join(&file), format!("{text}\n"))?;
+        }
+        std::fs::write(
+            dir.join("plan.json"),
+            serde_json::to_string_pretty(&plan_json)? + "\n",
+        )?;
+        let mut script = format!(
+            "#!/bin/sh\n# trailcut tighten: SCP {} ({}) for {entity}\n# evidence window {} .. {}\n\
+             # Review before running; run with the management account's credentials.\nset -eu\ncd \"$(dirname \"$0\")\"\n",
+            scope.name,
+            scope.id,
+            time_text(window.since),
+            time_text(window.until)
+        );
+        match &rewrite.text {
+            Some(_) => script.push_str(&format!(
+                "\n# deny {}: unused by every account under the SCP's targets in the window\n\
+                 aws organizations update-policy --policy-id {} --content file://{file}\n",
+                denied.join(", "),
+                scope.id
+            )),
+            None => script.push_str("\n# Nothing to change.\n"),
+        }
+        let path = dir.join("apply.sh");
+        std::fs::write(&path, script)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+        }
+    }
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&plan_json)?)?;
+    } else {
+        writeln!(out, "SCP {} ({}) for {entity}", scope.name, scope.id)?;
+        writeln!(
+            out,
+            "window {} .. {} ({} days); accounts under its targets: {}",
+            &time_text(window.since)[..10],
+            &time_text(window.until)[..10],
+            window.days(),
+            if scope.accounts.is_empty() {
+                "none".to_owned()
+            } else {
+                scope.accounts.join(", ")
+            }
+        )?;
+        for target in &scope.outside {
+            writeln!(
+                out,
+                "warning: it is also attached to {target}, outside {entity}: the Deny reaches there too (its accounts' use is counted)"
+            )?;
+        }
+        for item in &rewrite.items {
+            let last = scope
+                .last_reported
+                .get(&item.name)
+                .map(|t| format!(", last reported use {}", &time_text(*t)[..10]))
+                .unwrap_or_default();
+            match item.decision {
+                ItemDecision::Kept => writeln!(
+                    out,
+                    "  allowed  {}  {}",
+                    item.name,
+                    item.evidence
+                        .as_ref()
+                        .map(evidence_line)
+                        .unwrap_or_default()
+                )?,
+                ItemDecision::Removed => {
+                    writeln!(out, "  deny     {}  no use in the window{last}", item.name)?
+                }
+                ItemDecision::NeverUsed => writeln!(
+                    out,
+                    "  allowed  {}  never used in what the evidence covers (--deny-never-used denies it)",
+                    item.name
+                )?,
+                ItemDecision::Unobservable { blind, .. } => writeln!(
+                    out,
+                    "  allowed  {}  unobservable: {}",
+                    item.name,
+                    blind.describe()
+                )?,
+            }
+        }
+        match &rewrite.text {
+            Some(text) => writeln!(
+                out,
+                "adds a Deny of {} service{} ({}); {} of {} characters",
+                denied.len(),
+                if denied.len() == 1 { "" } else { "s" },
+                crate::tighten::DENY_SID,
+                text.chars().count(),
+                crate::tighten::SCP_MAX_CHARS
+            )?,
+            None => writeln!(out, "every service it allows is in use: nothing to change")?,
+        }
+        writeln!(
+            out,
+            "replayed {} events ({} actions) of {} principals: {} would be denied",
+            replayed.events,
+            replayed.actions,
+            replayed.principals,
+            replayed.regressions.len()
+        )?;
+    }
+    if !replayed.regressions.is_empty() && !args.allow_regressions {
+        eprintln!(
+            "error: calls in the window would be denied by the new SCP; --allow-regressions to accept"
+        );
+        return Ok(Status::Partial);
+    }
+    if args.check && rewrite.document.is_some() {
         return Ok(Status::Partial);
     }
     Ok(Status::Success)

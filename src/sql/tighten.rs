@@ -634,3 +634,217 @@ pub async fn load_scope(
     }
     Ok((scope, all_principals))
 }
+
+/// An SCP with the accounts it governs and their evidence.
+#[derive(Debug, Clone)]
+pub struct ScpScope {
+    pub org_id: String,
+    pub id: String,
+    pub name: String,
+    pub document: PolicyDocument,
+    /// The entity paths it is attached to.
+    pub targets: Vec<String>,
+    /// Targets outside `--org-entity`: the Deny reaches them too.
+    pub outside: Vec<String>,
+    /// The member accounts under its targets (the management account is not governed).
+    pub accounts: Vec<String>,
+    pub usage: Usage,
+    pub visibility: Visibility,
+    /// The services the entity's Organizations report lists, when there is one.
+    pub candidates: Option<BTreeSet<String>>,
+    /// Principals of those accounts with calls in the window (whom a replay concerns).
+    pub principals: BTreeSet<String>,
+    /// The report's last use of each service, in the window or not.
+    pub last_reported: BTreeMap<String, i64>,
+    /// Services used before the window (trail or report): those no longer used.
+    pub used_before: BTreeSet<String>,
+}
+
+/// Loads an SCP by name or id, the accounts under its targets, and what they used.
+pub async fn load_scp_scope(
+    session: &Session,
+    name: &str,
+    entity: &str,
+    window: &Window,
+    sources: Sources,
+) -> anyhow::Result<ScpScope> {
+    let entity = entity.trim_matches('/');
+    let batches = session
+        .run(&format!(
+            "SELECT org_id, id, name, document FROM scps WHERE name = {q} OR id = {q}",
+            q = quote(name)
+        ))
+        .await?;
+    let orgs = strings(&batches, "org_id")?;
+    let ids = strings(&batches, "id")?;
+    let names = strings(&batches, "name")?;
+    let documents = strings(&batches, "document")?;
+    match ids.len() {
+        0 => bail!(
+            "no SCP named `{name}` in the store (`trailcut org ingest` or `trailcut collect org` \
+             loads them)"
+        ),
+        1 => {}
+        n => bail!("`{name}` names {n} SCPs (in several organisations?): pass its id"),
+    }
+    let org_id = orgs[0].clone().unwrap_or_default();
+    if !entity.starts_with(&org_id) {
+        bail!("--org-entity `{entity}` is not in organisation {org_id}, which holds `{name}`");
+    }
+    let id = ids[0].clone().unwrap_or_default();
+    let text = documents[0]
+        .as_deref()
+        .with_context(|| format!("SCP {name} has no document in the store"))?;
+    let document = PolicyDocument::parse(text).with_context(|| format!("SCP {name}"))?;
+    let batches = session
+        .run(&format!(
+            "SELECT target_path FROM scp_targets WHERE org_id = {} AND policy_id = {} \
+             ORDER BY target_path",
+            quote(&org_id),
+            quote(&id)
+        ))
+        .await?;
+    let targets: Vec<String> = strings(&batches, "target_path")?
+        .into_iter()
+        .flatten()
+        .collect();
+    if targets.is_empty() {
+        bail!("SCP {name} is attached to nothing the store knows: nothing to tighten");
+    }
+    let within = |path: &str| path == entity || path.starts_with(&format!("{entity}/"));
+    let outside: Vec<String> = targets.iter().filter(|t| !within(t)).cloned().collect();
+    let under = targets
+        .iter()
+        .map(|t| {
+            format!(
+                "(path = {q} OR path LIKE {p})",
+                q = quote(t),
+                p = quote(&format!("{t}/%"))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let batches = session
+        .run(&format!(
+            "SELECT id FROM org_accounts WHERE org_id = {} AND NOT is_management AND ({under}) \
+             ORDER BY id",
+            quote(&org_id)
+        ))
+        .await?;
+    let accounts: Vec<String> = strings(&batches, "id")?.into_iter().flatten().collect();
+    let mut usage = Usage::default();
+    let mut visibility = Visibility {
+        trail: sources.trail,
+        data_event_services: data_event_services(session, window).await?,
+        ..Visibility::default()
+    };
+    let mut principals = BTreeSet::new();
+    let mut used_before = BTreeSet::new();
+    if sources.trail && !accounts.is_empty() {
+        let list = accounts
+            .iter()
+            .map(|a| quote(a))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let batches = session
+            .run(&format!(
+                "SELECT DISTINCT iam_service FROM events \
+                 WHERE eventtime < to_timestamp_micros({}) AND account_id IN ({list}) \
+                   AND mapping_status = 'mapped' AND iam_service IS NOT NULL \
+                   AND coalesce(useridentity['type'], '') <> 'AWSService' \
+                   AND (errorcode IS NULL OR NOT {DENIED})",
+                window.since
+            ))
+            .await?;
+        used_before.extend(strings(&batches, "iam_service")?.into_iter().flatten());
+        // SCPs do not govern AWS services acting for themselves.
+        let batches = session
+            .run(&format!(
+                "SELECT iam_service, principal_arn, count(*) AS events, min(eventtime) AS first, \
+                   max(eventtime) AS last FROM events \
+                 WHERE {} AND account_id IN ({list}) AND mapping_status = 'mapped' \
+                   AND iam_service IS NOT NULL AND principal_arn IS NOT NULL \
+                   AND coalesce(useridentity['type'], '') <> 'AWSService' \
+                   AND (errorcode IS NULL OR NOT {DENIED}) \
+                 GROUP BY iam_service, principal_arn",
+                window.sql("eventtime")
+            ))
+            .await?;
+        let services = strings(&batches, "iam_service")?;
+        let arns = strings(&batches, "principal_arn")?;
+        let events = ints(&batches, "events")?;
+        let firsts = ints(&batches, "first")?;
+        let lasts = ints(&batches, "last")?;
+        for i in 0..services.len() {
+            let (Some(service), Some(arn)) = (&services[i], &arns[i]) else {
+                continue;
+            };
+            principals.insert(arn.clone());
+            let evidence = Evidence {
+                events: events[i].unwrap_or_default().max(0) as u64,
+                first: firsts[i],
+                last: lasts[i],
+                principals: BTreeSet::from([arn.clone()]),
+                sources: BTreeSet::from([Source::Trail]),
+            };
+            usage.add_service(service, &evidence);
+        }
+    }
+    let mut candidates = None;
+    let mut last_reported = BTreeMap::new();
+    if sources.reports {
+        let batches = session
+            .run(&format!(
+                "WITH jobs AS (SELECT job_id FROM services_last_accessed WHERE subject = {s} \
+                   AND {} ORDER BY job_completion_date DESC, job_id LIMIT 1) \
+                 SELECT service_namespace, last_authenticated, last_authenticated_entity \
+                 FROM services_last_accessed WHERE subject = {s} \
+                   AND job_id IN (SELECT job_id FROM jobs)",
+                window.sql("job_completion_date"),
+                s = quote(entity)
+            ))
+            .await?;
+        let services = strings(&batches, "service_namespace")?;
+        let times = ints(&batches, "last_authenticated")?;
+        let entities = strings(&batches, "last_authenticated_entity")?;
+        if !services.is_empty() {
+            visibility.reports = true;
+            let mut listed = BTreeSet::new();
+            for i in 0..services.len() {
+                let Some(service) = &services[i] else {
+                    continue;
+                };
+                listed.insert(service.clone());
+                if let Some(at) = times[i] {
+                    last_reported.insert(service.clone(), at);
+                    if at < window.since {
+                        used_before.insert(service.clone());
+                    }
+                }
+                if let Some(at) = times[i].filter(|t| *t >= window.since) {
+                    let who = entities[i].clone().unwrap_or_else(|| entity.to_owned());
+                    usage.add_service(
+                        service,
+                        &Evidence::one(Source::LastAccessed, &who, Some(at), 0),
+                    );
+                }
+            }
+            candidates = Some(listed);
+        }
+    }
+    Ok(ScpScope {
+        org_id,
+        id,
+        name: names[0].clone().unwrap_or_default(),
+        document,
+        targets,
+        outside,
+        accounts,
+        usage,
+        visibility,
+        candidates,
+        principals,
+        last_reported,
+        used_before,
+    })
+}

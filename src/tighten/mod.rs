@@ -6,6 +6,7 @@
 //!   last-accessed reports do not track, services seen only in the reports);
 //! - `plan.rs`: a scope's policies, attachments and memberships turned into new documents,
 //!   detachments, group removals and deletions;
+//! - `scp.rs`: SCP mode, a Deny for the services no account under an OU used;
 //! - `script.rs`: the plan as the aws CLI commands an administrator runs (`apply.sh`).
 //! - `rewrite.rs`: one document rewritten at service or action level, never allowing
 //!   anything the original did not (checked by expansion on every rewrite).
@@ -16,6 +17,7 @@
 mod observe;
 mod plan;
 mod rewrite;
+mod scp;
 mod script;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,6 +28,7 @@ pub use plan::{
     ScopeMembership, ScopePolicy, plan,
 };
 pub use rewrite::{Decision, Item, RewriteError, RewriteOptions, Rewritten, Untouched, rewrite};
+pub use scp::{DENY_SID, SCP_MAX_CHARS, ScpError, ScpOptions, ScpRewrite, deny_unused};
 pub use script::{apply_script, document_path, summary};
 
 /// How finely a rewrite keeps what was used.

@@ -41,6 +41,9 @@ pub enum Decision {
     Kept,
     /// Not used, and the evidence would have shown a use.
     Removed,
+    /// SCP mode: never used in what the evidence covers, and left allowed (only services
+    /// used once and no longer are denied unless asked).
+    NeverUsed,
     /// Not seen used, but the evidence could not have seen it.
     Unobservable {
         #[serde(flatten)]
@@ -54,7 +57,7 @@ impl Decision {
     /// Whether the rewrite keeps it.
     pub fn keeps(self) -> bool {
         match self {
-            Decision::Kept => true,
+            Decision::Kept | Decision::NeverUsed => true,
             Decision::Removed => false,
             Decision::Unobservable { kept, .. } => kept,
         }

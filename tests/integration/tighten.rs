@@ -302,3 +302,68 @@ fn unknown_and_aws_managed_targets_are_refused_with_a_reason() {
         .code(2)
         .stderr(predicates::str::contains("is a user, not a group"));
 }
+
+#[test]
+fn the_development_ous_scp_denies_the_services_unused_for_180_days() {
+    let (code, stdout, out) = tighten(&[
+        "--scp",
+        "NewServiceTest",
+        "--org-entity",
+        "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111",
+        "--days",
+        "180",
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+    let document = json(out.path().join("scps/NewServiceTest.json"));
+    let statements = document["Statement"].as_array().unwrap();
+    let deny = statements.last().unwrap();
+    assert_eq!(deny["Effect"], "Deny");
+    assert_eq!(deny["Sid"], "TrailcutDenyUnusedServices");
+    assert_eq!(actions(deny), ["dms:*", "lex:*"]);
+    assert!(
+        std::fs::read_to_string(out.path().join("scps/NewServiceTest.json"))
+            .unwrap()
+            .len()
+            <= 5120
+    );
+    assert_eq!(
+        commands(out.path()),
+        [
+            "aws organizations update-policy --policy-id p-7hq2c4xz --content file://scps/NewServiceTest.json"
+        ]
+    );
+    let plan = json(out.path().join("plan.json"));
+    assert_eq!(plan["last_reported"]["lex"], "2026-05-08T11:38:58Z");
+    assert_eq!(plan["replay"]["regressions"].as_array().unwrap().len(), 0);
+    // The baseline services the OU never used stay allowed unless asked.
+    assert!(stdout.contains("allowed  sts  never used"), "{stdout}");
+    // --deny-never-used denies the never-used baseline as well.
+    let (_, _, out) = tighten(&[
+        "--scp",
+        "NewServiceTest",
+        "--org-entity",
+        "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111",
+        "--days",
+        "180",
+        "--deny-never-used",
+    ]);
+    let document = json(out.path().join("scps/NewServiceTest.json"));
+    let deny = document["Statement"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        actions(&deny),
+        [
+            "cloudwatch:*",
+            "dms:*",
+            "iam:*",
+            "kms:*",
+            "lex:*",
+            "logs:*",
+            "sts:*"
+        ]
+    );
+}
