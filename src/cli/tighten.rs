@@ -951,26 +951,39 @@ fn report(out: &mut dyn Write, t: &Tightened) -> anyhow::Result<()> {
                 )?;
             }
         }
-        let removed: Vec<&str> = p
+        let (seen, never): (Vec<_>, Vec<_>) = p
             .rewritten
             .items
             .iter()
             .filter(|i| i.decision == ItemDecision::Removed)
-            .map(|i| i.name.as_str())
-            .collect();
-        if !removed.is_empty() {
-            let shown = removed
-                .iter()
-                .take(LISTED)
-                .copied()
-                .collect::<Vec<_>>()
-                .join(", ");
-            let more = if removed.len() > LISTED {
-                format!(" and {} more", removed.len() - LISTED)
+            .partition(|i| i.before.is_some());
+        for item in seen.iter().take(LISTED) {
+            let before = item.before.as_ref().map(evidence_line).unwrap_or_default();
+            writeln!(
+                out,
+                "  removed  {}  no use in the window; before it: {before}",
+                item.name
+            )?;
+        }
+        if seen.len() > LISTED {
+            writeln!(
+                out,
+                "  removed  ... and {} more used before the window",
+                seen.len() - LISTED
+            )?;
+        }
+        if !never.is_empty() {
+            let shown: Vec<&str> = never.iter().take(LISTED).map(|i| i.name.as_str()).collect();
+            let more = if never.len() > LISTED {
+                format!(" and {} more", never.len() - LISTED)
             } else {
                 String::new()
             };
-            writeln!(out, "  removed  {shown}{more}: no use in the window")?;
+            writeln!(
+                out,
+                "  removed  {}{more}: never seen used",
+                shown.join(", ")
+            )?;
         }
         for u in &p.rewritten.untouched {
             writeln!(

@@ -401,12 +401,14 @@ async fn report_usage(
             continue;
         };
         let report = out.entry(subject.clone()).or_default();
-        if let Some(at) = times[i].filter(|t| *t >= window.since) {
+        if let Some(at) = times[i] {
             let who = entities[i].clone().unwrap_or_else(|| subject.clone());
-            report.usage.add_service(
-                service,
-                &Evidence::one(Source::LastAccessed, &who, Some(at), 0),
-            );
+            let evidence = Evidence::one(Source::LastAccessed, &who, Some(at), 0);
+            if at >= window.since {
+                report.usage.add_service(service, &evidence);
+            } else {
+                report.usage.add_before(service, &evidence);
+            }
         }
     }
     let batches = session
@@ -428,12 +430,14 @@ async fn report_usage(
         };
         let report = out.entry(subject.clone()).or_default();
         report.tracked.insert(action.to_owned());
-        if let Some(at) = times[i].filter(|t| *t >= window.since) {
+        if let Some(at) = times[i] {
             let who = entities[i].clone().unwrap_or_else(|| subject.clone());
-            report.usage.add_action(
-                action,
-                &Evidence::one(Source::LastAccessed, &who, Some(at), 0),
-            );
+            let evidence = Evidence::one(Source::LastAccessed, &who, Some(at), 0);
+            if at >= window.since {
+                report.usage.add_action(action, &evidence);
+            } else {
+                report.usage.add_before(action, &evidence);
+            }
         }
     }
     Ok(out)
@@ -463,6 +467,8 @@ const ATTEMPT_SLACK: i64 = 120_000_000;
 /// Gathers usage and visibility over principals (trail) and report subjects.
 struct Gatherer {
     trail: HashMap<String, Usage>,
+    /// The trail before the window.
+    history: HashMap<String, Usage>,
     reports: HashMap<String, ReportUsage>,
     data_events: BTreeSet<String>,
     sources: Sources,
@@ -480,6 +486,15 @@ impl Gatherer {
             for p in principals {
                 if let Some(u) = self.trail.get(p) {
                     usage.merge(u);
+                }
+                for (action, e) in self
+                    .history
+                    .get(p)
+                    .map(|u| &u.actions)
+                    .into_iter()
+                    .flatten()
+                {
+                    usage.add_before(action, e);
                 }
             }
         }
@@ -561,6 +576,16 @@ pub async fn load_scope(
     }
     let gatherer = Gatherer {
         trail: trail_usage(session, &all_principals, window, catalog).await?,
+        history: trail_usage(
+            session,
+            &all_principals,
+            &Window {
+                since: 0,
+                until: window.since - 1,
+            },
+            catalog,
+        )
+        .await?,
         reports: report_usage(session, &all_subjects, window, catalog).await?,
         data_events: data_event_services(session, window).await?,
         sources,

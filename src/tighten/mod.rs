@@ -113,6 +113,9 @@ pub struct Usage {
     /// Services a report calls used whose reported last use is a refused call in the
     /// trail (reports count attempts), with no successful call: not evidence of use.
     pub attempts: BTreeMap<String, Evidence>,
+    /// Use before the window, by action and by service: what a report says about what
+    /// goes.
+    pub before: BTreeMap<String, Evidence>,
 }
 
 impl Usage {
@@ -156,6 +159,23 @@ impl Usage {
         for (service, evidence) in &other.attempts {
             self.attempts
                 .entry(service.clone())
+                .or_default()
+                .merge(evidence);
+        }
+        for (name, evidence) in &other.before {
+            self.before.entry(name.clone()).or_default().merge(evidence);
+        }
+    }
+
+    /// Records a use before the window of an action (and its service) or a service.
+    pub fn add_before(&mut self, name: &str, evidence: &Evidence) {
+        self.before
+            .entry(name.to_owned())
+            .or_default()
+            .merge(evidence);
+        if name.contains(':') {
+            self.before
+                .entry(service_of(name).to_ascii_lowercase())
                 .or_default()
                 .merge(evidence);
         }

@@ -74,6 +74,9 @@ pub struct Item {
     /// Its use in the window, when any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Evidence>,
+    /// For what is not used in the window: its use before, when the evidence has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<Evidence>,
     /// The statements (by index) that grant it.
     pub statements: Vec<usize>,
 }
@@ -201,10 +204,15 @@ pub fn rewrite(
         let mut kept = 0;
         let mut patterns: Vec<String> = Vec::new();
         for (name, decision, evidence, keep) in judged {
+            let before = evidence
+                .is_none()
+                .then(|| usage.before.get(&name).cloned())
+                .flatten();
             let item = items.entry(name.clone()).or_insert_with(|| Item {
                 name,
                 decision,
                 evidence: evidence.cloned(),
+                before,
                 statements: Vec::new(),
             });
             item.statements.push(index);

@@ -92,6 +92,10 @@ pub fn deny_unused(
             name: service.clone(),
             decision,
             evidence: evidence.cloned(),
+            before: evidence
+                .is_none()
+                .then(|| usage.before.get(service).cloned())
+                .flatten(),
             statements: Vec::new(),
         });
     }
