@@ -1,5 +1,6 @@
 //! `trailcut demo`: the main job on the bundled sample data, in a temporary store, so a
-//! new user sees what trailcut does with one command.
+//! new user sees what trailcut does with one command: ingest the trail, the IAM details,
+//! the organisation and the last-accessed reports, then tighten the seed's four stories.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,9 +9,11 @@ use anyhow::Context;
 use clap::Args;
 
 use super::{Status, runtime};
+use crate::ingest::authz::ingest_authorization;
+use crate::ingest::last_accessed::{Subject, ingest_reports};
+use crate::ingest::org::{OrgIds, ingest_org};
 use crate::ingest::{IngestOptions, Quiet, ingest_paths};
 use crate::sql::Session;
-use crate::sql::named;
 use crate::sql::output::{OutputFormat, write_batches};
 use crate::store::Store;
 
@@ -35,6 +38,57 @@ fn default_data() -> PathBuf {
     }
 }
 
+/// One job of the sample reports: its subject, the service of a with-entities report, and
+/// its files.
+type ReportJob = (Subject, Option<String>, Vec<PathBuf>);
+
+/// `INDEX.tsv` of the sample reports: each subject (and service) with its files.
+fn report_index(dir: &Path) -> anyhow::Result<Vec<ReportJob>> {
+    let path = dir.join("INDEX.tsv");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let mut jobs: Vec<ReportJob> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let mut fields = line.split('\t');
+        let file = dir.join(fields.next().unwrap_or_default());
+        let args: Vec<&str> = fields.flat_map(str::split_whitespace).collect();
+        let value = |flag: &str| {
+            args.iter()
+                .position(|a| *a == flag)
+                .and_then(|i| args.get(i + 1))
+                .copied()
+        };
+        let subject = match (value("--arn"), value("--entity-path")) {
+            (Some(arn), _) => Subject::from_arn(arn),
+            (None, Some(path)) => Subject::from_entity_path(path),
+            (None, None) => Err("no --arn or --entity-path".to_owned()),
+        }
+        .map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), n + 1))?;
+        let service = value("--service").map(str::to_owned);
+        match jobs
+            .iter_mut()
+            .find(|(s, svc, _)| *s == subject && *svc == service)
+        {
+            Some((_, _, files)) => files.push(file),
+            None => jobs.push((subject, service, vec![file])),
+        }
+    }
+    Ok(jobs)
+}
+
+fn files_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    files.retain(|f| f.extension().is_some_and(|e| e == "json"));
+    files.sort();
+    Ok(files)
+}
+
 /// Runs `trailcut demo`.
 pub fn run(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let data = args.data.unwrap_or_else(default_data);
@@ -45,66 +99,118 @@ pub fn run(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
         trail.display()
     );
     let temp;
-    let store_dir = match &args.keep_store {
-        Some(dir) => dir.clone(),
+    let (store_dir, out_dir) = match &args.keep_store {
+        Some(dir) => (dir.clone(), dir.with_extension("tighten")),
         None => {
             temp = tempfile::tempdir().context("cannot create a temporary store")?;
-            temp.path().to_path_buf()
+            (temp.path().join("store"), temp.path().join("tighten"))
         }
     };
     let store = Store::new(&store_dir);
 
-    writeln!(out, "== 1. Ingest the sample trail ({})\n", trail.display())?;
+    writeln!(
+        out,
+        "== 1. Ingest the sample trail, the accounts' IAM details, the organisation and the \
+         last-accessed reports ({})\n",
+        data.display()
+    )?;
     let report = ingest_paths(&store, &[trail], &IngestOptions::default(), &Quiet)?;
     super::ingest::write_summary(&report, &store_dir, out)?;
+    let authz = ingest_authorization(&store, &files_in(&data.join("iam"))?, None)?;
+    super::authz::finish(&authz, false, out)?;
+    let org = ingest_org(&store, &files_in(&data.join("org"))?, &OrgIds::default())?;
+    super::org::finish(&org, false, out)?;
+    let mut jobs = 0;
+    for (subject, service, files) in report_index(&data.join("last-accessed"))? {
+        let summary = ingest_reports(&store, &subject, None, service.as_deref(), &files)?;
+        anyhow::ensure!(summary.errors.is_empty(), "{}", summary.errors.join("; "));
+        jobs += summary.jobs.len();
+    }
+    writeln!(out, "last-accessed: {jobs} jobs")?;
 
-    let rt = runtime()?;
-    rt.block_on(async {
+    runtime()?.block_on(async {
         let session = Session::open(&store).await?;
-        writeln!(out, "\n== 2. Who did what: principals, their services, and when they were last seen\n")?;
+        writeln!(
+            out,
+            "\n== 2. Who did what: principals, their services, and when they were last seen\n"
+        )?;
         let overview = "SELECT principal_arn, count(*) AS events, count(errorcode) AS errors, \
              count(DISTINCT eventsource) AS services, CAST(max(eventtime) AS DATE) AS last_seen \
-             FROM events WHERE principal_arn IS NOT NULL GROUP BY principal_arn ORDER BY events DESC";
+             FROM events WHERE principal_arn IS NOT NULL GROUP BY principal_arn ORDER BY events DESC LIMIT 12";
         show(&session, overview, out).await?;
-
-        writeln!(
-            out,
-            "\n== 3. The Development group's users: services they used successfully in the last 21 days (named query service_usage)\n"
-        )?;
-        let mut params = std::collections::BTreeMap::new();
-        params.insert("days".to_owned(), "21".to_owned());
-        params.insert("principal".to_owned(), "arn:aws:iam::123456789012:user/%".to_owned());
-        let recent = named::find("service_usage")?.render(&params)?;
-        let recent = format!(
-            "SELECT principal_arn, eventsource, events, errors, CAST(last_seen AS DATE) AS last_seen FROM ({}) \
-             WHERE principal_arn IN ('arn:aws:iam::123456789012:user/paulo', \
-             'arn:aws:iam::123456789012:user/dev-ana', 'arn:aws:iam::123456789012:user/dev-raj') \
-             AND events > errors ORDER BY principal_arn, events DESC",
-            recent.trim().trim_end_matches(';')
-        );
-        show(&session, &recent, out).await?;
-
-        writeln!(out, "\n== 4. Services IAM users used earlier but not in the last 90 days\n")?;
-        let stale = "SELECT principal_arn, eventsource, count(*) AS events, CAST(max(eventtime) AS DATE) AS last_seen \
-             FROM events WHERE principal_arn LIKE 'arn:aws:iam::%:user/%' GROUP BY principal_arn, eventsource \
-             HAVING max(eventtime) < (SELECT max(eventtime) FROM events) - INTERVAL '90 days' \
-             ORDER BY principal_arn, eventsource";
-        show(&session, stale, out).await?;
-
-        writeln!(out, "\n== 5. Calls refused for lack of permission (named query access_denied)\n")?;
-        let denied = named::find("access_denied")?.render(&Default::default())?;
-        let denied = format!(
-            "SELECT principal_arn, eventsource, eventname, errorcode, denied FROM ({}) ORDER BY denied DESC LIMIT 10",
-            denied.trim().trim_end_matches(';')
-        );
-        show(&session, &denied, out).await?;
-        writeln!(
-            out,
-            "\nNext: `trailcut query` opens a SQL shell over a store; `trailcut query --list` shows the named queries."
-        )?;
         anyhow::Ok(())
     })?;
-    Ok(Status::Success)
+
+    // The seed's four stories (sample_data/README.md tells them).
+    let stories: [(&str, &str, Vec<&str>); 4] = [
+        (
+            "The Development group, cut from power-user to the services it used (seed story 1)",
+            "development",
+            vec![
+                "--group",
+                "Development",
+                "--level",
+                "service",
+                "--keep-sid",
+                "RequiredIamAndOrgsActions",
+            ],
+        ),
+        (
+            "nikhilj's unused access, traced to the policies and groups that grant it (story 2)",
+            "nikhilj",
+            vec!["--user", "nikhilj", "--level", "service"],
+        ),
+        (
+            "ExamplePolicy1, trimmed from the use of every identity it is attached to (story 3)",
+            "example-policy1",
+            vec!["--policy", "ExamplePolicy1", "--level", "service"],
+        ),
+        (
+            "The Development OU's SCP denies the services unused for 180 days (story 4)",
+            "development-ou",
+            vec![
+                "--scp",
+                "NewServiceTest",
+                "--org-entity",
+                "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111",
+                "--days",
+                "180",
+            ],
+        ),
+    ];
+    let mut status = Status::Success;
+    for (i, (title, dir, argv)) in stories.iter().enumerate() {
+        writeln!(out, "\n== {}. {title}\n", i + 3)?;
+        let dir = out_dir.join(dir);
+        let dir_text = dir.display().to_string();
+        let mut argv = argv.clone();
+        argv.extend(["--out", dir_text.as_str()]);
+        writeln!(out, "$ trailcut tighten {}\n", argv.join(" "))?;
+        let tighten = super::tighten::parse_args(&argv)?;
+        if super::tighten::run(&store_dir, tighten, out)? != Status::Success {
+            status = Status::Partial;
+        }
+        let script = std::fs::read_to_string(dir.join("apply.sh")).unwrap_or_default();
+        let commands: Vec<&str> = script.lines().filter(|l| l.starts_with("aws ")).collect();
+        writeln!(out, "\napply.sh:")?;
+        for command in commands {
+            writeln!(out, "  {command}")?;
+        }
+    }
+    writeln!(
+        out,
+        "\nNext: `trailcut query` opens a SQL shell over a store (`--list` shows the named \
+         queries); `trailcut tighten --help` explains every option.{}",
+        match &args.keep_store {
+            Some(_) => format!(
+                " The store is in {}, the outputs in {}.",
+                store_dir.display(),
+                out_dir.display()
+            ),
+            None => String::new(),
+        }
+    )?;
+    Ok(status)
 }
 
 async fn show(session: &Session, sql: &str, out: &mut dyn Write) -> anyhow::Result<()> {

@@ -122,6 +122,18 @@ pub struct TightenArgs {
     pub json: bool,
 }
 
+/// Parses `trailcut tighten`'s flags from `argv` (without the verb), for the demo.
+pub fn parse_args(argv: &[&str]) -> anyhow::Result<TightenArgs> {
+    #[derive(clap::Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        args: TightenArgs,
+    }
+    use clap::Parser as _;
+    let argv = std::iter::once("tighten").chain(argv.iter().copied());
+    Ok(Wrap::try_parse_from(argv)?.args)
+}
+
 /// `--level`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LevelArg {

@@ -25,15 +25,27 @@ fn help_teaches_the_verbs_and_exit_statuses() {
 
 #[test]
 fn demo_runs_on_the_sample_data() {
-    trailcut()
-        .arg("demo")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("4,314 events read"))
-        .stdout(predicate::str::contains(
-            "arn:aws:iam::123456789012:user/paulo",
-        ))
-        .stdout(predicate::str::contains("elastictranscoder").not());
+    // The whole job: ingest everything, then the seed's four stories, each replayed clean.
+    let output = trailcut().arg("demo").output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    for expected in [
+        "4,314 events read",
+        "arn:aws:iam::123456789012:user/paulo",
+        "last-accessed: 9 jobs",
+        "ExampleDevelopment (customer managed): rewritten; keeps 5 of",
+        "aws iam remove-user-from-group --group-name security-team --user-name nikhilj",
+        "aws iam delete-policy --policy-arn arn:aws:iam::123456789012:policy/App-Dev-ElasticTranscoder",
+        "aws organizations update-policy --policy-id p-7hq2c4xz",
+        "deny     lex",
+    ] {
+        assert!(stdout.contains(expected), "missing `{expected}`:\n{stdout}");
+    }
+    assert_eq!(stdout.matches(": 0 would be denied").count(), 4, "{stdout}");
 }
 
 #[test]
