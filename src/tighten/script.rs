@@ -235,3 +235,87 @@ pub fn summary(p: &PolicyPlan) -> String {
         items.len() - kept
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::ActionCatalog;
+    use crate::policy::PolicyDocument;
+    use crate::tighten::plan::Entity;
+    use crate::tighten::{RewriteOptions, Usage, Visibility, rewrite};
+
+    fn policy(name: &str, kind: PolicyKind, versions: &[&str], outcome: Outcome) -> PolicyPlan {
+        let document = PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:CreateQueue","Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let rewritten = rewrite(
+            &document,
+            &Usage::default(),
+            &Visibility::default(),
+            &RewriteOptions::default(),
+            ActionCatalog::embedded(),
+        )
+        .unwrap();
+        let arn = format!("arn:aws:iam::123456789012:policy/{name}");
+        PolicyPlan {
+            key: arn.clone(),
+            name: name.to_owned(),
+            arn: (kind != PolicyKind::Inline).then_some(arn),
+            kind,
+            outcome,
+            original: document,
+            rewritten,
+            owner: (kind == PolicyKind::Inline).then(|| Entity {
+                kind: EntityKind::Role,
+                name: "app role".to_owned(),
+                arn: "arn:aws:iam::123456789012:role/app role".to_owned(),
+            }),
+            versions: versions.iter().map(|v| (*v).to_owned()).collect(),
+            default_version: versions.last().map(|v| (*v).to_owned()),
+            attached_to: Vec::new(),
+        }
+    }
+
+    fn commands(script: &str) -> Vec<&str> {
+        script.lines().filter(|l| l.starts_with("aws ")).collect()
+    }
+
+    #[test]
+    fn a_sixth_version_makes_room_and_a_deleted_policy_loses_its_versions_first() {
+        let plan = Plan {
+            policies: vec![
+                policy(
+                    "Full",
+                    PolicyKind::CustomerManaged,
+                    &["v1", "v2", "v3", "v4", "v5"],
+                    Outcome::Rewritten,
+                ),
+                policy(
+                    "Gone",
+                    PolicyKind::CustomerManaged,
+                    &["v1", "v2"],
+                    Outcome::Emptied,
+                ),
+                policy("inline", PolicyKind::Inline, &[], Outcome::Rewritten),
+            ],
+            moves: vec![Move::DeletePolicy {
+                policy_key: "arn:aws:iam::123456789012:policy/Gone".to_owned(),
+                policy_name: "Gone".to_owned(),
+                why: "unused".to_owned(),
+            }],
+        };
+        let script = apply_script(&plan, &["test".to_owned()]);
+        assert!(script.starts_with("#!/bin/sh\n# test\n"));
+        assert_eq!(
+            commands(&script),
+            [
+                "aws iam delete-policy-version --policy-arn arn:aws:iam::123456789012:policy/Full --version-id v1",
+                "aws iam create-policy-version --policy-arn arn:aws:iam::123456789012:policy/Full --policy-document file://policies/Full.json --set-as-default",
+                "aws iam put-role-policy --role-name 'app role' --policy-name inline --policy-document file://policies/app_role-inline.json",
+                "aws iam delete-policy-version --policy-arn arn:aws:iam::123456789012:policy/Gone --version-id v1",
+                "aws iam delete-policy --policy-arn arn:aws:iam::123456789012:policy/Gone",
+            ]
+        );
+    }
+}
