@@ -18,7 +18,8 @@ use crate::sql::Session;
 use crate::sql::events::load_events;
 use crate::sql::iam::{LoadedPolicy, find_principal, load_principal, quote};
 use crate::sql::tighten::{
-    Sources, Target, Window, find_policy, load_scope, load_scp_scope, newest_evidence,
+    DENIED, Sources, Target, Window, find_policy, load_scope, load_scp_scope, newest_event,
+    newest_evidence, trail_spans,
 };
 use crate::store::Store;
 use crate::tighten::{
@@ -114,6 +115,10 @@ pub struct TightenArgs {
     /// Change nothing on disk; exit 1 when a rewrite would change anything
     #[arg(long)]
     pub check: bool,
+    /// Go on when an account's trail does not cover the whole window (uses outside what it
+    /// covers are invisible, so what they needed may be removed)
+    #[arg(long)]
+    pub partial_trail: bool,
     /// Exit 0 even when the replay finds calls the new policies would deny
     #[arg(long)]
     pub allow_regressions: bool,
@@ -191,12 +196,17 @@ fn still_allowed(plan: &Plan, catalog: &ActionCatalog) -> Vec<(String, usize)> {
         .iter()
         .filter(|p| p.kind == PolicyKind::AwsManaged)
     {
-        let detached_everywhere = p.attached_to.iter().all(|e| {
-            plan.moves.iter().any(|m| {
-                matches!(m, Move::Detach { policy_key, entity, .. } if *policy_key == p.key && entity == e)
+        // Does it still reach the scope through an identity it stays attached to?
+        let gone = |e: &crate::tighten::Entity| {
+            plan.moves.iter().any(|m| match m {
+                Move::Detach {
+                    policy_key, entity, ..
+                } => *policy_key == p.key && entity == e,
+                Move::RemoveFromGroup { group, .. } => group == e,
+                _ => false,
             })
-        });
-        if detached_everywhere || p.outcome == Outcome::LeftWithGroup {
+        };
+        if p.through.iter().all(gone) || p.outcome == Outcome::LeftWithGroup {
             continue;
         }
         let allows = p.original.allowed_actions(catalog);
@@ -218,6 +228,8 @@ fn still_allowed(plan: &Plan, catalog: &ActionCatalog) -> Vec<(String, usize)> {
 
 /// Everything a run found, for the report and plan.json.
 struct Tightened {
+    /// What limits the evidence (a trail that does not cover the window, ...).
+    warnings: Vec<String>,
     scope: Value,
     window: Window,
     sources: Sources,
@@ -251,6 +263,10 @@ struct Replay {
     /// Actions the current policies do not allow for certain either (conditions on keys
     /// the event does not show, an incomplete picture): not evidence either way.
     not_comparable: usize,
+    /// Principals whose policies are not all in the store: their calls are not compared.
+    incomplete: Vec<String>,
+    /// Principals with calls that the IAM snapshot does not know.
+    unknown_principals: Vec<String>,
     warnings: Vec<String>,
 }
 
@@ -306,7 +322,14 @@ async fn replay(
 ) -> anyhow::Result<Replay> {
     let mut out = Replay::default();
     for arn in principals {
-        let principal = find_principal(session, arn, None).await?;
+        // A principal the IAM snapshot lacks (root, another account) cannot be replayed.
+        let principal = match find_principal(session, arn, None).await {
+            Ok(principal) => principal,
+            Err(e) => {
+                out.unknown_principals.push(format!("{arn}: {e}"));
+                continue;
+            }
+        };
         let loaded = load_principal(session, principal).await?;
         let (identity, identity_changed) = swapped(arn, &loaded.identity, swap);
         let mut scp_changed = false;
@@ -323,6 +346,9 @@ async fn replay(
             continue;
         }
         out.principals += 1;
+        if !loaded.is_complete() {
+            out.incomplete.push(arn.clone());
+        }
         out.warnings
             .extend(loaded.warnings.iter().map(|w| format!("{arn}: {w}")));
         let before = PolicySet {
@@ -336,14 +362,9 @@ async fn replay(
             scps: levels(&new_scps),
         };
         let filter = format!(
-            "principal_arn = {} AND eventtime >= to_timestamp_micros({}) \
-             AND eventtime <= to_timestamp_micros({}) AND mapping_status = 'mapped' \
-             AND (errorcode IS NULL OR NOT (errorcode LIKE '%AccessDenied%' \
-               OR errorcode LIKE '%UnauthorizedOperation%' OR errorcode LIKE '%NotAuthorized%' \
-               OR errorcode = 'Forbidden'))",
+            "principal_arn = {} AND {} AND mapping_status = 'mapped' AND NOT {DENIED}",
             quote(arn),
-            window.since,
-            window.until
+            window.events_sql()
         );
         for event in load_events(session, &filter).await? {
             out.events += 1;
@@ -433,84 +454,91 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
         keep_sids: args.keep_sid.clone(),
         drop_unobservable: args.drop_unobservable,
     };
-    let (scope_label, window, sources, plan, denied, replayed) = runtime()?.block_on(async {
-        let session = Session::open(&store).await?;
-        let account = args.account.as_deref();
-        let (target, label) = match (&args.group, &args.user, &args.role, &args.policy) {
-            (Some(name), ..) | (_, Some(name), ..) | (_, _, Some(name), _) => {
-                let principal = find_principal(&session, name, account).await?;
-                let wanted = if args.group.is_some() {
-                    "group"
-                } else if args.user.is_some() {
-                    "user"
-                } else {
-                    "role"
-                };
-                if principal.principal_type != wanted {
-                    bail!(
-                        "`{name}` is a {}, not a {wanted}: use --{}",
-                        principal.principal_type,
-                        principal.principal_type
-                    );
-                }
-                let label = json!({"kind": wanted, "name": principal.name,
+    let (scope_label, window, sources, plan, denied, replayed, warnings) =
+        runtime()?.block_on(async {
+            let session = Session::open(&store).await?;
+            let account = args.account.as_deref();
+            let (target, label) = match (&args.group, &args.user, &args.role, &args.policy) {
+                (Some(name), ..) | (_, Some(name), ..) | (_, _, Some(name), _) => {
+                    let principal = find_principal(&session, name, account).await?;
+                    let wanted = if args.group.is_some() {
+                        "group"
+                    } else if args.user.is_some() {
+                        "user"
+                    } else {
+                        "role"
+                    };
+                    if principal.principal_type != wanted {
+                        bail!(
+                            "`{name}` is a {}, not a {wanted}: use --{}",
+                            principal.principal_type,
+                            principal.principal_type
+                        );
+                    }
+                    let label = json!({"kind": wanted, "name": principal.name,
                     "arn": principal.arn, "account": principal.account_id});
-                (Target::Principal(principal), label)
+                    (Target::Principal(principal), label)
+                }
+                (None, None, None, Some(name)) => {
+                    let target = find_policy(&session, name, account).await?;
+                    let Target::Policy { arn, account } = &target else {
+                        unreachable!("find_policy finds policies");
+                    };
+                    let label =
+                        json!({"kind": "policy", "name": name, "arn": arn, "account": account});
+                    (target, label)
+                }
+                _ => bail!("say what to tighten: --group, --user, --role, --policy or --scp"),
+            };
+            let (window, mut sources) = window_and_sources(&session, &args).await?;
+            let account = label["account"].as_str().unwrap_or_default().to_owned();
+            let warnings = check_trail(&session, &args, &[account], &window, &mut sources).await?;
+            let (scope, principals) =
+                load_scope(&session, &target, &window, sources, catalog).await?;
+            if scope.policies.is_empty() {
+                bail!(
+                    "{} has no policies in the store to tighten",
+                    label["arn"].as_str().unwrap_or_default()
+                );
             }
-            (None, None, None, Some(name)) => {
-                let target = find_policy(&session, name, account).await?;
-                let Target::Policy { arn, account } = &target else {
-                    unreachable!("find_policy finds policies");
-                };
-                let label = json!({"kind": "policy", "name": name, "arn": arn, "account": account});
-                (target, label)
+            // Refused calls: for actions no policy of the scope allows, needed but not granted;
+            // for the others, refused by something else (a condition, a Deny, a boundary, an
+            // SCP, a resource policy).
+            let documents: Vec<&crate::policy::PolicyDocument> =
+                scope.policies.iter().map(|p| &p.document).collect();
+            let allowed = crate::policy::allowed_actions_of(&documents, catalog);
+            let mut denied = Denied::default();
+            for p in &scope.policies {
+                for (action, e) in &p.usage.denied {
+                    let list = if allowed.contains(action.as_str()) {
+                        &mut denied.although_granted
+                    } else {
+                        &mut denied.not_granted
+                    };
+                    list.entry(action.clone()).or_insert_with(|| e.clone());
+                }
+                for (service, e) in &p.usage.attempts {
+                    denied
+                        .attempts
+                        .entry(service.clone())
+                        .or_insert_with(|| e.clone());
+                }
             }
-            _ => bail!("say what to tighten: --group, --user, --role, --policy or --scp"),
-        };
-        let (window, sources) = window_and_sources(&session, &args).await?;
-        let (scope, principals) = load_scope(&session, &target, &window, sources, catalog).await?;
-        if scope.policies.is_empty() {
-            bail!(
-                "{} has no policies in the store to tighten",
-                label["arn"].as_str().unwrap_or_default()
-            );
-        }
-        // Refused calls: for actions no policy of the scope allows, needed but not granted;
-        // for the others, refused by something else (a condition, a Deny, a boundary, an
-        // SCP, a resource policy).
-        let documents: Vec<&crate::policy::PolicyDocument> =
-            scope.policies.iter().map(|p| &p.document).collect();
-        let allowed = crate::policy::allowed_actions_of(&documents, catalog);
-        let mut denied = Denied::default();
-        for p in &scope.policies {
-            for (action, e) in &p.usage.denied {
-                let list = if allowed.contains(action.as_str()) {
-                    &mut denied.although_granted
-                } else {
-                    &mut denied.not_granted
-                };
-                list.entry(action.clone()).or_insert_with(|| e.clone());
-            }
-            for (service, e) in &p.usage.attempts {
-                denied
-                    .attempts
-                    .entry(service.clone())
-                    .or_insert_with(|| e.clone());
-            }
-        }
-        let plan = plan(&scope, &options, catalog).map_err(|(policy, e)| {
-            anyhow::anyhow!("refusing to write {policy}: {e} (a defect: please report it)")
+            let plan = plan(&scope, &options, catalog).map_err(|(policy, e)| {
+                anyhow::anyhow!("refusing to write {policy}: {e} (a defect: please report it)")
+            })?;
+            check_sizes(&plan)?;
+            let swap = |arn: &str, p: &LoadedPolicy| match p.via.as_str() {
+                "scp" | "boundary" => After::Keep,
+                _ => plan.after(arn, &p.key, p.via_group.as_deref()),
+            };
+            let replayed = replay(&session, &swap, &principals, &window).await?;
+            anyhow::Ok((label, window, sources, plan, denied, replayed, warnings))
         })?;
-        let swap = |arn: &str, p: &LoadedPolicy| match p.via.as_str() {
-            "scp" | "boundary" => After::Keep,
-            _ => plan.after(arn, &p.key, p.via_group.as_deref()),
-        };
-        let replayed = replay(&session, &swap, &principals, &window).await?;
-        anyhow::Ok((label, window, sources, plan, denied, replayed))
-    })?;
 
     let still = still_allowed(&plan, catalog);
     let t = Tightened {
+        warnings,
         scope: scope_label,
         window,
         sources,
@@ -597,6 +625,112 @@ async fn window_and_sources(
     Ok((Window { since, until }, sources))
 }
 
+const DAY: i64 = 86_400_000_000;
+
+/// IAM's size limits, in characters other than whitespace: a managed policy, and all the
+/// inline policies of a user, group or role together.
+fn size_limit(p: &crate::tighten::PolicyPlan) -> usize {
+    match (&p.kind, &p.owner) {
+        (PolicyKind::Inline, Some(owner)) => match owner.kind {
+            crate::tighten::EntityKind::User => 2_048,
+            crate::tighten::EntityKind::Group => 5_120,
+            crate::tighten::EntityKind::Role => 10_240,
+        },
+        _ => 6_144,
+    }
+}
+
+/// Refuses new documents IAM would refuse for their size, before anything is written.
+fn check_sizes(plan: &Plan) -> anyhow::Result<()> {
+    for p in &plan.policies {
+        if !matches!(p.outcome, Outcome::Rewritten | Outcome::NotEditable) {
+            continue;
+        }
+        let Some(document) = &p.rewritten.document else {
+            continue;
+        };
+        let chars = document
+            .to_json_string()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .count();
+        let limit = size_limit(p);
+        if chars > limit {
+            bail!(
+                "the new {} would be {chars} characters, over IAM's {limit}: keep whole services \
+                 (--level service) or pin the statements that list many actions (--keep-sid)",
+                p.name
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Whether the trail covers the window for `accounts`. An account with no trail at all
+/// leaves the reports as the only evidence (or is an error without them); one whose trail
+/// starts late or ends early is an error unless `--partial-trail`. Returns the warnings.
+async fn check_trail(
+    session: &Session,
+    args: &TightenArgs,
+    accounts: &[String],
+    window: &Window,
+    sources: &mut Sources,
+) -> anyhow::Result<Vec<String>> {
+    let mut warnings = Vec::new();
+    if !sources.trail {
+        return Ok(warnings);
+    }
+    let spans = trail_spans(session, accounts).await?;
+    let day = |t: i64| time_text(t)[..10].to_owned();
+    // An account's trail may fall silent (nobody calls anything); the store's trail as a
+    // whole says where the recording ends.
+    let end = newest_event(session).await?.unwrap_or(i64::MIN);
+    let mut missing = Vec::new();
+    for account in accounts {
+        match spans.get(account) {
+            None => missing.push(account.clone()),
+            Some(&(first, _)) if first > window.since + DAY || end < window.until - DAY => {
+                let message = format!(
+                    "the trail of account {account} covers {} .. {}, not the whole window {} .. {}: \
+                     calls outside it are invisible",
+                    day(first),
+                    day(end),
+                    day(window.since),
+                    day(window.until)
+                );
+                if !args.partial_trail {
+                    bail!(
+                        "{message}. Narrow the window (--since, --until, --days) or pass \
+                         --partial-trail to accept"
+                    );
+                }
+                warnings.push(message);
+            }
+            Some(_) => {}
+        }
+    }
+    if !missing.is_empty() {
+        let message = format!(
+            "the store holds no trail of account{} {}",
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join(", ")
+        );
+        if missing.len() == accounts.len() && sources.reports {
+            warnings.push(format!(
+                "{message}: the last-accessed reports are the only evidence"
+            ));
+            sources.trail = false;
+        } else if sources.reports || args.partial_trail {
+            warnings.push(format!("{message}: their calls are invisible to the trail"));
+        } else {
+            bail!(
+                "{message}: nothing shows their use (ingest it, add last-accessed reports, or pass --partial-trail)"
+            );
+        }
+    }
+    Ok(warnings)
+}
+
 /// SCP mode.
 fn run_scp(
     store: &Store,
@@ -606,10 +740,16 @@ fn run_scp(
     catalog: &ActionCatalog,
     out: &mut dyn Write,
 ) -> anyhow::Result<Status> {
-    let (scope, window, sources, rewrite, replayed) = runtime()?.block_on(async {
+    let (scope, window, sources, rewrite, replayed, warnings) = runtime()?.block_on(async {
         let session = Session::open(store).await?;
-        let (window, sources) = window_and_sources(&session, args).await?;
-        let scope = load_scp_scope(&session, name, entity, &window, sources).await?;
+        let (window, mut sources) = window_and_sources(&session, args).await?;
+        let mut scope = load_scp_scope(&session, name, entity, &window, sources).await?;
+        let has_report = scope.candidates.is_some();
+        sources.reports = has_report;
+        let warnings = check_trail(&session, args, &scope.accounts, &window, &mut sources).await?;
+        if !sources.trail {
+            scope = load_scp_scope(&session, name, entity, &window, sources).await?;
+        }
         let options = ScpOptions {
             candidates: scope.candidates.as_ref(),
             used_before: &scope.used_before,
@@ -635,7 +775,7 @@ fn run_scp(
             }
             None => Replay::default(),
         };
-        anyhow::Ok((scope, window, sources, rewrite, replayed))
+        anyhow::Ok((scope, window, sources, rewrite, replayed, warnings))
     })?;
     let denied: Vec<&str> = rewrite
         .items
@@ -650,6 +790,7 @@ fn run_scp(
                   "targets_outside_entity": scope.outside, "accounts": scope.accounts},
         "window": {"since": time_text(window.since), "until": time_text(window.until), "days": window.days()},
         "evidence": {"trail": sources.trail, "last_accessed": sources.reports},
+        "warnings": warnings,
         "changes": rewrite.document.is_some(),
         "services": rewrite.items,
         "denied_services": denied,
@@ -709,6 +850,17 @@ fn run_scp(
                 scope.accounts.join(", ")
             }
         )?;
+        for warning in &warnings {
+            writeln!(out, "warning: {warning}")?;
+        }
+        if !scope.unplaced.is_empty() {
+            writeln!(
+                out,
+                "warning: the place in the organisation of {} is unknown: if under the SCP, \
+                 their use is not counted",
+                scope.unplaced.join(", ")
+            )?;
+        }
         for target in &scope.outside {
             writeln!(
                 out,
@@ -782,6 +934,7 @@ fn run_scp(
 
 fn plan_json(t: &Tightened) -> Value {
     let Tightened {
+        warnings,
         scope,
         window,
         sources,
@@ -821,6 +974,7 @@ fn plan_json(t: &Tightened) -> Value {
         },
         "level": level,
         "evidence": {"trail": sources.trail, "last_accessed": sources.reports},
+        "warnings": warnings,
         "changes": plan.changes(),
         "policies": policies,
         "moves": plan.moves,
@@ -847,6 +1001,10 @@ fn write_outputs(
         }
         if let Some(document) = &p.rewritten.document {
             let path = dir.join(document_path(p));
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            }
             std::fs::write(&path, document.to_json_string_pretty() + "\n")
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
@@ -868,7 +1026,8 @@ fn write_outputs(
         ),
     ];
     let path = dir.join("apply.sh");
-    std::fs::write(&path, apply_script(plan, &header))
+    let account = scope["account"].as_str();
+    std::fs::write(&path, apply_script(plan, &header, account))
         .with_context(|| format!("cannot write {}", path.display()))?;
     #[cfg(unix)]
     {
@@ -882,6 +1041,7 @@ const LISTED: usize = 12;
 
 fn report(out: &mut dyn Write, t: &Tightened) -> anyhow::Result<()> {
     let Tightened {
+        warnings,
         scope,
         window,
         sources,
@@ -914,6 +1074,9 @@ fn report(out: &mut dyn Write, t: &Tightened) -> anyhow::Result<()> {
         &time_text(window.until)[..10],
         window.days()
     )?;
+    for warning in warnings {
+        writeln!(out, "warning: {warning}")?;
+    }
     for p in &plan.policies {
         let kind = match p.kind {
             PolicyKind::AwsManaged => "AWS managed",
@@ -926,6 +1089,7 @@ fn report(out: &mut dyn Write, t: &Tightened) -> anyhow::Result<()> {
             Outcome::Emptied => "nothing kept: removed",
             Outcome::NotEditable => "AWS managed, not editable",
             Outcome::LeftWithGroup => "out of scope with the group left",
+            Outcome::Boundary => "a permissions boundary: not rewritten",
         };
         writeln!(out, "\n{} ({kind}): {outcome}; {}", p.name, summary(p))?;
         if p.outcome == Outcome::LeftWithGroup {
@@ -1090,6 +1254,17 @@ fn report(out: &mut dyn Write, t: &Tightened) -> anyhow::Result<()> {
             String::new()
         }
     )?;
+    if !replayed.incomplete.is_empty() {
+        writeln!(
+            out,
+            "  not proven for {}: their policies are not all in the store (see the warnings), \
+             so none of their calls was compared",
+            replayed.incomplete.join(", ")
+        )?;
+    }
+    for who in &replayed.unknown_principals {
+        writeln!(out, "  not replayed: {who}")?;
+    }
     for r in replayed.regressions.iter().take(LISTED) {
         writeln!(
             out,

@@ -14,7 +14,7 @@ use crate::catalog::ActionCatalog;
 use crate::policy::PolicyDocument;
 use crate::tighten::{
     Entity, EntityKind, Evidence, PolicyKind, Scope, ScopeAttachment, ScopeMembership, ScopePolicy,
-    Source, Usage, Visibility,
+    Source, Usage, Visibility, has_data_events,
 };
 
 /// The values of a column as integers (timestamps as microseconds), nulls as `None`.
@@ -47,6 +47,22 @@ impl Window {
         )
     }
 
+    /// The SQL condition on the events table: its date partitions (so whole directories
+    /// are skipped) and its event time.
+    pub fn events_sql(&self) -> String {
+        let day = |micros: i64| {
+            chrono::DateTime::from_timestamp_micros(micros)
+                .map(|t| t.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| "1970-01-01".to_owned())
+        };
+        format!(
+            "date >= DATE '{}' AND date <= DATE '{}' AND {}",
+            day(self.since),
+            day(self.until),
+            self.sql("eventtime")
+        )
+    }
+
     /// Whole days, rounded.
     pub fn days(&self) -> i64 {
         (self.until - self.since + 43_200_000_000) / 86_400_000_000
@@ -63,6 +79,14 @@ pub async fn newest_evidence(session: &Session) -> anyhow::Result<Option<i64>> {
         )
         .await?;
     Ok(ints(&batches, "newest")?.into_iter().flatten().next())
+}
+
+/// The store's last event.
+pub async fn newest_event(session: &Session) -> anyhow::Result<Option<i64>> {
+    let batches = session
+        .run("SELECT max(eventtime) AS t FROM events")
+        .await?;
+    Ok(ints(&batches, "t")?.into_iter().flatten().next())
 }
 
 /// Which evidence to use.
@@ -114,7 +138,7 @@ pub async fn find_policy(
                 .map(|a| format!(" in account {a}"))
                 .unwrap_or_default()
         ),
-        1 if types[0].as_deref() == Some("aws_managed") => bail!(
+        _ if types.iter().any(|t| t.as_deref() == Some("aws_managed")) => bail!(
             "`{who}` is an AWS managed policy: AWS owns its document. Tighten the identities \
              it is attached to (--group, --user, --role) instead"
         ),
@@ -274,9 +298,14 @@ async fn policy_row(session: &Session, account: &str, key: &str) -> anyhow::Resu
     })
 }
 
-/// Calls refused for lack of permission, by error code.
-const DENIED: &str = "(errorcode LIKE '%AccessDenied%' OR errorcode LIKE '%UnauthorizedOperation%' \
-    OR errorcode LIKE '%NotAuthorized%' OR errorcode = 'Forbidden')";
+/// Calls refused for lack of permission, or whose caller was not authenticated, by error
+/// code (an SQL condition, true only for such calls). Any other error means the call was
+/// authorised.
+pub const DENIED: &str = "(errorcode IS NOT NULL AND (errorcode LIKE '%AccessDenied%' \
+    OR errorcode LIKE '%Unauthorized%' OR errorcode LIKE '%NotAuthorized%' \
+    OR errorcode LIKE 'AuthorizationError%' OR errorcode = 'Forbidden' \
+    OR errorcode IN ('InvalidClientTokenId', 'SignatureDoesNotMatch', 'ExpiredToken', \
+      'ExpiredTokenException', 'AuthFailure', 'UnrecognizedClientException')))";
 
 /// The trail's evidence per principal ARN.
 async fn trail_usage(
@@ -296,7 +325,7 @@ async fn trail_usage(
         .join(", ");
     let filter = format!(
         "{} AND principal_arn IN ({list}) AND mapping_status = 'mapped'",
-        window.sql("eventtime")
+        window.events_sql()
     );
     let batches = session
         .run(&format!(
@@ -351,6 +380,37 @@ async fn trail_usage(
             usage.add_action(action, &evidence);
         }
     }
+    // Successful calls trailcut cannot map: their service was used, for actions unknown.
+    let batches = session
+        .run(&format!(
+            "SELECT principal_arn, iam_service, count(*) AS events, min(eventtime) AS first, \
+               max(eventtime) AS last FROM events \
+             WHERE {} AND principal_arn IN ({list}) AND mapping_status = 'unmapped' \
+               AND iam_service IS NOT NULL AND NOT {DENIED} \
+             GROUP BY principal_arn, iam_service",
+            window.events_sql()
+        ))
+        .await?;
+    let principals = strings(&batches, "principal_arn")?;
+    let services = strings(&batches, "iam_service")?;
+    let events = ints(&batches, "events")?;
+    let firsts = ints(&batches, "first")?;
+    let lasts = ints(&batches, "last")?;
+    for i in 0..principals.len() {
+        let (Some(principal), Some(service)) = (&principals[i], &services[i]) else {
+            continue;
+        };
+        let evidence = Evidence {
+            events: events[i].unwrap_or_default().max(0) as u64,
+            first: firsts[i],
+            last: lasts[i],
+            principals: BTreeSet::from([principal.clone()]),
+            sources: BTreeSet::from([Source::Trail]),
+        };
+        let usage = out.entry(principal.clone()).or_default();
+        usage.add_service(service, &evidence);
+        usage.unmapped.insert(service.to_ascii_lowercase());
+    }
     Ok(out)
 }
 
@@ -359,6 +419,8 @@ async fn trail_usage(
 struct ReportUsage {
     usage: Usage,
     tracked: BTreeSet<String>,
+    /// When the job completed: it says nothing of later use.
+    completed: i64,
 }
 
 /// The reports' evidence per subject (the latest job of each subject completed within the
@@ -379,7 +441,8 @@ async fn report_usage(
         .collect::<Vec<_>>()
         .join(", ");
     let jobs = format!(
-        "jobs AS (SELECT subject, job_id FROM (SELECT subject, job_id, row_number() OVER \
+        "jobs AS (SELECT subject, job_id, job_completion_date FROM (SELECT subject, job_id, \
+           job_completion_date, row_number() OVER \
            (PARTITION BY subject ORDER BY job_completion_date DESC, job_id) AS n \
            FROM (SELECT DISTINCT subject, job_id, job_completion_date FROM services_last_accessed \
                  WHERE subject IN ({list}) AND {})) WHERE n = 1)",
@@ -388,7 +451,8 @@ async fn report_usage(
     let batches = session
         .run(&format!(
             "WITH {jobs} SELECT s.subject, s.service_namespace, s.last_authenticated, \
-               s.last_authenticated_entity FROM services_last_accessed s \
+               s.last_authenticated_entity, j.job_completion_date AS completed \
+             FROM services_last_accessed s \
              JOIN jobs j ON j.subject = s.subject AND j.job_id = s.job_id"
         ))
         .await?;
@@ -396,11 +460,13 @@ async fn report_usage(
     let services = strings(&batches, "service_namespace")?;
     let times = ints(&batches, "last_authenticated")?;
     let entities = strings(&batches, "last_authenticated_entity")?;
+    let completed = ints(&batches, "completed")?;
     for i in 0..subjects_col.len() {
         let (Some(subject), Some(service)) = (&subjects_col[i], &services[i]) else {
             continue;
         };
         let report = out.entry(subject.clone()).or_default();
+        report.completed = completed[i].unwrap_or_default();
         if let Some(at) = times[i] {
             let who = entities[i].clone().unwrap_or_else(|| subject.clone());
             let evidence = Evidence::one(Source::LastAccessed, &who, Some(at), 0);
@@ -452,7 +518,7 @@ async fn data_event_services(
         .run(&format!(
             "SELECT DISTINCT iam_service FROM events WHERE eventcategory = 'Data' \
              AND iam_service IS NOT NULL AND {}",
-            window.sql("eventtime")
+            window.events_sql()
         ))
         .await?;
     Ok(strings(&batches, "iam_service")?
@@ -461,11 +527,17 @@ async fn data_event_services(
         .collect())
 }
 
+/// How much older than the window's end a report may be and still prove non-use: a
+/// report completed a day early cannot tell about the last day.
+const REPORT_SLACK: i64 = 86_400_000_000;
+
 /// How close a refused call must be to a report's last use to explain it (microseconds).
 const ATTEMPT_SLACK: i64 = 120_000_000;
 
 /// Gathers usage and visibility over principals (trail) and report subjects.
 struct Gatherer {
+    /// The window's end.
+    until: i64,
     trail: HashMap<String, Usage>,
     /// The trail before the window.
     history: HashMap<String, Usage>,
@@ -475,7 +547,16 @@ struct Gatherer {
 }
 
 impl Gatherer {
-    fn gather(&self, principals: &[String], subjects: &[String]) -> (Usage, Visibility) {
+    /// The evidence of `principals` (trail) and `subjects` (reports). The reports prove
+    /// non-use (visibility) only when one of the `cover` alternatives has a current report
+    /// for every subject in it: a report about a group covers its members, one about a
+    /// policy every identity it is attached to.
+    fn gather(
+        &self,
+        principals: &[String],
+        subjects: &[String],
+        cover: &[Vec<String>],
+    ) -> (Usage, Visibility) {
         let mut usage = Usage::default();
         let mut visibility = Visibility {
             trail: self.sources.trail,
@@ -502,12 +583,21 @@ impl Gatherer {
             for s in subjects {
                 if let Some(r) = self.reports.get(s) {
                     usage.merge(&r.usage);
-                    visibility.reports = true;
                     visibility.tracked_actions.extend(r.tracked.iter().cloned());
                 }
             }
+            let current = |s: &String| {
+                self.reports
+                    .get(s)
+                    .is_some_and(|r| r.completed >= self.until - REPORT_SLACK)
+            };
+            visibility.reports = cover
+                .iter()
+                .any(|alternative| !alternative.is_empty() && alternative.iter().all(current));
             if self.sources.trail {
-                usage.discount_attempts(ATTEMPT_SLACK);
+                usage.discount_attempts(ATTEMPT_SLACK, |service| {
+                    has_data_events(service) && !self.data_events.contains(service)
+                });
             }
         }
         (usage, visibility)
@@ -575,6 +665,7 @@ pub async fn load_scope(
         all_subjects.insert(e.arn.clone());
     }
     let gatherer = Gatherer {
+        until: window.until,
         trail: trail_usage(session, &all_principals, window, catalog).await?,
         history: trail_usage(
             session,
@@ -590,12 +681,41 @@ pub async fn load_scope(
         data_events: data_event_services(session, window).await?,
         sources,
     };
+    // Policies that are someone's permissions boundary.
+    let mut boundaries: HashMap<String, usize> = HashMap::new();
+    if !keys.is_empty() {
+        let list = keys.iter().map(|k| quote(k)).collect::<Vec<_>>().join(", ");
+        let batches = session
+            .run(&format!(
+                "SELECT permissions_boundary, count(*) AS n FROM principals \
+                 WHERE account_id = {} AND permissions_boundary IN ({list}) \
+                 GROUP BY permissions_boundary",
+                quote(&account)
+            ))
+            .await?;
+        let arns = strings(&batches, "permissions_boundary")?;
+        let counts = ints(&batches, "n")?;
+        for (arn, n) in arns.into_iter().zip(counts) {
+            if let (Some(arn), Some(n)) = (arn, n) {
+                boundaries.insert(arn, n.max(0) as usize);
+            }
+        }
+    }
     let mut scope = Scope::default();
     for key in &keys {
         let row = policy_row(session, &account, key).await?;
         let attached = att.by_policy.get(key).cloned().unwrap_or_default();
         let (principals, subjects) = &reach[key];
-        let (usage, visibility) = gatherer.gather(principals, subjects);
+        // Reports speak for the policy if it has its own, or every identity it is attached
+        // to has one, or every principal it reaches does.
+        let mut cover = vec![
+            attached.iter().map(|e| e.arn.clone()).collect::<Vec<_>>(),
+            principals.clone(),
+        ];
+        if key.starts_with("arn:") {
+            cover.push(vec![key.clone()]);
+        }
+        let (usage, visibility) = gatherer.gather(principals, subjects, &cover);
         let through: Vec<Entity> = scope_entities
             .iter()
             .filter(|e| attached.contains(e))
@@ -618,6 +738,7 @@ pub async fn load_scope(
             through,
             usage,
             visibility,
+            boundary_of: boundaries.get(key).copied().unwrap_or_default(),
         });
     }
     for e in &scope_entities {
@@ -626,7 +747,8 @@ pub async fn load_scope(
         subjects.push(e.arn.clone());
         subjects.sort();
         subjects.dedup();
-        let (usage, visibility) = gatherer.gather(&principals, &subjects);
+        let cover = [vec![e.arn.clone()], principals.clone()];
+        let (usage, visibility) = gatherer.gather(&principals, &subjects, &cover);
         for key in att.by_entity.get(&e.arn).into_iter().flatten() {
             let managed = scope
                 .policies
@@ -643,10 +765,8 @@ pub async fn load_scope(
         }
     }
     if let Some(user) = &user {
-        let (usage, visibility) = gatherer.gather(
-            std::slice::from_ref(&user.arn),
-            std::slice::from_ref(&user.arn),
-        );
+        let me = std::slice::from_ref(&user.arn);
+        let (usage, visibility) = gatherer.gather(me, me, &[me.to_vec()]);
         for group in att.groups.get(&user.arn).into_iter().flatten() {
             scope.memberships.push(ScopeMembership {
                 user: user.clone(),
@@ -683,6 +803,8 @@ pub struct ScpScope {
     pub last_reported: BTreeMap<String, i64>,
     /// Services used before the window (trail or report): those no longer used.
     pub used_before: BTreeSet<String>,
+    /// Accounts of the organisation whose place in the tree is unknown.
+    pub unplaced: Vec<String>,
 }
 
 /// Loads an SCP by name or id, the accounts under its targets, and what they used.
@@ -757,6 +879,14 @@ pub async fn load_scp_scope(
         ))
         .await?;
     let accounts: Vec<String> = strings(&batches, "id")?.into_iter().flatten().collect();
+    // Accounts whose place in the tree is unknown may be under a target too.
+    let batches = session
+        .run(&format!(
+            "SELECT id FROM org_accounts WHERE org_id = {} AND path IS NULL ORDER BY id",
+            quote(&org_id)
+        ))
+        .await?;
+    let unplaced: Vec<String> = strings(&batches, "id")?.into_iter().flatten().collect();
     let mut usage = Usage::default();
     let mut visibility = Visibility {
         trail: sources.trail,
@@ -773,26 +903,44 @@ pub async fn load_scp_scope(
             .join(", ");
         let batches = session
             .run(&format!(
-                "SELECT DISTINCT iam_service FROM events \
+                "SELECT iam_service, count(*) AS events, max(eventtime) AS last FROM events \
                  WHERE eventtime < to_timestamp_micros({}) AND account_id IN ({list}) \
-                   AND mapping_status = 'mapped' AND iam_service IS NOT NULL \
+                   AND mapping_status IN ('mapped', 'unmapped') AND iam_service IS NOT NULL \
                    AND coalesce(useridentity['type'], '') <> 'AWSService' \
-                   AND (errorcode IS NULL OR NOT {DENIED})",
+                   AND NOT {DENIED} GROUP BY iam_service",
                 window.since
             ))
             .await?;
-        used_before.extend(strings(&batches, "iam_service")?.into_iter().flatten());
+        let services = strings(&batches, "iam_service")?;
+        let events = ints(&batches, "events")?;
+        let lasts = ints(&batches, "last")?;
+        for i in 0..services.len() {
+            let Some(service) = &services[i] else {
+                continue;
+            };
+            used_before.insert(service.clone());
+            let mut evidence = Evidence::one(Source::Trail, &accounts.join(", "), lasts[i], 0);
+            evidence.events = events[i].unwrap_or_default().max(0) as u64;
+            usage.add_before(service, &evidence);
+        }
         // SCPs do not govern AWS services acting for themselves.
         let batches = session
             .run(&format!(
-                "SELECT iam_service, principal_arn, count(*) AS events, min(eventtime) AS first, \
-                   max(eventtime) AS last FROM events \
-                 WHERE {} AND account_id IN ({list}) AND mapping_status = 'mapped' \
-                   AND iam_service IS NOT NULL AND principal_arn IS NOT NULL \
-                   AND coalesce(useridentity['type'], '') <> 'AWSService' \
-                   AND (errorcode IS NULL OR NOT {DENIED}) \
-                 GROUP BY iam_service, principal_arn",
-                window.sql("eventtime")
+                "SELECT service AS iam_service, principal_arn, count(*) AS events, \
+                   min(eventtime) AS first, max(eventtime) AS last FROM ( \
+                     SELECT iam_service AS service, principal_arn, eventtime FROM events \
+                     WHERE {w} AND account_id IN ({list}) AND mapping_status IN ('mapped', 'unmapped') \
+                       AND iam_service IS NOT NULL AND principal_arn IS NOT NULL \
+                       AND coalesce(useridentity['type'], '') <> 'AWSService' AND NOT {DENIED} \
+                     UNION ALL \
+                     SELECT split_part(a, ':', 1), principal_arn, eventtime FROM \
+                       (SELECT unnest(iam_dependent_actions) AS a, principal_arn, eventtime \
+                        FROM events WHERE {w} AND account_id IN ({list}) \
+                          AND mapping_status = 'mapped' AND principal_arn IS NOT NULL \
+                          AND coalesce(useridentity['type'], '') <> 'AWSService' \
+                          AND NOT {DENIED})) \
+                 GROUP BY service, principal_arn",
+                w = window.events_sql()
             ))
             .await?;
         let services = strings(&batches, "iam_service")?;
@@ -844,6 +992,9 @@ pub async fn load_scp_scope(
                     last_reported.insert(service.clone(), at);
                     if at < window.since {
                         used_before.insert(service.clone());
+                        let who = entities[i].clone().unwrap_or_else(|| entity.to_owned());
+                        let evidence = Evidence::one(Source::LastAccessed, &who, Some(at), 0);
+                        usage.add_before(service, &evidence);
                     }
                 }
                 if let Some(at) = times[i].filter(|t| *t >= window.since) {
@@ -871,5 +1022,38 @@ pub async fn load_scp_scope(
         principals,
         last_reported,
         used_before,
+        unplaced,
     })
+}
+
+/// The first and last event of each account's trail in the store (by the account that
+/// recorded them).
+pub async fn trail_spans(
+    session: &Session,
+    accounts: &[String],
+) -> anyhow::Result<BTreeMap<String, (i64, i64)>> {
+    let mut out = BTreeMap::new();
+    if accounts.is_empty() {
+        return Ok(out);
+    }
+    let list = accounts
+        .iter()
+        .map(|a| quote(a))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let batches = session
+        .run(&format!(
+            "SELECT recipientaccountid AS account, min(eventtime) AS first, max(eventtime) AS last \
+             FROM events WHERE recipientaccountid IN ({list}) GROUP BY recipientaccountid"
+        ))
+        .await?;
+    let ids = strings(&batches, "account")?;
+    let firsts = ints(&batches, "first")?;
+    let lasts = ints(&batches, "last")?;
+    for i in 0..ids.len() {
+        if let (Some(id), Some(first), Some(last)) = (&ids[i], firsts[i], lasts[i]) {
+            out.insert(id.clone(), (first, last));
+        }
+    }
+    Ok(out)
 }

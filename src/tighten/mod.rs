@@ -22,7 +22,7 @@ mod script;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use observe::{Blind, Visibility, data_event_resource};
+pub use observe::{Blind, Visibility, data_event_resource, has_data_events};
 pub use plan::{
     After, Entity, EntityKind, Move, Outcome, Plan, PolicyKind, PolicyPlan, Scope, ScopeAttachment,
     ScopeMembership, ScopePolicy, plan,
@@ -116,6 +116,8 @@ pub struct Usage {
     /// Use before the window, by action and by service: what a report says about what
     /// goes.
     pub before: BTreeMap<String, Evidence>,
+    /// Services with successful calls trailcut cannot map to actions.
+    pub unmapped: BTreeSet<String>,
 }
 
 impl Usage {
@@ -165,6 +167,7 @@ impl Usage {
         for (name, evidence) in &other.before {
             self.before.entry(name.clone()).or_default().merge(evidence);
         }
+        self.unmapped.extend(other.unmapped.iter().cloned());
     }
 
     /// Records a use before the window of an action (and its service) or a service.
@@ -183,13 +186,15 @@ impl Usage {
 
     /// Takes out the services whose only report evidence is explained by a refused call in
     /// the trail within `slack` microseconds of the reported last use: AWS's reports count
-    /// attempts, allowed or not. Only for evidence that includes the trail.
-    pub fn discount_attempts(&mut self, slack: i64) {
+    /// attempts, allowed or not. Only for evidence that includes the trail, and only for
+    /// services whose every use the trail would show (`hidden` says which it may miss).
+    pub fn discount_attempts(&mut self, slack: i64, hidden: impl Fn(&str) -> bool) {
         let explained: Vec<String> = self
             .services
             .iter()
             .filter(|(service, e)| {
-                e.sources.iter().all(|s| *s == Source::LastAccessed)
+                !hidden(service)
+                    && e.sources.iter().all(|s| *s == Source::LastAccessed)
                     && e.last.is_some_and(|reported| {
                         self.denied.iter().any(|(action, d)| {
                             service_of(action).eq_ignore_ascii_case(service)

@@ -32,6 +32,12 @@ pub fn data_event_resource(action: &str) -> Option<&'static str> {
     DATA_EVENTS.get(&action.to_ascii_lowercase()).copied()
 }
 
+/// Whether any action of `service` is data-plane.
+pub fn has_data_events(service: &str) -> bool {
+    let prefix = format!("{}:", service.to_ascii_lowercase());
+    DATA_EVENTS.keys().any(|a| a.starts_with(&prefix))
+}
+
 /// Why an unused action or service may have been used after all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(tag = "reason", rename_all = "kebab-case")]
@@ -47,6 +53,10 @@ pub enum Blind {
     ServiceOnlyInReports,
     /// Only reports are evidence, and they do not track this action.
     NotTracked,
+    /// A pattern naming no action of the catalogue (an action newer than it?).
+    UnknownToCatalogue,
+    /// The trail holds calls of the service that trailcut cannot map to actions.
+    UnmappedCalls,
 }
 
 impl Blind {
@@ -60,6 +70,12 @@ impl Blind {
                 "the reports say its service was used, the trail shows no call of it".to_owned()
             }
             Blind::NotTracked => "the reports do not track this action".to_owned(),
+            Blind::UnknownToCatalogue => {
+                "names no action of trailcut's catalogue (newer than it?)".to_owned()
+            }
+            Blind::UnmappedCalls => {
+                "the trail holds calls of its service that map to no known action".to_owned()
+            }
         }
     }
 }
@@ -93,6 +109,9 @@ impl Visibility {
         {
             return Some(Blind::DataEvent { resource_type });
         }
+        if usage.unmapped.contains(&service) {
+            return Some(Blind::UnmappedCalls);
+        }
         let reported_used = usage
             .services
             .get(&service)
@@ -120,13 +139,11 @@ impl Visibility {
         if self.reports || !self.trail || self.data_event_services.contains(service) {
             return None;
         }
-        let mut kinds = granted.iter().map(|a| data_event_resource(a));
-        match kinds.next() {
-            Some(Some(resource_type)) if kinds.all(|k| k.is_some()) => {
-                Some(Blind::DataEvent { resource_type })
-            }
-            _ => None,
-        }
+        // A use of any data-plane action would be invisible.
+        granted
+            .iter()
+            .find_map(|a| data_event_resource(a))
+            .map(|resource_type| Blind::DataEvent { resource_type })
     }
 }
 

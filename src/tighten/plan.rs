@@ -90,6 +90,8 @@ pub struct ScopePolicy {
     /// What everyone it reaches did in the window.
     pub usage: Usage,
     pub visibility: Visibility,
+    /// How many principals of the account have it as their permissions boundary.
+    pub boundary_of: usize,
 }
 
 /// A managed policy attached to an identity of the scope, with the evidence of the
@@ -136,6 +138,9 @@ pub enum Outcome {
     NotEditable,
     /// Reached the scope only through groups the user leaves.
     LeftWithGroup,
+    /// A permissions boundary of some principal: its document limits them, so it is not
+    /// rewritten (it may still be detached where it is unused as a permissions policy).
+    Boundary,
 }
 
 /// One policy's plan.
@@ -153,6 +158,8 @@ pub struct PolicyPlan {
     pub versions: Vec<String>,
     pub default_version: Option<String>,
     pub attached_to: Vec<Entity>,
+    /// The identities of the scope it reaches the scope through.
+    pub through: Vec<Entity>,
 }
 
 /// A change besides new documents.
@@ -291,18 +298,25 @@ pub fn plan(
     for p in &scope.policies {
         let rewritten = rewrite(&p.document, &p.usage, &p.visibility, options, catalog)
             .map_err(|e| (p.name.clone(), e))?;
-        let outcome =
-            if !p.through.is_empty() && p.through.iter().all(|e| left.contains(e.arn.as_str())) {
-                Outcome::LeftWithGroup
-            } else if !rewritten.changed {
-                Outcome::Unchanged
-            } else if p.kind == PolicyKind::AwsManaged {
-                Outcome::NotEditable
-            } else if rewritten.document.is_none() {
-                Outcome::Emptied
-            } else {
-                Outcome::Rewritten
-            };
+        let left_with_group =
+            !p.through.is_empty() && p.through.iter().all(|e| left.contains(e.arn.as_str()));
+        // An inline policy whose owner is unknown cannot be deleted.
+        let deletable = p.kind != PolicyKind::Inline || p.owner.is_some();
+        let outcome = if p.boundary_of > 0 {
+            Outcome::Boundary
+        } else if left_with_group {
+            Outcome::LeftWithGroup
+        } else if !rewritten.changed {
+            Outcome::Unchanged
+        } else if p.kind == PolicyKind::AwsManaged {
+            Outcome::NotEditable
+        } else if rewritten.document.is_none() && deletable {
+            Outcome::Emptied
+        } else if rewritten.document.is_none() {
+            Outcome::Unchanged
+        } else {
+            Outcome::Rewritten
+        };
         if outcome == Outcome::Emptied {
             let why = "nobody it reaches used anything it grants in the window".to_owned();
             match (&p.kind, &p.owner) {
@@ -345,6 +359,7 @@ pub fn plan(
             versions: p.versions.clone(),
             default_version: p.default_version.clone(),
             attached_to: p.attached_to.clone(),
+            through: p.through.clone(),
         });
     }
     for a in &scope.attachments {
@@ -441,6 +456,7 @@ mod tests {
             through: attached.to_vec(),
             usage,
             visibility: trail(),
+            boundary_of: 0,
         }
     }
 

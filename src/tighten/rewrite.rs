@@ -116,7 +116,11 @@ impl Rewritten {
 
 /// A rewrite that would allow what the original did not: a defect, reported, never used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the rewrite would allow actions the original does not: {}", actions.join(", "))]
+#[error(
+    "the rewrite would allow what the original does not: {}{}",
+    actions.iter().take(8).cloned().collect::<Vec<_>>().join(", "),
+    if actions.len() > 8 { format!(" and {} more", actions.len() - 8) } else { String::new() }
+)]
 pub struct RewriteError {
     pub actions: Vec<String>,
 }
@@ -149,7 +153,6 @@ pub fn rewrite(
             None
         };
         let granted = statement.actions(catalog);
-        let why = why.or(granted.is_empty().then_some("unknown-actions"));
         let unobservable = |blind: Blind| Decision::Unobservable {
             blind,
             kept: !options.drop_unobservable,
@@ -166,7 +169,7 @@ pub fn rewrite(
                         (None, Some(blind)) => unobservable(blind),
                         (None, None) => Decision::Removed,
                     };
-                    let patterns = service_patterns(statement, &service, &actions, catalog);
+                    let patterns = service_patterns(statement, &service, &actions);
                     judged.push((service, decision, evidence, patterns));
                 }
             }
@@ -189,6 +192,16 @@ pub fn rewrite(
                 }
             }
         }
+        // Patterns naming nothing the catalogue knows (newer actions?): kept as written,
+        // since no evidence can speak for them.
+        if let ActionClause::Action(list) = &statement.action {
+            for pattern in list.iter().filter(|p| catalog.expand(p).is_empty()) {
+                let text = pattern.as_str().to_owned();
+                let decision = unobservable(Blind::UnknownToCatalogue);
+                judged.push((text.clone(), decision, None, vec![text]));
+            }
+        }
+        let whole = judged.len();
         // A conditioned statement stays as written, unless nothing it grants was used at
         // all: removing a whole Allow never widens.
         let unused = !judged.is_empty() && judged.iter().all(|j| j.1 == Decision::Removed);
@@ -221,10 +234,6 @@ pub fn rewrite(
                 patterns.extend(keep);
             }
         }
-        let whole = match level {
-            Level::Service => by_service(&granted).len(),
-            Level::Action => granted.len(),
-        };
         if kept == 0 {
             removed_statements.push(index);
         } else if kept == whole {
@@ -263,13 +272,8 @@ fn by_service<'c>(granted: &[&'c str]) -> BTreeMap<String, Vec<&'c str>> {
 
 /// How a statement keeps one whole service: `svc:*` when it granted all of it, else its own
 /// patterns for the service when they name only it, else the actions it granted.
-fn service_patterns(
-    statement: &Statement,
-    service: &str,
-    granted: &[&str],
-    catalog: &ActionCatalog,
-) -> Vec<String> {
-    if granted.len() == catalog.service_actions(service).len() {
+fn service_patterns(statement: &Statement, service: &str, granted: &[&str]) -> Vec<String> {
+    if covers_whole_service(statement, service) {
         return vec![format!("{service}:*")];
     }
     if let ActionClause::Action(list) = &statement.action {
@@ -282,6 +286,26 @@ fn service_patterns(
         }
     }
     granted.iter().map(|a| (*a).to_owned()).collect()
+}
+
+/// Whether the statement's own patterns grant every action of `service`, present and
+/// future: an `Action` of `*` or `svc:*`, or a `NotAction` none of whose patterns can
+/// match the service. Counting the catalogue's actions would not do: AWS adds actions the
+/// embedded catalogue does not know, and `svc:*` would grant them.
+fn covers_whole_service(statement: &Statement, service: &str) -> bool {
+    match &statement.action {
+        ActionClause::Action(list) => list.iter().any(|p| {
+            let text = p.as_str().to_ascii_lowercase();
+            text.chars().all(|c| c == '*')
+                || text == format!("{service}:*")
+                || text.split_once(':').is_some_and(|(s, a)| {
+                    s.chars().all(|c| c == '*') && a.chars().all(|c| c == '*')
+                })
+        }),
+        ActionClause::NotAction(list) => list
+            .iter()
+            .all(|p| p.literal_service().is_some_and(|s| s != service)),
+    }
 }
 
 /// The statement with `Action` set to `patterns` (an array, or a lone value when the
@@ -304,8 +328,12 @@ fn with_actions(statement: &Statement, patterns: Vec<String>) -> Statement {
     }
 }
 
-/// Fails when `new` allows an action `old` does not, statement by statement (a rewritten
-/// statement keeps its index order among the survivors) and as a whole.
+/// Fails when `new` allows an action `old` does not: as a whole by expansion, and
+/// statement by statement. Each Allow of `new` must sit inside an Allow of `old` with the
+/// same Sid, resource, condition and principal: its actions a subset of that statement's,
+/// and what the catalogue cannot vouch for (wildcards, which also match actions newer than
+/// the catalogue, and names it does not know) either the original's own patterns or a
+/// service the original granted whole.
 fn check_narrower(
     old: &PolicyDocument,
     new: &PolicyDocument,
@@ -318,26 +346,40 @@ fn check_narrower(
             extra.insert(action.to_owned());
         }
     }
-    // Each new Allow statement within an old statement with the same effect, Sid,
-    // resource and condition.
     for statement in new.statements.iter().filter(|s| s.effect == Effect::Allow) {
         let actions: BTreeSet<&str> = statement.actions(catalog).into_iter().collect();
         let covered = old.statements.iter().any(|o| {
-            o.effect == statement.effect
-                && o.sid == statement.sid
-                && o.resource == statement.resource
-                && o.condition == statement.condition
-                && o.principal == statement.principal
-                && {
-                    let before: BTreeSet<&str> = o.actions(catalog).into_iter().collect();
-                    actions.is_subset(&before) && (!actions.is_empty() || o == statement)
-                }
+            if o == statement {
+                return true;
+            }
+            if o.effect != statement.effect
+                || o.sid != statement.sid
+                || o.resource != statement.resource
+                || o.condition != statement.condition
+                || o.principal != statement.principal
+            {
+                return false;
+            }
+            let granted: BTreeSet<&str> = o.actions(catalog).into_iter().collect();
+            let own = |p: &ActionPattern| match &o.action {
+                ActionClause::Action(list) => list
+                    .iter()
+                    .any(|q| q.as_str().eq_ignore_ascii_case(p.as_str())),
+                ActionClause::NotAction(_) => false,
+            };
+            let vouched = statement.action.patterns().iter().all(|p| {
+                (p.is_literal() && !catalog.expand(p).is_empty())
+                    || own(p)
+                    || p.literal_service()
+                        .is_some_and(|s| covers_whole_service(o, s))
+            });
+            matches!(statement.action, ActionClause::Action(_))
+                && actions.is_subset(&granted)
+                && vouched
         });
         if !covered {
-            extra.extend(actions.iter().map(|a| (*a).to_owned()));
-            if actions.is_empty() {
-                extra.insert(format!("statement {:?}", statement.sid));
-            }
+            let sid = statement.sid.clone().unwrap_or_default();
+            extra.insert(format!("statement `{sid}` as a whole"));
         }
     }
     if extra.is_empty() {
@@ -565,6 +607,54 @@ mod tests {
         let new = out.document.unwrap();
         assert_eq!(actions_of(&new, 0), ["s3:Get*", "s3:List*"], "never s3:*");
         assert_eq!(new.statements[0].resource, document.statements[0].resource);
+    }
+
+    #[test]
+    fn a_service_partly_excluded_is_never_widened_to_all_of_it() {
+        // NotAction names an S3 action newer than the catalogue: every catalogued S3 action
+        // is granted, yet `s3:*` would grant the excluded one.
+        let document = PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":["s3:NewerThanTheCatalogue","iam:*"],"Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let out = rewrite(
+            &document,
+            &used(&["s3:GetBucketLocation", "ec2:DescribeInstances"]),
+            &trail(),
+            &options(Level::Service, &[]),
+            catalog(),
+        )
+        .unwrap();
+        let kept = actions_of(&out.document.unwrap(), 0);
+        assert!(kept.contains(&"ec2:*".to_owned()), "{kept:?}");
+        assert!(!kept.contains(&"s3:*".to_owned()), "{kept:?}");
+        assert!(kept.contains(&"s3:GetBucketLocation".to_owned()));
+        // An Action pattern the catalogue does not know is kept as written, and said so.
+        let document = PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sqs:CreateQueue","futuresvc:DoThing"],"Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let out = rewrite(
+            &document,
+            &Usage::default(),
+            &trail(),
+            &options(Level::Action, &[]),
+            catalog(),
+        )
+        .unwrap();
+        assert_eq!(actions_of(&out.document.unwrap(), 0), ["futuresvc:DoThing"]);
+        let item = out
+            .items
+            .iter()
+            .find(|i| i.name == "futuresvc:DoThing")
+            .unwrap();
+        assert!(matches!(
+            item.decision,
+            Decision::Unobservable {
+                blind: Blind::UnknownToCatalogue,
+                kept: true
+            }
+        ));
     }
 
     #[test]

@@ -39,6 +39,11 @@ pub enum ScpError {
     TooLarge { services: usize, chars: usize },
     #[error("the rewritten SCP would allow actions the original does not: {0}")]
     Widens(String),
+    #[error(
+        "the SCP's statement {DENY_SID} was changed by hand (it is no longer a plain Deny of \
+         actions on *): give it another Sid, and trailcut adds its own next to it"
+    )]
+    Edited,
 }
 
 /// Which services an SCP rewrite may deny.
@@ -107,13 +112,24 @@ pub fn deny_unused(
         });
     }
     let mut new = document.clone();
-    // A Deny trailcut added before is extended, never duplicated.
-    let previous: Vec<String> = new
+    // A Deny trailcut added before is extended, never duplicated; one edited by hand (a
+    // NotAction, a condition, a narrower resource) is not trailcut's to rewrite.
+    let mut previous: Vec<String> = Vec::new();
+    for s in new
         .statements
         .iter()
         .filter(|s| s.sid.as_deref() == Some(DENY_SID))
-        .flat_map(|s| s.action.patterns().iter().map(|p| p.as_str().to_owned()))
-        .collect();
+    {
+        let plain = s.effect == Effect::Deny
+            && matches!(s.action, ActionClause::Action(_))
+            && s.condition.is_empty()
+            && s.principal.is_none()
+            && s.resource.as_ref().is_some_and(|r| r.is_everything());
+        if !plain {
+            return Err(ScpError::Edited);
+        }
+        previous.extend(s.action.patterns().iter().map(|p| p.as_str().to_owned()));
+    }
     new.statements
         .retain(|s| s.sid.as_deref() != Some(DENY_SID));
     let mut patterns: BTreeSet<String> = previous.into_iter().collect();

@@ -9,23 +9,31 @@ use super::plan::{EntityKind, Move, Outcome, Plan, PolicyKind, PolicyPlan};
 /// IAM keeps at most five versions of a managed policy.
 const MAX_VERSIONS: usize = 5;
 
-/// Where a policy's new document is written, relative to the output directory.
+/// Where a policy's new document is written, relative to the output directory: each kind
+/// in its own place, so that names never collide (an AWS managed policy's replacement and a
+/// customer-managed policy of the same name, inline policies of different owners).
 pub fn document_path(policy: &PolicyPlan) -> String {
-    let stem = match (&policy.kind, &policy.owner) {
-        (PolicyKind::Inline, Some(owner)) => format!("{}-{}", owner.name, policy.name),
-        _ => policy.name.clone(),
+    let safe = |text: &str| -> String {
+        text.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "+=,.@_-".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
     };
-    let safe: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "+=,.@_-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("policies/{safe}.json")
+    match (&policy.kind, &policy.owner) {
+        (PolicyKind::Inline, Some(owner)) => format!(
+            "policies/inline/{}-{}/{}.json",
+            owner.kind.as_str(),
+            safe(&owner.name),
+            safe(&policy.name)
+        ),
+        (PolicyKind::AwsManaged, _) => format!("policies/aws-managed/{}.json", safe(&policy.name)),
+        _ => format!("policies/{}.json", safe(&policy.name)),
+    }
 }
 
 /// A shell word: quoted unless plainly safe.
@@ -49,8 +57,9 @@ fn entity_flag(kind: EntityKind) -> &'static str {
     }
 }
 
-/// The script for `plan`; `header` lines become comments at the top.
-pub fn apply_script(plan: &Plan, header: &[String]) -> String {
+/// The script for `plan`; `header` lines become comments at the top. With `account`, the
+/// script first checks that the credentials are that account's.
+pub fn apply_script(plan: &Plan, header: &[String], account: Option<&str>) -> String {
     let mut s = String::from("#!/bin/sh\n");
     for line in header {
         let _ = writeln!(s, "# {line}");
@@ -59,6 +68,16 @@ pub fn apply_script(plan: &Plan, header: &[String]) -> String {
         "# Review before running. Every command is idempotent only as far as IAM makes it so.\n\
          set -eu\ncd \"$(dirname \"$0\")\"\n",
     );
+    if let Some(account) = account {
+        let _ = writeln!(
+            s,
+            "account=$(aws sts get-caller-identity --query Account --output text)\n\
+             if [ \"$account\" != {} ]; then\n  \
+             echo \"these changes are for account {account}, the credentials are for $account\" >&2\n  \
+             exit 1\nfi",
+            word(account)
+        );
+    }
     let mut any = false;
     // 1. New documents.
     for p in plan
@@ -274,6 +293,7 @@ mod tests {
             versions: versions.iter().map(|v| (*v).to_owned()).collect(),
             default_version: versions.last().map(|v| (*v).to_owned()),
             attached_to: Vec::new(),
+            through: Vec::new(),
         }
     }
 
@@ -305,14 +325,15 @@ mod tests {
                 why: "unused".to_owned(),
             }],
         };
-        let script = apply_script(&plan, &["test".to_owned()]);
+        let script = apply_script(&plan, &["test".to_owned()], Some("123456789012"));
         assert!(script.starts_with("#!/bin/sh\n# test\n"));
+        assert!(script.contains("if [ \"$account\" != 123456789012 ]; then"));
         assert_eq!(
             commands(&script),
             [
                 "aws iam delete-policy-version --policy-arn arn:aws:iam::123456789012:policy/Full --version-id v1",
                 "aws iam create-policy-version --policy-arn arn:aws:iam::123456789012:policy/Full --policy-document file://policies/Full.json --set-as-default",
-                "aws iam put-role-policy --role-name 'app role' --policy-name inline --policy-document file://policies/app_role-inline.json",
+                "aws iam put-role-policy --role-name 'app role' --policy-name inline --policy-document file://policies/inline/role-app_role/inline.json",
                 "aws iam delete-policy-version --policy-arn arn:aws:iam::123456789012:policy/Gone --version-id v1",
                 "aws iam delete-policy --policy-arn arn:aws:iam::123456789012:policy/Gone",
             ]
