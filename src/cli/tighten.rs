@@ -1091,8 +1091,12 @@ fn report(out: &mut dyn Write, t: &Tightened) -> anyhow::Result<()> {
             Outcome::LeftWithGroup => "out of scope with the group left",
             Outcome::Boundary => "a permissions boundary: not rewritten",
         };
+        if p.outcome == Outcome::Boundary {
+            writeln!(out, "\n{} ({kind}): {outcome}", p.name)?;
+            continue;
+        }
         writeln!(out, "\n{} ({kind}): {outcome}; {}", p.name, summary(p))?;
-        if p.outcome == Outcome::LeftWithGroup {
+        if matches!(p.outcome, Outcome::LeftWithGroup | Outcome::Boundary) {
             continue;
         }
         let kept: Vec<_> = p

@@ -334,10 +334,10 @@ pub fn plan(
                             why: why.clone(),
                         });
                     }
-                    let elsewhere = if p.attached_to.len() > 1 {
-                        format!("; it was attached to {} identities", p.attached_to.len())
-                    } else {
-                        "; attached nowhere else".to_owned()
+                    let elsewhere = match p.attached_to.len() {
+                        0 => "; attached to nothing".to_owned(),
+                        1 => "; attached nowhere else".to_owned(),
+                        n => format!("; it was attached to {n} identities"),
                     };
                     plan.moves.push(Move::DeletePolicy {
                         policy_key: p.key.clone(),

@@ -124,6 +124,12 @@ fn the_development_group_is_cut_to_the_five_services_it_used() {
             "aws iam delete-policy --policy-arn arn:aws:iam::123456789012:policy/Development-PassLambdaRoles",
         ]
     );
+    // The script refuses to run with another account's credentials.
+    let script = std::fs::read_to_string(out.path().join("apply.sh")).unwrap();
+    assert!(
+        script.contains("if [ \"$account\" != 123456789012 ]"),
+        "{script}"
+    );
     let plan = json(out.path().join("plan.json"));
     let example = policy(&plan, "ExampleDevelopment");
     assert_eq!(example["outcome"], "rewritten");
@@ -365,5 +371,54 @@ fn the_development_ous_scp_denies_the_services_unused_for_180_days() {
             "logs:*",
             "sts:*"
         ]
+    );
+}
+
+#[test]
+fn a_window_the_trail_does_not_cover_is_refused_unless_accepted() {
+    // The main account's trail starts on 2026-07-19: 200 days back is before it.
+    trailcut()
+        .arg("--store")
+        .arg(store())
+        .args(["tighten", "--group", "Development", "--days", "200"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "the trail of account 123456789012 covers 2026-07-19",
+        ))
+        .stderr(predicates::str::contains("--partial-trail"));
+    let (code, stdout, _) = tighten(&[
+        "--group",
+        "Development",
+        "--days",
+        "200",
+        "--level",
+        "service",
+        "--partial-trail",
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("warning: the trail of account 123456789012 covers"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_permissions_boundary_is_never_rewritten_and_an_unattached_policy_is_deleted() {
+    let (code, stdout, out) = tighten(&["--policy", "CIDeployBoundary"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("a permissions boundary: not rewritten"),
+        "{stdout}"
+    );
+    assert!(
+        commands(out.path()).is_empty(),
+        "{:?}",
+        commands(out.path())
+    );
+    let (_, _, out) = tighten(&["--policy", "LegacyS3ReadOnly"]);
+    assert_eq!(
+        commands(out.path()),
+        ["aws iam delete-policy --policy-arn arn:aws:iam::123456789012:policy/LegacyS3ReadOnly"]
     );
 }
