@@ -18,8 +18,8 @@ use crate::sql::Session;
 use crate::sql::events::load_events;
 use crate::sql::iam::{LoadedPolicy, find_principal, load_principal, quote};
 use crate::sql::tighten::{
-    DENIED, Sources, Target, Window, find_policy, load_scope, load_scp_scope, newest_event,
-    newest_evidence, trail_spans,
+    DENIED, Sources, Target, Window, find_policy, load_scope, load_scp_scope, newest_evidence,
+    trail_bounds, trail_spans,
 };
 use crate::store::Store;
 use crate::tighten::{
@@ -682,33 +682,51 @@ async fn check_trail(
     }
     let spans = trail_spans(session, accounts).await?;
     let day = |t: i64| time_text(t)[..10].to_owned();
-    // An account's trail may fall silent (nobody calls anything); the store's trail as a
-    // whole says where the recording ends.
-    let end = newest_event(session).await?.unwrap_or(i64::MIN);
+    // A trail covering `from .. to` of the window: an error, or a warning with
+    // --partial-trail.
+    let mut short = |what: &str, from: i64, to: i64| -> anyhow::Result<()> {
+        let message = format!(
+            "{what} covers {} .. {}, not the whole window {} .. {}: calls outside it are \
+             invisible",
+            day(from),
+            day(to),
+            day(window.since),
+            day(window.until)
+        );
+        if !args.partial_trail {
+            bail!(
+                "{message}. Narrow the window (--since, --until, --days) or pass \
+                 --partial-trail to accept"
+            );
+        }
+        warnings.push(message);
+        Ok(())
+    };
+    // The store's recording as a whole says where the trail starts and ends: an account's
+    // own first and last events may only mean it was quiet.
+    let (start, end) = trail_bounds(session).await?.unwrap_or((i64::MAX, i64::MIN));
+    if start > window.since + DAY || end < window.until - DAY {
+        short("the trail", start, end)?;
+    }
     let mut missing = Vec::new();
+    let mut late = Vec::new();
     for account in accounts {
         match spans.get(account) {
             None => missing.push(account.clone()),
-            Some(&(first, _)) if first > window.since + DAY || end < window.until - DAY => {
-                let message = format!(
-                    "the trail of account {account} covers {} .. {}, not the whole window {} .. {}: \
-                     calls outside it are invisible",
-                    day(first),
-                    day(end),
-                    day(window.since),
-                    day(window.until)
-                );
-                if !args.partial_trail {
-                    bail!(
-                        "{message}. Narrow the window (--since, --until, --days) or pass \
-                         --partial-trail to accept"
-                    );
-                }
-                warnings.push(message);
+            // A week without a single event at the start is a trail that started late,
+            // not a quiet account.
+            Some(&(first, _)) if first > window.since + 7 * DAY => {
+                short(&format!("the trail of account {account}"), first, end)?;
             }
+            Some(&(first, _)) if first > window.since + DAY => late.push(format!(
+                "the first event of account {account} is on {}: if its trail started then, \
+                 earlier calls are invisible",
+                day(first)
+            )),
             Some(_) => {}
         }
     }
+    warnings.extend(late);
     if !missing.is_empty() {
         let message = format!(
             "the store holds no trail of account{} {}",

@@ -81,12 +81,14 @@ pub async fn newest_evidence(session: &Session) -> anyhow::Result<Option<i64>> {
     Ok(ints(&batches, "newest")?.into_iter().flatten().next())
 }
 
-/// The store's last event.
-pub async fn newest_event(session: &Session) -> anyhow::Result<Option<i64>> {
+/// The store's first and last event.
+pub async fn trail_bounds(session: &Session) -> anyhow::Result<Option<(i64, i64)>> {
     let batches = session
-        .run("SELECT max(eventtime) AS t FROM events")
+        .run("SELECT min(eventtime) AS first, max(eventtime) AS last FROM events")
         .await?;
-    Ok(ints(&batches, "t")?.into_iter().flatten().next())
+    let first = ints(&batches, "first")?.into_iter().flatten().next();
+    let last = ints(&batches, "last")?.into_iter().flatten().next();
+    Ok(first.zip(last))
 }
 
 /// Which evidence to use.
@@ -298,6 +300,34 @@ async fn policy_row(session: &Session, account: &str, key: &str) -> anyhow::Resu
     })
 }
 
+/// The `events`, `first` and `last` columns of a usage query, read once.
+struct Counts {
+    events: Vec<Option<i64>>,
+    firsts: Vec<Option<i64>>,
+    lasts: Vec<Option<i64>>,
+}
+
+impl Counts {
+    fn read(batches: &[RecordBatch]) -> anyhow::Result<Counts> {
+        Ok(Counts {
+            events: ints(batches, "events")?,
+            firsts: ints(batches, "first")?,
+            lasts: ints(batches, "last")?,
+        })
+    }
+
+    /// Row `i` as the evidence that `who` used something.
+    fn evidence(&self, i: usize, who: &str, source: Source) -> Evidence {
+        Evidence {
+            events: self.events[i].unwrap_or_default().max(0) as u64,
+            first: self.firsts[i],
+            last: self.lasts[i],
+            principals: BTreeSet::from([who.to_owned()]),
+            sources: BTreeSet::from([source]),
+        }
+    }
+}
+
 /// Calls refused for lack of permission, or whose caller was not authenticated, by error
 /// code (an SQL condition, true only for such calls). Any other error means the call was
 /// authorised.
@@ -345,9 +375,7 @@ async fn trail_usage(
     let actions = strings(&batches, "action")?;
     let sources = strings(&batches, "source")?;
     let denied = strings(&batches, "denied")?;
-    let events = ints(&batches, "events")?;
-    let firsts = ints(&batches, "first")?;
-    let lasts = ints(&batches, "last")?;
+    let counts = Counts::read(&batches)?;
     for i in 0..principals.len() {
         let (Some(principal), Some(action)) = (&principals[i], &actions[i]) else {
             continue;
@@ -362,13 +390,7 @@ async fn trail_usage(
         } else {
             Source::Trail
         };
-        let evidence = Evidence {
-            events: events[i].unwrap_or_default().max(0) as u64,
-            first: firsts[i],
-            last: lasts[i],
-            principals: BTreeSet::from([principal.clone()]),
-            sources: BTreeSet::from([source]),
-        };
+        let evidence = counts.evidence(i, principal, source);
         let usage = out.entry(principal.clone()).or_default();
         if denied[i].as_deref() == Some("denied") {
             usage
@@ -393,20 +415,12 @@ async fn trail_usage(
         .await?;
     let principals = strings(&batches, "principal_arn")?;
     let services = strings(&batches, "iam_service")?;
-    let events = ints(&batches, "events")?;
-    let firsts = ints(&batches, "first")?;
-    let lasts = ints(&batches, "last")?;
+    let counts = Counts::read(&batches)?;
     for i in 0..principals.len() {
         let (Some(principal), Some(service)) = (&principals[i], &services[i]) else {
             continue;
         };
-        let evidence = Evidence {
-            events: events[i].unwrap_or_default().max(0) as u64,
-            first: firsts[i],
-            last: lasts[i],
-            principals: BTreeSet::from([principal.clone()]),
-            sources: BTreeSet::from([Source::Trail]),
-        };
+        let evidence = counts.evidence(i, principal, Source::Trail);
         let usage = out.entry(principal.clone()).or_default();
         usage.add_service(service, &evidence);
         usage.unmapped.insert(service.to_ascii_lowercase());
@@ -945,21 +959,13 @@ pub async fn load_scp_scope(
             .await?;
         let services = strings(&batches, "iam_service")?;
         let arns = strings(&batches, "principal_arn")?;
-        let events = ints(&batches, "events")?;
-        let firsts = ints(&batches, "first")?;
-        let lasts = ints(&batches, "last")?;
+        let counts = Counts::read(&batches)?;
         for i in 0..services.len() {
             let (Some(service), Some(arn)) = (&services[i], &arns[i]) else {
                 continue;
             };
             principals.insert(arn.clone());
-            let evidence = Evidence {
-                events: events[i].unwrap_or_default().max(0) as u64,
-                first: firsts[i],
-                last: lasts[i],
-                principals: BTreeSet::from([arn.clone()]),
-                sources: BTreeSet::from([Source::Trail]),
-            };
+            let evidence = counts.evidence(i, arn, Source::Trail);
             usage.add_service(service, &evidence);
         }
     }
