@@ -76,6 +76,15 @@ pub fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
+/// `'a', 'b'`: texts as a list of SQL string literals, for `IN (...)`.
+pub fn quote_list<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
+    items
+        .into_iter()
+        .map(|i| quote(i.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The values of a column as text (cast to strings), nulls as `None`.
 pub fn strings(batches: &[RecordBatch], column: &str) -> anyhow::Result<Vec<Option<String>>> {
     let mut out = Vec::new();
@@ -304,11 +313,7 @@ pub async fn load_scps(
         ));
     }
     let entities: Vec<&str> = path.split('/').skip(1).collect();
-    let list = entities
-        .iter()
-        .map(|e| quote(e))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = quote_list(&entities);
     let batches = session
         .run(&format!(
             "SELECT t.target_id, t.policy_id, t.policy_name, s.document \

@@ -9,7 +9,7 @@ use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Int64Type};
 
 use super::Session;
-use super::iam::{PrincipalRef, quote, strings};
+use super::iam::{PrincipalRef, quote, quote_list, strings};
 use crate::catalog::ActionCatalog;
 use crate::policy::PolicyDocument;
 use crate::tighten::{
@@ -348,11 +348,7 @@ async fn trail_usage(
     if principals.is_empty() {
         return Ok(out);
     }
-    let list = principals
-        .iter()
-        .map(|p| quote(p))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = quote_list(principals.iter());
     let filter = format!(
         "{} AND principal_arn IN ({list}) AND mapping_status = 'mapped'",
         window.events_sql()
@@ -449,11 +445,7 @@ async fn report_usage(
     if subjects.is_empty() {
         return Ok(out);
     }
-    let list = subjects
-        .iter()
-        .map(|p| quote(p))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = quote_list(subjects.iter());
     let jobs = format!(
         "jobs AS (SELECT subject, job_id, job_completion_date FROM (SELECT subject, job_id, \
            job_completion_date, row_number() OVER \
@@ -698,7 +690,7 @@ pub async fn load_scope(
     // Policies that are someone's permissions boundary.
     let mut boundaries: HashMap<String, usize> = HashMap::new();
     if !keys.is_empty() {
-        let list = keys.iter().map(|k| quote(k)).collect::<Vec<_>>().join(", ");
+        let list = quote_list(keys.iter());
         let batches = session
             .run(&format!(
                 "SELECT permissions_boundary, count(*) AS n FROM principals \
@@ -910,11 +902,7 @@ pub async fn load_scp_scope(
     let mut principals = BTreeSet::new();
     let mut used_before = BTreeSet::new();
     if sources.trail && !accounts.is_empty() {
-        let list = accounts
-            .iter()
-            .map(|a| quote(a))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = quote_list(accounts.iter());
         let batches = session
             .run(&format!(
                 "SELECT iam_service, count(*) AS events, max(eventtime) AS last FROM events \
@@ -1042,11 +1030,7 @@ pub async fn trail_spans(
     if accounts.is_empty() {
         return Ok(out);
     }
-    let list = accounts
-        .iter()
-        .map(|a| quote(a))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = quote_list(accounts.iter());
     let batches = session
         .run(&format!(
             "SELECT recipientaccountid AS account, min(eventtime) AS first, max(eventtime) AS last \
