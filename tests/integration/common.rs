@@ -134,3 +134,19 @@ pub fn ingest_sample_reports(store: &Path) {
             .success();
     }
 }
+
+/// Every piece of sample_data in one store, built once per test run: the trail, the IAM
+/// details, the organisation and every last-accessed report.
+pub fn sample_store() -> &'static Path {
+    static STORE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    STORE
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            ingest(dir.path(), &[sample_trail()]);
+            ingest_sample_iam(dir.path());
+            ingest_sample_org(dir.path());
+            ingest_sample_reports(dir.path());
+            dir
+        })
+        .path()
+}

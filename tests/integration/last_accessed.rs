@@ -6,23 +6,10 @@ use std::path::Path;
 
 use predicates::prelude::*;
 
-use crate::common::{
-    ingest, ingest_sample_iam, ingest_sample_reports, repo, rows, sample_report_index,
-    sample_trail, scalar, trailcut,
-};
+use crate::common::{ingest_sample_reports, repo, rows, sample_report_index, scalar, trailcut};
 
-/// The sample trail, IAM details and every report, once.
 fn store() -> &'static Path {
-    static STORE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    STORE
-        .get_or_init(|| {
-            let dir = tempfile::tempdir().unwrap();
-            ingest(dir.path(), &[sample_trail()]);
-            ingest_sample_iam(dir.path());
-            ingest_sample_reports(dir.path());
-            dir
-        })
-        .path()
+    crate::common::sample_store()
 }
 
 fn json_len(file: &Path, key: &str) -> usize {

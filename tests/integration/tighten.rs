@@ -7,23 +7,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{
-    ingest, ingest_sample_iam, ingest_sample_org, ingest_sample_reports, sample_trail, trailcut,
-};
+use crate::common::trailcut;
 
-/// The sample trail, IAM details, organisation and every report, once.
 fn store() -> &'static Path {
-    static STORE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    STORE
-        .get_or_init(|| {
-            let dir = tempfile::tempdir().unwrap();
-            ingest(dir.path(), &[sample_trail()]);
-            ingest_sample_iam(dir.path());
-            ingest_sample_org(dir.path());
-            ingest_sample_reports(dir.path());
-            dir
-        })
-        .path()
+    crate::common::sample_store()
 }
 
 /// Runs `trailcut tighten ARGS --out DIR`; returns the exit code, stdout, and the output
