@@ -10,7 +10,8 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 
 use super::{Status, runtime};
-use crate::eval::event::{event_context, event_resource};
+use crate::eval::event::event_context;
+use crate::eval::resource::event_resources;
 use crate::eval::{Decision, NamedPolicy, PolicySet, Request, ScpLevel, evaluate};
 use crate::sql::Session;
 use crate::sql::events::load_events;
@@ -95,18 +96,26 @@ pub fn run(store: &Path, args: EventArgs, out: &mut dyn Write) -> anyhow::Result
         .map(|a| (a.as_str(), "call"))
         .chain(event.dependent.iter().map(|a| (a.as_str(), "dependent")))
     {
-        let resource = event_resource(&facts, action);
-        let request = Request {
-            action,
-            resource: resource.as_deref(),
-            context: &context,
+        // Each resource the call touched is authorised on its own.
+        let derived = event_resources(&facts, action).arns;
+        let resources: Vec<Option<String>> = if derived.is_empty() {
+            vec![None]
+        } else {
+            derived.into_iter().map(Some).collect()
         };
-        let mut evaluation = evaluate(&set, &request);
-        if evaluation.decision == Decision::Allow && !loaded.is_complete() {
-            evaluation.decision = Decision::Undetermined;
+        for resource in resources {
+            let request = Request {
+                action,
+                resource: resource.as_deref(),
+                context: &context,
+            };
+            let mut evaluation = evaluate(&set, &request);
+            if evaluation.decision == Decision::Allow && !loaded.is_complete() {
+                evaluation.decision = Decision::Undetermined;
+            }
+            all_allowed &= evaluation.decision == Decision::Allow;
+            results.push((action, kind, resource, evaluation));
         }
-        all_allowed &= evaluation.decision == Decision::Allow;
-        results.push((action, kind, resource, evaluation));
     }
     for warning in &loaded.warnings {
         eprintln!("warning: {warning}");

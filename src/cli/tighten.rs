@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 use super::{Status, runtime};
 use crate::catalog::ActionCatalog;
-use crate::eval::event::{event_context, event_resource};
+use crate::eval::event::event_context;
+use crate::eval::resource::{ResourceStatus, event_resources};
 use crate::eval::{Decision, NamedPolicy, PolicySet, Request, ScpLevel, evaluate};
 use crate::sql::Session;
 use crate::sql::events::load_events;
@@ -24,7 +25,8 @@ use crate::sql::tighten::{
 use crate::store::Store;
 use crate::tighten::{
     After, Decision as ItemDecision, Evidence, Level, Move, Outcome, Plan, PolicyKind,
-    RewriteOptions, ScpOptions, apply_script, deny_unused, document_path, plan, summary, time_text,
+    ResourceChoice, RewriteOptions, ScpOptions, apply_script, deny_unused, document_path, plan,
+    summary, time_text,
 };
 
 /// Flags of `trailcut tighten`.
@@ -97,9 +99,13 @@ pub struct TightenArgs {
     /// The window's end (default: the newest evidence in the store)
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
-    /// Keep whole services, or exact actions
+    /// Keep whole services, exact actions, or exact actions on the resources they were used on
     #[arg(long, value_enum, default_value = "action")]
     pub level: LevelArg,
+    /// Resource level: distinct resources per action written out before they are
+    /// generalised to their common prefix (per bucket, account and region)
+    #[arg(long, value_name = "N", default_value_t = crate::tighten::DEFAULT_MAX_ARNS)]
+    pub max_arns: usize,
     /// Which evidence counts (default: both, where present)
     #[arg(long, value_enum, default_value = "both")]
     pub evidence: EvidenceArg,
@@ -144,6 +150,7 @@ pub fn parse_args(argv: &[&str]) -> anyhow::Result<TightenArgs> {
 pub enum LevelArg {
     Service,
     Action,
+    Resource,
 }
 
 /// `--evidence`.
@@ -267,6 +274,9 @@ struct Replay {
     incomplete: Vec<String>,
     /// Principals with calls that the IAM snapshot does not know.
     unknown_principals: Vec<String>,
+    /// Events with an action whose resources the event does not name: replayed with the
+    /// resource unknown.
+    underivable: usize,
     warnings: Vec<String>,
 }
 
@@ -371,36 +381,71 @@ async fn replay(
             let resources = event.resource_refs();
             let facts = event.facts(&resources);
             let context = event_context(&facts);
+            let mut underivable = false;
             for action in event.actions.iter().chain(&event.dependent) {
                 out.actions += 1;
-                let resource = event_resource(&facts, action);
-                let request = Request {
-                    action,
-                    resource: resource.as_deref(),
-                    context: &context,
+                // Each resource the call touched is authorised on its own; an action whose
+                // resources the event does not name is evaluated with an unknown resource,
+                // which only `*` allows for certain.
+                let derived = event_resources(&facts, action);
+                underivable |= derived.status == ResourceStatus::Underivable;
+                let resources: Vec<Option<String>> = if derived.arns.is_empty() {
+                    vec![None]
+                } else {
+                    derived.arns.into_iter().map(Some).collect()
                 };
-                let old = evaluate(&before, &request);
-                if old.decision != Decision::Allow || !loaded.is_complete() {
-                    out.not_comparable += 1;
-                    continue;
-                }
-                let new = evaluate(&after, &request);
-                if new.decision != Decision::Allow {
-                    out.regressions.push(Regression {
-                        event_id: event.event_id.clone(),
-                        event_time: event.event_time.clone(),
-                        principal: arn.clone(),
-                        call: format!("{} {}", event.event_source, event.event_name),
-                        action: action.clone(),
-                        resource,
-                        decision: new.decision.as_str(),
-                        explanation: new.explanation,
-                    });
+                for resource in resources {
+                    let request = Request {
+                        action,
+                        resource: resource.as_deref(),
+                        context: &context,
+                    };
+                    let old = evaluate(&before, &request);
+                    if old.decision != Decision::Allow || !loaded.is_complete() {
+                        out.not_comparable += 1;
+                        continue;
+                    }
+                    let new = evaluate(&after, &request);
+                    if new.decision != Decision::Allow {
+                        out.regressions.push(Regression {
+                            event_id: event.event_id.clone(),
+                            event_time: event.event_time.clone(),
+                            principal: arn.clone(),
+                            call: format!("{} {}", event.event_source, event.event_name),
+                            action: action.clone(),
+                            resource,
+                            decision: new.decision.as_str(),
+                            explanation: new.explanation,
+                        });
+                    }
                 }
             }
+            out.underivable += usize::from(underivable);
         }
     }
     Ok(out)
+}
+
+/// Where a kept action's `Resource` now points, for the report.
+fn resource_line(choice: &ResourceChoice) -> String {
+    let shown = |items: &[String]| {
+        let more = items.len().saturating_sub(3);
+        let list = items.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+        if more > 0 {
+            format!("{list} and {more} more")
+        } else {
+            list
+        }
+    };
+    match &choice.kept_because {
+        Some(why) => format!("{} as written: {why}", shown(&choice.written)),
+        None if choice.generalised.is_empty() => shown(&choice.written),
+        None => format!(
+            "{} ({} resources seen, generalised)",
+            shown(&choice.written),
+            choice.observed
+        ),
+    }
 }
 
 fn evidence_line(e: &Evidence) -> String {
@@ -448,11 +493,13 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
     let level = match args.level {
         LevelArg::Service => Level::Service,
         LevelArg::Action => Level::Action,
+        LevelArg::Resource => Level::Resource,
     };
     let options = RewriteOptions {
         level: Some(level),
         keep_sids: args.keep_sid.clone(),
         drop_unobservable: args.drop_unobservable,
+        max_arns: Some(args.max_arns),
     };
     let (scope_label, window, sources, plan, denied, replayed, warnings) =
         runtime()?.block_on(async {
@@ -492,9 +539,10 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
             };
             let (window, mut sources) = window_and_sources(&session, &args).await?;
             let account = label["account"].as_str().unwrap_or_default().to_owned();
-            let warnings = check_trail(&session, &args, &[account], &window, &mut sources).await?;
+            let mut warnings =
+                check_trail(&session, &args, &[account], &window, &mut sources).await?;
             let (scope, principals) =
-                load_scope(&session, &target, &window, sources, catalog).await?;
+                load_scope(&session, &target, &window, sources, level, catalog).await?;
             if scope.policies.is_empty() {
                 bail!(
                     "{} has no policies in the store to tighten",
@@ -524,10 +572,29 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
                         .or_insert_with(|| e.clone());
                 }
             }
-            let plan = plan(&scope, &options, catalog).map_err(|(policy, e)| {
-                anyhow::anyhow!("refusing to write {policy}: {e} (a defect: please report it)")
-            })?;
-            check_sizes(&plan)?;
+            // At resource level a document over IAM's size limit is generalised further:
+            // half as many ARNs per action each time, down to one.
+            let mut options = options.clone();
+            let plan = loop {
+                let plan = plan(&scope, &options, catalog).map_err(|(policy, e)| {
+                    anyhow::anyhow!("refusing to write {policy}: {e} (a defect: please report it)")
+                })?;
+                match (check_sizes(&plan), options.max_arns) {
+                    (Ok(()), _) => break plan,
+                    (Err(_), Some(n)) if level == Level::Resource && n > 1 => {
+                        options.max_arns = Some(n / 2);
+                    }
+                    (Err(e), _) => return Err(e),
+                }
+            };
+            if options.max_arns != Some(args.max_arns) {
+                warnings.push(format!(
+                    "resources generalised past {} per action instead of --max-arns {}, for the \
+                     documents to fit IAM's size limits",
+                    options.max_arns.unwrap_or_default(),
+                    args.max_arns
+                ));
+            }
             let swap = |arn: &str, p: &LoadedPolicy| match p.via.as_str() {
                 "scp" | "boundary" => After::Keep,
                 _ => plan.after(arn, &p.key, p.via_group.as_deref()),
@@ -658,7 +725,8 @@ fn check_sizes(plan: &Plan) -> anyhow::Result<()> {
         if chars > limit {
             bail!(
                 "the new {} would be {chars} characters, over IAM's {limit}: keep whole services \
-                 (--level service) or pin the statements that list many actions (--keep-sid)",
+                 (--level service), exact actions on their statements' resources (--level \
+                 action), or pin the statements that list many actions (--keep-sid)",
                 p.name
             );
         }
@@ -1083,6 +1151,7 @@ fn report(out: &mut dyn Write, t: &Tightened) -> anyhow::Result<()> {
         match level {
             Level::Service => "service",
             Level::Action => "action",
+            Level::Resource => "resource",
         }
     )?;
     writeln!(
@@ -1130,6 +1199,9 @@ fn report(out: &mut dyn Write, t: &Tightened) -> anyhow::Result<()> {
                 .map(evidence_line)
                 .unwrap_or_default();
             writeln!(out, "  kept     {}  {e}", item.name)?;
+            if let Some(choice) = &item.resources {
+                writeln!(out, "           on {}", resource_line(choice))?;
+            }
         }
         if kept.len() > LISTED {
             writeln!(
@@ -1276,6 +1348,15 @@ fn report(out: &mut dyn Write, t: &Tightened) -> anyhow::Result<()> {
             String::new()
         }
     )?;
+    if *level == Level::Resource && replayed.underivable > 0 {
+        writeln!(
+            out,
+            "  {} of those events have an action whose resources the event does not name: it \
+             was replayed with the resource unknown, which only a `*` Resource allows for \
+             certain (such actions keep their statement's Resource)",
+            replayed.underivable
+        )?;
+    }
     if !replayed.incomplete.is_empty() {
         writeln!(
             out,

@@ -6,8 +6,6 @@
 //! undetermined rather than guessed; keys it shows to be missing (no MFA attribute on a
 //! long-term access key) are marked absent.
 
-use serde_json::Value;
-
 use super::Context;
 
 /// What an event says about its request: borrowed from a stored row or a raw record.
@@ -46,6 +44,8 @@ pub struct EventFacts<'a> {
     pub resources: &'a [&'a str],
     /// `requestparameters`, JSON text.
     pub request_parameters: Option<&'a str>,
+    /// `responseelements`, JSON text.
+    pub response_elements: Option<&'a str>,
 }
 
 /// The services AWS documents as setting `aws:CalledVia`.
@@ -149,131 +149,20 @@ pub fn event_context(e: &EventFacts<'_>) -> Context {
     c
 }
 
-/// The ARN of the resource an event's call acted on, for `action` when the event names it:
-/// from `resources[]` when one ARN is there, else filled from the request parameters for
-/// the common services. `None` when the event does not say; never a guess.
-pub fn event_resource(e: &EventFacts<'_>, action: &str) -> Option<String> {
-    let (service, _) = action.split_once(':')?;
-    // One ARN in resources[] is the call's resource when it belongs to the action's
-    // service (not for a dependent action such as iam:PassRole on a Lambda call).
-    if let [only] = e.resources
-        && only
-            .split(':')
-            .nth(2)
-            .is_some_and(|s| s.eq_ignore_ascii_case(service))
-    {
-        return Some((*only).to_owned());
-    }
-    let request: Value = serde_json::from_str(e.request_parameters?).ok()?;
-    if action.eq_ignore_ascii_case("iam:PassRole") {
-        // The role passed: the one role ARN anywhere in the request.
-        let mut roles = Vec::new();
-        role_arns(&request, &mut roles);
-        roles.sort_unstable();
-        roles.dedup();
-        return match roles.as_slice() {
-            [one] => Some((*one).to_owned()),
-            _ => None,
-        };
-    }
-    let get = |key: &str| {
-        request
-            .as_object()?
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .and_then(|(_, v)| v.as_str())
-            .filter(|s| !s.is_empty())
-    };
-    // ARNs built from parts need both: never an ARN with an empty field.
-    let region = e.region.filter(|r| !r.is_empty());
-    let account = e.account_id.filter(|a| !a.is_empty());
-    let kinds: Vec<&str> = crate::catalog::ActionCatalog::embedded()
-        .action(action)
-        .map(|a| a.resources.iter().map(|r| r.kind.as_str()).collect())
-        .unwrap_or_default();
-    match service.to_ascii_lowercase().as_str() {
-        "s3" => {
-            let bucket = get("bucketName")?;
-            // The catalogue says whether the action is on objects or on the bucket.
-            if kinds.contains(&"object") {
-                get("key").map(|key| format!("arn:aws:s3:::{bucket}/{key}"))
-            } else if kinds.contains(&"bucket") {
-                Some(format!("arn:aws:s3:::{bucket}"))
-            } else {
-                None
-            }
-        }
-        "dynamodb" => {
-            let table = get("tableName")?;
-            if table.starts_with("arn:") {
-                return Some(table.to_owned());
-            }
-            let (region, account) = (region?, account?);
-            kinds
-                .contains(&"table")
-                .then(|| format!("arn:aws:dynamodb:{region}:{account}:table/{table}"))
-        }
-        "lambda" => {
-            // A plain function name; aliases, versions and partial ARNs are not resolved.
-            let function = get("functionName")?;
-            if function.starts_with("arn:") {
-                return Some(function.to_owned());
-            }
-            if function.contains(':') {
-                return None;
-            }
-            let (region, account) = (region?, account?);
-            kinds
-                .contains(&"function")
-                .then(|| format!("arn:aws:lambda:{region}:{account}:function:{function}"))
-        }
-        "sns" => get("topicArn").map(str::to_owned),
-        "sqs" => get("queueUrl").and_then(|url| {
-            // https://sqs.REGION.amazonaws.com/ACCOUNT/NAME
-            let mut parts = url.trim_end_matches('/').rsplit('/');
-            let name = parts.next()?;
-            let queue_account = parts.next()?;
-            Some(format!("arn:aws:sqs:{}:{queue_account}:{name}", region?))
-        }),
-        "kms" => get("keyId")
-            .filter(|k| k.starts_with("arn:"))
-            .map(str::to_owned),
-        "secretsmanager" => get("secretId")
-            .filter(|k| k.starts_with("arn:"))
-            .map(str::to_owned),
-        "logs" => {
-            // Only for actions on the log group itself: a stream's ARN needs its name too.
-            let group = get("logGroupName")?;
-            let (region, account) = (region?, account?);
-            (kinds.contains(&"log-group") && !kinds.contains(&"log-stream"))
-                .then(|| format!("arn:aws:logs:{region}:{account}:log-group:{group}"))
-        }
-        // Role, user and group ARNs include a path the request does not carry: only ARNs
-        // given whole are used.
-        "iam" => get("policyArn").map(str::to_owned),
-        "sts" => get("roleArn").map(str::to_owned),
-        "route53" => get("hostedZoneId").map(|id| {
-            let id = id.trim_start_matches("/hostedzone/");
-            format!("arn:aws:route53:::hostedzone/{id}")
-        }),
-        _ => None,
-    }
-}
-
-/// Every IAM role ARN among the string values of `value`.
-fn role_arns<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
-    match value {
-        Value::String(s) if s.starts_with("arn:aws:iam::") && s.contains(":role/") => out.push(s),
-        Value::Array(items) => items.iter().for_each(|v| role_arns(v, out)),
-        Value::Object(map) => map.values().for_each(|v| role_arns(v, out)),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::eval::ContextValue;
+    use crate::eval::resource::{ResourceStatus, event_resources};
+
+    /// The one resource derived, as the tests before `event_resources` read it.
+    fn event_resource(e: &EventFacts<'_>, action: &str) -> Option<String> {
+        let r = event_resources(e, action);
+        match (r.status, r.arns.as_slice()) {
+            (ResourceStatus::Derived, [one]) => Some(one.clone()),
+            _ => None,
+        }
+    }
 
     fn known(c: &Context, key: &str) -> Option<Vec<String>> {
         match c.get(key)? {

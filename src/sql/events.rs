@@ -29,6 +29,7 @@ pub struct StoredEvent {
     pub vpc_endpoint_id: Option<String>,
     pub tls: Option<bool>,
     pub request_parameters: Option<String>,
+    pub response_elements: Option<String>,
     pub error_code: Option<String>,
     pub mapping_status: Option<String>,
     /// The call's own actions, primary first.
@@ -59,6 +60,7 @@ impl StoredEvent {
             tls: self.tls,
             resources,
             request_parameters: self.request_parameters.as_deref(),
+            response_elements: self.response_elements.as_deref(),
         }
     }
 
@@ -74,7 +76,7 @@ const COLUMNS: &str = "eventid, eventsource, eventname, eventtime, awsregion, so
     account_id, useridentity['sessioncontext']['attributes']['mfaauthenticated'] AS mfa, \
     useridentity['invokedby'] AS invoked_by, vpcendpointid, \
     CASE WHEN tlsdetails IS NULL THEN 'false' ELSE 'true' END AS tls, \
-    requestparameters, errorcode, mapping_status, \
+    requestparameters, responseelements, errorcode, mapping_status, \
     array_to_string(iam_actions, ' ') AS actions, \
     array_to_string(iam_dependent_actions, ' ') AS dependent";
 
@@ -132,6 +134,7 @@ fn from_batches(batches: &[RecordBatch]) -> anyhow::Result<Vec<StoredEvent>> {
         "vpcendpointid",
         "tls",
         "requestparameters",
+        "responseelements",
         "errorcode",
         "mapping_status",
         "actions",
@@ -162,10 +165,11 @@ fn from_batches(batches: &[RecordBatch]) -> anyhow::Result<Vec<StoredEvent>> {
             vpc_endpoint_id: next(13),
             tls: next(14).map(|t| t == "true"),
             request_parameters: next(15),
-            error_code: next(16),
-            mapping_status: next(17),
-            actions: words(next(18)),
-            dependent: words(next(19)),
+            response_elements: next(16),
+            error_code: next(17),
+            mapping_status: next(18),
+            actions: words(next(19)),
+            dependent: words(next(20)),
             resources: Vec::new(),
         });
     }

@@ -6,6 +6,7 @@ pub mod events;
 pub mod iam;
 pub mod named;
 pub mod output;
+pub mod resources;
 pub mod tighten;
 pub mod udfs;
 
@@ -31,6 +32,7 @@ impl Session {
             .with_collect_statistics(true);
         let ctx = SessionContext::new_with_config(config);
         udfs::register(&ctx)?;
+        resources::register(&ctx);
         let tables = register_store(&ctx, store).await?;
         Ok(Self { ctx, tables })
     }

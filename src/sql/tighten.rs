@@ -9,12 +9,14 @@ use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Int64Type};
 
 use super::Session;
+use super::events::load_events;
 use super::iam::{PrincipalRef, quote, quote_list, strings};
 use crate::catalog::ActionCatalog;
+use crate::eval::resource::{ResourceStatus, event_resources};
 use crate::policy::PolicyDocument;
 use crate::tighten::{
-    Entity, EntityKind, Evidence, PolicyKind, Scope, ScopeAttachment, ScopeMembership, ScopePolicy,
-    Source, Usage, Visibility, has_data_events,
+    Entity, EntityKind, Evidence, Level, PolicyKind, ResourceUse, Scope, ScopeAttachment,
+    ScopeMembership, ScopePolicy, Source, Usage, Visibility, has_data_events,
 };
 
 /// The values of a column as integers (timestamps as microseconds), nulls as `None`.
@@ -424,6 +426,56 @@ async fn trail_usage(
     Ok(out)
 }
 
+/// The resources each principal's successful calls used in the window, by action (own
+/// and dependent), derived from each stored event as the replay derives them.
+async fn resource_usage(
+    session: &Session,
+    principals: &BTreeSet<String>,
+    window: &Window,
+    catalog: &ActionCatalog,
+) -> anyhow::Result<HashMap<String, BTreeMap<String, ResourceUse>>> {
+    let mut out: HashMap<String, BTreeMap<String, ResourceUse>> = HashMap::new();
+    if principals.is_empty() {
+        return Ok(out);
+    }
+    let filter = format!(
+        "{} AND principal_arn IN ({}) AND mapping_status = 'mapped' AND NOT {DENIED}",
+        window.events_sql(),
+        quote_list(principals.iter())
+    );
+    for event in load_events(session, &filter).await? {
+        let Some(principal) = event.principal_arn.as_deref() else {
+            continue;
+        };
+        let at = event
+            .event_time
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.timestamp_micros());
+        let resources = event.resource_refs();
+        let facts = event.facts(&resources);
+        let by_action = out.entry(principal.to_owned()).or_default();
+        for action in event.actions.iter().chain(&event.dependent) {
+            let Some(known) = catalog.action(action) else {
+                continue;
+            };
+            let derived = event_resources(&facts, action);
+            let used = by_action.entry(known.name.clone()).or_default();
+            match derived.status {
+                ResourceStatus::Derived => {
+                    for arn in derived.arns {
+                        let one = Evidence::one(Source::Trail, principal, at, 1);
+                        used.arns.entry(arn).or_default().merge(&one);
+                    }
+                }
+                ResourceStatus::NotScoped => used.not_scoped += 1,
+                ResourceStatus::Underivable => used.underivable += 1,
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// What the reports about one subject say over the window.
 #[derive(Debug, Default, Clone)]
 struct ReportUsage {
@@ -617,6 +669,7 @@ pub async fn load_scope(
     target: &Target,
     window: &Window,
     sources: Sources,
+    level: Level,
     catalog: &ActionCatalog,
 ) -> anyhow::Result<(Scope, BTreeSet<String>)> {
     let account = match target {
@@ -670,9 +723,15 @@ pub async fn load_scope(
         all_principals.extend(att.principals(e));
         all_subjects.insert(e.arn.clone());
     }
+    let mut trail = trail_usage(session, &all_principals, window, catalog).await?;
+    if level == Level::Resource {
+        for (principal, used) in resource_usage(session, &all_principals, window, catalog).await? {
+            trail.entry(principal).or_default().resources = used;
+        }
+    }
     let gatherer = Gatherer {
         until: window.until,
-        trail: trail_usage(session, &all_principals, window, catalog).await?,
+        trail,
         history: trail_usage(
             session,
             &all_principals,

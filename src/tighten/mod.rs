@@ -16,6 +16,7 @@
 
 mod observe;
 mod plan;
+mod resources;
 mod rewrite;
 mod scp;
 mod script;
@@ -27,7 +28,10 @@ pub use plan::{
     After, Entity, EntityKind, Move, Outcome, Plan, PolicyKind, PolicyPlan, Scope, ScopeAttachment,
     ScopeMembership, ScopePolicy, plan,
 };
-pub use rewrite::{Decision, Item, RewriteError, RewriteOptions, Rewritten, Untouched, rewrite};
+pub use resources::{ResourceChoice, ResourceUse, covers, escape, generalise};
+pub use rewrite::{
+    DEFAULT_MAX_ARNS, Decision, Item, RewriteError, RewriteOptions, Rewritten, Untouched, rewrite,
+};
 pub use scp::{DENY_SID, SCP_MAX_CHARS, ScpError, ScpOptions, ScpRewrite, deny_unused};
 pub use script::{apply_script, document_path, summary};
 
@@ -39,6 +43,8 @@ pub enum Level {
     Service,
     /// The exact actions used, with the dependent actions their calls needed.
     Action,
+    /// The action level with each action's `Resource` narrowed to the resources used.
+    Resource,
 }
 
 /// Where a piece of evidence comes from.
@@ -118,6 +124,8 @@ pub struct Usage {
     pub before: BTreeMap<String, Evidence>,
     /// Services with successful calls trailcut cannot map to actions.
     pub unmapped: BTreeSet<String>,
+    /// The resources of the successful calls, by action (resource level only).
+    pub resources: BTreeMap<String, ResourceUse>,
 }
 
 impl Usage {
@@ -168,6 +176,12 @@ impl Usage {
             self.before.entry(name.clone()).or_default().merge(evidence);
         }
         self.unmapped.extend(other.unmapped.iter().cloned());
+        for (action, used) in &other.resources {
+            self.resources
+                .entry(action.clone())
+                .or_default()
+                .merge(used);
+        }
     }
 
     /// Records a use before the window of an action (and its service) or a service.

@@ -17,9 +17,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::{ActionCatalog, ActionPattern};
-use crate::policy::{ActionClause, Effect, ListForm, OneOrMany, PolicyDocument, Statement};
+use crate::policy::{
+    ActionClause, Effect, ListForm, OneOrMany, PolicyDocument, ResourceClause, Statement,
+};
 
 use super::observe::{Blind, Visibility};
+use super::resources::{ResourceChoice, SHOWN, covers, escape, generalise};
 use super::{Evidence, Level, Usage, service_of};
 
 /// How to rewrite.
@@ -31,7 +34,13 @@ pub struct RewriteOptions {
     pub keep_sids: Vec<String>,
     /// Remove what the evidence cannot see instead of keeping it.
     pub drop_unobservable: bool,
+    /// Resource level: distinct ARNs per action written as they are before they are
+    /// generalised ([`DEFAULT_MAX_ARNS`] when `None`).
+    pub max_arns: Option<usize>,
 }
+
+/// `--max-arns`' default.
+pub const DEFAULT_MAX_ARNS: usize = 20;
 
 /// What became of a service or an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -79,6 +88,9 @@ pub struct Item {
     pub before: Option<Evidence>,
     /// The statements (by index) that grant it.
     pub statements: Vec<usize>,
+    /// Resource level: how its `Resource` was decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourceChoice>,
 }
 
 /// A statement kept as written, and why.
@@ -173,7 +185,7 @@ pub fn rewrite(
                     judged.push((service, decision, evidence, patterns));
                 }
             }
-            Level::Action => {
+            Level::Action | Level::Resource => {
                 for action in &granted {
                     let evidence = usage.actions.get(*action);
                     let decision = match evidence {
@@ -216,25 +228,50 @@ pub fn rewrite(
         }
         let mut kept = 0;
         let mut patterns: Vec<String> = Vec::new();
+        let mut kept_items: Vec<(String, Decision)> = Vec::new();
         for (name, decision, evidence, keep) in judged {
             let before = evidence
                 .is_none()
                 .then(|| usage.before.get(&name).cloned())
                 .flatten();
             let item = items.entry(name.clone()).or_insert_with(|| Item {
-                name,
+                name: name.clone(),
                 decision,
                 evidence: evidence.cloned(),
                 before,
                 statements: Vec::new(),
+                resources: None,
             });
             item.statements.push(index);
             if decision.keeps() {
                 kept += 1;
+                kept_items.push((name.clone(), decision));
                 patterns.extend(keep);
             }
         }
-        if kept == 0 {
+        let narrowed = (level == Level::Resource && kept > 0)
+            .then(|| {
+                narrow(
+                    statement,
+                    &kept_items,
+                    whole,
+                    usage,
+                    options,
+                    document,
+                    catalog,
+                )
+            })
+            .flatten();
+        if let Some(narrowed) = narrowed {
+            for (name, choice) in narrowed.choices {
+                if let Some(item) = items.get_mut(&name)
+                    && item.resources.is_none()
+                {
+                    item.resources = Some(choice);
+                }
+            }
+            statements.extend(narrowed.statements);
+        } else if kept == 0 {
             removed_statements.push(index);
         } else if kept == whole {
             statements.push(statement.clone());
@@ -256,6 +293,123 @@ pub fn rewrite(
         items: items.into_values().collect(),
         untouched,
         removed_statements,
+    })
+}
+
+/// A statement split by resource: its statements and each action's choice.
+struct Narrowed {
+    statements: Vec<Statement>,
+    choices: Vec<(String, ResourceChoice)>,
+}
+
+/// The statement's kept actions, each with its `Resource` narrowed to what its calls
+/// used where the evidence names every call's resources, grouped by identical resource
+/// sets. `None` when the statement's resources cannot be narrowed at all (`NotResource`,
+/// no `Resource`); the choices are then not recorded.
+fn narrow(
+    statement: &Statement,
+    kept: &[(String, Decision)],
+    whole: usize,
+    usage: &Usage,
+    options: &RewriteOptions,
+    document: &PolicyDocument,
+    catalog: &ActionCatalog,
+) -> Option<Narrowed> {
+    let Some(ResourceClause::Resource(own)) = &statement.resource else {
+        return None;
+    };
+    let max_arns = options.max_arns.unwrap_or(DEFAULT_MAX_ARNS);
+    // Escapes (`${*}`) are policy variables, understood from version 2012-10-17 only.
+    let escapes = document.version.as_deref() == Some("2012-10-17");
+    let mut groups: BTreeMap<Option<Vec<String>>, Vec<String>> = BTreeMap::new();
+    let mut choices = Vec::new();
+    for (name, decision) in kept {
+        let used = usage.resources.get(name);
+        let observed: BTreeSet<String> = used
+            .map(|u| u.arns.keys().cloned().collect())
+            .unwrap_or_default();
+        let scoped = catalog
+            .action(name)
+            .is_some_and(|a| !a.resources.is_empty());
+        let why: Option<String> = if *decision != Decision::Kept {
+            Some("not seen used: the evidence cannot see it".to_owned())
+        } else if !scoped || used.is_some_and(|u| u.not_scoped > 0) {
+            Some("the action supports no resource-level permission".to_owned())
+        } else if let Some(u) = used.filter(|u| u.underivable > 0) {
+            Some(format!(
+                "{} of its calls do not name their resources",
+                u.underivable
+            ))
+        } else if observed.is_empty() {
+            Some("no call in the trail names its resources".to_owned())
+        } else if !escapes && observed.iter().any(|a| a.contains(['*', '?', '$'])) {
+            Some("a resource name holds `*`, `?` or `$`, which needs version 2012-10-17 to be written".to_owned())
+        } else {
+            None
+        };
+        let mut choice = ResourceChoice {
+            written: own.iter().cloned().collect(),
+            observed: observed.len(),
+            examples: observed.iter().take(SHOWN).cloned().collect(),
+            generalised: Vec::new(),
+            kept_because: why,
+        };
+        if choice.kept_because.is_none() {
+            // Only what this statement's own Resource reaches: the rest was allowed by
+            // another statement.
+            let inside: BTreeSet<String> = observed
+                .iter()
+                .filter(|a| own.iter().any(|o| covers(o, &escape(a))))
+                .cloned()
+                .collect();
+            let (mut patterns, mut generalised) = generalise(&inside, max_arns);
+            if !patterns.iter().all(|p| own.iter().any(|o| covers(o, p))) {
+                // A generalisation past the statement's own patterns: the ARNs instead.
+                patterns = inside.iter().map(|a| escape(a)).collect();
+                generalised.clear();
+            }
+            if patterns.is_empty() {
+                choice.kept_because =
+                    Some("its calls' resources lie outside this statement's Resource".to_owned());
+            } else {
+                choice.written = patterns;
+                choice.generalised = generalised;
+            }
+        }
+        let key = choice
+            .kept_because
+            .is_none()
+            .then(|| choice.written.clone());
+        groups.entry(key).or_default().push(name.clone());
+        choices.push((name.clone(), choice));
+    }
+    let mut statements = Vec::new();
+    // The statement's own resources first, keeping its Sid; then each narrowed set, its
+    // Sid numbered from 2.
+    for (n, (resources, actions)) in groups.into_iter().enumerate() {
+        let sid = match (&statement.sid, n) {
+            (Some(sid), 0) => Some(sid.clone()),
+            (Some(sid), n) => Some(format!("{sid}{}", n + 1)),
+            (None, _) => None,
+        };
+        // Everything it granted kept on its own resources: the statement as written.
+        let mut part = if resources.is_none() && actions.len() == whole {
+            statement.clone()
+        } else {
+            with_actions(statement, actions)
+        };
+        part.sid = sid;
+        if let Some(resources) = resources {
+            part.resource = Some(ResourceClause::Resource(match resources.len() {
+                1 => OneOrMany::one(resources[0].clone()),
+                _ => OneOrMany::array(resources),
+            }));
+        }
+        statements.push(part);
+    }
+    Some(Narrowed {
+        statements,
+        choices,
     })
 }
 
@@ -353,8 +507,8 @@ fn check_narrower(
                 return true;
             }
             if o.effect != statement.effect
-                || o.sid != statement.sid
-                || o.resource != statement.resource
+                || !same_sid(o.sid.as_deref(), statement.sid.as_deref())
+                || !resources_within(statement.resource.as_ref(), o.resource.as_ref())
                 || o.condition != statement.condition
                 || o.principal != statement.principal
             {
@@ -388,6 +542,27 @@ fn check_narrower(
         Err(RewriteError {
             actions: extra.into_iter().collect(),
         })
+    }
+}
+
+/// The original's Sid, or (resource level) the original's with a number after it.
+fn same_sid(old: Option<&str>, new: Option<&str>) -> bool {
+    match (old, new) {
+        (Some(old), Some(new)) => new
+            .strip_prefix(old)
+            .is_some_and(|n| n.is_empty() || n.bytes().all(|b| b.is_ascii_digit())),
+        (old, new) => old == new,
+    }
+}
+
+/// Whether the resources `new` names all lie inside `old`'s: the same clause, or a
+/// `Resource` each of whose patterns an `old` `Resource` pattern covers.
+fn resources_within(new: Option<&ResourceClause>, old: Option<&ResourceClause>) -> bool {
+    match (new, old) {
+        (Some(ResourceClause::Resource(new)), Some(ResourceClause::Resource(old))) => {
+            new.iter().all(|p| old.iter().any(|o| covers(o, p)))
+        }
+        (new, old) => new == old,
     }
 }
 
@@ -431,6 +606,7 @@ mod tests {
             level: Some(level),
             keep_sids: keep.iter().map(|s| (*s).to_owned()).collect(),
             drop_unobservable: false,
+            max_arns: None,
         }
     }
 
@@ -669,11 +845,17 @@ mod tests {
         .unwrap();
         let error = check_narrower(&old, &new, catalog()).unwrap_err();
         assert!(error.actions.contains(&"s3:PutObject".to_owned()));
-        // Rewrites never change a Resource: a statement on another one is refused.
-        let elsewhere = PolicyDocument::parse(
-            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::other/*"}}"#,
-        )
-        .unwrap();
-        assert!(check_narrower(&old, &elsewhere, catalog()).is_err());
+        // A Resource may narrow (resource level), never reach outside the original's.
+        let mine = |resource: &str| {
+            PolicyDocument::parse(&format!(
+                r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"s3:GetObject","Resource":"{resource}"}}}}"#
+            ))
+            .unwrap()
+        };
+        let old = mine("arn:aws:s3:::mine/*");
+        assert!(check_narrower(&old, &mine("arn:aws:s3:::mine/data/*"), catalog()).is_ok());
+        assert!(check_narrower(&old, &mine("arn:aws:s3:::other/*"), catalog()).is_err());
+        assert!(check_narrower(&old, &mine("arn:aws:s3:::mine*"), catalog()).is_err());
+        assert!(check_narrower(&old, &mine("*"), catalog()).is_err());
     }
 }

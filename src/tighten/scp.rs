@@ -102,6 +102,7 @@ pub fn deny_unused(
                 .then(|| usage.before.get(service).cloned())
                 .flatten(),
             statements: Vec::new(),
+            resources: None,
         });
     }
     if deny.is_empty() {
