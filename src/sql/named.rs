@@ -25,6 +25,7 @@ const BUILTIN: &[&str] = &[
     include_str!("../../queries/unused_services.sql"),
     include_str!("../../queries/unused_actions.sql"),
     include_str!("../../queries/last_accessed_vs_trail.sql"),
+    include_str!("../../queries/resource_usage.sql"),
 ];
 
 /// Errors of named queries.
@@ -197,6 +198,7 @@ mod tests {
                 "event_usage",
                 "last_accessed_vs_trail",
                 "last_activity",
+                "resource_usage",
                 "service_usage",
                 "unmapped_events",
                 "unused_actions",

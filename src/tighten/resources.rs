@@ -296,4 +296,34 @@ mod tests {
             "arn:aws:s3:::ana/x"
         ));
     }
+
+    proptest::proptest! {
+        /// Whatever the ARNs and the limit: every ARN stays allowed, and no pattern reaches
+        /// a bucket, account or region none of them is in.
+        #[test]
+        fn generalising_covers_every_arn_and_stays_in_its_groups(
+            picks in proptest::collection::vec(
+                (0..3usize, 0..2usize, 0..2usize, "[a-c]{1,2}(/[a-c*?]{1,3}){0,3}"),
+                1..40,
+            ),
+            max in 1..8usize,
+        ) {
+            let arn = |kind: usize, a: usize, b: usize, name: &str| match kind {
+                0 => format!("arn:aws:s3:::bucket-{a}{b}/{name}"),
+                1 => format!("arn:aws:dynamodb:eu-west-{a}:11111111111{b}:table/{name}"),
+                _ => format!("arn:aws:logs:eu-west-{a}:11111111111{b}:log-group:/{name}"),
+            };
+            let arns: BTreeSet<String> =
+                picks.iter().map(|(k, a, b, n)| arn(*k, *a, *b, n)).collect();
+            let (patterns, _) = generalise(&arns, max);
+            for a in &arns {
+                proptest::prop_assert!(patterns.iter().any(|p| covers(p, &escape(a))), "{a} {patterns:?}");
+            }
+            // A probe in another bucket, account or region of the same kinds.
+            for kind in 0..3 {
+                let probe = escape(&arn(kind, 7, 7, "a"));
+                proptest::prop_assert!(!patterns.iter().any(|p| covers(p, &probe)), "{probe} {patterns:?}");
+            }
+        }
+    }
 }

@@ -15,6 +15,7 @@ mod mapping_columns;
 mod policy;
 mod policy_cli;
 mod queries;
+mod resources;
 mod shell;
 mod stratus;
 mod tighten;
