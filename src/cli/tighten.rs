@@ -46,6 +46,12 @@ The window ends at the newest evidence in the store (never the clock), so a run 
 reproducible. Every successful call of every principal whose policies change is replayed
 against the new policies; a call that would be denied is a regression.
 
+--level resource narrows each kept action's Resource to the resources its calls used (from
+requestParameters, responseElements and resources[]), up to --max-arns ARNs per action,
+past that generalised to their common prefix within a bucket, account and region. An action
+whose calls do not all name their resources, or that supports no resource-level permission,
+keeps its statement's Resource; plan.json says which and why.
+
 SCP mode (--scp NAME --org-entity PATH) adds to the SCP a Deny statement for every service
 it allows that the accounts under its targets used before the window and not in it (trail,
 and the entity's Organizations access report), within the 5,120-character SCP limit;
@@ -59,6 +65,7 @@ Examples:
   trailcut tighten --group Development --level service --keep-sid RequiredIamAndOrgsActions
   trailcut tighten --user nikhilj --out ./nikhilj
   trailcut tighten --policy ExamplePolicy1 --level action --days 120
+  trailcut tighten --group Development --level resource --max-arns 10
   trailcut tighten --group Development --check      exit 1 when a rewrite would change anything
   trailcut tighten --scp NewServiceTest --org-entity o-a1b2c3d4e5/r-ab12/ou-ab12-11111111 --days 180
 
