@@ -23,7 +23,6 @@ import importlib.util
 import json
 import os
 import pathlib
-import shutil
 import statistics
 import subprocess
 import sys
@@ -33,8 +32,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 spec = importlib.util.spec_from_file_location("tighten_truth", HERE / "tighten-truth.py")
 truth_bench = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(truth_bench)
-START, run, authorization_details = (truth_bench.START, truth_bench.run,
-                                     truth_bench.authorization_details)
+START, run, generated_store = truth_bench.START, truth_bench.run, truth_bench.generated_store
 
 DERIVATION = """
 SELECT split_part(action, ':', 1) AS service, r['status'] AS status, count(*) AS calls
@@ -61,21 +59,8 @@ def main():
     target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", root / "target"))
     trailcut = args.bin or str(target / "release" / "trailcut")
     work = pathlib.Path(args.work)
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
     store = work / "store"
-
-    run([trailcut, "gen-trail", "--events", str(args.events), "--out", str(work / "trail"),
-         "--seed", str(args.seed), "--start", START, "--days", "30"])
-    truth = json.loads((work / "trail" / "ground-truth.json").read_text())
-    run([trailcut, "--store", str(store), "ingest", str(work / "trail" / "AWSLogs")])
-    accounts, principals = authorization_details(truth, "2025-01-01T00:00:00Z")
-    files = []
-    for account, doc in accounts.items():
-        path = work / f"authorization-details-{account}.json"
-        path.write_text(json.dumps(doc))
-        files.append(str(path))
-    run([trailcut, "--store", str(store), "authz", "ingest", *files])
+    truth, principals, _, _ = generated_store(trailcut, work, args.events, args.seed)
 
     t = time.monotonic()
     out = run([trailcut, "--store", str(store), "query", "--format", "json", DERIVATION]).stdout

@@ -83,6 +83,31 @@ def authorization_details(truth, start):
     return accounts, principals
 
 
+def generated_store(trailcut, work, events, seed):
+    """A fresh store at work/store holding a generated trail of `events` events and a `*`
+    policy for each IAM user and role of its ground truth. Returns the ground truth, the
+    principals, and the seconds gen-trail and ingest took."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    store = work / "store"
+    t = time.monotonic()
+    run([trailcut, "gen-trail", "--events", str(events), "--out", str(work / "trail"),
+         "--seed", str(seed), "--start", START, "--days", "30"])
+    gen_s = time.monotonic() - t
+    truth = json.loads((work / "trail" / "ground-truth.json").read_text())
+    t = time.monotonic()
+    run([trailcut, "--store", str(store), "ingest", str(work / "trail" / "AWSLogs")])
+    ingest_s = time.monotonic() - t
+    accounts, principals = authorization_details(truth, "2025-01-01T00:00:00Z")
+    files = []
+    for account, doc in accounts.items():
+        path = work / f"authorization-details-{account}.json"
+        path.write_text(json.dumps(doc))
+        files.append(str(path))
+    run([trailcut, "--store", str(store), "authz", "ingest", *files])
+    return truth, principals, gen_s, ingest_s
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, default=1_000_000)
@@ -94,26 +119,8 @@ def main():
     target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", root / "target"))
     trailcut = args.bin or str(target / "release" / "trailcut")
     work = pathlib.Path(args.work)
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
     store = work / "store"
-
-    t = time.monotonic()
-    run([trailcut, "gen-trail", "--events", str(args.events), "--out", str(work / "trail"),
-         "--seed", str(args.seed), "--start", START, "--days", "30"])
-    gen_s = time.monotonic() - t
-    truth = json.loads((work / "trail" / "ground-truth.json").read_text())
-    t = time.monotonic()
-    run([trailcut, "--store", str(store), "ingest", str(work / "trail" / "AWSLogs")])
-    ingest_s = time.monotonic() - t
-
-    accounts, principals = authorization_details(truth, "2025-01-01T00:00:00Z")
-    files = []
-    for account, doc in accounts.items():
-        path = work / f"authorization-details-{account}.json"
-        path.write_text(json.dumps(doc))
-        files.append(str(path))
-    run([trailcut, "--store", str(store), "authz", "ingest", *files])
+    truth, principals, gen_s, ingest_s = generated_store(trailcut, work, args.events, args.seed)
 
     # The actions of every call, as the store maps them, and the dependent actions each
     # principal's calls needed.
