@@ -507,6 +507,7 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
         keep_sids: args.keep_sid.clone(),
         drop_unobservable: args.drop_unobservable,
         max_arns: Some(args.max_arns),
+        pool_by_service: false,
     };
     let (scope_label, window, sources, plan, denied, replayed, warnings) =
         runtime()?.block_on(async {
@@ -579,27 +580,50 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
                         .or_insert_with(|| e.clone());
                 }
             }
-            // At resource level a document over IAM's size limit is generalised further:
-            // half as many ARNs per action each time, down to one.
+            // At resource level a document over IAM's size limit is made smaller step by
+            // step: half as many ARNs per action each time, down to one; then the actions
+            // of a service sharing their resources, again from --max-arns down; then the
+            // action level. Each step stays inside the action level's result.
             let mut options = options.clone();
             let plan = loop {
                 let plan = plan(&scope, &options, catalog).map_err(|(policy, e)| {
                     anyhow::anyhow!("refusing to write {policy}: {e} (a defect: please report it)")
                 })?;
-                match (check_sizes(&plan), options.max_arns) {
-                    (Ok(()), _) => break plan,
-                    (Err(_), Some(n)) if level == Level::Resource && n > 1 => {
+                let Err(e) = check_sizes(&plan) else {
+                    break plan;
+                };
+                match (options.level, options.max_arns, options.pool_by_service) {
+                    (Some(Level::Resource), Some(n), _) if n > 1 => {
                         options.max_arns = Some(n / 2);
                     }
-                    (Err(e), _) => return Err(e),
+                    (Some(Level::Resource), _, false) => {
+                        options.pool_by_service = true;
+                        options.max_arns = Some(args.max_arns);
+                    }
+                    (Some(Level::Resource), _, true) => options.level = Some(Level::Action),
+                    _ => return Err(e),
                 }
             };
-            if options.max_arns != Some(args.max_arns) {
+            if options.level == Some(Level::Action) && level == Level::Resource {
+                warnings.push(
+                    "no resource-level document fits IAM's size limits: written at action \
+                     level (each action on its statement's Resource)"
+                        .to_owned(),
+                );
+            } else if options.max_arns != Some(args.max_arns) || options.pool_by_service {
                 warnings.push(format!(
-                    "resources generalised past {} per action instead of --max-arns {}, for the \
-                     documents to fit IAM's size limits",
+                    "to fit IAM's size limits, resources were generalised past {} per {}{}",
                     options.max_arns.unwrap_or_default(),
-                    args.max_arns
+                    if options.pool_by_service {
+                        "service"
+                    } else {
+                        "action"
+                    },
+                    if options.pool_by_service {
+                        " (the actions of a service share the resources any of them used)"
+                    } else {
+                        ""
+                    }
                 ));
             }
             let swap = |arn: &str, p: &LoadedPolicy| match p.via.as_str() {

@@ -37,6 +37,10 @@ pub struct RewriteOptions {
     /// Resource level: distinct ARNs per action written as they are before they are
     /// generalised ([`DEFAULT_MAX_ARNS`] when `None`).
     pub max_arns: Option<usize>,
+    /// Resource level: the narrowed actions of one service in a statement share the union
+    /// of their resources, so that they share one statement (smaller documents; never
+    /// beyond the resources the service's calls used).
+    pub pool_by_service: bool,
 }
 
 /// `--max-arns`' default.
@@ -323,6 +327,10 @@ fn narrow(
     let escapes = document.version.as_deref() == Some("2012-10-17");
     let mut groups: BTreeMap<Option<Vec<String>>, Vec<String>> = BTreeMap::new();
     let mut choices = Vec::new();
+    // The narrowed actions' ARNs, by pool (the action, or its service), and each narrowed
+    // action's pool.
+    let mut pools: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut members: BTreeMap<String, String> = BTreeMap::new();
     for (name, decision) in kept {
         let used = usage.resources.get(name);
         let observed: BTreeSet<String> = used
@@ -347,41 +355,63 @@ fn narrow(
         } else {
             None
         };
-        let mut choice = ResourceChoice {
-            written: own.iter().cloned().collect(),
-            observed: observed.len(),
-            examples: observed.iter().take(SHOWN).cloned().collect(),
-            generalised: Vec::new(),
-            kept_because: why,
-        };
-        if choice.kept_because.is_none() {
-            // Only what this statement's own Resource reaches: the rest was allowed by
-            // another statement.
-            let inside: BTreeSet<String> = observed
-                .iter()
-                .filter(|a| own.iter().any(|o| covers(o, &escape(a))))
-                .cloned()
-                .collect();
-            let (mut patterns, mut generalised) = generalise(&inside, max_arns);
-            if !patterns.iter().all(|p| own.iter().any(|o| covers(o, p))) {
-                // A generalisation past the statement's own patterns: the ARNs instead.
-                patterns = inside.iter().map(|a| escape(a)).collect();
-                generalised.clear();
-            }
-            if patterns.is_empty() {
-                choice.kept_because =
-                    Some("its calls' resources lie outside this statement's Resource".to_owned());
+        // Only what this statement's own Resource reaches: the rest was allowed by
+        // another statement.
+        let inside: BTreeSet<String> = observed
+            .iter()
+            .filter(|a| own.iter().any(|o| covers(o, &escape(a))))
+            .cloned()
+            .collect();
+        let why = why.or_else(|| {
+            inside
+                .is_empty()
+                .then(|| "its calls' resources lie outside this statement's Resource".to_owned())
+        });
+        if why.is_none() {
+            // Per action, or (to fit IAM's size limits) pooled per service.
+            let pool = if options.pool_by_service {
+                service_of(name).to_ascii_lowercase()
             } else {
-                choice.written = patterns;
-                choice.generalised = generalised;
-            }
+                name.clone()
+            };
+            pools.entry(pool.clone()).or_default().extend(inside);
+            members.insert(name.clone(), pool);
         }
-        let key = choice
-            .kept_because
-            .is_none()
-            .then(|| choice.written.clone());
+        choices.push((
+            name.clone(),
+            ResourceChoice {
+                written: own.iter().cloned().collect(),
+                observed: observed.len(),
+                examples: observed.iter().take(SHOWN).cloned().collect(),
+                generalised: Vec::new(),
+                kept_because: why,
+            },
+        ));
+    }
+    // Each pool's ARNs as patterns, kept inside the statement's own Resource.
+    let written: BTreeMap<&String, (Vec<String>, Vec<String>)> = pools
+        .iter()
+        .map(|(pool, arns)| {
+            let (patterns, generalised) = generalise(arns, max_arns);
+            if patterns.iter().all(|p| own.iter().any(|o| covers(o, p))) {
+                (pool, (patterns, generalised))
+            } else {
+                // A generalisation past the statement's own patterns: the ARNs instead.
+                (pool, (arns.iter().map(|a| escape(a)).collect(), Vec::new()))
+            }
+        })
+        .collect();
+    for (name, choice) in &mut choices {
+        let key = match members.get(name.as_str()) {
+            Some(pool) => {
+                let (patterns, generalised) = &written[pool];
+                choice.written = patterns.clone();
+                choice.generalised = generalised.clone();
+                Some(patterns.clone())
+            }
+            None => None,
+        };
         groups.entry(key).or_default().push(name.clone());
-        choices.push((name.clone(), choice));
     }
     let mut statements = Vec::new();
     // The statement's own resources first, keeping its Sid; then each narrowed set, its
@@ -607,6 +637,7 @@ mod tests {
             keep_sids: keep.iter().map(|s| (*s).to_owned()).collect(),
             drop_unobservable: false,
             max_arns: None,
+            pool_by_service: false,
         }
     }
 
@@ -857,5 +888,142 @@ mod tests {
         assert!(check_narrower(&old, &mine("arn:aws:s3:::other/*"), catalog()).is_err());
         assert!(check_narrower(&old, &mine("arn:aws:s3:::mine*"), catalog()).is_err());
         assert!(check_narrower(&old, &mine("*"), catalog()).is_err());
+    }
+
+    /// `usage` with `arns` as the resources of `action`'s calls (and `underivable` calls
+    /// naming none).
+    fn on(usage: &mut Usage, action: &str, arns: &[&str], underivable: u64) {
+        let used = usage.resources.entry(action.to_owned()).or_default();
+        for arn in arns {
+            let e = Evidence::one(
+                Source::Trail,
+                "arn:aws:iam::123456789012:user/paulo",
+                Some(1),
+                1,
+            );
+            used.arns.entry((*arn).to_owned()).or_default().merge(&e);
+        }
+        used.underivable += underivable;
+    }
+
+    fn resources_of(statement: &Statement) -> Vec<String> {
+        match &statement.resource {
+            Some(ResourceClause::Resource(list)) => list.iter().cloned().collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn resource_level_narrows_each_action_to_what_its_calls_named() {
+        let document = PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"Data","Effect":"Allow","Action":["s3:*","kms:Decrypt","ec2:RunInstances"],"Resource":"*"},{"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let mut usage = used(&[
+            "s3:GetObject",
+            "s3:PutObject",
+            "s3:ListAllMyBuckets",
+            "kms:Decrypt",
+            "ec2:RunInstances",
+        ]);
+        on(
+            &mut usage,
+            "s3:GetObject",
+            &["arn:aws:s3:::data/a.csv", "arn:aws:s3:::data/b*.csv"],
+            0,
+        );
+        on(
+            &mut usage,
+            "s3:PutObject",
+            &["arn:aws:s3:::data/out.csv"],
+            0,
+        );
+        on(
+            &mut usage,
+            "kms:Decrypt",
+            &["arn:aws:kms:eu-west-1:123456789012:key/k1"],
+            2,
+        );
+        on(&mut usage, "ec2:RunInstances", &[], 5);
+        // The S3 object actions nobody used are data events: dropped, as asked.
+        let level = RewriteOptions {
+            drop_unobservable: true,
+            ..options(Level::Resource, &[])
+        };
+        let out = rewrite(&document, &usage, &trail(), &level, catalog()).unwrap();
+        let new = out.document.unwrap();
+        // On `*`: no resource-level permission, or calls that do not name their resources.
+        assert_eq!(new.statements[0].sid.as_deref(), Some("Data"));
+        assert_eq!(
+            actions_of(&new, 0),
+            ["ec2:RunInstances", "kms:Decrypt", "s3:ListAllMyBuckets"]
+        );
+        assert_eq!(resources_of(&new.statements[0]), ["*"]);
+        // Each narrowed action on its own resources, a literal `*` escaped.
+        assert_eq!(new.statements[1].sid.as_deref(), Some("Data2"));
+        assert_eq!(actions_of(&new, 1), ["s3:GetObject"]);
+        assert_eq!(
+            resources_of(&new.statements[1]),
+            ["arn:aws:s3:::data/a.csv", "arn:aws:s3:::data/b${*}.csv"]
+        );
+        assert_eq!(actions_of(&new, 2), ["s3:PutObject"]);
+        assert_eq!(
+            resources_of(&new.statements[2]),
+            ["arn:aws:s3:::data/out.csv"]
+        );
+        // The Deny as written.
+        assert_eq!(new.statements[3], document.statements[1]);
+        let kms = out.items.iter().find(|i| i.name == "kms:Decrypt").unwrap();
+        let choice = kms.resources.as_ref().unwrap();
+        assert_eq!(
+            choice.kept_because.as_deref(),
+            Some("2 of its calls do not name their resources")
+        );
+
+        // Pooled by service: the S3 actions share one statement and the union.
+        let pooled = RewriteOptions {
+            pool_by_service: true,
+            ..level.clone()
+        };
+        let new = rewrite(&document, &usage, &trail(), &pooled, catalog())
+            .unwrap()
+            .document
+            .unwrap();
+        assert_eq!(actions_of(&new, 1), ["s3:GetObject", "s3:PutObject"]);
+        assert_eq!(resources_of(&new.statements[1]).len(), 3);
+        // Past --max-arns: the common folder.
+        let few = RewriteOptions {
+            max_arns: Some(1),
+            ..pooled
+        };
+        let new = rewrite(&document, &usage, &trail(), &few, catalog())
+            .unwrap()
+            .document
+            .unwrap();
+        assert_eq!(resources_of(&new.statements[1]), ["arn:aws:s3:::data/*"]);
+    }
+
+    #[test]
+    fn resources_outside_the_statement_are_left_to_the_statement_that_allowed_them() {
+        let document = PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"Mine","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::mine/*"},{"Sid":"Shared","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::shared/*"}]}"#,
+        )
+        .unwrap();
+        let mut usage = used(&["s3:GetObject"]);
+        on(
+            &mut usage,
+            "s3:GetObject",
+            &["arn:aws:s3:::mine/a", "arn:aws:s3:::mine/b"],
+            0,
+        );
+        let level = RewriteOptions {
+            max_arns: Some(1),
+            ..options(Level::Resource, &[])
+        };
+        let out = rewrite(&document, &usage, &trail(), &level, catalog()).unwrap();
+        let new = out.document.unwrap();
+        assert_eq!(resources_of(&new.statements[0]), ["arn:aws:s3:::mine/*"]);
+        // Nothing of `shared` was used, but it is the same action: the statement stays.
+        assert_eq!(resources_of(&new.statements[1]), ["arn:aws:s3:::shared/*"]);
     }
 }
