@@ -10,7 +10,7 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 
 use super::{Status, runtime};
-use crate::eval::event::event_context;
+use crate::eval::event::{EventFacts, event_context};
 use crate::eval::resource::event_resources;
 use crate::eval::{Decision, NamedPolicy, PolicySet, Request, ScpLevel, evaluate};
 use crate::sql::Session;
@@ -44,7 +44,7 @@ pub struct EventArgs {
 pub fn run(store: &Path, args: EventArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let store = Store::new(store);
     let id = quote(&args.event_id);
-    let (event, loaded) = runtime()?.block_on(async {
+    let (event, loaded, names) = runtime()?.block_on(async {
         let session = Session::open(&store).await?;
         let event = load_events(&session, &format!("eventid = {id}"))
             .await?
@@ -57,7 +57,7 @@ pub fn run(store: &Path, args: EventArgs, out: &mut dyn Write) -> anyhow::Result
             .with_context(|| format!("event {id} names no principal"))?;
         let principal = find_principal(&session, &principal, None).await?;
         let loaded = load_principal(&session, principal).await?;
-        anyhow::Ok((event, loaded))
+        anyhow::Ok((event, loaded, session.iam_names().clone()))
     })?;
     let status = event.mapping_status.clone().unwrap_or_default();
     if status != "mapped" {
@@ -65,7 +65,10 @@ pub fn run(store: &Path, args: EventArgs, out: &mut dyn Write) -> anyhow::Result
     }
     let error = event.error_code.clone();
     let arn_refs = event.resource_refs();
-    let facts = event.facts(&arn_refs);
+    let facts = EventFacts {
+        iam_names: Some(&names),
+        ..event.facts(&arn_refs)
+    };
     let context = event_context(&facts);
     fn named(p: &crate::sql::iam::LoadedPolicy) -> NamedPolicy<'_> {
         NamedPolicy {

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::{Status, runtime};
 use crate::catalog::ActionCatalog;
-use crate::eval::event::event_context;
+use crate::eval::event::{EventFacts, event_context};
 use crate::eval::resource::{ResourceStatus, event_resources};
 use crate::eval::{Decision, NamedPolicy, PolicySet, Request, ScpLevel, evaluate};
 use crate::sql::Session;
@@ -386,7 +386,10 @@ async fn replay(
         for event in load_events(session, &filter).await? {
             out.events += 1;
             let resources = event.resource_refs();
-            let facts = event.facts(&resources);
+            let facts = EventFacts {
+                iam_names: Some(session.iam_names()),
+                ..event.facts(&resources)
+            };
             let context = event_context(&facts);
             let mut underivable = false;
             for action in event.actions.iter().chain(&event.dependent) {

@@ -46,6 +46,8 @@ pub struct EventFacts<'a> {
     pub request_parameters: Option<&'a str>,
     /// `responseelements`, JSON text.
     pub response_elements: Option<&'a str>,
+    /// The IAM snapshot's users, groups and roles by name, when the store has one.
+    pub iam_names: Option<&'a super::resource::IamNames>,
 }
 
 /// The services AWS documents as setting `aws:CalledVia`.

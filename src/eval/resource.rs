@@ -16,6 +16,8 @@
 //! resource types (`ec2:RunInstances`) is derived only where a rule knows every type the
 //! call touches: a policy narrowed to part of a call's resources would deny the call.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use super::event::EventFacts;
@@ -58,6 +60,50 @@ impl Resources {
             status: ResourceStatus::Underivable,
             arns: Vec::new(),
         }
+    }
+}
+
+/// The ARNs of an account's IAM users, groups and roles by name, from the store's IAM
+/// snapshot: what turns a `userName` or `roleName` in a request into an ARN with its path.
+#[derive(Debug, Clone, Default)]
+pub struct IamNames {
+    /// (account, `user`|`group`|`role`, lower-cased name) -> ARN. IAM names are unique
+    /// within an account whatever their case.
+    arns: HashMap<(String, String, String), String>,
+}
+
+impl IamNames {
+    /// Records one entity.
+    pub fn insert(&mut self, account: &str, kind: &str, name: &str, arn: &str) {
+        self.arns.insert(
+            (
+                account.to_owned(),
+                kind.to_owned(),
+                name.to_ascii_lowercase(),
+            ),
+            arn.to_owned(),
+        );
+    }
+
+    /// The ARN of `kind` `name` in `account`.
+    pub fn arn(&self, account: &str, kind: &str, name: &str) -> Option<&str> {
+        self.arns
+            .get(&(
+                account.to_owned(),
+                kind.to_owned(),
+                name.to_ascii_lowercase(),
+            ))
+            .map(String::as_str)
+    }
+
+    /// How many entities are known.
+    pub fn len(&self) -> usize {
+        self.arns.len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.arns.is_empty()
     }
 }
 
@@ -534,10 +580,15 @@ fn ec2(e: &Event<'_>, _action: &str, kinds: &[&str]) -> Rule {
     Rule::from(Some(arns))
 }
 
-/// IAM: ARNs given whole (`policyArn`, a created entity's ARN in the response), and the
-/// caller itself when a user acts on its own user. A user or role name alone does not
-/// make an ARN: the ARN holds a path the request does not carry.
+/// IAM: ARNs given whole (`policyArn`, a created entity's ARN in the response), the caller
+/// itself when a user acts on its own user, and users, groups and roles by name through
+/// the IAM snapshot ([`IamNames`]). A name the snapshot does not know does not make an
+/// ARN: the ARN holds a path the request does not carry.
 fn iam(e: &Event<'_>, kinds: &[&str]) -> Rule {
+    let known = |kind: &str, key: &str| -> Option<String> {
+        let names = e.facts.iam_names?;
+        Some(names.arn(e.account()?, kind, e.get(key)?)?.to_owned())
+    };
     match kinds {
         ["policy"] => {
             let arn = e
@@ -553,9 +604,14 @@ fn iam(e: &Event<'_>, kinds: &[&str]) -> Rule {
                 .or_else(|| match passed.as_slice() {
                     [one] if e.get("roleName").is_none() => Some((*one).to_owned()),
                     _ => None,
-                });
+                })
+                .or_else(|| known("role", "roleName"));
             Rule::one(arn)
         }
+        ["group"] => Rule::one(
+            e.whole(e.response("group.arn"), "iam")
+                .or_else(|| known("group", "groupName")),
+        ),
         ["user"] => {
             let created = e.whole(e.response("user.arn"), "iam");
             let own = match (e.facts.identity_type, e.facts.principal_arn) {
@@ -569,7 +625,7 @@ fn iam(e: &Event<'_>, kinds: &[&str]) -> Rule {
                 }
                 _ => None,
             };
-            Rule::one(created.or(own))
+            Rule::one(created.or(own).or_else(|| known("user", "userName")))
         }
         _ => Rule::Unknown,
     }

@@ -61,6 +61,7 @@ impl StoredEvent {
             resources,
             request_parameters: self.request_parameters.as_deref(),
             response_elements: self.response_elements.as_deref(),
+            iam_names: None,
         }
     }
 

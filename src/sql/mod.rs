@@ -22,6 +22,7 @@ use crate::store::tables::register_store;
 pub struct Session {
     ctx: SessionContext,
     tables: Vec<String>,
+    iam_names: std::sync::Arc<crate::eval::resource::IamNames>,
 }
 
 impl Session {
@@ -32,9 +33,20 @@ impl Session {
             .with_collect_statistics(true);
         let ctx = SessionContext::new_with_config(config);
         udfs::register(&ctx)?;
-        resources::register(&ctx);
         let tables = register_store(&ctx, store).await?;
-        Ok(Self { ctx, tables })
+        let iam_names = std::sync::Arc::new(resources::iam_names(&ctx, &tables).await?);
+        resources::register(&ctx, std::sync::Arc::clone(&iam_names));
+        Ok(Self {
+            ctx,
+            tables,
+            iam_names,
+        })
+    }
+
+    /// The IAM snapshot's users, groups and roles by name (empty without one), for
+    /// [`crate::eval::resource::event_resources`].
+    pub fn iam_names(&self) -> &crate::eval::resource::IamNames {
+        &self.iam_names
     }
 
     /// The DataFusion context, for callers that build plans themselves.

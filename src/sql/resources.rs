@@ -1,8 +1,9 @@
 //! `event_resources(action, eventsource, eventname, awsregion, useridentity, resources,
 //! requestparameters, responseelements)`: the resources one action of an event acted on,
 //! as a struct `{status, arns}` (`derived`, `not_scoped` or `underivable`; the ARNs when
-//! derived). A thin wrapper around [`crate::eval::resource::event_resources`], so that SQL
-//! and `trailcut tighten --level resource` give one answer.
+//! derived). A thin wrapper around [`crate::eval::resource::event_resources`], with the
+//! store's IAM snapshot for names, so that SQL and `trailcut tighten --level resource` give
+//! one answer.
 //!
 //! ```sql
 //! SELECT r['status'], r['arns'] FROM (
@@ -25,11 +26,39 @@ use datafusion::logical_expr::{
 use datafusion::prelude::SessionContext;
 
 use crate::eval::event::EventFacts;
-use crate::eval::resource::event_resources;
+use crate::eval::resource::{IamNames, event_resources};
 
-/// Registers `event_resources`.
-pub fn register(ctx: &SessionContext) {
-    ctx.register_udf(ScalarUDF::from(EventResources::new()));
+/// Registers `event_resources`, resolving IAM names through `names`.
+pub fn register(ctx: &SessionContext, names: Arc<IamNames>) {
+    ctx.register_udf(ScalarUDF::from(EventResources::new(names)));
+}
+
+/// The users, groups and roles of the store's `principals` table (none without one).
+pub async fn iam_names(ctx: &SessionContext, tables: &[String]) -> Result<IamNames> {
+    let mut names = IamNames::default();
+    if !tables.iter().any(|t| t == "principals") {
+        return Ok(names);
+    }
+    let batches = ctx
+        .sql("SELECT account_id, principal_type, name, arn FROM principals")
+        .await?
+        .collect()
+        .await?;
+    for batch in &batches {
+        let column = |i: usize| strings(batch.column(i));
+        let (accounts, kinds, names_, arns) = (column(0)?, column(1)?, column(2)?, column(3)?);
+        for row in 0..batch.num_rows() {
+            if let (Some(account), Some(kind), Some(name), Some(arn)) = (
+                text(&accounts, row),
+                text(&kinds, row),
+                text(&names_, row),
+                text(&arns, row),
+            ) {
+                names.insert(account, kind, name, arn);
+            }
+        }
+    }
+    Ok(names)
 }
 
 const ARGS: [&str; 8] = [
@@ -54,15 +83,32 @@ fn output_fields() -> Fields {
     ])
 }
 
-#[derive(Debug, PartialEq, Eq, Hash)]
+#[derive(Debug)]
 struct EventResources {
     signature: Signature,
+    names: Arc<IamNames>,
+}
+
+// One function per session: its identity is its name.
+impl PartialEq for EventResources {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for EventResources {}
+
+impl std::hash::Hash for EventResources {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name().hash(state);
+    }
 }
 
 impl EventResources {
-    fn new() -> Self {
+    fn new(names: Arc<IamNames>) -> Self {
         Self {
             signature: Signature::any(ARGS.len(), Volatility::Immutable),
+            names,
         }
     }
 }
@@ -166,6 +212,7 @@ impl ScalarUDFImpl for EventResources {
                 resources: &listed,
                 request_parameters: text(&request, row),
                 response_elements: text(&response, row),
+                iam_names: Some(&self.names),
                 ..EventFacts::default()
             };
             let derived = event_resources(&facts, action);

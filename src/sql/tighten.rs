@@ -12,6 +12,7 @@ use super::Session;
 use super::events::load_events;
 use super::iam::{PrincipalRef, quote, quote_list, strings};
 use crate::catalog::ActionCatalog;
+use crate::eval::event::EventFacts;
 use crate::eval::resource::{ResourceStatus, event_resources};
 use crate::policy::PolicyDocument;
 use crate::tighten::{
@@ -453,7 +454,10 @@ async fn resource_usage(
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.timestamp_micros());
         let resources = event.resource_refs();
-        let facts = event.facts(&resources);
+        let facts = EventFacts {
+            iam_names: Some(session.iam_names()),
+            ..event.facts(&resources)
+        };
         let by_action = out.entry(principal.to_owned()).or_default();
         for action in event.actions.iter().chain(&event.dependent) {
             let Some(known) = catalog.action(action) else {
