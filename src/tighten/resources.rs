@@ -195,6 +195,12 @@ fn tokens(pattern: &str) -> Option<Vec<Token>> {
     Some(out)
 }
 
+/// Whether `pattern` holds a policy variable (other than the escapes `${*}`, `${?}`,
+/// `${$}`), whose value only a request knows.
+pub fn has_variables(pattern: &str) -> bool {
+    tokens(pattern).is_none()
+}
+
 /// Whether every resource `inner` matches is matched by `outer` (sound, not complete: a
 /// `false` may be a pair it cannot prove). Case-sensitive, as resources are.
 pub fn covers(outer: &str, inner: &str) -> bool {

@@ -22,7 +22,7 @@ use crate::policy::{
 };
 
 use super::observe::{Blind, Visibility};
-use super::resources::{ResourceChoice, SHOWN, covers, escape, generalise};
+use super::resources::{ResourceChoice, SHOWN, covers, escape, generalise, has_variables};
 use super::{Evidence, Level, Usage, service_of};
 
 /// How to rewrite.
@@ -267,6 +267,9 @@ pub fn rewrite(
             })
             .flatten();
         if let Some(narrowed) = narrowed {
+            if narrowed.statements.is_empty() {
+                removed_statements.push(index);
+            }
             for (name, choice) in narrowed.choices {
                 if let Some(item) = items.get_mut(&name)
                     && item.resources.is_none()
@@ -362,6 +365,12 @@ fn narrow(
             .filter(|a| own.iter().any(|o| covers(o, &escape(a))))
             .cloned()
             .collect();
+        // Every call named its resources and none lies inside this statement's Resource
+        // (exact for patterns without policy variables): the statement never allowed a
+        // call of the action, which another statement allowed. It goes from this one.
+        if why.is_none() && inside.is_empty() && !own.iter().any(|o| has_variables(o)) {
+            continue;
+        }
         let why = why.or_else(|| {
             inside
                 .is_empty()
@@ -1004,7 +1013,7 @@ mod tests {
     }
 
     #[test]
-    fn resources_outside_the_statement_are_left_to_the_statement_that_allowed_them() {
+    fn an_action_goes_from_a_statement_that_allowed_none_of_its_calls() {
         let document = PolicyDocument::parse(
             r#"{"Version":"2012-10-17","Statement":[{"Sid":"Mine","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::mine/*"},{"Sid":"Shared","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::shared/*"}]}"#,
         )
@@ -1023,7 +1032,20 @@ mod tests {
         let out = rewrite(&document, &usage, &trail(), &level, catalog()).unwrap();
         let new = out.document.unwrap();
         assert_eq!(resources_of(&new.statements[0]), ["arn:aws:s3:::mine/*"]);
-        // Nothing of `shared` was used, but it is the same action: the statement stays.
-        assert_eq!(resources_of(&new.statements[1]), ["arn:aws:s3:::shared/*"]);
+        // Every call named its object, none in `shared`: that statement allowed none.
+        assert_eq!(new.statements.len(), 1);
+        assert_eq!(out.removed_statements, [1]);
+        // With a policy variable, inclusion cannot be decided: the statement stays.
+        let variable = PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"Mine","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::mine/*"},{"Sid":"Home","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::home/${aws:username}/*"}]}"#,
+        )
+        .unwrap();
+        let out = rewrite(&variable, &usage, &trail(), &level, catalog()).unwrap();
+        let new = out.document.unwrap();
+        assert_eq!(new.statements.len(), 2);
+        assert_eq!(
+            resources_of(&new.statements[1]),
+            ["arn:aws:s3:::home/${aws:username}/*"]
+        );
     }
 }
