@@ -5,10 +5,11 @@
 //!
 //! 1. an action the catalogue gives no resource type is [`ResourceStatus::NotScoped`]:
 //!    a policy can only grant it on `*`;
-//! 2. a rule for the common services (S3, DynamoDB, KMS, Lambda, SQS, SNS, CloudWatch
-//!    Logs, Secrets Manager, SSM, EC2, IAM, STS) builds the ARNs from `requestParameters`,
-//!    `responseElements` and the event's partition, region and account, filling the
-//!    catalogue's ARN template of each resource type the call touches;
+//! 2. a rule for the common services (S3, DynamoDB, KMS, Lambda, SQS, SNS, CloudWatch and
+//!    its Logs, Secrets Manager, SSM, EC2, IAM, STS, CloudTrail, Route 53) builds the ARNs
+//!    from `requestParameters`, `responseElements`, the IAM snapshot's names and the
+//!    event's partition, region and account, filling the catalogue's ARN template of each
+//!    resource type the call touches;
 //! 3. otherwise, for an action the catalogue gives exactly one resource type, the ARNs in
 //!    `resources[]` that have that type's shape.
 //!
@@ -425,6 +426,27 @@ fn rule(e: &Event<'_>, service: &str, action: &str, kinds: &[&str]) -> Rule {
                 _ => Rule::Unknown,
             }
         }
+        "ssm" if kinds == ["session"] => match e.get("sessionId") {
+            Some(id) => Rule::one(e.regional("ssm", &format!("session/{id}"))),
+            None => Rule::Unknown,
+        },
+        // Calls about one instance (the SSM agent's own): an EC2 instance, or a hybrid
+        // managed instance (`mi-`).
+        "ssm"
+            if kinds
+                .iter()
+                .all(|k| ["instance", "managed-instance"].contains(k)) =>
+        {
+            match e.get("instanceId") {
+                Some(id) if id.starts_with("i-") => {
+                    Rule::one(e.regional("ec2", &format!("instance/{id}")))
+                }
+                Some(id) if id.starts_with("mi-") => {
+                    Rule::one(e.regional("ssm", &format!("managed-instance/{id}")))
+                }
+                _ => Rule::Refuse,
+            }
+        }
         "ssm" => {
             if kinds != ["parameter"] {
                 return Rule::Unknown;
@@ -447,6 +469,28 @@ fn rule(e: &Event<'_>, service: &str, action: &str, kinds: &[&str]) -> Rule {
             )
         }
         "ec2" => ec2(e, action, kinds),
+        // Alarms by name (a call without names lists them all: not derived) and dashboards.
+        "cloudwatch" if kinds == ["alarm"] => {
+            let names = ids(&e.request, &["alarmName", "alarmNames"]);
+            Rule::from(
+                names
+                    .iter()
+                    .map(|n| e.regional("cloudwatch", &format!("alarm:{n}")))
+                    .collect(),
+            )
+        }
+        "cloudwatch" if kinds == ["dashboard"] => {
+            let names = ids(&e.request, &["dashboardName", "dashboardNames"]);
+            Rule::from(
+                names
+                    .iter()
+                    .map(|n| {
+                        e.account()
+                            .map(|a| format!("arn:{}:cloudwatch::{a}:dashboard/{n}", e.partition))
+                    })
+                    .collect(),
+            )
+        }
         // A trail by name (in the caller's region) or by ARN.
         "cloudtrail" if kinds == ["trail"] => match e.get("name").or(e.get("trailName")) {
             Some(name) if name.starts_with("arn:") => Rule::one(e.whole(Some(name), "cloudtrail")),
@@ -1174,6 +1218,74 @@ mod tests {
         assert_eq!(
             status(&run, "ec2:DescribeInstances"),
             ResourceStatus::NotScoped
+        );
+    }
+
+    #[test]
+    fn trails_alarms_dashboards_and_the_ssm_agents_instance() {
+        let none: &[&str] = &[];
+        let trail = event(
+            "cloudtrail.amazonaws.com",
+            "GetTrailStatus",
+            r#"{"name":"org-trail"}"#,
+            none,
+        );
+        assert_eq!(
+            arns(&trail, "cloudtrail:GetTrailStatus"),
+            ["arn:aws:cloudtrail:eu-west-1:123456789012:trail/org-trail"]
+        );
+        let agent = event(
+            "ssm.amazonaws.com",
+            "UpdateInstanceInformation",
+            r#"{"instanceId":"i-0abc","agentStatus":"Active"}"#,
+            none,
+        );
+        assert_eq!(
+            arns(&agent, "ssm:UpdateInstanceInformation"),
+            ["arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc"]
+        );
+        let session = event(
+            "ssm.amazonaws.com",
+            "TerminateSession",
+            r#"{"sessionId":"ana-0f1"}"#,
+            none,
+        );
+        assert_eq!(
+            arns(&session, "ssm:TerminateSession"),
+            ["arn:aws:ssm:eu-west-1:123456789012:session/ana-0f1"]
+        );
+        let alarms = event(
+            "monitoring.amazonaws.com",
+            "DescribeAlarms",
+            r#"{"alarmNames":["api-5xx","db-cpu"]}"#,
+            none,
+        );
+        assert_eq!(
+            arns(&alarms, "cloudwatch:DescribeAlarms"),
+            [
+                "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:api-5xx",
+                "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:db-cpu"
+            ]
+        );
+        let all = event(
+            "monitoring.amazonaws.com",
+            "DescribeAlarms",
+            r#"{"maxRecords":100}"#,
+            none,
+        );
+        assert_eq!(
+            status(&all, "cloudwatch:DescribeAlarms"),
+            ResourceStatus::Underivable
+        );
+        let board = event(
+            "monitoring.amazonaws.com",
+            "GetDashboard",
+            r#"{"dashboardName":"ops"}"#,
+            none,
+        );
+        assert_eq!(
+            arns(&board, "cloudwatch:GetDashboard"),
+            ["arn:aws:cloudwatch::123456789012:dashboard/ops"]
         );
     }
 
