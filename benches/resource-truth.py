@@ -86,7 +86,7 @@ def main():
 
     kept = narrowed = generalised = 0
     why = collections.Counter()
-    regressions = replayed = underivable = 0
+    regressions = replayed = underivable = fell_back = 0
     times, failures = [], []
     for kind, name, account, arn in principals:
         t = time.monotonic()
@@ -103,6 +103,7 @@ def main():
         regressions += len(plan["replay"]["regressions"])
         replayed += plan["replay"]["events"]
         underivable += plan["replay"]["underivable"]
+        fell_back += any("written at action level" in w for w in plan["warnings"])
         for p in plan["policies"]:
             for item in p["items"]:
                 if item["decision"] != "kept":
@@ -118,7 +119,9 @@ def main():
                     generalised += bool(choice.get("generalised"))
 
     n = len(principals)
-    print(f"\nprincipals tightened at resource level: {n} (--max-arns {args.max_arns})")
+    print(f"\nprincipals tightened at resource level: {n} (--max-arns {args.max_arns}); "
+          f"{fell_back} written at action level because no resource-level document fit "
+          f"IAM's size limits")
     print(f"kept actions: {kept}; narrowed below `*`: {narrowed} "
           f"({100 * narrowed / max(kept, 1):.1f}%), of which generalised: {generalised}")
     for reason, count in why.most_common():

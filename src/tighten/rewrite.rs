@@ -355,6 +355,9 @@ fn narrow(
             Some("no call in the trail names its resources".to_owned())
         } else if !escapes && observed.iter().any(|a| a.contains(['*', '?', '$'])) {
             Some("a resource name holds `*`, `?` or `$`, which needs version 2012-10-17 to be written".to_owned())
+        } else if own.iter().any(|o| has_variables(o)) {
+            // Which calls such a pattern allowed depends on each request's values.
+            Some("the statement's Resource has a policy variable".to_owned())
         } else {
             None
         };
@@ -366,16 +369,12 @@ fn narrow(
             .cloned()
             .collect();
         // Every call named its resources and none lies inside this statement's Resource
-        // (exact for patterns without policy variables): the statement never allowed a
-        // call of the action, which another statement allowed. It goes from this one.
-        if why.is_none() && inside.is_empty() && !own.iter().any(|o| has_variables(o)) {
+        // (inclusion of a literal ARN in patterns without variables is exact): the
+        // statement never allowed a call of the action, which another statement allowed.
+        // It goes from this one.
+        if why.is_none() && inside.is_empty() {
             continue;
         }
-        let why = why.or_else(|| {
-            inside
-                .is_empty()
-                .then(|| "its calls' resources lie outside this statement's Resource".to_owned())
-        });
         if why.is_none() {
             // Per action, or (to fit IAM's size limits) pooled per service.
             let pool = if options.pool_by_service {
@@ -1046,6 +1045,23 @@ mod tests {
         assert_eq!(
             resources_of(&new.statements[1]),
             ["arn:aws:s3:::home/${aws:username}/*"]
+        );
+        // A variable beside literal patterns: calls through it are not known, so nothing
+        // of the statement is narrowed.
+        let mixed = PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"Both","Effect":"Allow","Action":"s3:GetObject","Resource":["arn:aws:s3:::mine/*","arn:aws:s3:::home/${aws:username}/*"]}]}"#,
+        )
+        .unwrap();
+        let out = rewrite(&mixed, &usage, &trail(), &level, catalog()).unwrap();
+        assert_eq!(out.document.as_ref(), Some(&mixed));
+        assert_eq!(
+            out.items[0]
+                .resources
+                .as_ref()
+                .unwrap()
+                .kept_because
+                .as_deref(),
+            Some("the statement's Resource has a policy variable")
         );
     }
 }
