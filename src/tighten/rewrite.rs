@@ -1064,4 +1064,80 @@ mod tests {
             Some("the statement's Resource has a policy variable")
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Whatever was used on whichever resources: the resource level allows every
+        /// (action, resource) used through the statements that allowed it, and nothing the
+        /// action level does not.
+        #[test]
+        fn the_resource_level_allows_what_was_used_and_no_more_than_the_action_level(
+            uses in proptest::collection::vec(
+                (0..4usize, 0..3usize, "[a-c]{1,2}(/[a-c]{1,2}){0,2}", proptest::bool::weighted(0.1)),
+                1..30,
+            ),
+            max in 1..6usize,
+            pooled in proptest::bool::ANY,
+        ) {
+            use crate::eval::{Context, Decision as Allowed, NamedPolicy, PolicySet, Request, evaluate};
+            let document = PolicyDocument::parse(
+                r#"{"Version":"2012-10-17","Statement":[
+                  {"Sid":"Objects","Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":["arn:aws:s3:::b0/*","arn:aws:s3:::b1/*"]},
+                  {"Sid":"Any","Effect":"Allow","Action":["s3:GetObject","dynamodb:GetItem","dynamodb:Query"],"Resource":"*"}]}"#,
+            )
+            .unwrap();
+            const ACTIONS: [&str; 4] = ["s3:GetObject", "s3:PutObject", "dynamodb:GetItem", "dynamodb:Query"];
+            let mut usage = Usage::default();
+            let mut pairs = Vec::new();
+            for (action, place, name, underivable) in &uses {
+                let action = ACTIONS[*action];
+                let arn = if action.starts_with("s3") {
+                    format!("arn:aws:s3:::b{place}/{name}")
+                } else {
+                    format!("arn:aws:dynamodb:eu-west-1:12345678901{place}:table/{name}")
+                };
+                usage.add_action(action, &Evidence::one(Source::Trail, "p", Some(1), 1));
+                on(&mut usage, action, &[arn.as_str()], u64::from(*underivable));
+                pairs.push((action, arn));
+            }
+            let opts = |level| RewriteOptions {
+                level: Some(level),
+                keep_sids: Vec::new(),
+                drop_unobservable: true,
+                max_arns: Some(max),
+                pool_by_service: pooled,
+            };
+            let narrow = rewrite(&document, &usage, &trail(), &opts(Level::Resource), catalog()).unwrap();
+            let wide = rewrite(&document, &usage, &trail(), &opts(Level::Action), catalog()).unwrap();
+            let (narrow, wide) = (narrow.document.unwrap(), wide.document.unwrap());
+            let allows = |doc: &PolicyDocument, action: &str, arn: &str| {
+                let set = PolicySet {
+                    identity: vec![NamedPolicy { name: "p".into(), document: doc }],
+                    boundary: None,
+                    scps: Vec::new(),
+                };
+                let context = Context::new();
+                let request = Request { action, resource: Some(arn), context: &context };
+                evaluate(&set, &request).decision == Allowed::Allow
+            };
+            for (action, arn) in &pairs {
+                if allows(&document, action, arn) {
+                    proptest::prop_assert!(allows(&narrow, action, arn), "{action} {arn}\n{narrow:?}");
+                }
+            }
+            // Probes: every action on resources nobody used, and ones that were.
+            let mut probes: Vec<String> = pairs.iter().map(|(_, a)| a.clone()).collect();
+            probes.push("arn:aws:s3:::b0/zz".into());
+            probes.push("arn:aws:s3:::b2/a".into());
+            probes.push("arn:aws:dynamodb:eu-west-1:123456789019:table/a".into());
+            for action in ACTIONS.iter().chain(&["s3:DeleteObject"]) {
+                for arn in &probes {
+                    if allows(&narrow, action, arn) {
+                        proptest::prop_assert!(allows(&wide, action, arn), "{action} {arn}");
+                    }
+                }
+            }
+        }
+    }
 }
