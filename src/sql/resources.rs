@@ -18,13 +18,13 @@ use arrow::array::{
 };
 use arrow::buffer::NullBuffer;
 use arrow::datatypes::{DataType, Field, Fields};
-use datafusion::common::cast::as_string_array;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion::prelude::SessionContext;
 
+use super::udfs::{strings, text};
 use crate::eval::event::EventFacts;
 use crate::eval::resource::{IamNames, event_resources};
 
@@ -111,15 +111,6 @@ impl EventResources {
             names,
         }
     }
-}
-
-fn strings(array: &ArrayRef) -> Result<StringArray> {
-    let cast = arrow::compute::cast(array, &DataType::Utf8)?;
-    Ok(as_string_array(&cast)?.clone())
-}
-
-fn text(array: &StringArray, row: usize) -> Option<&str> {
-    (!array.is_null(row)).then(|| array.value(row))
 }
 
 /// A field of a struct column as strings (all null when the struct lacks it).

@@ -46,17 +46,18 @@ fn utf8_list() -> DataType {
 fn string_args(args: ScalarFunctionArgs) -> Result<(Vec<StringArray>, usize)> {
     let rows = args.number_rows;
     let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-    let strings = arrays
-        .iter()
-        .map(|a| {
-            let cast = arrow::compute::cast(a, &DataType::Utf8)?;
-            Ok(as_string_array(&cast)?.clone())
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let strings = arrays.iter().map(strings).collect::<Result<Vec<_>>>()?;
     Ok((strings, rows))
 }
 
-fn text(array: &StringArray, row: usize) -> Option<&str> {
+/// An array of any type cast to strings.
+pub(super) fn strings(array: &ArrayRef) -> Result<StringArray> {
+    let cast = arrow::compute::cast(array, &DataType::Utf8)?;
+    Ok(as_string_array(&cast)?.clone())
+}
+
+/// Row `row` of `array`, `None` when null.
+pub(super) fn text(array: &StringArray, row: usize) -> Option<&str> {
     (!array.is_null(row)).then(|| array.value(row))
 }
 
