@@ -1,10 +1,11 @@
 -- name: last_activity
 -- description: Per IAM user, group, role and customer-managed policy of the store: when it was last used according to each source (the trail: a user's or role's own events, a group's members' and a policy's principals' events for the services its policies allow; the last-accessed reports; a role's RoleLastUsed), the latest of them, and the days since, counted back from the newest event. Check this before deleting anything.
 -- param: name = % | subject name pattern (SQL LIKE)
-WITH newest AS (SELECT max(eventtime) AS t FROM events),
+WITH newest AS (SELECT max(last_seen) AS t FROM usage),
 trail AS (
-    SELECT principal_arn, iam_service, max(eventtime) AS last_seen
-    FROM events WHERE principal_arn IS NOT NULL GROUP BY principal_arn, iam_service
+    SELECT principal_arn, iam_service, max(last_seen) AS last_seen
+    FROM usage WHERE principal_arn IS NOT NULL AND role = 'primary'
+    GROUP BY principal_arn, iam_service
 ),
 subjects AS (
     SELECT account_id, principal_type AS subject_type, name, arn, role_last_used FROM principals

@@ -590,6 +590,10 @@ pub fn ingest_authorization(
         entry.warnings.extend(rows.warnings);
         report.accounts.push(entry);
     }
+    if report.accounts.iter().any(|a| !a.kept_stored) {
+        // Names in IAM requests may now resolve to ARNs in the usage rollup.
+        crate::store::usage::refresh_iam(store)?;
+    }
     Ok(report)
 }
 

@@ -23,11 +23,41 @@ pub struct Session {
     ctx: SessionContext,
     tables: Vec<String>,
     iam_names: std::sync::Arc<crate::eval::resource::IamNames>,
+    rollup: bool,
+}
+
+/// Whether the store's usage rollup matches its events, repairing it when the store is
+/// free; `false` when it lags and another process holds the store.
+fn rollup_current(store: &Store) -> Result<bool> {
+    let external = |e: crate::store::StoreError| DataFusionError::External(Box::new(e));
+    if !store.exists()
+        || crate::store::usage::drift(store)
+            .map_err(external)?
+            .is_empty()
+    {
+        return Ok(true);
+    }
+    match store.open_for_write() {
+        Ok(_lock) => Ok(true),
+        Err(crate::store::StoreError::Locked(_)) => {
+            eprintln!(
+                "warning: the usage rollup of `{}` lags its events while another trailcut \
+                 writes to it; usage is read from the events",
+                store.root().display()
+            );
+            Ok(false)
+        }
+        Err(e) => Err(external(e)),
+    }
 }
 
 impl Session {
-    /// Opens a session with every table of `store` registered.
+    /// Opens a session with every table of `store` registered. A usage rollup that lags
+    /// the events (a store from before the rollup) is brought up to date first, unless
+    /// another trailcut is writing to the store.
     pub async fn open(store: &Store) -> Result<Self> {
+        let rollup = std::env::var_os("TRAILCUT_USAGE_FROM").is_none_or(|v| v != "events")
+            && rollup_current(store)?;
         let config = SessionConfig::new()
             .with_information_schema(true)
             .with_collect_statistics(true);
@@ -40,7 +70,15 @@ impl Session {
             ctx,
             tables,
             iam_names,
+            rollup,
         })
+    }
+
+    /// Whether usage evidence is read from the rollup (`usage`) rather than by scanning
+    /// `events`: always, unless the rollup could not be brought up to date or
+    /// `TRAILCUT_USAGE_FROM=events` asks for the scan (to compare the two).
+    pub fn reads_rollup(&self) -> bool {
+        self.rollup
     }
 
     /// The IAM snapshot's users, groups and roles by name (empty without one), for

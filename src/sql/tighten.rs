@@ -70,6 +70,54 @@ impl Window {
     pub fn days(&self) -> i64 {
         (self.until - self.since + 43_200_000_000) / 86_400_000_000
     }
+
+    /// The window as the usage rollup can answer it: the whole UTC days inside it (an SQL
+    /// condition on `usage`, `None` when there are none), and the partial days at its
+    /// edges, which only a scan of the events can count exactly.
+    fn parts(&self, rollup: bool) -> (Option<String>, Vec<Window>) {
+        const DAY: i64 = 86_400_000_000;
+        let (first, last) = (self.since.div_euclid(DAY), self.until.div_euclid(DAY));
+        if !rollup || first == last {
+            return (None, vec![*self]);
+        }
+        // A day is whole when the window covers it from midnight to its last microsecond.
+        let whole_from = if self.since == first * DAY {
+            first
+        } else {
+            first + 1
+        };
+        let whole_to = if self.until == (last + 1) * DAY - 1 {
+            last
+        } else {
+            last - 1
+        };
+        let mut edges = Vec::new();
+        if whole_from > first {
+            edges.push(Window {
+                since: self.since,
+                until: (first + 1) * DAY - 1,
+            });
+        }
+        if whole_to < last {
+            edges.push(Window {
+                since: last * DAY,
+                until: self.until,
+            });
+        }
+        let days = (whole_from <= whole_to).then(|| {
+            let day = |d: i64| {
+                chrono::DateTime::from_timestamp(d * 86_400, 0)
+                    .map(|t| t.format("%Y-%m-%d").to_string())
+                    .unwrap_or_else(|| "1970-01-01".to_owned())
+            };
+            format!(
+                "date >= DATE '{}' AND date <= DATE '{}'",
+                day(whole_from),
+                day(whole_to)
+            )
+        });
+        (days, edges)
+    }
 }
 
 /// The newest evidence in the store: its last event, or its newest report.
@@ -352,24 +400,47 @@ async fn trail_usage(
         return Ok(out);
     }
     let list = quote_list(principals.iter());
-    let filter = format!(
-        "{} AND principal_arn IN ({list}) AND mapping_status = 'mapped'",
-        window.events_sql()
-    );
-    let batches = session
-        .run(&format!(
-            "SELECT principal_arn, action, source, denied, count(*) AS events, \
-               min(eventtime) AS first, max(eventtime) AS last FROM ( \
-                 SELECT principal_arn, unnest(iam_actions) AS action, 'trail' AS source, \
-                   CASE WHEN {DENIED} THEN 'denied' ELSE 'ok' END AS denied, eventtime \
-                 FROM events WHERE {filter} \
-                 UNION ALL \
-                 SELECT principal_arn, unnest(iam_dependent_actions), 'dependent', \
-                   CASE WHEN {DENIED} THEN 'denied' ELSE 'ok' END, eventtime \
-                 FROM events WHERE {filter}) \
-             GROUP BY principal_arn, action, source, denied"
-        ))
-        .await?;
+    // Whole days from the rollup, the partial days at the window's edges from the events:
+    // both give the same rows, which add up.
+    let (days, edges) = window.parts(session.reads_rollup());
+    let mut batches = Vec::new();
+    if let Some(days) = &days {
+        batches.extend(
+            session
+                .run(&format!(
+                    "SELECT principal_arn, action, \
+                       CASE WHEN role = 'dependent' THEN 'dependent' ELSE 'trail' END AS source, \
+                       CASE WHEN outcome = 'denied' THEN 'denied' ELSE 'ok' END AS denied, \
+                       sum(events) AS events, min(first_seen) AS first, max(last_seen) AS last \
+                     FROM usage WHERE {days} AND principal_arn IN ({list}) \
+                       AND mapping_status = 'mapped' AND action IS NOT NULL \
+                     GROUP BY 1, 2, 3, 4"
+                ))
+                .await?,
+        );
+    }
+    for edge in &edges {
+        let filter = format!(
+            "{} AND principal_arn IN ({list}) AND mapping_status = 'mapped'",
+            edge.events_sql()
+        );
+        batches.extend(
+            session
+                .run(&format!(
+                    "SELECT principal_arn, action, source, denied, count(*) AS events, \
+                       min(eventtime) AS first, max(eventtime) AS last FROM ( \
+                         SELECT principal_arn, unnest(iam_actions) AS action, 'trail' AS source, \
+                           CASE WHEN {DENIED} THEN 'denied' ELSE 'ok' END AS denied, eventtime \
+                         FROM events WHERE {filter} \
+                         UNION ALL \
+                         SELECT principal_arn, unnest(iam_dependent_actions), 'dependent', \
+                           CASE WHEN {DENIED} THEN 'denied' ELSE 'ok' END, eventtime \
+                         FROM events WHERE {filter}) \
+                     GROUP BY principal_arn, action, source, denied"
+                ))
+                .await?,
+        );
+    }
     let principals = strings(&batches, "principal_arn")?;
     let actions = strings(&batches, "action")?;
     let sources = strings(&batches, "source")?;
@@ -402,16 +473,34 @@ async fn trail_usage(
         }
     }
     // Successful calls trailcut cannot map: their service was used, for actions unknown.
-    let batches = session
-        .run(&format!(
-            "SELECT principal_arn, iam_service, count(*) AS events, min(eventtime) AS first, \
-               max(eventtime) AS last FROM events \
-             WHERE {} AND principal_arn IN ({list}) AND mapping_status = 'unmapped' \
-               AND iam_service IS NOT NULL AND NOT {DENIED} \
-             GROUP BY principal_arn, iam_service",
-            window.events_sql()
-        ))
-        .await?;
+    let mut batches = Vec::new();
+    if let Some(days) = &days {
+        batches.extend(
+            session
+                .run(&format!(
+                    "SELECT principal_arn, iam_service, sum(events) AS events, \
+                       min(first_seen) AS first, max(last_seen) AS last FROM usage \
+                     WHERE {days} AND principal_arn IN ({list}) AND mapping_status = 'unmapped' \
+                       AND iam_service IS NOT NULL AND outcome <> 'denied' AND role = 'primary' \
+                     GROUP BY principal_arn, iam_service"
+                ))
+                .await?,
+        );
+    }
+    for edge in &edges {
+        batches.extend(
+            session
+                .run(&format!(
+                    "SELECT principal_arn, iam_service, count(*) AS events, \
+                       min(eventtime) AS first, max(eventtime) AS last FROM events \
+                     WHERE {} AND principal_arn IN ({list}) AND mapping_status = 'unmapped' \
+                       AND iam_service IS NOT NULL AND NOT {DENIED} \
+                     GROUP BY principal_arn, iam_service",
+                    edge.events_sql()
+                ))
+                .await?,
+        );
+    }
     let principals = strings(&batches, "principal_arn")?;
     let services = strings(&batches, "iam_service")?;
     let counts = Counts::read(&batches)?;
@@ -439,12 +528,64 @@ async fn resource_usage(
     if principals.is_empty() {
         return Ok(out);
     }
-    let filter = format!(
-        "{} AND principal_arn IN ({}) AND mapping_status = 'mapped' AND NOT {DENIED}",
-        window.events_sql(),
-        quote_list(principals.iter())
-    );
-    for event in load_events(session, &filter).await? {
+    let list = quote_list(principals.iter());
+    let (days, edges) = window.parts(session.reads_rollup());
+    if let Some(days) = &days {
+        let batches = session
+            .run(&format!(
+                "SELECT principal_arn, action, resource_status, resource_arns, events, \
+                   first_seen AS first, last_seen AS last FROM usage \
+                 WHERE {days} AND principal_arn IN ({list}) AND mapping_status = 'mapped' \
+                   AND action IS NOT NULL AND outcome <> 'denied'"
+            ))
+            .await?;
+        let principals = strings(&batches, "principal_arn")?;
+        let actions = strings(&batches, "action")?;
+        let statuses = strings(&batches, "resource_status")?;
+        let arns = string_lists(&batches, "resource_arns")?;
+        let counts = Counts::read(&batches)?;
+        for i in 0..principals.len() {
+            let (Some(principal), Some(action)) = (&principals[i], &actions[i]) else {
+                continue;
+            };
+            let Some(known) = catalog.action(action) else {
+                continue;
+            };
+            let evidence = counts.evidence(i, principal, Source::Trail);
+            let used = out
+                .entry(principal.clone())
+                .or_default()
+                .entry(known.name.clone())
+                .or_default();
+            match statuses[i].as_deref() {
+                Some("derived") => {
+                    for arn in &arns[i] {
+                        used.arns.entry(arn.clone()).or_default().merge(&evidence);
+                    }
+                }
+                Some("not_scoped") => used.not_scoped += evidence.events,
+                _ => used.underivable += evidence.events,
+            }
+        }
+    }
+    for edge in &edges {
+        let filter = format!(
+            "{} AND principal_arn IN ({list}) AND mapping_status = 'mapped' AND NOT {DENIED}",
+            edge.events_sql()
+        );
+        edge_resource_usage(session, &filter, catalog, &mut out).await?;
+    }
+    Ok(out)
+}
+
+/// Adds the resources of the events matching `filter`, derived one event at a time.
+async fn edge_resource_usage(
+    session: &Session,
+    filter: &str,
+    catalog: &ActionCatalog,
+    out: &mut HashMap<String, BTreeMap<String, ResourceUse>>,
+) -> anyhow::Result<()> {
+    for event in load_events(session, filter).await? {
         let Some(principal) = event.principal_arn.as_deref() else {
             continue;
         };
@@ -475,6 +616,35 @@ async fn resource_usage(
                 ResourceStatus::NotScoped => used.not_scoped += 1,
                 ResourceStatus::Underivable => used.underivable += 1,
             }
+        }
+    }
+    Ok(())
+}
+
+/// A list-of-strings column, row by row.
+fn string_lists(batches: &[RecordBatch], column: &str) -> anyhow::Result<Vec<Vec<String>>> {
+    let mut out = Vec::new();
+    for batch in batches {
+        let array = batch
+            .column_by_name(column)
+            .ok_or_else(|| anyhow::anyhow!("no column `{column}`"))?;
+        let lists = array
+            .as_list_opt::<i32>()
+            .ok_or_else(|| anyhow::anyhow!("`{column}` is not a list"))?;
+        for row in 0..lists.len() {
+            if lists.is_null(row) {
+                out.push(Vec::new());
+                continue;
+            }
+            let values = arrow::compute::cast(&lists.value(row), &DataType::Utf8)?;
+            out.push(
+                values
+                    .as_string::<i32>()
+                    .iter()
+                    .flatten()
+                    .map(str::to_owned)
+                    .collect(),
+            );
         }
     }
     Ok(out)

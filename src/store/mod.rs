@@ -3,6 +3,8 @@
 //! ```text
 //! <store>/
 //!   events/date=YYYY-MM-DD/part-<run>-<n>.parquet   CloudTrail events, sorted by eventtime
+//!   usage/date=YYYY-MM-DD/part-<run>-<n>.parquet    the usage rollup of the events file
+//!                                                    of the same name
 //!   manifest/part-<run>.parquet                      one row per ingested source object
 //!   _trailcut/lock                                   held while a command writes
 //!   _trailcut/journal.json                           a file swap in progress (compaction)
@@ -22,6 +24,7 @@ pub mod report_tables;
 pub mod schema;
 pub mod tables;
 pub mod upgrade;
+pub mod usage;
 pub mod writer;
 
 use std::fs::{self, File};
@@ -141,6 +144,9 @@ impl Store {
             // Every file this store will hold is written in the current schema.
             self.mark_current()?;
         }
+        // The usage rollup of a store from before it, or of a run that died between a
+        // rollup and its events file.
+        usage::repair(self)?;
         Ok(WriteLock { _file: file })
     }
 

@@ -14,6 +14,7 @@ use datafusion::error::Result;
 use datafusion::prelude::{SessionContext, col};
 
 use super::schema::{col as c, events_schema};
+use super::usage::{USAGE, usage_dir, usage_schema};
 use super::{EVENTS, MANIFEST, Store, manifest::manifest_schema};
 
 /// Registers every table of the store with `ctx`; returns their names.
@@ -21,6 +22,8 @@ pub async fn register_store(ctx: &SessionContext, store: &Store) -> Result<Vec<S
     let mut names = Vec::new();
     register_events(ctx, store)?;
     names.push(EVENTS.to_owned());
+    register_usage(ctx, store)?;
+    names.push(USAGE.to_owned());
     register_plain(ctx, store, MANIFEST, Some(manifest_schema())).await?;
     names.push(MANIFEST.to_owned());
     // The IAM and organisation tables exist (empty) before anything is ingested into them,
@@ -90,6 +93,32 @@ fn register_events(ctx: &SessionContext, store: &Store) -> Result<()> {
         .with_listing_options(options)
         .with_schema(events_schema());
     ctx.register_table(EVENTS, Arc::new(ListingTable::try_new(config)?))?;
+    Ok(())
+}
+
+/// `usage`: the rollup, partitioned by `date` like `events`.
+fn register_usage(ctx: &SessionContext, store: &Store) -> Result<()> {
+    let dir = usage_dir(store);
+    if !has_parquet(&dir) {
+        let mut fields = usage_schema().fields().to_vec();
+        fields.push(Arc::new(arrow::datatypes::Field::new(
+            "date",
+            DataType::Date32,
+            false,
+        )));
+        let schema = Arc::new(arrow::datatypes::Schema::new(fields));
+        let empty = MemTable::try_new(schema, vec![vec![]])?;
+        ctx.register_table(USAGE, Arc::new(empty))?;
+        return Ok(());
+    }
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+        .with_file_extension(".parquet")
+        .with_table_partition_cols(vec![("date".to_owned(), DataType::Date32)]);
+    let url = ListingTableUrl::parse(dir_url(&dir))?;
+    let config = ListingTableConfig::new(url)
+        .with_listing_options(options)
+        .with_schema(usage_schema());
+    ctx.register_table(USAGE, Arc::new(ListingTable::try_new(config)?))?;
     Ok(())
 }
 

@@ -101,6 +101,8 @@ pub fn upgrade(
         }
         journal::swap(store, &outputs, &outdated)?;
     }
+    // The rewritten files have new names: their rollups are built, the old ones dropped.
+    super::usage::repair(store)?;
     Ok(summary)
 }
 

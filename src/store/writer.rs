@@ -10,6 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 
@@ -17,7 +18,8 @@ use arrow::array::RecordBatch;
 use crossbeam_channel::{Receiver, Sender, bounded};
 
 use super::parquet_io::{self, WrittenFile};
-use super::{Store, StoreError, TMP_SUFFIX, durable_rename, journal, parquet_files};
+use super::{Store, StoreError, TMP_SUFFIX, durable_rename, journal, parquet_files, usage};
+use crate::eval::resource::IamNames;
 use crate::ingest::batch::DecodedBatch;
 
 /// Tunables of the writer.
@@ -93,6 +95,8 @@ pub struct EventWriter {
     clock: u64,
     events: u64,
     flushers: FlushPool,
+    /// The IAM snapshot's names, for the resources of IAM calls in the usage rollup.
+    names: Arc<IamNames>,
 }
 
 /// Threads that sort and write day buffers, fed through a channel of one slot so that at
@@ -100,6 +104,7 @@ pub struct EventWriter {
 struct FlushPool {
     store: Store,
     run_id: String,
+    names: Arc<IamNames>,
     threads: usize,
     jobs: Option<Sender<FlushJob>>,
     handles: Vec<JoinHandle<FlushResult>>,
@@ -109,10 +114,16 @@ struct FlushPool {
 type FlushResult = Result<Vec<(i32, WrittenFile)>, StoreError>;
 
 impl FlushPool {
-    fn start(store: &Store, run_id: &str, threads: usize) -> Result<Self, StoreError> {
+    fn start(
+        store: &Store,
+        run_id: &str,
+        threads: usize,
+        names: Arc<IamNames>,
+    ) -> Result<Self, StoreError> {
         let mut pool = FlushPool {
             store: store.clone(),
             run_id: run_id.to_owned(),
+            names,
             threads: threads.max(1),
             jobs: None,
             handles: Vec::new(),
@@ -126,9 +137,10 @@ impl FlushPool {
         for _ in 0..self.threads {
             let (store, run, receiver) =
                 (self.store.clone(), self.run_id.clone(), receiver.clone());
+            let names = Arc::clone(&self.names);
             let handle = std::thread::Builder::new()
                 .name("trailcut-flush".into())
-                .spawn(move || flush_loop(&store, &run, receiver))
+                .spawn(move || flush_loop(&store, &run, &names, receiver))
                 .map_err(StoreError::io(self.store.events_dir()))?;
             self.handles.push(handle);
         }
@@ -180,7 +192,9 @@ impl EventWriter {
         run_id: String,
         options: WriterOptions,
     ) -> Result<Self, StoreError> {
-        let flushers = FlushPool::start(&store, &run_id, options.flush_threads)?;
+        let names = Arc::new(usage::load_iam_names(&store)?);
+        let flushers =
+            FlushPool::start(&store, &run_id, options.flush_threads, Arc::clone(&names))?;
         Ok(Self {
             store,
             options,
@@ -193,6 +207,7 @@ impl EventWriter {
             clock: 0,
             events: 0,
             flushers,
+            names,
         })
     }
 
@@ -334,6 +349,7 @@ impl EventWriter {
                 &self.run_id,
                 day,
                 self.options.target_file_rows,
+                &self.names,
             )?;
             summary.files += files;
             summary.compactions += usize::from(compacted);
@@ -348,10 +364,13 @@ pub fn next_file_name(run_id: &str) -> String {
     format!("part-{run_id}-{seq:05}.parquet")
 }
 
-/// The flush thread: sorts each job's rows by time and writes them as one file.
+/// The flush thread: sorts each job's rows by time and writes them as one file, with its
+/// usage rollup. The rollup is renamed into place first: a crash in between leaves a
+/// rollup without events, which [`usage::repair`] removes, never events without rollup.
 fn flush_loop(
     store: &Store,
     run_id: &str,
+    names: &IamNames,
     jobs: Receiver<FlushJob>,
 ) -> Result<Vec<(i32, WrittenFile)>, StoreError> {
     let schema = parquet_io::schema();
@@ -360,10 +379,12 @@ fn flush_loop(
         let dir = store.partition_dir(job.day);
         std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
         let name = next_file_name(run_id);
+        let path = dir.join(&name);
+        let (usage_tmp, usage_path) = usage::write_for(store, &path, &job.batches, names)?;
         let tmp = dir.join(format!("{name}{TMP_SUFFIX}"));
         let mut file = parquet_io::write_sorted(&tmp, &schema, &job.batches)?;
         drop(job.batches);
-        let path = dir.join(name);
+        durable_rename(&usage_tmp, &usage_path)?;
         durable_rename(&tmp, &path)?;
         file.path = path;
         written.push((job.day, file));
@@ -378,6 +399,7 @@ fn compact_day(
     run_id: &str,
     day: i32,
     target_rows: u64,
+    names: &IamNames,
 ) -> Result<(usize, bool), StoreError> {
     let dir = store.partition_dir(day);
     let files = parquet_files(&dir)?;
@@ -400,6 +422,9 @@ fn compact_day(
         parquet::arrow::ArrowWriter<std::fs::File>,
         u64,
     )> = None;
+    // The rollup of the output file being written.
+    let mut rollup = usage::Rollup::new();
+    let mut rollups: Vec<(PathBuf, PathBuf)> = Vec::new();
     parquet_io::merge_sorted(&small, batch_rows, |batch| {
         if writer.is_none() {
             let name = next_file_name(run_id);
@@ -425,18 +450,35 @@ fn compact_day(
             *rows += batch.num_rows() as u64;
             *rows >= target_rows
         };
+        rollup.add(&batch, names)?;
         if full && let Some((tmp, fin, w, _)) = writer.take() {
             close_synced(&tmp, w)?;
+            rollups.push(usage::write_rollup(
+                store,
+                &fin,
+                &std::mem::take(&mut rollup),
+            )?);
             outputs.push((tmp, fin));
         }
         Ok(())
     })?;
     if let Some((tmp, fin, w, _)) = writer.take() {
         close_synced(&tmp, w)?;
+        rollups.push(usage::write_rollup(store, &fin, &rollup)?);
         outputs.push((tmp, fin));
     }
-    journal::swap(store, &outputs, &small)?;
-    Ok((files.len() - small.len() + outputs.len(), true))
+    // The merged files and their rollups replace the small files and theirs, in one swap.
+    let mut remove = small.clone();
+    remove.extend(
+        small
+            .iter()
+            .map(|f| usage::usage_file(store, f))
+            .filter(|u| u.exists()),
+    );
+    outputs.extend(rollups);
+    let merged = outputs.len() / 2;
+    journal::swap(store, &outputs, &remove)?;
+    Ok((files.len() - small.len() + merged, true))
 }
 
 /// Closes a Parquet writer and syncs its file.

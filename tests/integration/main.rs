@@ -16,6 +16,7 @@ mod policy;
 mod policy_cli;
 mod queries;
 mod resources;
+mod rollup;
 mod shell;
 mod stratus;
 mod tighten;

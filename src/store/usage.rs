@@ -1,0 +1,761 @@
+//! The usage rollup: `usage/date=YYYY-MM-DD/<name>.parquet` summarises the events file of
+//! the same name in `events/date=YYYY-MM-DD/`, one row per principal, call, IAM action,
+//! outcome and set of resources, with the number of events and the first and last time.
+//!
+//! Usage questions (which actions did this role use, on what, when last) read the rollup
+//! instead of every event: a year of trail is a few thousand rows per principal instead of
+//! millions of events.
+//!
+//! The rollup never drifts from the events because each of its files is built from exactly
+//! one events file, and lives and dies with it:
+//!
+//! - an ingest writes a file's rollup before the file itself, so a crash leaves at most a
+//!   rollup whose events file is missing, which [`repair`] deletes;
+//! - compaction writes the merged files' rollups and swaps them in the same
+//!   [`journal`](super::journal) entry as the events files;
+//! - [`repair`] (run whenever the store is opened for writing) builds the rollup of any
+//!   events file that lacks one (a store from before the rollup, an upgrade) and deletes
+//!   rollups without their events file;
+//! - the IAM snapshot turns user, group and role names in requests into ARNs. A snapshot
+//!   that arrives after the trail makes IAM calls derivable that were not: [`refresh_iam`]
+//!   rebuilds the files that have such calls.
+//!
+//! Each event gives one row per action it needed: `role` says whether the action is the
+//! call's primary action (`primary`: exactly one row per event, so counting `primary` rows
+//! counts events), another action of the call (`action`) or a dependent action the service
+//! checked on the caller's behalf (`dependent`). An event trailcut could not map gives one
+//! `primary` row without an action. `outcome` is `success`, `denied` (an authorisation
+//! failure) or `error`; `resource_status` and `resource_arns` are
+//! [`event_resources`]' answer for the action.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock};
+
+use arrow::array::{
+    Array, ArrayRef, AsArray, Int64Builder, ListArray, ListBuilder, RecordBatch, StringArray,
+    StringBuilder, StructArray, TimestampMicrosecondBuilder,
+};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimestampMicrosecondType};
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use super::schema::{col, event_time_type};
+use super::{Store, StoreError, TMP_SUFFIX, durable_rename, parquet_files, parquet_io};
+use crate::eval::event::EventFacts;
+use crate::eval::resource::{IamNames, ResourceStatus, event_resources};
+
+/// The rollup table's name and directory.
+pub const USAGE: &str = "usage";
+
+/// Column names of the rollup.
+pub mod ucol {
+    pub const ACCOUNT_ID: &str = "account_id";
+    pub const PRINCIPAL_ARN: &str = "principal_arn";
+    pub const IDENTITY_TYPE: &str = "identity_type";
+    pub const EVENTSOURCE: &str = "eventsource";
+    pub const EVENTNAME: &str = "eventname";
+    pub const IAM_SERVICE: &str = "iam_service";
+    pub const MAPPING_STATUS: &str = "mapping_status";
+    pub const ACTION: &str = "action";
+    pub const ROLE: &str = "role";
+    pub const OUTCOME: &str = "outcome";
+    pub const RESOURCE_STATUS: &str = "resource_status";
+    pub const RESOURCE_ARNS: &str = "resource_arns";
+    pub const EVENTS: &str = "events";
+    pub const FIRST_SEEN: &str = "first_seen";
+    pub const LAST_SEEN: &str = "last_seen";
+}
+
+static USAGE_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    use ucol::*;
+    let text = |name: &str, nullable: bool| Field::new(name, DataType::Utf8, nullable);
+    Arc::new(Schema::new(vec![
+        text(ACCOUNT_ID, true),
+        text(PRINCIPAL_ARN, true),
+        text(IDENTITY_TYPE, true),
+        text(EVENTSOURCE, false),
+        text(EVENTNAME, false),
+        text(IAM_SERVICE, true),
+        text(MAPPING_STATUS, true),
+        text(ACTION, true),
+        text(ROLE, false),
+        text(OUTCOME, false),
+        text(RESOURCE_STATUS, true),
+        Field::new(
+            RESOURCE_ARNS,
+            DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+            false,
+        ),
+        Field::new(EVENTS, DataType::Int64, false),
+        Field::new(FIRST_SEEN, event_time_type(), false),
+        Field::new(LAST_SEEN, event_time_type(), false),
+    ]))
+});
+
+/// The schema of every rollup file (the `date` partition column comes from the directory).
+pub fn usage_schema() -> SchemaRef {
+    USAGE_SCHEMA.clone()
+}
+
+/// Whether an error code says the caller was not authorised (as opposed to a call that
+/// was authorised and failed). The same test as `sql::tighten::DENIED`.
+pub fn is_denied(code: &str) -> bool {
+    code.contains("AccessDenied")
+        || code.contains("Unauthorized")
+        || code.contains("NotAuthorized")
+        || code.starts_with("AuthorizationError")
+        || matches!(
+            code,
+            "Forbidden"
+                | "InvalidClientTokenId"
+                | "SignatureDoesNotMatch"
+                | "ExpiredToken"
+                | "ExpiredTokenException"
+                | "AuthFailure"
+                | "UnrecognizedClientException"
+        )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Role {
+    Primary,
+    Action,
+    Dependent,
+}
+
+impl Role {
+    fn as_str(self) -> &'static str {
+        match self {
+            Role::Primary => "primary",
+            Role::Action => "action",
+            Role::Dependent => "dependent",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Outcome {
+    Success,
+    Denied,
+    Error,
+}
+
+impl Outcome {
+    fn of(error_code: Option<&str>) -> Self {
+        match error_code {
+            None => Outcome::Success,
+            Some(code) if is_denied(code) => Outcome::Denied,
+            Some(_) => Outcome::Error,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Denied => "denied",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// What a row is about. Field order is the sort order of a file's rows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Key {
+    principal: Option<String>,
+    account: Option<String>,
+    identity_type: Option<String>,
+    source: String,
+    name: String,
+    service: Option<String>,
+    status: Option<String>,
+    action: Option<String>,
+    role: Role,
+    outcome: Outcome,
+    resource_status: Option<ResourceStatus>,
+    arns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Counts {
+    events: i64,
+    first: i64,
+    last: i64,
+}
+
+/// A rollup being built from events batches.
+#[derive(Debug, Default)]
+pub struct Rollup {
+    rows: HashMap<Key, Counts>,
+    events: u64,
+}
+
+/// The text columns of an events batch the rollup reads.
+struct Columns<'a> {
+    source: StringArray,
+    name: StringArray,
+    region: StringArray,
+    error: StringArray,
+    principal: StringArray,
+    account: StringArray,
+    service: StringArray,
+    status: StringArray,
+    identity_type: StringArray,
+    user_name: StringArray,
+    request: StringArray,
+    response: StringArray,
+    actions: Option<&'a ListArray>,
+    dependent: Option<&'a ListArray>,
+    resources: Option<&'a ListArray>,
+}
+
+/// A column as UTF-8 strings (all null when the batch lacks it).
+fn text_column(batch: &RecordBatch, name: &str) -> Result<StringArray, StoreError> {
+    match batch.column_by_name(name) {
+        Some(column) => strings(column),
+        None => Ok(StringArray::new_null(batch.num_rows())),
+    }
+}
+
+fn strings(column: &ArrayRef) -> Result<StringArray, StoreError> {
+    let cast = arrow::compute::cast(column, &DataType::Utf8)?;
+    Ok(cast.as_string::<i32>().clone())
+}
+
+/// A field of the `useridentity` struct as strings, null where the struct is.
+fn identity_field(batch: &RecordBatch, name: &str) -> Result<StringArray, StoreError> {
+    let Some(identity) = batch
+        .column_by_name(col::USERIDENTITY)
+        .and_then(|c| c.as_struct_opt())
+    else {
+        return Ok(StringArray::new_null(batch.num_rows()));
+    };
+    let Some(field) = identity.column_by_name(name) else {
+        return Ok(StringArray::new_null(batch.num_rows()));
+    };
+    let values = strings(field)?;
+    let nulls = arrow::buffer::NullBuffer::union(identity.nulls(), values.nulls());
+    Ok(StringArray::new(
+        values.offsets().clone(),
+        values.values().clone(),
+        nulls,
+    ))
+}
+
+fn get(array: &StringArray, row: usize) -> Option<&str> {
+    (!array.is_null(row)).then(|| array.value(row))
+}
+
+fn list_strings(list: Option<&ListArray>, row: usize) -> Vec<String> {
+    let Some(list) = list.filter(|l| !l.is_null(row)) else {
+        return Vec::new();
+    };
+    let values = list.value(row);
+    match arrow::compute::cast(&values, &DataType::Utf8) {
+        Ok(values) => values
+            .as_string::<i32>()
+            .iter()
+            .flatten()
+            .map(str::to_owned)
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The ARNs of an event's `resources[]`.
+fn resource_arns(list: Option<&ListArray>, row: usize) -> Vec<String> {
+    let Some(list) = list.filter(|l| !l.is_null(row)) else {
+        return Vec::new();
+    };
+    let entry = list.value(row);
+    let Some(arns) = entry
+        .as_struct_opt()
+        .and_then(|s: &StructArray| s.column_by_name("arn"))
+    else {
+        return Vec::new();
+    };
+    match strings(arns) {
+        Ok(arns) => arns.iter().flatten().map(str::to_owned).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+impl Rollup {
+    /// An empty rollup.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Events added so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Rows the rollup has.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether it has none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Adds the events of a batch in the events table's schema; `names` resolves IAM
+    /// names in requests.
+    pub fn add(&mut self, batch: &RecordBatch, names: &IamNames) -> Result<(), StoreError> {
+        let list = |name: &str| {
+            batch
+                .column_by_name(name)
+                .and_then(|c| c.as_list_opt::<i32>())
+        };
+        let c = Columns {
+            source: text_column(batch, col::EVENTSOURCE)?,
+            name: text_column(batch, col::EVENTNAME)?,
+            region: text_column(batch, col::AWSREGION)?,
+            error: text_column(batch, col::ERRORCODE)?,
+            principal: text_column(batch, col::PRINCIPAL_ARN)?,
+            account: text_column(batch, col::ACCOUNT_ID)?,
+            service: text_column(batch, col::IAM_SERVICE)?,
+            status: text_column(batch, col::MAPPING_STATUS)?,
+            identity_type: identity_field(batch, "type")?,
+            user_name: identity_field(batch, "username")?,
+            request: text_column(batch, col::REQUESTPARAMETERS)?,
+            response: text_column(batch, col::RESPONSEELEMENTS)?,
+            actions: list(col::IAM_ACTIONS),
+            dependent: list(col::IAM_DEPENDENT_ACTIONS),
+            resources: list(col::RESOURCES),
+        };
+        let times = batch
+            .column_by_name(col::EVENTTIME)
+            .and_then(|t| t.as_primitive_opt::<TimestampMicrosecondType>())
+            .ok_or_else(|| {
+                arrow::error::ArrowError::SchemaError(
+                    "events batch without microsecond `eventtime`".into(),
+                )
+            })?;
+        for row in 0..batch.num_rows() {
+            if times.is_null(row) {
+                continue;
+            }
+            self.add_event(&c, row, times.value(row), names);
+        }
+        Ok(())
+    }
+
+    fn add_event(&mut self, c: &Columns<'_>, row: usize, at: i64, names: &IamNames) {
+        self.events += 1;
+        let base = Key {
+            principal: get(&c.principal, row).map(str::to_owned),
+            account: get(&c.account, row).map(str::to_owned),
+            identity_type: get(&c.identity_type, row).map(str::to_owned),
+            source: get(&c.source, row).unwrap_or_default().to_owned(),
+            name: get(&c.name, row).unwrap_or_default().to_owned(),
+            service: get(&c.service, row).map(str::to_owned),
+            status: get(&c.status, row).map(str::to_owned),
+            action: None,
+            role: Role::Primary,
+            outcome: Outcome::of(get(&c.error, row)),
+            resource_status: None,
+            arns: Vec::new(),
+        };
+        let actions = list_strings(c.actions, row);
+        let dependent = list_strings(c.dependent, row);
+        if actions.is_empty() {
+            self.count(base, at);
+            return;
+        }
+        let listed = resource_arns(c.resources, row);
+        let listed: Vec<&str> = listed.iter().map(String::as_str).collect();
+        let facts = EventFacts {
+            event_source: &base.source,
+            event_name: &base.name,
+            region: get(&c.region, row),
+            identity_type: base.identity_type.as_deref(),
+            principal_arn: base.principal.as_deref(),
+            user_name: get(&c.user_name, row),
+            account_id: base.account.as_deref(),
+            resources: &listed,
+            request_parameters: get(&c.request, row),
+            response_elements: get(&c.response, row),
+            iam_names: Some(names),
+            ..EventFacts::default()
+        };
+        let roles = actions
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a, if i == 0 { Role::Primary } else { Role::Action }))
+            .chain(dependent.iter().map(|a| (a, Role::Dependent)));
+        let mut keys = Vec::with_capacity(actions.len() + dependent.len());
+        for (action, role) in roles {
+            let derived = event_resources(&facts, action);
+            keys.push(Key {
+                action: Some(action.clone()),
+                role,
+                resource_status: Some(derived.status),
+                arns: derived.arns,
+                ..base.clone()
+            });
+        }
+        for key in keys {
+            self.count(key, at);
+        }
+    }
+
+    fn count(&mut self, key: Key, at: i64) {
+        self.rows
+            .entry(key)
+            .and_modify(|c| {
+                c.events += 1;
+                c.first = c.first.min(at);
+                c.last = c.last.max(at);
+            })
+            .or_insert(Counts {
+                events: 1,
+                first: at,
+                last: at,
+            });
+    }
+
+    /// The rows, sorted by principal, call and action.
+    pub fn to_batch(&self) -> Result<RecordBatch, StoreError> {
+        let mut rows: Vec<(&Key, &Counts)> = self.rows.iter().collect();
+        rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let n = rows.len();
+        let mut texts: Vec<StringBuilder> = (0..11)
+            .map(|_| StringBuilder::with_capacity(n, n * 16))
+            .collect();
+        let mut arns = ListBuilder::new(StringBuilder::new()).with_field(Arc::new(Field::new(
+            "item",
+            DataType::Utf8,
+            true,
+        )));
+        let mut events = Int64Builder::with_capacity(n);
+        let mut first = TimestampMicrosecondBuilder::with_capacity(n).with_timezone("UTC");
+        let mut last = TimestampMicrosecondBuilder::with_capacity(n).with_timezone("UTC");
+        for (key, counts) in rows {
+            let values = [
+                key.account.as_deref(),
+                key.principal.as_deref(),
+                key.identity_type.as_deref(),
+                Some(key.source.as_str()),
+                Some(key.name.as_str()),
+                key.service.as_deref(),
+                key.status.as_deref(),
+                key.action.as_deref(),
+                Some(key.role.as_str()),
+                Some(key.outcome.as_str()),
+                key.resource_status.map(ResourceStatus::as_str),
+            ];
+            for (builder, value) in texts.iter_mut().zip(values) {
+                builder.append_option(value);
+            }
+            for arn in &key.arns {
+                arns.values().append_value(arn);
+            }
+            arns.append(true);
+            events.append_value(counts.events);
+            first.append_value(counts.first);
+            last.append_value(counts.last);
+        }
+        let mut columns: Vec<ArrayRef> = texts
+            .into_iter()
+            .map(|mut b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
+        columns.push(Arc::new(arns.finish()));
+        columns.push(Arc::new(events.finish()));
+        columns.push(Arc::new(first.finish()));
+        columns.push(Arc::new(last.finish()));
+        Ok(RecordBatch::try_new(usage_schema(), columns)?)
+    }
+
+    /// Writes the rollup to `path` and syncs it.
+    pub fn write(&self, path: &Path) -> Result<(), StoreError> {
+        let batch = self.to_batch()?;
+        parquet_io::write_file(path, &usage_schema(), [&batch], writer_properties())?;
+        Ok(())
+    }
+}
+
+fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_created_by(format!("trailcut {}", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// `<store>/usage`.
+pub fn usage_dir(store: &Store) -> PathBuf {
+    store.root().join(USAGE)
+}
+
+/// The rollup file of an events file: same partition, same name, under `usage/`.
+pub fn usage_file(store: &Store, events_file: &Path) -> PathBuf {
+    let mut path = usage_dir(store);
+    if let Some(partition) = events_file.parent().and_then(Path::file_name) {
+        path.push(partition);
+    }
+    if let Some(name) = events_file.file_name() {
+        path.push(name);
+    }
+    path
+}
+
+/// The temporary name a rollup file is written under before it is renamed.
+pub fn temporary(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(TMP_SUFFIX);
+    PathBuf::from(name)
+}
+
+/// Builds the rollup of `batches` (the contents of `events_file`) under its temporary
+/// name and returns `(temporary, final)`.
+pub fn write_for(
+    store: &Store,
+    events_file: &Path,
+    batches: &[RecordBatch],
+    names: &IamNames,
+) -> Result<(PathBuf, PathBuf), StoreError> {
+    let mut rollup = Rollup::new();
+    for batch in batches {
+        rollup.add(batch, names)?;
+    }
+    write_rollup(store, events_file, &rollup)
+}
+
+/// Writes a built rollup for `events_file` under its temporary name; returns
+/// `(temporary, final)`.
+pub fn write_rollup(
+    store: &Store,
+    events_file: &Path,
+    rollup: &Rollup,
+) -> Result<(PathBuf, PathBuf), StoreError> {
+    let path = usage_file(store, events_file);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(StoreError::io(dir))?;
+    }
+    let tmp = temporary(&path);
+    rollup.write(&tmp)?;
+    Ok((tmp, path))
+}
+
+/// Builds the rollup of one stored events file in place.
+pub fn rebuild(store: &Store, events_file: &Path, names: &IamNames) -> Result<(), StoreError> {
+    let mut rollup = Rollup::new();
+    for batch in parquet_io::open_reader(events_file, 16 * 1024, None)? {
+        let batch = crate::ingest::mapcols::with_mapping_columns(batch?)?;
+        rollup.add(&batch, names)?;
+    }
+    let (tmp, path) = write_rollup(store, events_file, &rollup)?;
+    durable_rename(&tmp, &path)
+}
+
+/// The partition directories (`date=...`) under `dir`, sorted.
+fn partitions(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(StoreError::io(dir)(e)),
+    };
+    let mut dirs = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(StoreError::io(dir))?.path();
+        if path.is_dir() {
+            dirs.push(path);
+        }
+    }
+    dirs.sort();
+    Ok(dirs)
+}
+
+/// How far the rollup is from the events: events files without a rollup, and rollup
+/// files without their events file.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Drift {
+    pub missing: Vec<PathBuf>,
+    pub orphans: Vec<PathBuf>,
+}
+
+impl Drift {
+    /// Whether the rollup matches the events exactly.
+    pub fn is_empty(&self) -> bool {
+        self.missing.is_empty() && self.orphans.is_empty()
+    }
+}
+
+/// Compares the file names of `events/` and `usage/`, partition by partition.
+pub fn drift(store: &Store) -> Result<Drift, StoreError> {
+    let mut drift = Drift::default();
+    for dir in partitions(&store.events_dir())? {
+        for events_file in parquet_files(&dir)? {
+            if !usage_file(store, &events_file).exists() {
+                drift.missing.push(events_file);
+            }
+        }
+    }
+    for dir in partitions(&usage_dir(store))? {
+        for usage in parquet_files(&dir)? {
+            let (Some(partition), Some(name)) = (dir.file_name(), usage.file_name()) else {
+                continue;
+            };
+            if !store.events_dir().join(partition).join(name).exists() {
+                drift.orphans.push(usage);
+            }
+        }
+    }
+    Ok(drift)
+}
+
+/// What [`repair`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RepairSummary {
+    /// Rollup files built for events files that had none.
+    pub built: usize,
+    /// Rollup files deleted because their events file is gone.
+    pub removed: usize,
+}
+
+/// Brings the rollup in line with the events: deletes orphans, builds what is missing.
+/// Needs the store's write lock.
+pub fn repair(store: &Store) -> Result<RepairSummary, StoreError> {
+    let drift = drift(store)?;
+    let mut summary = RepairSummary::default();
+    for orphan in &drift.orphans {
+        std::fs::remove_file(orphan).map_err(StoreError::io(orphan))?;
+        summary.removed += 1;
+    }
+    if !drift.missing.is_empty() {
+        let names = load_iam_names(store)?;
+        for events_file in &drift.missing {
+            rebuild(store, events_file, &names)?;
+            summary.built += 1;
+        }
+    }
+    remove_temporaries(&usage_dir(store))?;
+    Ok(summary)
+}
+
+fn remove_temporaries(dir: &Path) -> Result<(), StoreError> {
+    for partition in partitions(dir)? {
+        let entries = std::fs::read_dir(&partition).map_err(StoreError::io(&partition))?;
+        for entry in entries {
+            let path = entry.map_err(StoreError::io(&partition))?.path();
+            if path.to_string_lossy().ends_with(TMP_SUFFIX) {
+                std::fs::remove_file(&path).map_err(StoreError::io(&path))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rebuilds the rollup files that hold IAM calls whose resources could not be derived:
+/// after a new IAM snapshot, names in those requests may now resolve to ARNs. Returns
+/// the number of files rebuilt. Needs the store's write lock.
+pub fn refresh_iam(store: &Store) -> Result<usize, StoreError> {
+    let mut stale = Vec::new();
+    for dir in partitions(&usage_dir(store))? {
+        for usage in parquet_files(&dir)? {
+            if has_underivable_iam(&usage)? {
+                let (Some(partition), Some(name)) = (dir.file_name(), usage.file_name()) else {
+                    continue;
+                };
+                stale.push(store.events_dir().join(partition).join(name));
+            }
+        }
+    }
+    if stale.is_empty() {
+        return Ok(0);
+    }
+    let names = load_iam_names(store)?;
+    for events_file in &stale {
+        if events_file.exists() {
+            rebuild(store, events_file, &names)?;
+        }
+    }
+    Ok(stale.len())
+}
+
+fn has_underivable_iam(usage: &Path) -> Result<bool, StoreError> {
+    let columns = [ucol::IAM_SERVICE, ucol::RESOURCE_STATUS];
+    for batch in parquet_io::open_reader(usage, 64 * 1024, Some(&columns))? {
+        let batch = batch?;
+        let services = text_column(&batch, ucol::IAM_SERVICE)?;
+        let statuses = text_column(&batch, ucol::RESOURCE_STATUS)?;
+        let stale = (0..batch.num_rows()).any(|row| {
+            get(&services, row) == Some("iam")
+                && get(&statuses, row) == Some(ResourceStatus::Underivable.as_str())
+        });
+        if stale {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The users, groups and roles of the store's IAM snapshot (`principals/`), by name.
+pub fn load_iam_names(store: &Store) -> Result<IamNames, StoreError> {
+    let mut names = IamNames::default();
+    let dir = store.root().join(super::authz_tables::PRINCIPALS);
+    for path in parquet_files(&dir)? {
+        let columns = ["account_id", "principal_type", "name", "arn"];
+        for batch in parquet_io::open_reader(&path, 64 * 1024, Some(&columns))? {
+            let batch = batch?;
+            let column = |name: &str| text_column(&batch, name);
+            let (accounts, kinds, entity_names, arns) = (
+                column("account_id")?,
+                column("principal_type")?,
+                column("name")?,
+                column("arn")?,
+            );
+            for row in 0..batch.num_rows() {
+                if let (Some(account), Some(kind), Some(name), Some(arn)) = (
+                    get(&accounts, row),
+                    get(&kinds, row),
+                    get(&entity_names, row),
+                    get(&arns, row),
+                ) {
+                    names.insert(account, kind, name, arn);
+                }
+            }
+        }
+    }
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn denied_codes_are_authorisation_failures_only() {
+        for code in [
+            "AccessDenied",
+            "AccessDeniedException",
+            "Client.UnauthorizedOperation",
+            "AuthorizationErrorException",
+            "NotAuthorizedException",
+            "ExpiredToken",
+        ] {
+            assert!(is_denied(code), "{code}");
+        }
+        for code in [
+            "NoSuchKey",
+            "ThrottlingException",
+            "ResourceNotFoundException",
+        ] {
+            assert!(!is_denied(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn a_rollup_file_sits_beside_its_events_file() {
+        let store = Store::new("/s");
+        assert_eq!(
+            usage_file(
+                &store,
+                Path::new("/s/events/date=2026-01-02/part-a-00001.parquet")
+            ),
+            PathBuf::from("/s/usage/date=2026-01-02/part-a-00001.parquet")
+        );
+    }
+}
