@@ -15,8 +15,10 @@ use crate::synth::{GenOptions, generate};
 #[command(after_help = "\
 Writes AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/*.json.gz (several accounts and
 regions; IAM users, assumed-role sessions, AWS services; long-tailed usage; errors and
-AccessDenied; data events; records of 1 to 3 KB) and ground-truth.json: for each principal,
-the calls it made and how many succeeded. The same seed always writes the same bytes.")]
+AccessDenied; data events; records of 1 to 3 KB), ground-truth.json: for each principal,
+the calls it made and how many succeeded, and iam/authorization-details-<account>.json: an
+IAM snapshot in which every user and role has a policy allowing `*`, for `trailcut authz
+ingest` and `trailcut tighten`. The same seed always writes the same bytes.")]
 pub struct GenTrailArgs {
     /// Number of events
     #[arg(long, value_name = "N")]

@@ -51,7 +51,9 @@ pub fn run(store: &Path, args: IngestArgs, out: &mut dyn Write) -> anyhow::Resul
     let report = ingest_paths(&Store::new(store), &args.paths, &options, &observer)?;
     observer.done();
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &report)?;
+        let mut value = serde_json::to_value(&report)?;
+        value["peak_rss_bytes"] = serde_json::json!(super::peak_rss_bytes());
+        serde_json::to_writer_pretty(&mut *out, &value)?;
         writeln!(out)?;
     } else {
         write_summary(&report, store, out)?;

@@ -2,6 +2,7 @@
 //! that builds the library's typed options and writes output to a `Write`.
 
 pub mod authz;
+pub mod bench;
 pub mod catalog;
 pub mod collect;
 pub mod demo;
@@ -85,6 +86,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Write a synthetic, realistic trail with its ground truth (benchmarks, tests)
     GenTrail(gen_trail::GenTrailArgs),
+    /// Measure ingest, store size, every named query and a tightening on a large trail
+    Bench(bench::BenchArgs),
     /// The embedded IAM action catalogue: info, show, expand patterns, list
     Catalog(catalog::CatalogArgs),
     /// The IAM actions one CloudTrail call needed (EVENTSOURCE EVENTNAME)
@@ -135,6 +138,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Query(args) => query::run(&cli.store, args, &mut out),
         Command::Demo(args) => demo::run(args, &mut out),
         Command::GenTrail(args) => gen_trail::run(args, &mut out),
+        Command::Bench(args) => bench::run(args, &mut out),
         Command::Catalog(args) => catalog::run(args, &mut out),
         Command::Map(args) => map::run(args, &mut out),
         Command::Mapping(args) => mapping::run(&cli.store, args, &mut out),
@@ -147,6 +151,20 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Collect(args) => collect::run(&cli.store, args, &mut out),
         Command::Tighten(args) => tighten::run(&cli.store, args, &mut out),
     }
+}
+
+/// The process's peak resident set size, where the OS tells it (Linux: `VmHWM`).
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse::<u64>()
+        .ok()?;
+    Some(kib * 1024)
 }
 
 /// A multi-threaded tokio runtime for the verbs that use DataFusion.

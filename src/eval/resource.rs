@@ -110,20 +110,47 @@ impl IamNames {
 
 /// The resources `action` acted on in the event `e`.
 pub fn event_resources(e: &EventFacts<'_>, action: &str) -> Resources {
-    let catalog = ActionCatalog::embedded();
-    let Some(known) = catalog.action(action) else {
-        return Resources::underivable();
-    };
-    if known.resources.is_empty() {
-        return Resources {
-            status: ResourceStatus::NotScoped,
-            arns: Vec::new(),
-        };
+    ResourceDeriver::new(e).resources(action)
+}
+
+/// The resources of one event's actions, its request and response parsed once, and only
+/// when an action needs them.
+pub struct ResourceDeriver<'a> {
+    facts: &'a EventFacts<'a>,
+    event: std::cell::OnceCell<Event<'a>>,
+}
+
+impl<'a> ResourceDeriver<'a> {
+    /// A deriver for the event `facts`.
+    pub fn new(facts: &'a EventFacts<'a>) -> Self {
+        Self {
+            facts,
+            event: std::cell::OnceCell::new(),
+        }
     }
+
+    /// The resources `action` acted on in the event.
+    pub fn resources(&self, action: &str) -> Resources {
+        let catalog = ActionCatalog::embedded();
+        let Some(known) = catalog.action(action) else {
+            return Resources::underivable();
+        };
+        if known.resources.is_empty() {
+            return Resources {
+                status: ResourceStatus::NotScoped,
+                arns: Vec::new(),
+            };
+        }
+        let event = self.event.get_or_init(|| Event::new(self.facts));
+        derive(event, self.facts, known)
+    }
+}
+
+fn derive(event: &Event<'_>, e: &EventFacts<'_>, known: &crate::catalog::Action) -> Resources {
+    let catalog = ActionCatalog::embedded();
     let kinds: Vec<&str> = known.resources.iter().map(|r| r.kind.as_str()).collect();
-    let event = Event::new(e);
     let service = known.service().to_ascii_lowercase();
-    let answer = match rule(&event, &service, known.short_name(), &kinds) {
+    let answer = match rule(event, &service, known.short_name(), &kinds) {
         Rule::Arns(arns) => Some(arns),
         Rule::Refuse => None,
         Rule::Unknown if kinds.len() == 1 => {
@@ -187,7 +214,8 @@ impl Rule {
 struct Event<'a> {
     facts: &'a EventFacts<'a>,
     request: Value,
-    response: Value,
+    /// Parsed on first use: few rules read the response.
+    response: std::cell::OnceCell<Value>,
     partition: &'a str,
 }
 
@@ -210,7 +238,7 @@ impl<'a> Event<'a> {
         Self {
             facts,
             request: parse(facts.request_parameters),
-            response: parse(facts.response_elements),
+            response: std::cell::OnceCell::new(),
             partition,
         }
     }
@@ -224,7 +252,12 @@ impl<'a> Event<'a> {
 
     /// A string response element at `path` (dot-separated).
     fn response(&self, path: &str) -> Option<&str> {
-        let mut value = &self.response;
+        let mut value = self.response.get_or_init(|| {
+            self.facts
+                .response_elements
+                .and_then(|t| serde_json::from_str(t).ok())
+                .unwrap_or(Value::Null)
+        });
         for key in path.split('.') {
             value = field(value, key)?;
         }

@@ -229,8 +229,11 @@ pub fn row_count(path: &Path) -> Result<u64, StoreError> {
     Ok(builder.metadata().file_metadata().num_rows() as u64)
 }
 
+/// De-duplication keys: 128-bit event ids, hashed with foldhash (SipHash cost 3% of ingest).
+pub type KeySet = HashSet<u128, foldhash::fast::RandomState>;
+
 /// The de-duplication keys of every event in `files`.
-pub fn read_keys(files: &[PathBuf], into: &mut HashSet<u128>) -> Result<(), StoreError> {
+pub fn read_keys(files: &[PathBuf], into: &mut KeySet) -> Result<(), StoreError> {
     for path in files {
         for batch in open_reader(path, 64 * 1024, Some(&[col::EVENTID]))? {
             let batch = batch?;

@@ -43,7 +43,7 @@ use parquet::file::properties::WriterProperties;
 use super::schema::{col, event_time_type};
 use super::{Store, StoreError, TMP_SUFFIX, durable_rename, parquet_files, parquet_io};
 use crate::eval::event::EventFacts;
-use crate::eval::resource::{IamNames, ResourceStatus, event_resources};
+use crate::eval::resource::{IamNames, ResourceDeriver, ResourceStatus};
 
 /// The rollup table's name and directory.
 pub const USAGE: &str = "usage";
@@ -159,21 +159,50 @@ impl Outcome {
     }
 }
 
-/// What a row is about. Field order is the sort order of a file's rows.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Strings of a rollup, each stored once: keys hold their ids.
+#[derive(Debug, Default)]
+struct Interner {
+    ids: HashMap<String, u32, foldhash::fast::RandomState>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    /// The id of `text`; 0 stands for null.
+    fn id(&mut self, text: Option<&str>) -> u32 {
+        let Some(text) = text else {
+            return 0;
+        };
+        if let Some(&id) = self.ids.get(text) {
+            return id;
+        }
+        self.names.push(text.to_owned());
+        let id = self.names.len() as u32;
+        self.ids.insert(text.to_owned(), id);
+        id
+    }
+
+    fn get(&self, id: u32) -> Option<&str> {
+        id.checked_sub(1)
+            .and_then(|i| self.names.get(i as usize))
+            .map(String::as_str)
+    }
+}
+
+/// What a row is about, by interned string ids.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
-    principal: Option<String>,
-    account: Option<String>,
-    identity_type: Option<String>,
-    source: String,
-    name: String,
-    service: Option<String>,
-    status: Option<String>,
-    action: Option<String>,
+    principal: u32,
+    account: u32,
+    identity_type: u32,
+    source: u32,
+    name: u32,
+    service: u32,
+    status: u32,
+    action: u32,
     role: Role,
     outcome: Outcome,
     resource_status: Option<ResourceStatus>,
-    arns: Vec<String>,
+    arns: Box<[u32]>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -186,11 +215,60 @@ struct Counts {
 /// A rollup being built from events batches.
 #[derive(Debug, Default)]
 pub struct Rollup {
-    rows: HashMap<Key, Counts>,
+    rows: HashMap<Key, Counts, foldhash::fast::RandomState>,
+    strings: Interner,
     events: u64,
 }
 
-/// The text columns of an events batch the rollup reads.
+/// A list-of-strings column: the lists and their values, cast once.
+struct Lists<'a> {
+    lists: &'a ListArray,
+    values: StringArray,
+}
+
+impl<'a> Lists<'a> {
+    /// `column`'s list, with `field` of its struct items when given (`resources[].arn`).
+    fn of(
+        batch: &'a RecordBatch,
+        column: &str,
+        field: Option<&str>,
+    ) -> Result<Option<Self>, StoreError> {
+        let Some(lists) = batch
+            .column_by_name(column)
+            .and_then(|c| c.as_list_opt::<i32>())
+        else {
+            return Ok(None);
+        };
+        let values = match field {
+            None => lists.values(),
+            Some(field) => match lists
+                .values()
+                .as_struct_opt()
+                .and_then(|s: &StructArray| s.column_by_name(field))
+            {
+                Some(values) => values,
+                None => return Ok(None),
+            },
+        };
+        Ok(Some(Lists {
+            lists,
+            values: strings(values)?,
+        }))
+    }
+
+    /// The non-null strings of row `row`.
+    fn row(&self, row: usize) -> impl Iterator<Item = &str> {
+        let range = if self.lists.is_null(row) {
+            0..0
+        } else {
+            let offsets = self.lists.value_offsets();
+            offsets[row] as usize..offsets[row + 1] as usize
+        };
+        range.filter_map(|i| get(&self.values, i))
+    }
+}
+
+/// The columns of an events batch the rollup reads.
 struct Columns<'a> {
     source: StringArray,
     name: StringArray,
@@ -204,9 +282,9 @@ struct Columns<'a> {
     user_name: StringArray,
     request: StringArray,
     response: StringArray,
-    actions: Option<&'a ListArray>,
-    dependent: Option<&'a ListArray>,
-    resources: Option<&'a ListArray>,
+    actions: Option<Lists<'a>>,
+    dependent: Option<Lists<'a>>,
+    resources: Option<Lists<'a>>,
 }
 
 /// A column as UTF-8 strings (all null when the batch lacks it).
@@ -218,6 +296,9 @@ fn text_column(batch: &RecordBatch, name: &str) -> Result<StringArray, StoreErro
 }
 
 fn strings(column: &ArrayRef) -> Result<StringArray, StoreError> {
+    if let Some(strings) = column.as_string_opt::<i32>() {
+        return Ok(strings.clone());
+    }
     let cast = arrow::compute::cast(column, &DataType::Utf8)?;
     Ok(cast.as_string::<i32>().clone())
 }
@@ -246,40 +327,6 @@ fn get(array: &StringArray, row: usize) -> Option<&str> {
     (!array.is_null(row)).then(|| array.value(row))
 }
 
-fn list_strings(list: Option<&ListArray>, row: usize) -> Vec<String> {
-    let Some(list) = list.filter(|l| !l.is_null(row)) else {
-        return Vec::new();
-    };
-    let values = list.value(row);
-    match arrow::compute::cast(&values, &DataType::Utf8) {
-        Ok(values) => values
-            .as_string::<i32>()
-            .iter()
-            .flatten()
-            .map(str::to_owned)
-            .collect(),
-        Err(_) => Vec::new(),
-    }
-}
-
-/// The ARNs of an event's `resources[]`.
-fn resource_arns(list: Option<&ListArray>, row: usize) -> Vec<String> {
-    let Some(list) = list.filter(|l| !l.is_null(row)) else {
-        return Vec::new();
-    };
-    let entry = list.value(row);
-    let Some(arns) = entry
-        .as_struct_opt()
-        .and_then(|s: &StructArray| s.column_by_name("arn"))
-    else {
-        return Vec::new();
-    };
-    match strings(arns) {
-        Ok(arns) => arns.iter().flatten().map(str::to_owned).collect(),
-        Err(_) => Vec::new(),
-    }
-}
-
 impl Rollup {
     /// An empty rollup.
     pub fn new() -> Self {
@@ -304,11 +351,6 @@ impl Rollup {
     /// Adds the events of a batch in the events table's schema; `names` resolves IAM
     /// names in requests.
     pub fn add(&mut self, batch: &RecordBatch, names: &IamNames) -> Result<(), StoreError> {
-        let list = |name: &str| {
-            batch
-                .column_by_name(name)
-                .and_then(|c| c.as_list_opt::<i32>())
-        };
         let c = Columns {
             source: text_column(batch, col::EVENTSOURCE)?,
             name: text_column(batch, col::EVENTNAME)?,
@@ -322,9 +364,9 @@ impl Rollup {
             user_name: identity_field(batch, "username")?,
             request: text_column(batch, col::REQUESTPARAMETERS)?,
             response: text_column(batch, col::RESPONSEELEMENTS)?,
-            actions: list(col::IAM_ACTIONS),
-            dependent: list(col::IAM_DEPENDENT_ACTIONS),
-            resources: list(col::RESOURCES),
+            actions: Lists::of(batch, col::IAM_ACTIONS, None)?,
+            dependent: Lists::of(batch, col::IAM_DEPENDENT_ACTIONS, None)?,
+            resources: Lists::of(batch, col::RESOURCES, Some("arn"))?,
         };
         let times = batch
             .column_by_name(col::EVENTTIME)
@@ -345,82 +387,94 @@ impl Rollup {
 
     fn add_event(&mut self, c: &Columns<'_>, row: usize, at: i64, names: &IamNames) {
         self.events += 1;
+        let s = &mut self.strings;
         let base = Key {
-            principal: get(&c.principal, row).map(str::to_owned),
-            account: get(&c.account, row).map(str::to_owned),
-            identity_type: get(&c.identity_type, row).map(str::to_owned),
-            source: get(&c.source, row).unwrap_or_default().to_owned(),
-            name: get(&c.name, row).unwrap_or_default().to_owned(),
-            service: get(&c.service, row).map(str::to_owned),
-            status: get(&c.status, row).map(str::to_owned),
-            action: None,
+            principal: s.id(get(&c.principal, row)),
+            account: s.id(get(&c.account, row)),
+            identity_type: s.id(get(&c.identity_type, row)),
+            source: s.id(get(&c.source, row)),
+            name: s.id(get(&c.name, row)),
+            service: s.id(get(&c.service, row)),
+            status: s.id(get(&c.status, row)),
+            action: 0,
             role: Role::Primary,
             outcome: Outcome::of(get(&c.error, row)),
             resource_status: None,
-            arns: Vec::new(),
+            arns: Box::default(),
         };
-        let actions = list_strings(c.actions, row);
-        let dependent = list_strings(c.dependent, row);
-        if actions.is_empty() {
-            self.count(base, at);
-            return;
-        }
-        let listed = resource_arns(c.resources, row);
-        let listed: Vec<&str> = listed.iter().map(String::as_str).collect();
+        let actions = c.actions.as_ref();
+        let dependent = c.dependent.as_ref();
+        let roles = actions
+            .into_iter()
+            .flat_map(|l| l.row(row))
+            .enumerate()
+            .map(|(i, a)| (a, if i == 0 { Role::Primary } else { Role::Action }))
+            .chain(
+                dependent
+                    .into_iter()
+                    .flat_map(|l| l.row(row))
+                    .map(|a| (a, Role::Dependent)),
+            );
+        let listed: Vec<&str> = c
+            .resources
+            .as_ref()
+            .map(|l| l.row(row).collect())
+            .unwrap_or_default();
         let facts = EventFacts {
-            event_source: &base.source,
-            event_name: &base.name,
+            event_source: get(&c.source, row).unwrap_or_default(),
+            event_name: get(&c.name, row).unwrap_or_default(),
             region: get(&c.region, row),
-            identity_type: base.identity_type.as_deref(),
-            principal_arn: base.principal.as_deref(),
+            identity_type: get(&c.identity_type, row),
+            principal_arn: get(&c.principal, row),
             user_name: get(&c.user_name, row),
-            account_id: base.account.as_deref(),
+            account_id: get(&c.account, row),
             resources: &listed,
             request_parameters: get(&c.request, row),
             response_elements: get(&c.response, row),
             iam_names: Some(names),
             ..EventFacts::default()
         };
-        let roles = actions
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a, if i == 0 { Role::Primary } else { Role::Action }))
-            .chain(dependent.iter().map(|a| (a, Role::Dependent)));
-        let mut keys = Vec::with_capacity(actions.len() + dependent.len());
+        let deriver = ResourceDeriver::new(&facts);
+        let mut any = false;
         for (action, role) in roles {
-            let derived = event_resources(&facts, action);
-            keys.push(Key {
-                action: Some(action.clone()),
+            any = true;
+            let derived = deriver.resources(action);
+            let s = &mut self.strings;
+            let key = Key {
+                action: s.id(Some(action)),
                 role,
                 resource_status: Some(derived.status),
-                arns: derived.arns,
+                arns: derived.arns.iter().map(|a| s.id(Some(a))).collect(),
                 ..base.clone()
-            });
+            };
+            count(&mut self.rows, key, at);
         }
-        for key in keys {
-            self.count(key, at);
+        if !any {
+            count(&mut self.rows, base, at);
         }
-    }
-
-    fn count(&mut self, key: Key, at: i64) {
-        self.rows
-            .entry(key)
-            .and_modify(|c| {
-                c.events += 1;
-                c.first = c.first.min(at);
-                c.last = c.last.max(at);
-            })
-            .or_insert(Counts {
-                events: 1,
-                first: at,
-                last: at,
-            });
     }
 
     /// The rows, sorted by principal, call and action.
     pub fn to_batch(&self) -> Result<RecordBatch, StoreError> {
+        let text = |id: u32| self.strings.get(id);
+        let sort_key = |k: &Key| {
+            (
+                text(k.principal),
+                text(k.account),
+                text(k.identity_type),
+                text(k.source),
+                text(k.name),
+                text(k.service),
+                text(k.status),
+                text(k.action),
+                k.role,
+                k.outcome,
+                k.resource_status,
+                k.arns.iter().map(|a| text(*a)).collect::<Vec<_>>(),
+            )
+        };
         let mut rows: Vec<(&Key, &Counts)> = self.rows.iter().collect();
-        rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        rows.sort_by_cached_key(|(k, _)| sort_key(k));
         let n = rows.len();
         let mut texts: Vec<StringBuilder> = (0..11)
             .map(|_| StringBuilder::with_capacity(n, n * 16))
@@ -435,14 +489,14 @@ impl Rollup {
         let mut last = TimestampMicrosecondBuilder::with_capacity(n).with_timezone("UTC");
         for (key, counts) in rows {
             let values = [
-                key.account.as_deref(),
-                key.principal.as_deref(),
-                key.identity_type.as_deref(),
-                Some(key.source.as_str()),
-                Some(key.name.as_str()),
-                key.service.as_deref(),
-                key.status.as_deref(),
-                key.action.as_deref(),
+                text(key.account),
+                text(key.principal),
+                text(key.identity_type),
+                Some(text(key.source).unwrap_or_default()),
+                Some(text(key.name).unwrap_or_default()),
+                text(key.service),
+                text(key.status),
+                text(key.action),
                 Some(key.role.as_str()),
                 Some(key.outcome.as_str()),
                 key.resource_status.map(ResourceStatus::as_str),
@@ -451,7 +505,7 @@ impl Rollup {
                 builder.append_option(value);
             }
             for arn in &key.arns {
-                arns.values().append_value(arn);
+                arns.values().append_option(text(*arn));
             }
             arns.append(true);
             events.append_value(counts.events);
@@ -475,6 +529,20 @@ impl Rollup {
         parquet_io::write_file(path, &usage_schema(), [&batch], writer_properties())?;
         Ok(())
     }
+}
+
+fn count(rows: &mut HashMap<Key, Counts, foldhash::fast::RandomState>, key: Key, at: i64) {
+    rows.entry(key)
+        .and_modify(|c| {
+            c.events += 1;
+            c.first = c.first.min(at);
+            c.last = c.last.max(at);
+        })
+        .or_insert(Counts {
+            events: 1,
+            first: at,
+            last: at,
+        });
 }
 
 fn writer_properties() -> WriterProperties {

@@ -9,6 +9,8 @@
 //! what is missing. Compaction swaps files through the [`journal`](super::journal).
 
 use std::collections::{HashMap, HashSet};
+
+use super::parquet_io::KeySet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -89,7 +91,7 @@ pub struct EventWriter {
     run_id: String,
     buffers: HashMap<i32, DayBuffer>,
     buffered_bytes: usize,
-    keys: HashMap<i32, HashSet<u128>>,
+    keys: HashMap<i32, KeySet>,
     cached_keys: usize,
     touched: HashSet<i32>,
     clock: u64,
@@ -304,7 +306,7 @@ impl EventWriter {
         if self.cached_keys > self.options.max_cached_keys {
             self.evict_keys(day)?;
         }
-        let mut set = HashSet::new();
+        let mut set = KeySet::default();
         let files = parquet_files(&self.store.partition_dir(day))?;
         parquet_io::read_keys(&files, &mut set)?;
         self.cached_keys += set.len();

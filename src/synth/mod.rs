@@ -5,7 +5,8 @@
 //! [`generate`] writes gzipped files in the real S3 layout
 //! (`AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/...json.gz`) plus `ground-truth.json`,
 //! which counts successes and errors per principal and call so that query results can be
-//! checked against it.
+//! checked against it, and `iam/authorization-details-<account>.json`, an IAM snapshot in
+//! which every user and role has a `*` policy ([`iam`]).
 //!
 //! Output is a pure function of the options other than `out` and `threads`: the same seed gives
 //! byte-identical files forever, whatever the thread count. Every file gets its own random
@@ -15,6 +16,7 @@
 
 mod bodies;
 mod catalog;
+pub mod iam;
 mod json;
 mod record;
 mod rng;
@@ -505,6 +507,17 @@ pub fn generate(
         source,
     })?;
     std::fs::write(&truth_path, text).map_err(io_err(&truth_path))?;
+    let iam = out.join("iam");
+    std::fs::create_dir_all(&iam).map_err(io_err(&iam))?;
+    let created = format!("{}T00:00:00Z", options.start.format("%Y-%m-%d"));
+    for (account, doc) in iam::authorization_details(&truth, &created) {
+        let path = iam.join(format!("authorization-details-{account}.json"));
+        let text = serde_json::to_vec_pretty(&doc).map_err(|source| GenError::Json {
+            path: path.clone(),
+            source,
+        })?;
+        std::fs::write(&path, text).map_err(io_err(&path))?;
+    }
 
     Ok(GenSummary {
         events: options.events,

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod authz;
+mod bench;
 mod catalog;
 mod cli;
 mod collect;

@@ -1,0 +1,64 @@
+//! Issue 8: `trailcut bench` measures a whole run, end to end, on a generated trail.
+
+use serde_json::Value;
+
+use crate::common::trailcut;
+
+#[test]
+fn bench_generates_ingests_queries_and_tightens_a_trail() {
+    let work = tempfile::tempdir().unwrap();
+    let run = || {
+        let output = trailcut()
+            .args([
+                "bench", "--events", "3000", "--repeat", "1", "--json", "--work",
+            ])
+            .arg(work.path())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()
+    };
+    let first = run();
+    assert_eq!(first["generate"]["reused"], false);
+    assert_eq!(first["ingest"]["events_read"], 3000);
+    assert_eq!(first["ingest"]["events_stored"], 3000);
+    assert!(first["ingest"]["events_per_second"].as_f64().unwrap() > 0.0);
+    assert!(first["ingest"]["peak_rss_bytes"].as_u64().unwrap() > 1 << 20);
+    assert!(first["store"]["events_bytes"].as_u64().unwrap() > 0);
+    assert!(first["store"]["usage_bytes"].as_u64().unwrap() > 0);
+
+    // Every named query ran, and the usage queries found the trail.
+    let queries = first["queries"].as_array().unwrap();
+    let named = trailcut::sql::named::builtin();
+    assert_eq!(queries.len(), named.len() + 1);
+    for query in queries {
+        assert!(query["error"].is_null(), "{query}");
+        assert!(query["cold_ms"].as_f64().unwrap() >= 0.0, "{query}");
+    }
+    let rows = |name: &str| {
+        queries
+            .iter()
+            .find(|q| q["query"] == name)
+            .and_then(|q| q["rows"].as_u64())
+            .unwrap()
+    };
+    assert!(rows("action_usage") > 50);
+    assert!(rows("service_usage") > 10);
+
+    // The busiest user or role, tightened at both levels, with a clean replay.
+    let tightenings = first["tighten"].as_array().unwrap();
+    assert_eq!(tightenings.len(), 2);
+    for t in tightenings {
+        assert!(t["replayed_events"].as_u64().unwrap() > 0, "{t}");
+        assert_eq!(t["regressions"], 0, "{t}");
+    }
+
+    // A second run reuses the generated trail and starts from a fresh store.
+    let second = run();
+    assert_eq!(second["generate"]["reused"], true);
+    assert_eq!(second["ingest"]["events_stored"], 3000);
+}
