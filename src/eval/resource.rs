@@ -66,7 +66,7 @@ impl Resources {
 
 /// The ARNs of an account's IAM users, groups and roles by name, from the store's IAM
 /// snapshot: what turns a `userName` or `roleName` in a request into an ARN with its path.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IamNames {
     /// (account, `user`|`group`|`role`, lower-cased name) -> ARN. IAM names are unique
     /// within an account whatever their case.

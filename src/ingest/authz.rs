@@ -532,6 +532,7 @@ pub fn ingest_authorization(
         return Ok(report);
     }
     let _lock = store.open_for_write()?;
+    let names_before = crate::store::usage::load_iam_names(store)?;
     let catalog = crate::catalog::ActionCatalog::embedded();
     for account in accounts {
         let time = taken_at.unwrap_or_else(|| newest_mtime(&account.sources));
@@ -592,7 +593,7 @@ pub fn ingest_authorization(
     }
     if report.accounts.iter().any(|a| !a.kept_stored) {
         // Names in IAM requests may now resolve to ARNs in the usage rollup.
-        crate::store::usage::refresh_iam(store)?;
+        crate::store::usage::refresh_iam(store, &names_before)?;
     }
     Ok(report)
 }

@@ -716,10 +716,14 @@ fn remove_temporaries(dir: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Rebuilds the rollup files that hold IAM calls whose resources could not be derived:
-/// after a new IAM snapshot, names in those requests may now resolve to ARNs. Returns
-/// the number of files rebuilt. Needs the store's write lock.
-pub fn refresh_iam(store: &Store) -> Result<usize, StoreError> {
+/// Rebuilds the rollup files that hold IAM calls whose resources could not be derived,
+/// when the IAM snapshot's names differ from `before` (what they were when the rollup was
+/// built): names in those requests may now resolve to ARNs. Returns the number of files
+/// rebuilt. Needs the store's write lock.
+pub fn refresh_iam(store: &Store, before: &IamNames) -> Result<usize, StoreError> {
+    if load_iam_names(store)? == *before {
+        return Ok(0);
+    }
     let mut stale = Vec::new();
     for dir in partitions(&usage_dir(store))? {
         for usage in parquet_files(&dir)? {

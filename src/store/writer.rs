@@ -29,7 +29,8 @@ use crate::ingest::batch::DecodedBatch;
 pub struct WriterOptions {
     /// Bytes of Arrow data buffered before the least recently used day is written out.
     pub memory_budget: usize,
-    /// Target rows per events file; compaction merges files below half of it.
+    /// Target rows per events file; compaction merges files below half of it or below one
+    /// row group, whichever is smaller.
     pub target_file_rows: u64,
     /// De-duplication keys held in memory before whole days are evicted.
     pub max_cached_keys: usize,
@@ -43,7 +44,10 @@ impl Default for WriterOptions {
         Self {
             memory_budget: 192 << 20,
             target_file_rows: 2_000_000,
-            max_cached_keys: 24_000_000,
+            // About 100 MiB of keys. Sources are read in delivery-date order, so the days
+            // evicted are behind the run and rarely reloaded; a larger cache only makes peak
+            // memory grow with the trail.
+            max_cached_keys: 4_000_000,
             flush_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
@@ -82,6 +86,34 @@ struct DayBuffer {
 struct FlushJob {
     day: i32,
     batches: Vec<RecordBatch>,
+    /// The batches' size, held against the memory budget until the job is written.
+    bytes: usize,
+}
+
+/// Bytes of day buffers handed to the flush threads and not yet written: counted against
+/// the memory budget together with the buffered ones, so that slow disks or a burst of
+/// flushes cannot pile up buffers beyond it.
+#[derive(Default)]
+struct InFlight {
+    bytes: std::sync::Mutex<usize>,
+    written: std::sync::Condvar,
+}
+
+impl InFlight {
+    /// Waits until `n` more bytes fit under `limit` (or nothing is in flight), then holds them.
+    fn acquire(&self, n: usize, limit: usize) {
+        let mut bytes = self.bytes.lock().unwrap_or_else(|e| e.into_inner());
+        while *bytes > 0 && *bytes + n > limit {
+            bytes = self.written.wait(bytes).unwrap_or_else(|e| e.into_inner());
+        }
+        *bytes += n;
+    }
+
+    fn release(&self, n: usize) {
+        let mut bytes = self.bytes.lock().unwrap_or_else(|e| e.into_inner());
+        *bytes = bytes.saturating_sub(n);
+        self.written.notify_all();
+    }
 }
 
 /// Writes events into a store opened for writing.
@@ -107,6 +139,7 @@ struct FlushPool {
     store: Store,
     run_id: String,
     names: Arc<IamNames>,
+    in_flight: Arc<InFlight>,
     threads: usize,
     jobs: Option<Sender<FlushJob>>,
     handles: Vec<JoinHandle<FlushResult>>,
@@ -126,6 +159,7 @@ impl FlushPool {
             store: store.clone(),
             run_id: run_id.to_owned(),
             names,
+            in_flight: Arc::default(),
             threads: threads.max(1),
             jobs: None,
             handles: Vec::new(),
@@ -140,9 +174,10 @@ impl FlushPool {
             let (store, run, receiver) =
                 (self.store.clone(), self.run_id.clone(), receiver.clone());
             let names = Arc::clone(&self.names);
+            let in_flight = Arc::clone(&self.in_flight);
             let handle = std::thread::Builder::new()
                 .name("trailcut-flush".into())
-                .spawn(move || flush_loop(&store, &run, &names, receiver))
+                .spawn(move || flush_loop(&store, &run, &names, &in_flight, receiver))
                 .map_err(StoreError::io(self.store.events_dir()))?;
             self.handles.push(handle);
         }
@@ -290,9 +325,17 @@ impl EventWriter {
             return Ok(());
         };
         self.buffered_bytes -= buffer.bytes;
+        // Buffered and in-flight rows share the budget: wait for writes to finish first.
+        let limit = self
+            .options
+            .memory_budget
+            .saturating_sub(self.buffered_bytes)
+            .max(buffer.bytes);
+        self.flushers.in_flight.acquire(buffer.bytes, limit);
         let job = FlushJob {
             day,
             batches: buffer.batches,
+            bytes: buffer.bytes,
         };
         if !self.flushers.send(job) {
             // The flush threads stopped on an error: report it.
@@ -373,28 +416,55 @@ fn flush_loop(
     store: &Store,
     run_id: &str,
     names: &IamNames,
+    in_flight: &InFlight,
     jobs: Receiver<FlushJob>,
 ) -> Result<Vec<(i32, WrittenFile)>, StoreError> {
-    let schema = parquet_io::schema();
     let mut written = Vec::new();
+    let mut failed = None;
+    // Every job received is released, even after an error, so that the writer never waits
+    // for memory that no thread will free; after an error the rest are dropped unwritten.
     for job in jobs {
-        let dir = store.partition_dir(job.day);
-        std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
-        let name = next_file_name(run_id);
-        let path = dir.join(&name);
-        let (usage_tmp, usage_path) = usage::write_for(store, &path, &job.batches, names)?;
-        let tmp = dir.join(format!("{name}{TMP_SUFFIX}"));
-        let mut file = parquet_io::write_sorted(&tmp, &schema, &job.batches)?;
-        drop(job.batches);
-        durable_rename(&usage_tmp, &usage_path)?;
-        durable_rename(&tmp, &path)?;
-        file.path = path;
-        written.push((job.day, file));
+        let bytes = job.bytes;
+        if failed.is_none() {
+            match flush_one(store, run_id, names, job) {
+                Ok(file) => written.push(file),
+                Err(e) => failed = Some(e),
+            }
+        }
+        in_flight.release(bytes);
     }
-    Ok(written)
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(written),
+    }
 }
 
-/// Merges a day's small files (under half the target size) into files of the target size.
+/// Writes one job: its rollup, then its events file.
+fn flush_one(
+    store: &Store,
+    run_id: &str,
+    names: &IamNames,
+    job: FlushJob,
+) -> Result<(i32, WrittenFile), StoreError> {
+    let schema = parquet_io::schema();
+    let dir = store.partition_dir(job.day);
+    std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
+    let name = next_file_name(run_id);
+    let path = dir.join(&name);
+    let (usage_tmp, usage_path) = usage::write_for(store, &path, &job.batches, names)?;
+    let tmp = dir.join(format!("{name}{TMP_SUFFIX}"));
+    let mut file = parquet_io::write_sorted(&tmp, &schema, &job.batches)?;
+    drop(job.batches);
+    durable_rename(&usage_tmp, &usage_path)?;
+    durable_rename(&tmp, &path)?;
+    file.path = path;
+    Ok((job.day, file))
+}
+
+/// Merges a day's small files into files of the target size. Small is under half the
+/// target or under one row group, whichever is less: a file with a full row group scans as
+/// well as any, and a day too big for the memory budget is flushed in several such files,
+/// which merging would only read and write a second time.
 /// Returns the number of files left and whether anything was merged.
 fn compact_day(
     store: &Store,
@@ -407,7 +477,7 @@ fn compact_day(
     let files = parquet_files(&dir)?;
     let mut small = Vec::new();
     for path in &files {
-        if parquet_io::row_count(path)? < target_rows / 2 {
+        if parquet_io::row_count(path)? < (target_rows / 2).min(parquet_io::ROW_GROUP_ROWS as u64) {
             small.push(path.clone());
         }
     }
