@@ -34,7 +34,7 @@ fi
 if [ ! -x "$work/venv/bin/python" ]; then
   python3 -m venv "$work/venv"
 fi
-"$work/venv/bin/pip" install --quiet "duckdb==$duckdb_version"
+"$work/venv/bin/pip" install --quiet "duckdb==$duckdb_version" pytz
 
 "$work/venv/bin/python" - "$bin" "$trail" "$work" <<'PY'
 import json, os, pathlib, shutil, subprocess, sys, time

@@ -3,7 +3,7 @@
 # against input size. Usage: benches/ingest.sh [EVENTS] [WORKDIR] [RUNS]
 # Each run ingests into a fresh store; with several runs the median is printed too, since
 # a shared 2-core VM varies by 20% or more from run to run.
-# (`trailcut bench` will replace this script; the figures it prints go into BENCHMARKS.md.)
+# (`trailcut bench` measures one run of everything; this script repeats the ingest alone.)
 set -euo pipefail
 events=${1:-1000000}
 work=${2:-/tmp/trailcut-bench}
