@@ -64,7 +64,9 @@ impl Session {
         let ctx = SessionContext::new_with_config(config);
         udfs::register(&ctx)?;
         let tables = register_store(&ctx, store).await?;
-        let iam_names = std::sync::Arc::new(resources::iam_names(&ctx, &tables).await?);
+        let iam_names = crate::store::usage::load_iam_names(store)
+            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        let iam_names = std::sync::Arc::new(iam_names);
         resources::register(&ctx, std::sync::Arc::clone(&iam_names));
         Ok(Self {
             ctx,

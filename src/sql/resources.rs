@@ -33,34 +33,6 @@ pub fn register(ctx: &SessionContext, names: Arc<IamNames>) {
     ctx.register_udf(ScalarUDF::from(EventResources::new(names)));
 }
 
-/// The users, groups and roles of the store's `principals` table (none without one).
-pub async fn iam_names(ctx: &SessionContext, tables: &[String]) -> Result<IamNames> {
-    let mut names = IamNames::default();
-    if !tables.iter().any(|t| t == "principals") {
-        return Ok(names);
-    }
-    let batches = ctx
-        .sql("SELECT account_id, principal_type, name, arn FROM principals")
-        .await?
-        .collect()
-        .await?;
-    for batch in &batches {
-        let column = |i: usize| strings(batch.column(i));
-        let (accounts, kinds, names_, arns) = (column(0)?, column(1)?, column(2)?, column(3)?);
-        for row in 0..batch.num_rows() {
-            if let (Some(account), Some(kind), Some(name), Some(arn)) = (
-                text(&accounts, row),
-                text(&kinds, row),
-                text(&names_, row),
-                text(&arns, row),
-            ) {
-                names.insert(account, kind, name, arn);
-            }
-        }
-    }
-    Ok(names)
-}
-
 const ARGS: [&str; 8] = [
     "action",
     "eventsource",
