@@ -42,12 +42,20 @@ fn rollup_current(store: &Store) -> Result<bool> {
         Err(crate::store::StoreError::Locked(_)) => {
             eprintln!(
                 "warning: the usage rollup of `{}` lags its events while another trailcut \
-                 writes to it; usage is read from the events",
+                 writes to it; tighten reads usage from the events",
                 store.root().display()
             );
             Ok(false)
         }
-        Err(e) => Err(external(e)),
+        // A store on read-only media: it can still be queried, without the rollup.
+        Err(e) => {
+            eprintln!(
+                "warning: the usage rollup of `{}` lags its events and cannot be brought up \
+                 to date ({e}); tighten reads usage from the events",
+                store.root().display()
+            );
+            Ok(false)
+        }
     }
 }
 
