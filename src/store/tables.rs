@@ -78,47 +78,54 @@ fn has_parquet(dir: &std::path::Path) -> bool {
 /// `events`: the listing table over `events/date=*/`, with `date` as a partition column
 /// so that filters on it prune whole directories.
 fn register_events(ctx: &SessionContext, store: &Store) -> Result<()> {
-    let dir = store.events_dir();
-    if !has_parquet(&dir) {
-        let empty = MemTable::try_new(events_schema(), vec![vec![]])?;
-        ctx.register_table(EVENTS, Arc::new(empty))?;
-        return Ok(());
-    }
-    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-        .with_file_extension(".parquet")
-        .with_table_partition_cols(vec![("date".to_owned(), DataType::Date32)])
-        .with_file_sort_order(vec![vec![col(c::EVENTTIME).sort(true, false)]]);
-    let url = ListingTableUrl::parse(dir_url(&dir))?;
-    let config = ListingTableConfig::new(url)
-        .with_listing_options(options)
-        .with_schema(events_schema());
-    ctx.register_table(EVENTS, Arc::new(ListingTable::try_new(config)?))?;
-    Ok(())
+    let sort = vec![col(c::EVENTTIME).sort(true, false)];
+    register_by_day(
+        ctx,
+        EVENTS,
+        &store.events_dir(),
+        events_schema(),
+        events_schema(),
+        Some(sort),
+    )
 }
 
 /// `usage`: the rollup, partitioned by `date` like `events`.
 fn register_usage(ctx: &SessionContext, store: &Store) -> Result<()> {
-    let dir = usage_dir(store);
-    if !has_parquet(&dir) {
-        let mut fields = usage_schema().fields().to_vec();
-        fields.push(Arc::new(arrow::datatypes::Field::new(
-            "date",
-            DataType::Date32,
-            false,
-        )));
-        let schema = Arc::new(arrow::datatypes::Schema::new(fields));
-        let empty = MemTable::try_new(schema, vec![vec![]])?;
-        ctx.register_table(USAGE, Arc::new(empty))?;
+    let mut fields = usage_schema().fields().to_vec();
+    fields.push(Arc::new(arrow::datatypes::Field::new(
+        "date",
+        DataType::Date32,
+        false,
+    )));
+    let empty = Arc::new(arrow::datatypes::Schema::new(fields));
+    register_by_day(ctx, USAGE, &usage_dir(store), usage_schema(), empty, None)
+}
+
+/// A table of `dir/date=YYYY-MM-DD/*.parquet` files with `schema`, `date` its partition
+/// column; an empty table of `empty` while `dir` has no files.
+fn register_by_day(
+    ctx: &SessionContext,
+    name: &str,
+    dir: &std::path::Path,
+    schema: arrow::datatypes::SchemaRef,
+    empty: arrow::datatypes::SchemaRef,
+    sort: Option<Vec<datafusion::logical_expr::SortExpr>>,
+) -> Result<()> {
+    if !has_parquet(dir) {
+        ctx.register_table(name, Arc::new(MemTable::try_new(empty, vec![vec![]])?))?;
         return Ok(());
     }
-    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+    let mut options = ListingOptions::new(Arc::new(ParquetFormat::default()))
         .with_file_extension(".parquet")
         .with_table_partition_cols(vec![("date".to_owned(), DataType::Date32)]);
-    let url = ListingTableUrl::parse(dir_url(&dir))?;
+    if let Some(sort) = sort {
+        options = options.with_file_sort_order(vec![sort]);
+    }
+    let url = ListingTableUrl::parse(dir_url(dir))?;
     let config = ListingTableConfig::new(url)
         .with_listing_options(options)
-        .with_schema(usage_schema());
-    ctx.register_table(USAGE, Arc::new(ListingTable::try_new(config)?))?;
+        .with_schema(schema);
+    ctx.register_table(name, Arc::new(ListingTable::try_new(config)?))?;
     Ok(())
 }
 
