@@ -1,13 +1,19 @@
-//! `trailcut ingest PATH...`: flags to [`IngestOptions`], a progress bar on a terminal,
-//! problems on stderr as they happen, and a summary (or `--json`) at the end.
+//! `trailcut ingest PATH... | s3://BUCKET[/PREFIX]... | --lookup-events`: flags to
+//! [`IngestOptions`], a progress bar on a terminal, problems on stderr as they happen,
+//! and a summary (or `--json`) at the end.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use anyhow::bail;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{Status, thousands};
+use super::{Status, parse_time, thousands};
+use crate::ingest::aws::AwsOptions;
+use crate::ingest::aws::lookup::{LookupOptions, default_since, ingest_lookup_events};
+use crate::ingest::aws::s3::{S3Options, S3Url, ingest_s3};
+use crate::ingest::layout::Selection;
 use crate::ingest::{IngestObserver, IngestOptions, IngestReport, Problem, ingest_paths};
 use crate::store::Store;
 
@@ -16,12 +22,68 @@ use crate::store::Store;
 #[command(after_help = "\
 Reads .json, .json.gz, .jsonl and .ndjson files: CloudTrail's {\"Records\":[...]}, bare arrays,
 NDJSON, EventBridge envelopes and `aws cloudtrail lookup-events` output. Digest files are
-skipped. Re-running is safe: files in the manifest are skipped and events are stored once
-per eventID. Exit status 1 means some input was skipped; the messages say which and where.")]
+skipped. Re-running is safe: sources in the manifest are skipped and events are stored once
+per eventID. Exit status 1 means some input was skipped; the messages say which and where.
+
+From S3, trailcut walks AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/ and lists only
+the accounts, regions and days selected; objects whose key and ETag are in the manifest are
+not fetched again, so a re-run (or a run resumed after an interruption) fetches only what is
+new. Nothing is staged on disk. Credentials and region come from the standard AWS chain.
+
+--lookup-events reads CloudTrail event history (90 days of management events) with
+LookupEvents, two requests per second per region. Whole past days are recorded and not read
+again; events also delivered to S3 are stored once.
+
+--since and --until take YYYY-MM-DD or RFC 3339; for S3 and local trees they select the
+YYYY/MM/DD delivery directories (inclusive), so events of the last minutes of a day may sit in
+the next day's directory.
+
+Examples:
+  trailcut ingest ./AWSLogs
+  trailcut ingest s3://org-trail-bucket --since 2026-09-01 --account 111122223333
+  trailcut ingest s3://bucket/prefix/AWSLogs/o-a1b2c3d4e5 --trail-region us-east-1,eu-west-1
+  trailcut ingest --lookup-events --trail-region us-east-1 --since 2026-11-01")]
 pub struct IngestArgs {
-    /// Files or directories (walked recursively, e.g. a downloaded AWSLogs/ tree)
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    /// Files or directories (walked recursively, e.g. a downloaded AWSLogs/ tree), or
+    /// s3://BUCKET[/PREFIX] URLs
+    #[arg(value_name = "PATH|S3_URL", required_unless_present = "lookup_events")]
+    pub paths: Vec<String>,
+
+    /// Read CloudTrail event history (LookupEvents) instead of files
+    #[arg(long, conflicts_with = "paths")]
+    pub lookup_events: bool,
+
+    /// First delivery day (YYYY-MM-DD or RFC 3339); for --lookup-events, 90 days ago by default
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Last delivery day, inclusive (YYYY-MM-DD or RFC 3339)
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Only these accounts (12 digits; repeat or separate with commas)
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub account: Vec<String>,
+
+    /// Only these trail regions (repeat or separate with commas)
+    #[arg(long, value_name = "REGION", value_delimiter = ',')]
+    pub trail_region: Vec<String>,
+
+    /// A named profile of the AWS config files (SSO profiles included)
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// The region of the S3 client (found from the bucket when not given)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// An S3-compatible endpoint, e.g. http://127.0.0.1:9000 (path-style requests)
+    #[arg(long, value_name = "URL", env = "TRAILCUT_S3_ENDPOINT")]
+    pub endpoint_url: Option<String>,
+
+    /// S3 requests in flight at once
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub concurrency: usize,
 
     /// Print the summary as JSON
     #[arg(long)]
@@ -35,6 +97,11 @@ pub struct IngestArgs {
     #[arg(long, value_name = "MIB", default_value_t = 192)]
     pub memory_mib: usize,
 
+    /// Seconds between checkpoints: the sources read so far are made durable and recorded,
+    /// so that an interrupted run resumes after them
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub checkpoint_secs: u64,
+
     /// No progress bar
     #[arg(long, short)]
     pub quiet: bool,
@@ -47,8 +114,79 @@ pub fn run(store: &Path, args: IngestArgs, out: &mut dyn Write) -> anyhow::Resul
         options.threads = threads.max(1);
     }
     options.writer.memory_budget = args.memory_mib.max(16) << 20;
+    options.checkpoint_every = std::time::Duration::from_secs(args.checkpoint_secs);
+    for account in &args.account {
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            bail!("--account `{account}` is not a 12-digit account id");
+        }
+    }
+    let since = args
+        .since
+        .as_deref()
+        .map(|t| parse_time(t, false))
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|t| parse_time(t, true))
+        .transpose()?;
+    if let (Some(since), Some(until)) = (since, until)
+        && since > until
+    {
+        bail!("--since is after --until: nothing to read");
+    }
+    let day = |micros: i64| chrono::DateTime::from_timestamp_micros(micros).map(|t| t.date_naive());
+    options.selection = Selection {
+        since: since.and_then(day),
+        until: until.and_then(day),
+        accounts: args.account.clone(),
+        regions: args.trail_region.clone(),
+    };
+    let aws = AwsOptions {
+        profile: args.profile.clone(),
+        region: args.region.clone(),
+        max_attempts: None,
+    };
     let observer = Progress::new(!args.quiet && std::io::stderr().is_terminal());
-    let report = ingest_paths(&Store::new(store), &args.paths, &options, &observer)?;
+    let store_handle = Store::new(store);
+    let report = if args.lookup_events {
+        if !args.account.is_empty() {
+            bail!("--account does not apply to --lookup-events: it reads the credentials' account");
+        }
+        let now = chrono::Utc::now().timestamp_micros();
+        let lookup = LookupOptions {
+            aws,
+            regions: args.trail_region.clone(),
+            since: since.unwrap_or_else(|| default_since(now)),
+            until: until.map_or(now, |u| (u + 1).min(now)),
+        };
+        ingest_lookup_events(&store_handle, &lookup, &options, &observer)?
+    } else {
+        let urls: Vec<S3Url> = args.paths.iter().filter_map(|p| S3Url::parse(p)).collect();
+        if urls.is_empty() {
+            if let Some(bad) = args.paths.iter().find(|p| p.starts_with("s3://")) {
+                bail!("`{bad}` is not an S3 URL: expected s3://BUCKET[/PREFIX]");
+            }
+            let paths: Vec<PathBuf> = args.paths.iter().map(PathBuf::from).collect();
+            ingest_paths(&store_handle, &paths, &options, &observer)?
+        } else if urls.len() != args.paths.len() {
+            bail!("give local paths and s3:// URLs in separate runs");
+        } else {
+            let s3 = S3Options {
+                aws,
+                endpoint_url: args.endpoint_url.clone(),
+                concurrency: args.concurrency.max(1),
+            };
+            ingest_s3(
+                &store_handle,
+                &urls,
+                &options.selection,
+                &s3,
+                &options,
+                &observer,
+            )?
+        }
+    };
     observer.done();
     if args.json {
         let mut value = serde_json::to_value(&report)?;
@@ -83,6 +221,7 @@ pub fn write_summary(r: &IngestReport, store: &Path, out: &mut dyn Write) -> std
         ("files unchanged since last ingest", r.files_unchanged),
         ("digest files skipped", r.digests_skipped),
         ("other files ignored", r.files_ignored),
+        ("files outside the selection", r.files_not_selected),
         ("malformed records skipped", r.records_skipped),
         ("files that could not be read", r.files_failed),
     ];
@@ -91,12 +230,34 @@ pub fn write_summary(r: &IngestReport, store: &Path, out: &mut dyn Write) -> std
             writeln!(out, "  {label:<36} {:>12}", thousands(n))?;
         }
     }
+    if let Some(remote) = &r.remote {
+        writeln!(
+            out,
+            "  {:<36} {:>12}",
+            "listing requests",
+            thousands(remote.list_requests)
+        )?;
+        writeln!(
+            out,
+            "  {:<36} {:>12}",
+            "objects fetched",
+            thousands(remote.fetched)
+        )?;
+        writeln!(
+            out,
+            "  {:<36} {:>12}",
+            "not fetched (key and ETag known)",
+            thousands(remote.not_fetched)
+        )?;
+    }
     Ok(())
 }
 
 /// A progress bar on stderr (when it is a terminal) that also prints problems.
 struct Progress {
     bar: Option<ProgressBar>,
+    /// Counting days of event history rather than bytes.
+    by_days: std::sync::atomic::AtomicBool,
 }
 
 impl Progress {
@@ -114,6 +275,7 @@ impl Progress {
                 bar.set_message("ingesting");
                 bar
             }),
+            by_days: false.into(),
         }
     }
 
@@ -125,15 +287,38 @@ impl Progress {
 }
 
 impl IngestObserver for Progress {
-    fn started(&self, _files: u64, bytes: u64) {
+    fn listing(&self, objects: u64) {
         if let Some(bar) = &self.bar {
-            bar.set_length(bytes);
+            bar.set_message(format!("listing: {} objects found", thousands(objects)));
+            bar.tick();
+        }
+    }
+
+    fn started(&self, files: u64, bytes: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_message("ingesting");
+            if bytes == 0 && files > 0 {
+                self.by_days
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                // Days of event history: their size is known only once read.
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{spinner} {msg} [{bar:30}] {pos}/{len} days eta {eta}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                bar.set_length(files);
+            } else {
+                bar.set_length(bytes);
+            }
         }
     }
 
     fn file_done(&self, bytes: u64) {
         if let Some(bar) = &self.bar {
-            bar.inc(bytes);
+            let by_days = self.by_days.load(std::sync::atomic::Ordering::Relaxed);
+            bar.inc(if by_days { 1 } else { bytes });
         }
     }
 

@@ -22,6 +22,7 @@ pub mod who_grants;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 /// How a command ended, as scripts see it.
@@ -172,6 +173,22 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
+}
+
+/// Parses `YYYY-MM-DD` (start of the day, UTC) or RFC 3339 into microseconds.
+pub fn parse_time(text: &str, end_of_day: bool) -> anyhow::Result<i64> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.timestamp_micros());
+    }
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .with_context(|| format!("`{text}` is not a date (YYYY-MM-DD or RFC 3339)"))?;
+    let time = if end_of_day {
+        day.and_hms_micro_opt(23, 59, 59, 999_999)
+    } else {
+        day.and_hms_opt(0, 0, 0)
+    }
+    .expect("a valid time of day");
+    Ok(time.and_utc().timestamp_micros())
 }
 
 /// Formats an integer with thousands separators: `1234567` -> `1,234,567`.

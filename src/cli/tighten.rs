@@ -168,22 +168,6 @@ pub enum EvidenceArg {
     Both,
 }
 
-/// Parses `YYYY-MM-DD` (start of the day, UTC) or RFC 3339 into microseconds.
-fn parse_date(text: &str, end_of_day: bool) -> anyhow::Result<i64> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Ok(t.timestamp_micros());
-    }
-    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .with_context(|| format!("`{text}` is not a date (YYYY-MM-DD or RFC 3339)"))?;
-    let time = if end_of_day {
-        day.and_hms_micro_opt(23, 59, 59, 999_999)
-    } else {
-        day.and_hms_opt(0, 0, 0)
-    }
-    .expect("a valid time of day");
-    Ok(time.and_utc().timestamp_micros())
-}
-
 /// Refused calls of the principals the scope's policies reach.
 #[derive(Debug, Default)]
 struct Denied {
@@ -691,14 +675,14 @@ async fn window_and_sources(
     args: &TightenArgs,
 ) -> anyhow::Result<(Window, Sources)> {
     let until = match &args.until {
-        Some(text) => parse_date(text, true)?,
+        Some(text) => super::parse_time(text, true)?,
         None => newest_evidence(session).await?.context(
             "the store holds no evidence (no events, no last-accessed reports): run \
              `trailcut ingest` or `trailcut last-accessed ingest` first",
         )?,
     };
     let since = match &args.since {
-        Some(text) => parse_date(text, false)?,
+        Some(text) => super::parse_time(text, false)?,
         None => until - i64::from(args.days) * 86_400_000_000,
     };
     if since >= until {

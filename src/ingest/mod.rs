@@ -1,10 +1,12 @@
 //! Ingest: source objects -> decode -> Arrow batches -> the Parquet store.
 //!
-//! [`ingest_paths`] walks the inputs ([`source`]), decodes files on all cores
-//! ([`decode`] into [`batch`]), and feeds the batches through a bounded channel to one
-//! [`EventWriter`](crate::store::writer::EventWriter), which de-duplicates and writes them.
-//! The manifest is appended last. Bad input is reported as a [`Problem`] and skipped; the
-//! rest carries on.
+//! [`ingest_paths`] walks local inputs ([`source`]); [`aws::s3`] lists a bucket and
+//! [`aws::lookup`] pages through CloudTrail event history. Each hands its objects to the
+//! same [`run`]: decoding on all cores ([`decode`] into [`batch`]), then through a
+//! bounded channel to one [`EventWriter`](crate::store::writer::EventWriter), which
+//! de-duplicates and writes them. The sources read are recorded in the manifest at each
+//! checkpoint and at the end, after their events are on disk. Bad input is reported as a
+//! [`Problem`] and skipped; the rest carries on.
 
 pub mod authz;
 pub mod authz_rows;
@@ -14,6 +16,7 @@ pub mod decode;
 pub mod derive;
 pub mod gunzip;
 pub mod last_accessed;
+pub mod layout;
 pub mod mapcols;
 pub mod org;
 pub mod record;
@@ -23,7 +26,7 @@ use std::fmt;
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -40,6 +43,11 @@ pub struct IngestOptions {
     pub threads: usize,
     /// Writer tunables.
     pub writer: WriterOptions,
+    /// How often the sources read so far are made durable and recorded in the manifest,
+    /// so that an interrupted run resumes after them.
+    pub checkpoint_every: Duration,
+    /// The accounts, regions and delivery days to read, where paths show them.
+    pub selection: layout::Selection,
 }
 
 impl Default for IngestOptions {
@@ -47,6 +55,8 @@ impl Default for IngestOptions {
         Self {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             writer: WriterOptions::default(),
+            checkpoint_every: Duration::from_secs(60),
+            selection: layout::Selection::default(),
         }
     }
 }
@@ -68,6 +78,8 @@ impl fmt::Display for Problem {
 
 /// Hears about an ingest as it goes (progress bars, logs). Every method has a default.
 pub trait IngestObserver: Sync {
+    /// A remote listing found `objects` so far.
+    fn listing(&self, _objects: u64) {}
     /// The inputs were walked.
     fn started(&self, _files: u64, _bytes: u64) {}
     /// One file was handled (read, skipped as known, or failed).
@@ -87,7 +99,8 @@ impl IngestObserver for Quiet {}
 pub struct IngestReport {
     /// Trail files found (digests and non-JSON files excluded).
     pub files: u64,
-    /// Files read and recorded in the manifest by this run.
+    /// Files read by this run (recorded in the manifest, days of event history still
+    /// filling aside).
     pub files_ingested: u64,
     /// Files skipped because the manifest already has them.
     pub files_unchanged: u64,
@@ -97,6 +110,8 @@ pub struct IngestReport {
     pub digests_skipped: u64,
     /// Non-JSON files inside directories, left alone.
     pub files_ignored: u64,
+    /// Files outside `--since`/`--until`/`--account`/`--trail-region`, left alone.
+    pub files_not_selected: u64,
     /// Valid records read.
     pub events_read: u64,
     /// Events new to the store.
@@ -115,12 +130,30 @@ pub struct IngestReport {
     pub compactions: usize,
     /// Wall-clock seconds.
     pub seconds: f64,
+    /// Source objects read per second.
+    pub files_per_second: f64,
     /// Valid records per second.
     pub events_per_second: f64,
     /// MB (10^6 bytes) of JSON per second.
     pub json_mb_per_second: f64,
     /// Everything that was skipped, in order.
     pub problems: Vec<Problem>,
+    /// Requests made to S3 or CloudTrail, for remote sources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<RemoteStats>,
+}
+
+/// What a remote ingest asked of the service.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RemoteStats {
+    /// Listing requests (ListObjectsV2 pages) or LookupEvents pages.
+    pub list_requests: u64,
+    /// Objects fetched (GetObject), or days of event history read.
+    pub fetched: u64,
+    /// Objects the manifest already had (same key and ETag): not fetched.
+    pub not_fetched: u64,
+    /// Seconds spent listing before fetching began.
+    pub list_seconds: f64,
 }
 
 impl IngestReport {
@@ -136,12 +169,16 @@ pub enum IngestError {
     /// The store could not be written.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A remote source could not be used at all (no such bucket, no credentials, ...).
+    #[error("{0}")]
+    Remote(String),
 }
 
 /// What a decoding thread reports for one file.
 enum FileResult {
-    /// The manifest already has it.
-    Unchanged(SourceFile),
+    /// The manifest already has it; with the content hash when its content is known
+    /// under another name (recorded, so the next run skips it without reading).
+    Unchanged(SourceFile, Option<String>),
     /// Read and decoded; `problems` are the records or lines left out.
     Decoded {
         file: SourceFile,
@@ -159,6 +196,43 @@ enum FileResult {
 /// At most this many problems are reported per file; the rest are counted.
 const PROBLEMS_PER_FILE: usize = 5;
 
+/// One object handed to a decoding thread by an [`Objects`] source.
+pub enum Next {
+    /// Its bytes are in the buffer given to [`Objects::next`].
+    Read(SourceFile),
+    /// The manifest already has it: not read.
+    Unchanged(SourceFile),
+    /// It could not be read or fetched.
+    Failed(SourceFile, String),
+}
+
+/// Where a run's objects come from: each decoding thread asks for the next one.
+pub trait Objects: Sync {
+    /// The next object, its bytes read into `raw`; `None` when there are no more.
+    fn next(&self, known: &Manifest, raw: &mut Vec<u8>) -> Option<Next>;
+}
+
+/// Local files, read by the decoding threads themselves.
+struct LocalFiles<'a> {
+    files: &'a [SourceFile],
+    next: AtomicUsize,
+}
+
+impl Objects for LocalFiles<'_> {
+    fn next(&self, known: &Manifest, raw: &mut Vec<u8>) -> Option<Next> {
+        let file = self.files.get(self.next.fetch_add(1, Ordering::Relaxed))?;
+        if known.has_path(&file.path.to_string_lossy(), file.size, file.modified) {
+            return Some(Next::Unchanged(file.clone()));
+        }
+        raw.clear();
+        let read = std::fs::File::open(&file.path).and_then(|mut f| f.read_to_end(raw));
+        Some(match read {
+            Ok(_) => Next::Read(file.clone()),
+            Err(e) => Next::Failed(file.clone(), e.to_string()),
+        })
+    }
+}
+
 /// Ingests files and directories into the store.
 pub fn ingest_paths(
     store: &Store,
@@ -168,8 +242,15 @@ pub fn ingest_paths(
 ) -> Result<IngestReport, IngestError> {
     let started = Instant::now();
     let _lock = store.open_for_write()?;
-    let found = source::discover(inputs);
+    let mut found = source::discover(inputs);
+    let before = found.files.len();
+    if !options.selection.is_everything() {
+        found
+            .files
+            .retain(|f| options.selection.includes(&f.path.to_string_lossy()));
+    }
     let mut report = IngestReport {
+        files_not_selected: (before - found.files.len()) as u64,
         files: found.files.len() as u64,
         digests_skipped: found.digests,
         files_ignored: found.ignored,
@@ -185,40 +266,62 @@ pub fn ingest_paths(
         report.problems.push(problem);
     }
     observer.started(report.files, found.total_bytes());
-
     let known = Manifest::load(store)?;
+    let files = LocalFiles {
+        files: &found.files,
+        next: AtomicUsize::new(0),
+    };
+    run(store, &known, &files, report, started, options, observer)
+}
+
+/// Decodes every object of `objects` and writes their events: the part of an ingest
+/// that every source shares. The caller holds the store's write lock and has counted
+/// what it found in `report`.
+pub fn run(
+    store: &Store,
+    known: &Manifest,
+    objects: &dyn Objects,
+    mut report: IngestReport,
+    started: Instant,
+    options: &IngestOptions,
+    observer: &dyn IngestObserver,
+) -> Result<IngestReport, IngestError> {
     let run_id = new_run_id();
     let mut writer = EventWriter::try_new(store.clone(), run_id.clone(), options.writer.clone())?;
-    let mut entries = Vec::new();
-    let next = AtomicUsize::new(0);
+    let mut ledger = Ledger {
+        store,
+        run_id: &run_id,
+        pending: Vec::new(),
+        checkpoints: 0,
+        last: Instant::now(),
+        every: options.checkpoint_every,
+    };
     let threads = options.threads.max(1);
     let (results_tx, results_rx) = crossbeam_channel::bounded::<FileResult>(threads * 2);
 
     let write_result: Result<(), IngestError> = std::thread::scope(|scope| {
         for _ in 0..threads {
             let tx = results_tx.clone();
-            let (files, next, known) = (&found.files, &next, &known);
             scope.spawn(move || {
                 let mut scratch = Scratch::default();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(file) = files.get(i) else { break };
-                    if tx.send(read_file(file, known, &mut scratch)).is_err() {
+                while let Some(next) = objects.next(known, &mut scratch.raw) {
+                    if tx.send(decode_next(next, known, &mut scratch)).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(results_tx);
-        for result in results_rx.iter() {
-            if let Err(e) = absorb(
-                result,
-                &mut writer,
-                &mut entries,
-                &mut report,
-                &run_id,
-                observer,
-            ) {
+        loop {
+            // Wake for checkpoints even while a slow source sends nothing.
+            let wait = ledger.every.saturating_sub(ledger.last.elapsed());
+            let absorbed = match results_rx.recv_timeout(wait.max(Duration::from_millis(10))) {
+                Ok(result) => absorb(result, &mut writer, &mut ledger, &mut report, observer),
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => Ok(()),
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+            }
+            .and_then(|()| ledger.maybe_checkpoint(&mut writer));
+            if let Err(e) = absorbed {
                 // Stop the decoders quickly: dropping the receiver ends their sends.
                 drop(results_rx);
                 return Err(e);
@@ -229,25 +332,57 @@ pub fn ingest_paths(
     write_result?;
     observer.finishing();
     let written = writer.finish()?;
-    manifest::append(store, &run_id, &entries)?;
+    manifest::append(store, &run_id, &ledger.pending)?;
 
-    report.files_ingested = entries.len() as u64;
     report.partitions = written.partitions;
     report.compactions = written.compactions;
     report.seconds = started.elapsed().as_secs_f64();
     if report.seconds > 0.0 {
+        report.files_per_second = report.files_ingested as f64 / report.seconds;
         report.events_per_second = report.events_read as f64 / report.seconds;
         report.json_mb_per_second = report.bytes_json as f64 / 1e6 / report.seconds;
     }
     Ok(report)
 }
 
+/// The manifest entries of a run: held until their events are on disk, then appended at
+/// a checkpoint or at the end.
+struct Ledger<'a> {
+    store: &'a Store,
+    run_id: &'a str,
+    pending: Vec<SourceEntry>,
+    checkpoints: usize,
+    last: Instant,
+    every: Duration,
+}
+
+impl Ledger<'_> {
+    fn maybe_checkpoint(&mut self, writer: &mut EventWriter) -> Result<(), IngestError> {
+        if self.pending.is_empty() || self.last.elapsed() < self.every {
+            return Ok(());
+        }
+        writer.checkpoint()?;
+        self.checkpoints += 1;
+        let name = format!("part-{}-c{:04}.parquet", self.run_id, self.checkpoints);
+        manifest::append_named(self.store, &name, &self.pending)?;
+        self.pending.clear();
+        self.last = Instant::now();
+        Ok(())
+    }
+
+    /// Records a source, unless it is not settled (a day of event history still filling).
+    fn push(&mut self, file: &SourceFile, entry: SourceEntry) {
+        if file.settled {
+            self.pending.push(entry);
+        }
+    }
+}
+
 fn absorb(
     result: FileResult,
     writer: &mut EventWriter,
-    entries: &mut Vec<SourceEntry>,
+    ledger: &mut Ledger<'_>,
     report: &mut IngestReport,
-    run_id: &str,
     observer: &dyn IngestObserver,
 ) -> Result<(), IngestError> {
     let mut problem = |path: &PathBuf, message: String| {
@@ -258,9 +393,27 @@ fn absorb(
         observer.problem(&p);
         report.problems.push(p);
     };
+    let entry = |file: &SourceFile, hash: String| SourceEntry {
+        path: file.path.to_string_lossy().into_owned(),
+        size: file.size,
+        modified: file.modified,
+        content_hash: hash,
+        records: 0,
+        stored: 0,
+        duplicates: 0,
+        skipped: 0,
+        ingested_at: now_micros(),
+        run_id: ledger.run_id.to_owned(),
+        etag: file.etag.clone(),
+    };
     match result {
-        FileResult::Unchanged(file) => {
+        FileResult::Unchanged(file, hash) => {
             report.files_unchanged += 1;
+            if let Some(hash) = hash {
+                report.bytes_read += file.size;
+                let alias = entry(&file, hash);
+                ledger.push(&file, alias);
+            }
             observer.file_done(file.size);
         }
         FileResult::Failed { file, message } => {
@@ -283,24 +436,21 @@ fn absorb(
             }
             let events = decoded.batch.num_rows() as u64;
             let outcome = writer.add(decoded)?;
+            report.files_ingested += 1;
             report.events_read += events;
             report.events_stored += outcome.stored;
             report.duplicates += outcome.duplicates;
             report.records_skipped += skipped;
             report.bytes_read += file.size;
             report.bytes_json += json_bytes;
-            entries.push(SourceEntry {
-                path: file.path.to_string_lossy().into_owned(),
-                size: file.size,
-                modified: file.modified,
-                content_hash: hash,
+            let read = SourceEntry {
                 records,
                 stored: outcome.stored,
                 duplicates: outcome.duplicates,
                 skipped,
-                ingested_at: now_micros(),
-                run_id: run_id.to_owned(),
-            });
+                ..entry(&file, hash)
+            };
+            ledger.push(&file, read);
             observer.file_done(file.size);
         }
     }
@@ -315,25 +465,19 @@ struct Scratch {
     json: Vec<u8>,
 }
 
-/// Reads, hashes and decodes one file (runs on a decoding thread).
-fn read_file(file: &SourceFile, known: &Manifest, scratch: &mut Scratch) -> FileResult {
-    let path_key = file.path.to_string_lossy();
-    if known.has_path(&path_key, file.size, file.modified) {
-        return FileResult::Unchanged(file.clone());
-    }
-    scratch.raw.clear();
-    let read = std::fs::File::open(&file.path).and_then(|mut f| f.read_to_end(&mut scratch.raw));
-    if let Err(e) = read {
-        return FileResult::Failed {
-            file: file.clone(),
-            message: e.to_string(),
-        };
-    }
+/// Hashes and decodes one object whose bytes are in `scratch.raw` (runs on a decoding
+/// thread).
+fn decode_next(next: Next, known: &Manifest, scratch: &mut Scratch) -> FileResult {
+    let file = match next {
+        Next::Read(file) => file,
+        Next::Unchanged(file) => return FileResult::Unchanged(file, None),
+        Next::Failed(file, message) => return FileResult::Failed { file, message },
+    };
     let hash = blake3::hash(&scratch.raw).to_hex().to_string();
     if known.has_content(&hash) {
-        return FileResult::Unchanged(file.clone());
+        return FileResult::Unchanged(file, Some(hash));
     }
-    decode_file(file.clone(), hash, &scratch.raw, &mut scratch.json)
+    decode_file(file, hash, &scratch.raw, &mut scratch.json)
 }
 
 /// Decodes the bytes of one source object into a batch and its problems.

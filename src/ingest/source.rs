@@ -15,6 +15,24 @@ pub struct SourceFile {
     pub size: u64,
     /// Modification time, microseconds since the epoch.
     pub modified: i64,
+    /// The S3 ETag, for objects listed in a bucket.
+    pub etag: Option<String>,
+    /// False for an object that may still grow (a day of event history not yet over):
+    /// read, but not recorded in the manifest.
+    pub settled: bool,
+}
+
+impl SourceFile {
+    /// A local file or a settled remote object.
+    pub fn new(path: PathBuf, size: u64, modified: i64) -> Self {
+        Self {
+            path,
+            size,
+            modified,
+            etag: None,
+            settled: true,
+        }
+    }
 }
 
 /// The result of walking the input paths.
@@ -133,11 +151,11 @@ fn describe(path: &Path) -> std::io::Result<SourceFile> {
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_micros() as i64);
-    Ok(SourceFile {
-        path: std::fs::canonicalize(path)?,
-        size: meta.len(),
+    Ok(SourceFile::new(
+        std::fs::canonicalize(path)?,
+        meta.len(),
         modified,
-    })
+    ))
 }
 
 #[cfg(test)]

@@ -18,7 +18,8 @@ use super::{Store, StoreError, TMP_SUFFIX, durable_rename, parquet_files};
 /// One ingested source object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceEntry {
-    /// Where it was read from: an absolute path, or later an `s3://` URL.
+    /// Where it was read from: an absolute path, an `s3://bucket/key` URL, or
+    /// `lookup-events://<account>/<region>/<day>` for a day of CloudTrail event history.
     pub path: String,
     /// Size in bytes as stored (compressed).
     pub size: u64,
@@ -38,6 +39,8 @@ pub struct SourceEntry {
     pub ingested_at: i64,
     /// The ingest run that read it.
     pub run_id: String,
+    /// The S3 ETag of the object, for objects fetched from S3.
+    pub etag: Option<String>,
 }
 
 /// The schema of the manifest table.
@@ -54,6 +57,8 @@ pub fn manifest_schema() -> SchemaRef {
         Field::new("skipped", DataType::UInt64, false),
         Field::new("ingested_at", ts, false),
         Field::new("run_id", DataType::Utf8, false),
+        // Added with S3 ingest: segments written before it read it as null.
+        Field::new("etag", DataType::Utf8, true),
     ]))
 }
 
@@ -61,6 +66,7 @@ pub fn manifest_schema() -> SchemaRef {
 #[derive(Debug, Default)]
 pub struct Manifest {
     by_path: HashMap<String, (u64, i64)>,
+    etags: HashMap<String, String>,
     hashes: HashSet<String>,
 }
 
@@ -72,7 +78,7 @@ impl Manifest {
             for batch in open_reader(
                 &file,
                 64 * 1024,
-                Some(&["path", "size", "modified", "content_hash"]),
+                Some(&["path", "size", "modified", "content_hash", "etag"]),
             )? {
                 let batch = batch?;
                 let col = |name: &str| -> Result<ArrayRef, StoreError> {
@@ -88,8 +94,18 @@ impl Manifest {
                 let sizes = sizes.as_primitive::<arrow::datatypes::UInt64Type>();
                 let modified =
                     modified.as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
+                let etags = match batch.column_by_name("etag") {
+                    Some(etags) => Some(arrow::compute::cast(etags, &DataType::Utf8)?),
+                    None => None,
+                };
                 for i in 0..batch.num_rows() {
                     let path = paths.as_string::<i32>().value(i).to_owned();
+                    if let Some(etags) = &etags
+                        && etags.is_valid(i)
+                    {
+                        let etag = etags.as_string::<i32>().value(i).to_owned();
+                        manifest.etags.insert(path.clone(), etag);
+                    }
                     manifest
                         .by_path
                         .insert(path, (sizes.value(i), modified.value(i)));
@@ -105,6 +121,16 @@ impl Manifest {
     /// True when the object at `path` was ingested with this size and modification time.
     pub fn has_path(&self, path: &str, size: u64, modified: i64) -> bool {
         self.by_path.get(path) == Some(&(size, modified))
+    }
+
+    /// True when a source of this name was recorded, whatever its size or time.
+    pub fn contains(&self, path: &str) -> bool {
+        self.by_path.contains_key(path)
+    }
+
+    /// True when the S3 object at `url` was ingested with this ETag.
+    pub fn has_etag(&self, url: &str, etag: &str) -> bool {
+        self.etags.get(url).is_some_and(|known| known == etag)
     }
 
     /// True when an object with this content was ingested, under any path.
@@ -126,6 +152,11 @@ impl Manifest {
 /// Appends a segment for `entries`; written under a temporary name and renamed, so it is
 /// either complete or absent.
 pub fn append(store: &Store, run_id: &str, entries: &[SourceEntry]) -> Result<(), StoreError> {
+    append_named(store, &format!("part-{run_id}.parquet"), entries)
+}
+
+/// Appends a segment under `name` (a run's checkpoints each get their own name).
+pub fn append_named(store: &Store, name: &str, entries: &[SourceEntry]) -> Result<(), StoreError> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -154,10 +185,12 @@ pub fn append(store: &Store, run_id: &str, entries: &[SourceEntry]) -> Result<()
             u64s(|e| e.skipped),
             times(|e| e.ingested_at),
             strings(|e| &e.run_id),
+            Arc::new(StringArray::from_iter(
+                entries.iter().map(|e| e.etag.as_deref()),
+            )),
         ],
     )?;
     let dir = store.manifest_dir();
-    let name = format!("part-{run_id}.parquet");
     let tmp = dir.join(format!("{name}{TMP_SUFFIX}"));
     write_file(&tmp, &schema, [&batch], plain_properties())?;
     durable_rename(&tmp, &dir.join(name))?;

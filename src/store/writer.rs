@@ -374,6 +374,18 @@ impl EventWriter {
         Ok(())
     }
 
+    /// Writes everything buffered and waits until it is on disk, so that the caller can
+    /// record the sources read so far in the manifest: a run interrupted later resumes
+    /// after them. The days stay open; `finish` compacts the small files this leaves.
+    pub fn checkpoint(&mut self) -> Result<(), StoreError> {
+        let days: Vec<i32> = self.buffers.keys().copied().collect();
+        for day in days {
+            self.flush_day(day)?;
+        }
+        self.flushers.join()?;
+        self.flushers.restart()
+    }
+
     /// Writes what is buffered, waits for all files, and compacts the days touched.
     pub fn finish(mut self) -> Result<WriteSummary, StoreError> {
         let days: Vec<i32> = self.buffers.keys().copied().collect();

@@ -258,3 +258,69 @@ fn mapping_coverage_over_a_store() {
         .code(1)
         .stdout(predicate::str::contains("FrobnicateBucket"));
 }
+
+/// Issue 9: the README's least-privilege policies for trailcut's own collecting commands
+/// name only actions that exist, and cover every AWS operation trailcut calls.
+#[test]
+fn the_readme_policies_for_trailcut_itself_name_real_actions() {
+    let readme = std::fs::read_to_string(crate::common::repo().join("README.md")).unwrap();
+    let section = readme
+        .split("## Permissions trailcut needs")
+        .nth(1)
+        .expect("a permissions section")
+        .split("\n## ")
+        .next()
+        .unwrap();
+    let catalog = ActionCatalog::embedded();
+    let mut granted = Vec::new();
+    for block in section.split("```json").skip(1) {
+        let json = block.split("```").next().unwrap();
+        let policy: serde_json::Value = serde_json::from_str(json).unwrap();
+        for statement in policy["Statement"].as_array().unwrap() {
+            let actions = match &statement["Action"] {
+                serde_json::Value::String(a) => vec![a.clone()],
+                serde_json::Value::Array(a) => {
+                    a.iter().map(|v| v.as_str().unwrap().to_owned()).collect()
+                }
+                other => panic!("Action {other}"),
+            };
+            for action in actions {
+                assert!(
+                    catalog.action(&action).is_some(),
+                    "`{action}` is not an IAM action"
+                );
+                granted.push(action);
+            }
+        }
+    }
+    assert_eq!(
+        section.matches("```json").count(),
+        5,
+        "one policy per collecting command"
+    );
+    // The operations trailcut's AWS code calls, and the action each needs.
+    for needed in [
+        "s3:ListBucket", // ListObjectsV2, HeadBucket
+        "s3:GetObject",  // GetObject
+        "cloudtrail:LookupEvents",
+        "iam:GetAccountAuthorizationDetails",
+        "iam:GenerateServiceLastAccessedDetails",
+        "iam:GetServiceLastAccessedDetails",
+        "iam:GetServiceLastAccessedDetailsWithEntities",
+        "iam:ListPoliciesGrantingServiceAccess",
+        "iam:GenerateOrganizationsAccessReport",
+        "iam:GetOrganizationsAccessReport",
+        "organizations:DescribeOrganization",
+        "organizations:ListRoots",
+        "organizations:ListOrganizationalUnitsForParent",
+        "organizations:ListAccountsForParent",
+        "organizations:ListPolicies",
+        "organizations:DescribePolicy",
+        "organizations:ListTargetsForPolicy",
+    ] {
+        assert!(
+            granted.iter().any(|g| g == needed),
+            "no policy grants {needed}"
+        );
+    }
+}

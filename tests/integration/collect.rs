@@ -8,12 +8,14 @@ use std::sync::{Arc, Mutex};
 
 use crate::common::{repo, scalar, trailcut};
 
-type Route = dyn Fn(&str, &str) -> (u16, String) + Send + Sync;
+/// Answers one request: its action, its body and the region it was signed for.
+type Route = dyn Fn(&str, &str, &str) -> (u16, String) + Send + Sync;
 
-/// A loopback server answering AWS Query requests by their `Action`; records each call.
-struct Stub {
-    url: String,
-    calls: Arc<Mutex<Vec<(String, String)>>>,
+/// A loopback server answering AWS Query and JSON 1.1 requests by their action; records
+/// each call.
+pub(crate) struct Stub {
+    pub(crate) url: String,
+    pub(crate) calls: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 fn form_value<'a>(body: &'a str, key: &str) -> Option<&'a str> {
@@ -25,6 +27,13 @@ fn form_value<'a>(body: &'a str, key: &str) -> Option<&'a str> {
 }
 
 fn serve(route: impl Fn(&str, &str) -> (u16, String) + Send + Sync + 'static) -> Stub {
+    serve_signed(move |action, body, _region| route(action, body))
+}
+
+/// [`serve`] for routes that also look at the region a request was signed for.
+pub(crate) fn serve_signed(
+    route: impl Fn(&str, &str, &str) -> (u16, String) + Send + Sync + 'static,
+) -> Stub {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let calls = Arc::new(Mutex::new(Vec::new()));
@@ -49,6 +58,7 @@ fn handle(stream: TcpStream, route: &Route, log: &Mutex<Vec<(String, String)>>) 
         }
         let mut length = 0usize;
         let mut target = String::new();
+        let mut region = String::new();
         loop {
             let mut header = String::new();
             if reader.read_line(&mut header).unwrap_or(0) == 0 {
@@ -63,6 +73,9 @@ fn handle(stream: TcpStream, route: &Route, log: &Mutex<Vec<(String, String)>>) 
                     length = v.trim().parse().unwrap();
                 } else if k.eq_ignore_ascii_case("x-amz-target") {
                     target = v.trim().to_owned();
+                } else if k.eq_ignore_ascii_case("authorization") {
+                    // Credential=AKID/20261128/us-east-1/cloudtrail/aws4_request
+                    region = v.split('/').nth(2).unwrap_or("").to_owned();
                 }
             }
         }
@@ -79,7 +92,7 @@ fn handle(stream: TcpStream, route: &Route, log: &Mutex<Vec<(String, String)>>) 
             ),
         };
         log.lock().unwrap().push((action.clone(), body.clone()));
-        let (status, response) = route(&action, &body);
+        let (status, response) = route(&action, &body, &region);
         let _ = write!(
             writer,
             "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n{response}",
@@ -97,7 +110,7 @@ const THROTTLED: &str = "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/20
 <RequestId>throttled-0000</RequestId></ErrorResponse>";
 
 /// The AWS environment of a test: fake keys, no profile, the stub as IAM's endpoint.
-fn collect(stub: &Stub, store: &std::path::Path) -> assert_cmd::Command {
+pub(crate) fn collect(stub: &Stub, store: &std::path::Path) -> assert_cmd::Command {
     let mut cmd = trailcut();
     for var in [
         "AWS_PROFILE",
@@ -118,6 +131,8 @@ fn collect(stub: &Stub, store: &std::path::Path) -> assert_cmd::Command {
         .env("AWS_SHARED_CREDENTIALS_FILE", store.join("no-credentials"))
         .env("AWS_ENDPOINT_URL_IAM", &stub.url)
         .env("AWS_ENDPOINT_URL_ORGANIZATIONS", &stub.url)
+        .env("AWS_ENDPOINT_URL_STS", &stub.url)
+        .env("AWS_ENDPOINT_URL_CLOUDTRAIL", &stub.url)
         .arg("--store")
         .arg(store);
     cmd

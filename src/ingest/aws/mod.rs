@@ -7,7 +7,9 @@
 
 pub mod authz;
 pub mod last_accessed;
+pub mod lookup;
 pub mod org;
+pub mod s3;
 
 use std::time::Duration;
 
