@@ -264,15 +264,11 @@ impl Progress {
     fn new(show: bool) -> Self {
         Self {
             bar: show.then(|| {
-                let bar = ProgressBar::new(0);
-                bar.set_style(
-                    ProgressStyle::with_template(
-                        "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-                    )
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-                );
-                bar.set_message("ingesting");
+                // A spinner while sources are found (a bucket listing can take a while),
+                // a bar once their number and size are known.
+                let bar = ProgressBar::new_spinner();
+                bar.set_message("finding sources");
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
                 bar
             }),
             by_days: false.into(),
@@ -297,21 +293,21 @@ impl IngestObserver for Progress {
     fn started(&self, files: u64, bytes: u64) {
         if let Some(bar) = &self.bar {
             bar.set_message("ingesting");
-            if bytes == 0 && files > 0 {
-                self.by_days
-                    .store(true, std::sync::atomic::Ordering::Relaxed);
-                // Days of event history: their size is known only once read.
-                bar.set_style(
-                    ProgressStyle::with_template(
-                        "{spinner} {msg} [{bar:30}] {pos}/{len} days eta {eta}",
-                    )
+            // Days of event history have no size until read: count them instead.
+            let by_days = bytes == 0 && files > 0;
+            self.by_days
+                .store(by_days, std::sync::atomic::Ordering::Relaxed);
+            let template = if by_days {
+                "{spinner} {msg} [{bar:30}] {pos}/{len} days eta {eta}"
+            } else {
+                "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}"
+            };
+            bar.set_style(
+                ProgressStyle::with_template(template)
                     .unwrap_or_else(|_| ProgressStyle::default_bar())
                     .progress_chars("=> "),
-                );
-                bar.set_length(files);
-            } else {
-                bar.set_length(bytes);
-            }
+            );
+            bar.set_length(if by_days { files } else { bytes });
         }
     }
 

@@ -511,3 +511,49 @@ fn an_interrupted_run_resumes_after_its_last_checkpoint() {
         "events lost or doubled"
     );
 }
+
+#[test]
+fn a_bucket_without_a_trail_at_its_top_is_refused_and_a_plain_prefix_is_read_whole() {
+    let server = S3Server::start();
+    let file = sample_trail().join(
+        "AWSLogs/123456789012/CloudTrail/eu-west-1/2026/11/13/123456789012_CloudTrail_eu-west-1_20261113T0833Z_NDGQAtGwxcHirY6X.json.gz",
+    );
+    server.put(
+        "exports",
+        "misc/2026/events.json.gz",
+        &std::fs::read(file).unwrap(),
+    );
+    server.put("exports", "misc/readme.txt", b"not a trail");
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+
+    let output = trailcut()
+        .arg("--store")
+        .arg(&store)
+        .args(["ingest", "s3://exports", "--endpoint-url", &server.url])
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no AWSLogs/ at the top of `s3://exports`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("misc/"), "{stderr}");
+    let (lists, gets) = server.take_log();
+    assert_eq!(
+        lists,
+        [(String::new(), Some("/".to_owned()))],
+        "only the top was listed"
+    );
+    assert!(gets.is_empty());
+
+    let (status, report, stderr) = server.ingest(&store, &["s3://exports/misc"]);
+    assert_eq!(status, 0, "{stderr}");
+    assert_eq!(n(&report, "/files"), 1);
+    assert_eq!(n(&report, "/files_ignored"), 1);
+    assert!(n(&report, "/events_stored") > 0);
+}

@@ -304,7 +304,22 @@ async fn walk(
         };
         first = false;
         if level == Level::Root && !prefixes.iter().any(|p| p.ends_with("AWSLogs/")) {
-            // Not a trail's prefix: take every JSON object below it.
+            if prefix.is_empty() {
+                // Never list a whole bucket: the trail must be under a key prefix.
+                let found: Vec<&str> = prefixes.iter().take(10).map(String::as_str).collect();
+                return Err(IngestError::Remote(format!(
+                    "no AWSLogs/ at the top of `s3://{}`: give the trail's S3 key prefix, \
+                     s3://{}/PREFIX (found: {})",
+                    url.bucket,
+                    url.bucket,
+                    if found.is_empty() {
+                        "nothing".to_owned()
+                    } else {
+                        found.join(", ")
+                    }
+                )));
+            }
+            // Not a trail's prefix: take every JSON object below the prefix given.
             queue.push((prefix, Level::Flat));
             continue;
         }
