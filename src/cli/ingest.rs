@@ -29,6 +29,8 @@ From S3, trailcut walks AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/ 
 the accounts, regions and days selected; objects whose key and ETag are in the manifest are
 not fetched again, so a re-run (or a run resumed after an interruption) fetches only what is
 new. Nothing is staged on disk. Credentials and region come from the standard AWS chain.
+Needs s3:ListBucket on the bucket and s3:GetObject on the trail's keys; --lookup-events
+needs cloudtrail:LookupEvents (README, section Permissions trailcut needs).
 
 --lookup-events reads CloudTrail event history (90 days of management events) with
 LookupEvents, two requests per second per region. Whole past days are recorded and not read
@@ -73,7 +75,8 @@ pub struct IngestArgs {
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 
-    /// The region of the S3 client (found from the bucket when not given)
+    /// The client's region: for S3 found from the bucket when not given; for
+    /// --lookup-events the region read when --trail-region is not given
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
 

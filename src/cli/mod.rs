@@ -79,7 +79,7 @@ pub struct Cli {
 /// The verbs.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Ingest CloudTrail files or directories into the store
+    /// Ingest CloudTrail logs into the store: files, directories, s3:// prefixes or event history
     Ingest(ingest::IngestArgs),
     /// Run SQL over the store (an argument, a file, a named query, or a shell)
     Query(query::QueryArgs),

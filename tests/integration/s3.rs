@@ -303,6 +303,16 @@ fn a_bucket_ingests_the_same_rows_as_disk_and_a_rerun_fetches_nothing() {
     );
 }
 
+/// One region and two delivery days.
+const WINDOW: &[&str] = &[
+    "--trail-region",
+    "eu-west-1",
+    "--since",
+    "2026-11-12",
+    "--until",
+    "2026-11-13",
+];
+
 #[test]
 fn only_the_selected_accounts_regions_and_days_are_listed() {
     let server = S3Server::start();
@@ -323,16 +333,10 @@ fn only_the_selected_accounts_regions_and_days_are_listed() {
     let (status, report, stderr) = server.ingest(
         &store,
         &[
-            "s3://org-bucket/cloudtrail",
-            "--account",
-            "444455556666",
-            "--trail-region",
-            "eu-west-1",
-            "--since",
-            "2026-11-12",
-            "--until",
-            "2026-11-13",
-        ],
+            &["s3://org-bucket/cloudtrail", "--account", "444455556666"],
+            WINDOW,
+        ]
+        .concat(),
     );
     assert_eq!(status, 0, "{stderr}");
     let (lists, gets) = server.take_log();
@@ -368,18 +372,7 @@ fn only_the_selected_accounts_regions_and_days_are_listed() {
     let on_disk = dir.path().join("tree");
     std::fs::create_dir_all(&on_disk).unwrap();
     copy_tree(&trail, &on_disk.join("AWSLogs/o-a1b2c3d4e5/444455556666"));
-    let disk = local_ingest(
-        &local,
-        &on_disk,
-        &[
-            "--trail-region",
-            "eu-west-1",
-            "--since",
-            "2026-11-12",
-            "--until",
-            "2026-11-13",
-        ],
-    );
+    let disk = local_ingest(&local, &on_disk, WINDOW);
     assert!(n(&disk, "/files_not_selected") > 0);
     assert_eq!(n(&report, "/files"), n(&disk, "/files"));
     assert_eq!(gets.len() as u64, n(&disk, "/files"));

@@ -25,9 +25,9 @@ use chrono::{NaiveDate, TimeDelta};
 use tokio::sync::mpsc;
 
 use super::s3::{Channel, Fetched};
-use super::{AwsOptions, describe, sdk_config};
+use super::{AwsOptions, RemoteCounters, describe, ingest_runtime, sdk_config};
 use crate::ingest::source::SourceFile;
-use crate::ingest::{IngestError, IngestObserver, IngestOptions, IngestReport, RemoteStats, run};
+use crate::ingest::{IngestError, IngestObserver, IngestOptions, IngestReport, run};
 use crate::store::Store;
 use crate::store::manifest::Manifest;
 
@@ -104,11 +104,7 @@ pub fn ingest_lookup_events(
     let started = Instant::now();
     let _lock = store.open_for_write()?;
     let known = Manifest::load(store)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| IngestError::Remote(format!("cannot start the async runtime: {e}")))?;
+    let runtime = ingest_runtime()?;
     let sdk = runtime.block_on(sdk_config(&lookup.aws));
     let account = runtime
         .block_on(aws_sdk_sts::Client::new(&sdk).get_caller_identity().send())
@@ -137,7 +133,7 @@ pub fn ingest_lookup_events(
     let mut report = IngestReport::default();
     let mut by_region: Vec<(String, Vec<Chunk>)> =
         regions.iter().map(|r| (r.clone(), Vec::new())).collect();
-    let stats = RemoteCounters::default();
+    let stats = std::sync::Arc::new(RemoteCounters::default());
     for chunk in chunks(&account, &regions, lookup.since, lookup.until, now) {
         report.files += 1;
         if chunk.settled && known.contains(&chunk.path) {
@@ -153,18 +149,18 @@ pub fn ingest_lookup_events(
     observer.started(days, 0);
 
     let (tx, rx) = mpsc::channel::<Fetched>(options.threads.max(1) * 2);
-    let requests = std::sync::Arc::new(AtomicU64::new(0));
+
     for (region, chunks) in by_region {
         let conf = aws_sdk_cloudtrail::config::Builder::from(&sdk)
             .region(Region::new(region))
             .retry_config(aws_config::retry::RetryConfig::disabled())
             .build();
         let client = aws_sdk_cloudtrail::Client::from_conf(conf);
-        let (tx, requests) = (tx.clone(), requests.clone());
+        let (tx, stats) = (tx.clone(), stats.clone());
         runtime.spawn(async move {
             let mut pacer = Pacer::default();
             for chunk in chunks {
-                let fetched = read_chunk(&client, &chunk, &mut pacer, &requests).await;
+                let fetched = read_chunk(&client, &chunk, &mut pacer, &stats.list_requests).await;
                 if tx.send(fetched).await.is_err() {
                     return;
                 }
@@ -177,19 +173,8 @@ pub fn ingest_lookup_events(
         fetched: &stats.fetched,
     };
     let mut report = run(store, &known, &objects, report, started, options, observer)?;
-    report.remote = Some(RemoteStats {
-        list_requests: requests.load(Ordering::Relaxed),
-        fetched: stats.fetched.load(Ordering::Relaxed),
-        not_fetched: stats.not_fetched.load(Ordering::Relaxed),
-        list_seconds: 0.0,
-    });
+    report.remote = Some(stats.stats(0.0));
     Ok(report)
-}
-
-#[derive(Default)]
-struct RemoteCounters {
-    fetched: AtomicU64,
-    not_fetched: AtomicU64,
 }
 
 /// Spaces one region's requests [`REQUEST_SPACING`] apart.

@@ -51,6 +51,37 @@ pub async fn sdk_config(options: &AwsOptions) -> SdkConfig {
     loader.load().await
 }
 
+/// The async runtime of a remote ingest: two workers are plenty for network waits.
+pub(crate) fn ingest_runtime() -> Result<tokio::runtime::Runtime, crate::ingest::IngestError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            crate::ingest::IngestError::Remote(format!("cannot start the async runtime: {e}"))
+        })
+}
+
+/// What a remote ingest asked of the service, counted as it goes.
+#[derive(Default)]
+pub(crate) struct RemoteCounters {
+    pub(crate) list_requests: std::sync::atomic::AtomicU64,
+    pub(crate) fetched: std::sync::atomic::AtomicU64,
+    pub(crate) not_fetched: std::sync::atomic::AtomicU64,
+}
+
+impl RemoteCounters {
+    pub(crate) fn stats(&self, list_seconds: f64) -> crate::ingest::RemoteStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        crate::ingest::RemoteStats {
+            list_requests: self.list_requests.load(Relaxed),
+            fetched: self.fetched.load(Relaxed),
+            not_fetched: self.not_fetched.load(Relaxed),
+            list_seconds,
+        }
+    }
+}
+
 /// An IAM client (a global service: us-east-1 when no region is configured).
 pub fn iam_client(sdk: &SdkConfig) -> aws_sdk_iam::Client {
     let conf = aws_sdk_iam::config::Builder::from(sdk)
@@ -75,7 +106,17 @@ pub fn organizations_client(sdk: &SdkConfig) -> aws_sdk_organizations::Client {
     aws_sdk_organizations::Client::from_conf(conf)
 }
 
-/// An SDK error with its causes, for messages.
+/// An SDK error with its causes, on one line: each cause's message once, without the
+/// debug dump the SDK's own context display appends.
 pub fn describe<E: std::error::Error>(error: &E) -> String {
-    aws_sdk_iam::error::DisplayErrorContext(error).to_string()
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
 }

@@ -18,12 +18,11 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use tokio::sync::{Semaphore, mpsc};
 
-use super::{AwsOptions, describe, sdk_config};
+use super::{AwsOptions, RemoteCounters, describe, ingest_runtime, sdk_config};
 use crate::ingest::layout::{self, Level, Selection};
 use crate::ingest::source::{SourceFile, delivery_date};
 use crate::ingest::{
-    IngestError, IngestObserver, IngestOptions, IngestReport, Next, Objects, Problem, RemoteStats,
-    run,
+    IngestError, IngestObserver, IngestOptions, IngestReport, Next, Objects, Problem, run,
 };
 use crate::store::Store;
 use crate::store::manifest::Manifest;
@@ -88,12 +87,8 @@ pub fn ingest_s3(
     let started = Instant::now();
     let _lock = store.open_for_write()?;
     let known = Manifest::load(store)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| IngestError::Remote(format!("cannot start the async runtime: {e}")))?;
-    let stats = Stats::default();
+    let runtime = ingest_runtime()?;
+    let stats = RemoteCounters::default();
     let mut report = IngestReport::default();
     let mut to_fetch = Vec::new();
     for url in urls {
@@ -165,21 +160,8 @@ pub fn ingest_s3(
         fetched: &stats.fetched,
     };
     let mut report = run(store, &known, &objects, report, started, options, observer)?;
-    report.remote = Some(RemoteStats {
-        list_requests: stats.list_requests.load(Ordering::Relaxed),
-        fetched: stats.fetched.load(Ordering::Relaxed),
-        not_fetched: stats.not_fetched.load(Ordering::Relaxed),
-        list_seconds,
-    });
+    report.remote = Some(stats.stats(list_seconds));
     Ok(report)
-}
-
-/// Counters shared by the listing and fetching tasks.
-#[derive(Default)]
-struct Stats {
-    list_requests: AtomicU64,
-    fetched: AtomicU64,
-    not_fetched: AtomicU64,
 }
 
 /// An object fetched (or not) by a GetObject task.
@@ -266,7 +248,7 @@ async fn walk(
     url: &S3Url,
     selection: &Selection,
     concurrency: usize,
-    stats: &Stats,
+    stats: &RemoteCounters,
     observer: &dyn IngestObserver,
 ) -> Result<Walked, IngestError> {
     let (root, level) = layout::start(&url.prefix);
@@ -353,7 +335,7 @@ async fn list(
     bucket: &str,
     prefix: &str,
     level: Level,
-    stats: &Stats,
+    stats: &RemoteCounters,
 ) -> Result<(Vec<String>, Vec<Listed>), String> {
     let mut request = client.list_objects_v2().bucket(bucket).prefix(prefix);
     if level.delimited() {
