@@ -156,3 +156,49 @@ fn event_history_is_paged_paced_and_stores_what_the_trail_has() {
     assert_eq!(over["events_stored"], 0, "{over}");
     assert_eq!(over["duplicates"], 78 + 31 + 22);
 }
+
+#[test]
+fn a_region_that_refuses_is_reported_once_and_the_others_are_read() {
+    let stub = serve_signed(|action, _body, region| {
+        match (action, region) {
+        ("GetCallerIdentity", _) => (200, CALLER.to_owned()),
+        ("LookupEvents", "eu-west-1") => (
+            400,
+            r#"{"__type":"AccessDeniedException","message":"User: arn:aws:iam::123456789012:user/auditor is not authorized to perform: cloudtrail:LookupEvents"}"#.to_owned(),
+        ),
+        ("LookupEvents", _) => (200, r#"{"Events":[]}"#.to_owned()),
+        (other, _) => panic!("unexpected call {other}"),
+    }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (status, report, stderr) = lookup(&stub, &dir.path().join("store"));
+    assert_eq!(status, 1, "{stderr}");
+    let problems = report["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("AccessDeniedException"),
+        "{stderr}"
+    );
+    assert!(
+        problems[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("with 2 later day(s) of eu-west-1"),
+        "{stderr}"
+    );
+    let denied = stub
+        .calls
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|c| c.0 == "LookupEvents")
+        .count();
+    assert_eq!(
+        denied,
+        4 + 1,
+        "us-east-1's four days and one refused request"
+    );
+}

@@ -159,9 +159,25 @@ pub fn ingest_lookup_events(
         let (tx, stats) = (tx.clone(), stats.clone());
         runtime.spawn(async move {
             let mut pacer = Pacer::default();
-            for chunk in chunks {
+            let mut chunks = chunks.into_iter();
+            while let Some(chunk) = chunks.next() {
                 let fetched = read_chunk(&client, &chunk, &mut pacer, &stats.list_requests).await;
+                let failed = matches!(fetched, Fetched::Failed(..));
                 if tx.send(fetched).await.is_err() {
+                    return;
+                }
+                // Errors that retries did not cure (no access, an unknown region) would
+                // fail every later day the same way: stop the region with one message.
+                if failed && let Some(next) = chunks.next() {
+                    let rest = 1 + chunks.len();
+                    let mut file = SourceFile::new(PathBuf::from(&next.path), 0, next.end);
+                    file.settled = false;
+                    let message = format!(
+                        "not read, with {} later day(s) of {}: the error above stopped the region",
+                        rest - 1,
+                        next.region
+                    );
+                    let _ = tx.send(Fetched::Failed(file, message)).await;
                     return;
                 }
             }

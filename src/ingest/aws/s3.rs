@@ -138,10 +138,17 @@ pub fn ingest_s3(
 
     let threads = options.threads.max(1);
     let (tx, rx) = mpsc::channel::<Fetched>(threads * 2);
-    let permits = std::sync::Arc::new(Semaphore::new(s3.concurrency.max(1)));
+    // Objects in flight are bounded in number and in bytes: a fetched body holds its
+    // share of the byte budget until a decoder takes it.
+    let requests = std::sync::Arc::new(Semaphore::new(s3.concurrency.max(1)));
+    let bytes = std::sync::Arc::new(Semaphore::new(FETCH_BUDGET_KIB));
     runtime.spawn(async move {
         for (client, bucket, url, object) in to_fetch {
-            let Ok(permit) = permits.clone().acquire_owned().await else {
+            let kib = (object.size / 1024).clamp(1, FETCH_BUDGET_KIB as u64) as u32;
+            let (Ok(request), Ok(held)) = (
+                requests.clone().acquire_owned().await,
+                bytes.clone().acquire_many_owned(kib).await,
+            ) else {
                 return;
             };
             if tx.is_closed() {
@@ -150,8 +157,9 @@ pub fn ingest_s3(
             let tx = tx.clone();
             tokio::spawn(async move {
                 let fetched = fetch(&client, &bucket, url, object).await;
+                drop(request);
                 let _ = tx.send(fetched).await;
-                drop(permit);
+                drop(held);
             });
         }
     });
@@ -365,6 +373,9 @@ async fn list(
     }
     Ok((prefixes, objects))
 }
+
+/// KiB of object bodies fetched and not yet decoded, at most.
+const FETCH_BUDGET_KIB: usize = 256 * 1024;
 
 /// Attempts at reading a body that breaks off mid-stream (the request itself is retried
 /// by the SDK).
