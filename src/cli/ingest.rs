@@ -157,10 +157,18 @@ pub fn run(store: &Path, args: IngestArgs, out: &mut dyn Write) -> anyhow::Resul
             bail!("--account does not apply to --lookup-events: it reads the credentials' account");
         }
         let now = chrono::Utc::now().timestamp_micros();
+        let oldest = default_since(now);
+        if since.is_some_and(|s| s < oldest) {
+            eprintln!(
+                "note: event history keeps 90 days: days before {} will be empty",
+                chrono::DateTime::from_timestamp_micros(oldest)
+                    .map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            );
+        }
         let lookup = LookupOptions {
             aws,
             regions: args.trail_region.clone(),
-            since: since.unwrap_or_else(|| default_since(now)),
+            since: since.unwrap_or(oldest),
             until: until.map_or(now, |u| (u + 1).min(now)),
         };
         ingest_lookup_events(&store_handle, &lookup, &options, &observer)?

@@ -292,6 +292,8 @@ pub fn run(
         store,
         run_id: &run_id,
         pending: Vec::new(),
+        recorded: Vec::new(),
+        segments: Vec::new(),
         checkpoints: 0,
         last: Instant::now(),
         every: options.checkpoint_every,
@@ -332,7 +334,7 @@ pub fn run(
     write_result?;
     observer.finishing();
     let written = writer.finish()?;
-    manifest::append(store, &run_id, &ledger.pending)?;
+    ledger.finish()?;
 
     report.partitions = written.partitions;
     report.compactions = written.compactions;
@@ -351,6 +353,9 @@ struct Ledger<'a> {
     store: &'a Store,
     run_id: &'a str,
     pending: Vec<SourceEntry>,
+    /// Entries already appended at checkpoints, and those segments' names.
+    recorded: Vec<SourceEntry>,
+    segments: Vec<String>,
     checkpoints: usize,
     last: Instant,
     every: Duration,
@@ -365,8 +370,22 @@ impl Ledger<'_> {
         self.checkpoints += 1;
         let name = format!("part-{}-c{:04}.parquet", self.run_id, self.checkpoints);
         manifest::append_named(self.store, &name, &self.pending)?;
-        self.pending.clear();
+        self.segments.push(name);
+        self.recorded.append(&mut self.pending);
         self.last = Instant::now();
+        Ok(())
+    }
+
+    /// Appends the run's segment. A run that checkpointed writes all its entries as one
+    /// segment, then removes the checkpoint segments, so the manifest does not grow a file
+    /// a minute; a crash in between leaves entries twice, which loading merges.
+    fn finish(mut self) -> Result<(), IngestError> {
+        self.recorded.append(&mut self.pending);
+        manifest::append(self.store, self.run_id, &self.recorded)?;
+        for name in &self.segments {
+            let path = self.store.manifest_dir().join(name);
+            std::fs::remove_file(&path).map_err(crate::store::StoreError::io(&path))?;
+        }
         Ok(())
     }
 
