@@ -31,6 +31,8 @@ struct State {
     slow_down: HashMap<String, u32>,
     /// Stall every GET after this many.
     stall_after: Option<usize>,
+    /// Keys whose body breaks off half-way, and how many more times.
+    break_body: HashMap<String, u32>,
 }
 
 struct Wrapped {
@@ -65,18 +67,21 @@ impl S3 for Wrapped {
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
         let key = req.input.key.clone();
-        let (slow_down, stall) = {
+        let bucket = req.input.bucket.clone();
+        let (slow_down, stall, break_body) = {
             let mut state = self.state.lock().unwrap();
             state.gets.push(key.clone());
-            let slow_down = match state.slow_down.get_mut(&key) {
+            let take = |map: &mut HashMap<String, u32>| match map.get_mut(&key) {
                 Some(n) if *n > 0 => {
                     *n -= 1;
                     true
                 }
                 _ => false,
             };
+            let slow_down = take(&mut state.slow_down);
+            let break_body = take(&mut state.break_body);
             let stall = state.stall_after.is_some_and(|n| state.gets.len() > n);
-            (slow_down, stall)
+            (slow_down, stall, break_body)
         };
         if stall {
             tokio::time::sleep(Duration::from_secs(3600)).await;
@@ -84,7 +89,19 @@ impl S3 for Wrapped {
         if slow_down {
             return Err(s3_error!(SlowDown, "Please reduce your request rate."));
         }
-        self.fs.get_object(req).await
+        let mut response = self.fs.get_object(req).await?;
+        if break_body {
+            // Half the bytes, then the connection drops (the length header promised all).
+            let bytes = std::fs::read(self.root.join(&bucket).join(&key)).unwrap();
+            let half = bytes::Bytes::copy_from_slice(&bytes[..bytes.len() / 2]);
+            let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = vec![
+                Ok(half),
+                Err(std::io::Error::other("connection reset by peer")),
+            ];
+            response.output.body =
+                Some(s3s::dto::StreamingBlob::wrap(futures::stream::iter(chunks)));
+        }
+        Ok(response)
     }
 
     async fn head_object(
@@ -393,7 +410,8 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 #[test]
-fn a_throttled_get_is_retried_and_a_corrupt_object_is_reported_while_the_rest_is_ingested() {
+fn throttled_and_broken_gets_are_retried_and_a_corrupt_object_is_reported_while_the_rest_is_ingested()
+ {
     let server = S3Server::start();
     server.upload("trail-bucket", &sample_trail(), "");
     let day = "AWSLogs/123456789012/CloudTrail/eu-west-1/2026/11/13/";
@@ -412,6 +430,14 @@ fn a_throttled_get_is_retried_and_a_corrupt_object_is_reported_while_the_rest_is
         .unwrap()
         .slow_down
         .insert(throttled.clone(), 2);
+    let broken =
+        format!("{day}123456789012_CloudTrail_eu-west-1_20261113T0931Z_ygP7gXUGWiTob2HA.json.gz");
+    server
+        .state
+        .lock()
+        .unwrap()
+        .break_body
+        .insert(broken.clone(), 1);
 
     let dir = tempfile::tempdir().unwrap();
     let (store, disk_store) = (dir.path().join("s3"), dir.path().join("disk"));
@@ -430,6 +456,11 @@ fn a_throttled_get_is_retried_and_a_corrupt_object_is_reported_while_the_rest_is
         gets.iter().filter(|k| **k == throttled).count(),
         3,
         "two SlowDown, then served"
+    );
+    assert_eq!(
+        gets.iter().filter(|k| **k == broken).count(),
+        2,
+        "cut off once, then read whole"
     );
 
     // Everything else is in, exactly once.
