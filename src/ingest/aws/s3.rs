@@ -139,7 +139,7 @@ pub fn ingest_s3(
     let threads = options.threads.max(1);
     let (tx, rx) = mpsc::channel::<Fetched>(threads * 2);
     // Objects in flight are bounded in number and in bytes: a fetched body holds its
-    // share of the byte budget until a decoder takes it.
+    // permits until a decoder takes it, so fetching never runs far ahead of decoding.
     let requests = std::sync::Arc::new(Semaphore::new(s3.concurrency.max(1)));
     let bytes = std::sync::Arc::new(Semaphore::new(FETCH_BUDGET_KIB));
     runtime.spawn(async move {
@@ -157,9 +157,8 @@ pub fn ingest_s3(
             let tx = tx.clone();
             tokio::spawn(async move {
                 let fetched = fetch(&client, &bucket, url, object).await;
-                drop(request);
                 let _ = tx.send(fetched).await;
-                drop(held);
+                drop((request, held));
             });
         }
     });
@@ -374,8 +373,9 @@ async fn list(
     Ok((prefixes, objects))
 }
 
-/// KiB of object bodies fetched and not yet decoded, at most.
-const FETCH_BUDGET_KIB: usize = 256 * 1024;
+/// KiB of object bodies being fetched or waiting for a decoder, at most (CloudTrail
+/// objects are mostly well under 1 MB; this bounds a run of unusually large ones).
+const FETCH_BUDGET_KIB: usize = 128 * 1024;
 
 /// Attempts at reading a body that breaks off mid-stream (the request itself is retried
 /// by the SDK).
