@@ -294,7 +294,6 @@ pub fn run(
         pending: Vec::new(),
         recorded: Vec::new(),
         segments: Vec::new(),
-        checkpoints: 0,
         last: Instant::now(),
         every: options.checkpoint_every,
     };
@@ -356,7 +355,6 @@ struct Ledger<'a> {
     /// Entries already appended at checkpoints, and those segments' names.
     recorded: Vec<SourceEntry>,
     segments: Vec<String>,
-    checkpoints: usize,
     last: Instant,
     every: Duration,
 }
@@ -367,8 +365,11 @@ impl Ledger<'_> {
             return Ok(());
         }
         writer.checkpoint()?;
-        self.checkpoints += 1;
-        let name = format!("part-{}-c{:04}.parquet", self.run_id, self.checkpoints);
+        let name = format!(
+            "part-{}-c{:04}.parquet",
+            self.run_id,
+            self.segments.len() + 1
+        );
         manifest::append_named(self.store, &name, &self.pending)?;
         self.segments.push(name);
         self.recorded.append(&mut self.pending);

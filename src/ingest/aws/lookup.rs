@@ -16,7 +16,7 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_config::Region;
 use aws_sdk_cloudtrail::error::{ProvideErrorMetadata, SdkError};
@@ -25,11 +25,10 @@ use chrono::{NaiveDate, TimeDelta};
 use tokio::sync::mpsc;
 
 use super::s3::{Channel, Fetched};
-use super::{AwsOptions, RemoteCounters, describe, ingest_runtime, sdk_config};
+use super::{AwsOptions, RemoteCounters, RemoteRun, describe, sdk_config};
 use crate::ingest::source::SourceFile;
 use crate::ingest::{IngestError, IngestObserver, IngestOptions, IngestReport, run};
 use crate::store::Store;
-use crate::store::manifest::Manifest;
 
 /// Event history is complete for a period some minutes after it ends.
 pub const SETTLE: Duration = Duration::from_secs(20 * 60);
@@ -101,10 +100,12 @@ pub fn ingest_lookup_events(
     options: &IngestOptions,
     observer: &dyn IngestObserver,
 ) -> Result<IngestReport, IngestError> {
-    let started = Instant::now();
-    let _lock = store.open_for_write()?;
-    let known = Manifest::load(store)?;
-    let runtime = ingest_runtime()?;
+    let RemoteRun {
+        started,
+        _lock,
+        known,
+        runtime,
+    } = RemoteRun::open(store)?;
     let sdk = runtime.block_on(sdk_config(&lookup.aws));
     let account = runtime
         .block_on(aws_sdk_sts::Client::new(&sdk).get_caller_identity().send())

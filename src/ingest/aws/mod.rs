@@ -51,15 +51,34 @@ pub async fn sdk_config(options: &AwsOptions) -> SdkConfig {
     loader.load().await
 }
 
-/// The async runtime of a remote ingest: two workers are plenty for network waits.
-pub(crate) fn ingest_runtime() -> Result<tokio::runtime::Runtime, crate::ingest::IngestError> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            crate::ingest::IngestError::Remote(format!("cannot start the async runtime: {e}"))
+/// What a remote ingest starts from: the store locked for writing, what its manifest
+/// knows, and an async runtime (two workers are plenty for network waits).
+pub(crate) struct RemoteRun {
+    pub(crate) started: std::time::Instant,
+    pub(crate) _lock: crate::store::WriteLock,
+    pub(crate) known: crate::store::manifest::Manifest,
+    pub(crate) runtime: tokio::runtime::Runtime,
+}
+
+impl RemoteRun {
+    pub(crate) fn open(store: &crate::store::Store) -> Result<Self, crate::ingest::IngestError> {
+        let started = std::time::Instant::now();
+        let lock = store.open_for_write()?;
+        let known = crate::store::manifest::Manifest::load(store)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                crate::ingest::IngestError::Remote(format!("cannot start the async runtime: {e}"))
+            })?;
+        Ok(Self {
+            started,
+            _lock: lock,
+            known,
+            runtime,
         })
+    }
 }
 
 /// What a remote ingest asked of the service, counted as it goes.

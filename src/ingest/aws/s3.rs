@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -18,7 +18,7 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use tokio::sync::{Semaphore, mpsc};
 
-use super::{AwsOptions, RemoteCounters, describe, ingest_runtime, sdk_config};
+use super::{AwsOptions, RemoteCounters, RemoteRun, describe, sdk_config};
 use crate::ingest::layout::{self, Level, Selection};
 use crate::ingest::source::{SourceFile, delivery_date};
 use crate::ingest::{
@@ -84,10 +84,12 @@ pub fn ingest_s3(
     options: &IngestOptions,
     observer: &dyn IngestObserver,
 ) -> Result<IngestReport, IngestError> {
-    let started = Instant::now();
-    let _lock = store.open_for_write()?;
-    let known = Manifest::load(store)?;
-    let runtime = ingest_runtime()?;
+    let RemoteRun {
+        started,
+        _lock,
+        known,
+        runtime,
+    } = RemoteRun::open(store)?;
     let stats = RemoteCounters::default();
     let mut report = IngestReport::default();
     let mut to_fetch = Vec::new();
@@ -407,8 +409,7 @@ async fn fetch(client: &Client, bucket: &str, url: String, object: Listed) -> Fe
                 file.size = bytes.len() as u64;
                 return Fetched::Read(file, bytes.to_vec());
             }
-            Err(e) if attempt < BODY_ATTEMPTS => {
-                let _ = e;
+            Err(_) if attempt < BODY_ATTEMPTS => {
                 tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
             }
             Err(e) => {
