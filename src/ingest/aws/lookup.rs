@@ -24,8 +24,7 @@ use aws_sdk_cloudtrail::primitives::DateTime;
 use chrono::{NaiveDate, TimeDelta};
 use tokio::sync::mpsc;
 
-use super::s3::{Channel, Fetched};
-use super::{AwsOptions, RemoteCounters, RemoteRun, describe, sdk_config};
+use super::{AwsOptions, Channel, Fetched, RemoteCounters, RemoteRun, describe, sdk_config};
 use crate::ingest::source::SourceFile;
 use crate::ingest::{IngestError, IngestObserver, IngestOptions, IngestReport, run};
 use crate::store::Store;
@@ -132,19 +131,27 @@ pub fn ingest_lookup_events(
     };
     let now = chrono::Utc::now().timestamp_micros();
     let mut report = IngestReport::default();
-    let mut by_region: Vec<(String, Vec<Chunk>)> =
-        regions.iter().map(|r| (r.clone(), Vec::new())).collect();
     let stats = std::sync::Arc::new(RemoteCounters::default());
-    for chunk in chunks(&account, &regions, lookup.since, lookup.until, now) {
-        report.files += 1;
-        if chunk.settled && known.contains(&chunk.path) {
-            report.files_unchanged += 1;
-            stats.not_fetched.fetch_add(1, Ordering::Relaxed);
-            continue;
+    let mut by_region = Vec::new();
+    for region in &regions {
+        let mut to_read = Vec::new();
+        let region_chunks = chunks(
+            &account,
+            std::slice::from_ref(region),
+            lookup.since,
+            lookup.until,
+            now,
+        );
+        for chunk in region_chunks {
+            report.files += 1;
+            if chunk.settled && known.contains(&chunk.path) {
+                report.files_unchanged += 1;
+                stats.not_fetched.fetch_add(1, Ordering::Relaxed);
+            } else {
+                to_read.push(chunk);
+            }
         }
-        if let Some((_, list)) = by_region.iter_mut().find(|(r, _)| *r == chunk.region) {
-            list.push(chunk);
-        }
+        by_region.push((region.clone(), to_read));
     }
     let days: u64 = by_region.iter().map(|(_, c)| c.len() as u64).sum();
     observer.started(days, 0);
@@ -170,12 +177,11 @@ pub fn ingest_lookup_events(
                 // Errors that retries did not cure (no access, an unknown region) would
                 // fail every later day the same way: stop the region with one message.
                 if failed && let Some(next) = chunks.next() {
-                    let rest = 1 + chunks.len();
                     let mut file = SourceFile::new(PathBuf::from(&next.path), 0, next.end);
                     file.settled = false;
                     let message = format!(
                         "not read, with {} later day(s) of {}: the error above stopped the region",
-                        rest - 1,
+                        chunks.len(),
                         next.region
                     );
                     let _ = tx.send(Fetched::Failed(file, message)).await;

@@ -101,6 +101,44 @@ impl RemoteCounters {
     }
 }
 
+/// An object fetched (or not) by a remote source's task: an S3 object, a day of event
+/// history.
+pub(crate) enum Fetched {
+    /// The bytes of the object.
+    Read(crate::ingest::source::SourceFile, Vec<u8>),
+    /// Why it could not be fetched.
+    Failed(crate::ingest::source::SourceFile, String),
+}
+
+/// The decoders' end of the channel the fetching tasks fill.
+pub(crate) struct Channel<'a> {
+    pub(crate) rx: std::sync::Mutex<tokio::sync::mpsc::Receiver<Fetched>>,
+    pub(crate) fetched: &'a std::sync::atomic::AtomicU64,
+}
+
+impl crate::ingest::Objects for Channel<'_> {
+    fn next(
+        &self,
+        _known: &crate::store::manifest::Manifest,
+        raw: &mut Vec<u8>,
+    ) -> Option<crate::ingest::Next> {
+        let fetched = self
+            .rx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .blocking_recv()?;
+        self.fetched
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some(match fetched {
+            Fetched::Read(file, bytes) => {
+                *raw = bytes;
+                crate::ingest::Next::Read(file)
+            }
+            Fetched::Failed(file, message) => crate::ingest::Next::Failed(file, message),
+        })
+    }
+}
+
 /// An IAM client (a global service: us-east-1 when no region is configured).
 pub fn iam_client(sdk: &SdkConfig) -> aws_sdk_iam::Client {
     let conf = aws_sdk_iam::config::Builder::from(sdk)

@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use aws_sdk_s3::Client;
@@ -18,14 +18,11 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use tokio::sync::{Semaphore, mpsc};
 
-use super::{AwsOptions, RemoteCounters, RemoteRun, describe, sdk_config};
+use super::{AwsOptions, Channel, Fetched, RemoteCounters, RemoteRun, describe, sdk_config};
 use crate::ingest::layout::{self, Level, Selection};
 use crate::ingest::source::{SourceFile, delivery_date};
-use crate::ingest::{
-    IngestError, IngestObserver, IngestOptions, IngestReport, Next, Objects, Problem, run,
-};
+use crate::ingest::{IngestError, IngestObserver, IngestOptions, IngestReport, Problem, run};
 use crate::store::Store;
-use crate::store::manifest::Manifest;
 
 /// `s3://bucket/prefix`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,38 +168,6 @@ pub fn ingest_s3(
     let mut report = run(store, &known, &objects, report, started, options, observer)?;
     report.remote = Some(stats.stats(list_seconds));
     Ok(report)
-}
-
-/// An object fetched (or not) by a GetObject task.
-pub(crate) enum Fetched {
-    /// The bytes of the object.
-    Read(SourceFile, Vec<u8>),
-    /// Why it could not be fetched.
-    Failed(SourceFile, String),
-}
-
-/// The decoders' end of the fetch channel.
-pub(crate) struct Channel<'a> {
-    pub(crate) rx: Mutex<mpsc::Receiver<Fetched>>,
-    pub(crate) fetched: &'a AtomicU64,
-}
-
-impl Objects for Channel<'_> {
-    fn next(&self, _known: &Manifest, raw: &mut Vec<u8>) -> Option<Next> {
-        let fetched = self
-            .rx
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .blocking_recv()?;
-        self.fetched.fetch_add(1, Ordering::Relaxed);
-        Some(match fetched {
-            Fetched::Read(file, bytes) => {
-                *raw = bytes;
-                Next::Read(file)
-            }
-            Fetched::Failed(file, message) => Next::Failed(file, message),
-        })
-    }
 }
 
 /// An S3 client for the bucket's own region (found with HeadBucket when none is given).
