@@ -28,6 +28,18 @@
 //! `cli` turns command-line flags into calls of these modules and prints the results;
 //! `synth` writes synthetic trails with their ground truth for tests and benchmarks.
 
+/// `eprintln!` for the whole library, shadowing std's (a `macro_rules!` in textual scope
+/// comes before the prelude's): std's panics when stderr is closed or full
+/// (`trailcut ingest ... 2>&1 | head -1`), which in a decoding thread aborted an ingest with
+/// nothing stored. This one drops the line instead; the command goes on and its exit status
+/// follows the usual rules.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 pub mod catalog;
 pub mod cli;
 pub mod eval;

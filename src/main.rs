@@ -1,6 +1,7 @@
 //! The `trailcut` binary: parse the command line, run it, turn the outcome into an exit
 //! status. Everything else lives in the library.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -41,7 +42,12 @@ fn main() -> ExitCode {
         // `trailcut query ... | head`: the reader went away; that is not an error.
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // Not `eprintln!`: a closed stderr must not turn an error into a panic.
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "error: {}",
+                trailcut::cli::error_text(&error)
+            );
             trailcut::cli::Status::Error.into()
         }
     }

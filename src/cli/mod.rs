@@ -42,6 +42,24 @@ impl From<Status> for ExitCode {
     }
 }
 
+/// An error and its causes on one line, each said once: a cause whose text an outer
+/// message already holds (`StoreError::Io` prints its `io::Error`, which is also its
+/// source) is not repeated.
+pub fn error_text(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let message = cause.to_string();
+        if message.is_empty() || text.contains(&message) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&message);
+    }
+    text
+}
+
 const ABOUT: &str = "Least privilege for AWS from CloudTrail evidence: ingest trails into a local \
 Parquet store, ask SQL about who used what, and cut IAM policies down to what was used.";
 
@@ -134,23 +152,73 @@ fn long_version() -> &'static str {
 pub fn run(cli: Cli) -> anyhow::Result<Status> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    // The verbs that change the store finish their work and report its status even when
+    // nobody reads their output any more (`trailcut ingest ... | head -1`); the reading
+    // verbs stop at the first write that fails, as `head` wants.
+    let mut keeps_going = KeepsGoing::new(stdout.lock());
     match cli.command {
-        Command::Ingest(args) => ingest::run(&cli.store, args, &mut out),
+        Command::Ingest(args) => ingest::run(&cli.store, args, &mut keeps_going),
         Command::Query(args) => query::run(&cli.store, args, &mut out),
         Command::Demo(args) => demo::run(args, &mut out),
-        Command::GenTrail(args) => gen_trail::run(args, &mut out),
+        Command::GenTrail(args) => gen_trail::run(args, &mut keeps_going),
         Command::Bench(args) => bench::run(args, &mut out),
         Command::Catalog(args) => catalog::run(args, &mut out),
         Command::Map(args) => map::run(args, &mut out),
         Command::Mapping(args) => mapping::run(&cli.store, args, &mut out),
-        Command::Store(args) => store::run(&cli.store, args, &mut out),
-        Command::Authz(args) => authz::run(&cli.store, args, &mut out),
-        Command::Org(args) => org::run(&cli.store, args, &mut out),
+        Command::Store(args) => store::run(&cli.store, args, &mut keeps_going),
+        Command::Authz(args) => authz::run(&cli.store, args, &mut keeps_going),
+        Command::Org(args) => org::run(&cli.store, args, &mut keeps_going),
         Command::Policy(args) => policy::run(&cli.store, args, &mut out),
         Command::WhoGrants(args) => who_grants::run(&cli.store, args, &mut out),
-        Command::LastAccessed(args) => last_accessed::run(&cli.store, args, &mut out),
-        Command::Collect(args) => collect::run(&cli.store, args, &mut out),
-        Command::Tighten(args) => tighten::run(&cli.store, args, &mut out),
+        Command::LastAccessed(args) => last_accessed::run(&cli.store, args, &mut keeps_going),
+        Command::Collect(args) => collect::run(&cli.store, args, &mut keeps_going),
+        Command::Tighten(args) => tighten::run(&cli.store, args, &mut keeps_going),
+    }
+}
+
+/// Output that outlives its reader: once a write finds the pipe closed, this and every
+/// later write are dropped as if written, so a command that changes the store is never
+/// cut short, nor its exit status changed, by `| head`.
+pub struct KeepsGoing<W> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W> KeepsGoing<W> {
+    /// Wraps `inner`.
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            closed: false,
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for KeepsGoing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(buf.len())
+            }
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        match self.inner.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
+        }
     }
 }
 
@@ -206,6 +274,19 @@ pub fn thousands(n: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_error_says_its_cause_once() {
+        let full = std::io::Error::from_raw_os_error(28);
+        let store = crate::store::StoreError::io("/s/events/x.parquet")(full);
+        let error = anyhow::Error::new(store).context("cannot write the store");
+        assert_eq!(
+            super::error_text(&error),
+            "cannot write the store: `/s/events/x.parquet`: No space left on device (os error 28)"
+        );
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(super::error_text(&plain), "outer: inner");
+    }
+
     use super::*;
 
     #[test]

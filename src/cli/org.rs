@@ -78,6 +78,7 @@ pub fn run(store: &Path, args: OrgArgs, out: &mut dyn Write) -> anyhow::Result<S
         policy: policy_id,
         child,
     };
+    ids.check().map_err(anyhow::Error::msg)?;
     let report = ingest_org(&Store::new(store), &files, &ids)?;
     finish(&report, json, out)
 }

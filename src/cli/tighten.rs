@@ -25,8 +25,8 @@ use crate::sql::tighten::{
 use crate::store::Store;
 use crate::tighten::{
     After, Decision as ItemDecision, Evidence, Level, Move, Outcome, Plan, PolicyKind,
-    ResourceChoice, RewriteOptions, ScpOptions, apply_script, deny_unused, document_path, plan,
-    summary, time_text,
+    ResourceChoice, RewriteOptions, ScpChange, ScpOptions, apply_script, deny_unused,
+    document_path, plan, scp_apply_script, scp_document_path, summary, time_text,
 };
 
 /// Flags of `trailcut tighten`.
@@ -887,7 +887,7 @@ fn run_scp(
         .filter(|i| i.decision == ItemDecision::Removed)
         .map(|i| i.name.as_str())
         .collect();
-    let file = format!("scps/{}.json", scope.name.replace(['/', ' '], "_"));
+    let file = scp_document_path(&scope.name);
     let plan_json = json!({
         "scope": {"kind": "scp", "name": scope.name, "id": scope.id, "org_id": scope.org_id,
                   "org_entity": entity, "targets": scope.targets,
@@ -913,23 +913,18 @@ fn run_scp(
             dir.join("plan.json"),
             serde_json::to_string_pretty(&plan_json)? + "\n",
         )?;
-        let mut script = format!(
-            "#!/bin/sh\n# trailcut tighten: SCP {} ({}) for {entity}\n# evidence window {} .. {}\n\
-             # Review before running; run with the management account's credentials.\nset -eu\ncd \"$(dirname \"$0\")\"\n",
-            scope.name,
-            scope.id,
-            time_text(window.since),
-            time_text(window.until)
-        );
-        match &rewrite.text {
-            Some(_) => script.push_str(&format!(
-                "\n# deny {}: unused by every account under the SCP's targets in the window\n\
-                 aws organizations update-policy --policy-id {} --content file://{file}\n",
-                denied.join(", "),
-                scope.id
-            )),
-            None => script.push_str("\n# Nothing to change.\n"),
-        }
+        let (since, until) = (time_text(window.since), time_text(window.until));
+        let denied_now: &[&str] = match &rewrite.text {
+            Some(_) => &denied,
+            None => &[],
+        };
+        let script = scp_apply_script(&ScpChange {
+            name: &scope.name,
+            id: &scope.id,
+            entity,
+            window: (&since, &until),
+            denied: denied_now,
+        });
         let path = dir.join("apply.sh");
         std::fs::write(&path, script)?;
         #[cfg(unix)]

@@ -31,6 +31,57 @@ pub struct OrgIds {
     pub child: Option<String>,
 }
 
+impl OrgIds {
+    /// Refuses an id Organizations could not have made (its documented patterns: `r-` and
+    /// 4 to 32 lowercase letters or digits, `ou-` and two such groups, `p-` and 8 to 128
+    /// letters, digits or `_`, a 12-digit account), naming the flag: ids reach the scripts
+    /// trailcut writes.
+    pub fn check(&self) -> Result<(), String> {
+        let given = [
+            ("--parent", &self.parent, &["r-", "ou-"][..]),
+            ("--policy-id", &self.policy, &["p-"][..]),
+            ("--child", &self.child, &["ou-", "account"][..]),
+        ];
+        for (flag, id, kinds) in given {
+            let Some(id) = id else { continue };
+            if !kinds.iter().any(|kind| is_org_id(kind, id)) {
+                let what = match flag {
+                    "--policy-id" => {
+                        "an Organizations policy id (`p-` and 8 to 128 letters, digits or `_`)"
+                    }
+                    "--parent" => "an Organizations root or OU id (`r-ab12`, `ou-ab12-11111111`)",
+                    _ => "an Organizations OU or account id (`ou-ab12-11111111`, 12 digits)",
+                };
+                return Err(format!("{flag}: `{id}` is not {what}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `id` fits the pattern Organizations documents for ids of `kind` (`r-`, `ou-`,
+/// `p-`, `account`).
+pub fn is_org_id(kind: &str, id: &str) -> bool {
+    let lower = |s: &str, min: usize, max: usize| {
+        (min..=max).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
+    match kind {
+        "r-" => id.strip_prefix("r-").is_some_and(|s| lower(s, 4, 32)),
+        "ou-" => id
+            .strip_prefix("ou-")
+            .and_then(|s| s.split_once('-'))
+            .is_some_and(|(root, unit)| lower(root, 4, 32) && lower(unit, 8, 32)),
+        "p-" => id.strip_prefix("p-").is_some_and(|s| {
+            (8..=128).contains(&s.len())
+                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        }),
+        "account" => id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()),
+        _ => false,
+    }
+}
+
 /// A root or an organisational unit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unit {
@@ -508,6 +559,35 @@ impl Organization {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_organizations_could_not_hold_are_refused() {
+        for (kind, id) in [
+            ("p-", "p-7hq2c4xz"),
+            ("p-", "p-FullAWSAccess"),
+            ("r-", "r-ab12"),
+            ("ou-", "ou-ab12-11111111"),
+            ("account", "123456789012"),
+        ] {
+            assert!(is_org_id(kind, id), "{id}");
+        }
+        for (kind, id) in [
+            ("p-", "p-7hq2c4xz;touch pwned"),
+            ("p-", "p-$(id)abcdefgh"),
+            ("p-", "p-short"),
+            ("r-", "r-AB12"),
+            ("ou-", "ou-ab12-1111\n111"),
+            ("account", "12345678901x"),
+        ] {
+            assert!(!is_org_id(kind, id), "{id}");
+        }
+        let ids = OrgIds {
+            policy: Some("p-7hq2c4xz`id`".to_owned()),
+            ..OrgIds::default()
+        };
+        assert!(ids.check().unwrap_err().contains("--policy-id"));
+        assert!(OrgIds::default().check().is_ok());
+    }
 
     #[test]
     fn ids_from_arns_and_file_names() {

@@ -33,7 +33,10 @@ pub use rewrite::{
     DEFAULT_MAX_ARNS, Decision, Item, RewriteError, RewriteOptions, Rewritten, Untouched, rewrite,
 };
 pub use scp::{DENY_SID, SCP_MAX_CHARS, ScpError, ScpOptions, ScpRewrite, deny_unused};
-pub use script::{apply_script, document_path, summary};
+pub use script::{
+    ScpChange, apply_script, comment, document_path, file_name, flag, scp_apply_script,
+    scp_document_path, shell_word, summary,
+};
 
 /// How finely a rewrite keeps what was used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]

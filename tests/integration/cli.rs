@@ -38,9 +38,9 @@ fn demo_runs_on_the_sample_data() {
         "arn:aws:iam::123456789012:user/paulo",
         "last-accessed: 9 jobs",
         "ExampleDevelopment (customer managed): rewritten; keeps 5 of",
-        "aws iam remove-user-from-group --group-name security-team --user-name nikhilj",
-        "aws iam delete-policy --policy-arn arn:aws:iam::123456789012:policy/App-Dev-ElasticTranscoder",
-        "aws organizations update-policy --policy-id p-7hq2c4xz",
+        "aws iam remove-user-from-group --group-name=security-team --user-name=nikhilj",
+        "aws iam delete-policy --policy-arn=arn:aws:iam::123456789012:policy/App-Dev-ElasticTranscoder",
+        "aws organizations update-policy --policy-id=p-7hq2c4xz",
         "deny     lex",
     ] {
         assert!(stdout.contains(expected), "missing `{expected}`:\n{stdout}");
@@ -125,4 +125,59 @@ fn query_writes_parquet() {
         .success();
     let rows = trailcut::store::parquet_io::row_count(&out).unwrap();
     assert!(rows > 20, "{rows}");
+}
+
+/// Issue 18, finding 9: `trailcut ingest ... 2>&1 | head -1` panicked on the first warning
+/// (`failed printing to stderr: Broken pipe`, exit 101) and stored nothing. With stdout and
+/// stderr both a pipe nobody reads, the ingest of all of sample_data (whose IAM, organisation
+/// and report files each draw a warning) still stores every event and ends as a run whose
+/// output is read does, not with a panic.
+#[test]
+fn a_closed_stdout_and_stderr_cost_no_event() {
+    let read = tempfile::tempdir().unwrap();
+    let expected = trailcut()
+        .arg("--store")
+        .arg(read.path())
+        .arg("ingest")
+        .arg(crate::common::repo().join("sample_data"))
+        .output()
+        .unwrap();
+    assert!(!expected.stderr.is_empty());
+    let store = tempfile::tempdir().unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("trailcut"))
+        .arg("--store")
+        .arg(store.path())
+        .arg("ingest")
+        .arg(crate::common::repo().join("sample_data"))
+        .stdout(writer.try_clone().unwrap())
+        .stderr(writer)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), expected.status.code(), "{status:?}");
+    trailcut()
+        .arg("--store")
+        .arg(store.path())
+        .args([
+            "query",
+            "--format",
+            "csv",
+            "SELECT count(*) AS n FROM events",
+        ])
+        .assert()
+        .success()
+        .stdout("n\n4314\n");
+    // A failing command still exits 2, not 101, when it cannot say why.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("trailcut"))
+        .arg("--store")
+        .arg(store.path())
+        .args(["query", "SELECT * FROM no_such_table"])
+        .stdout(writer.try_clone().unwrap())
+        .stderr(writer)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(2), "{status:?}");
 }

@@ -20,6 +20,7 @@ mod queries;
 mod resources;
 mod rollup;
 mod s3;
+mod scripts;
 mod shell;
 mod stratus;
 mod tighten;

@@ -106,9 +106,9 @@ fn the_development_group_is_cut_to_the_five_services_it_used() {
     assert_eq!(
         commands(out.path()),
         [
-            "aws iam create-policy-version --policy-arn arn:aws:iam::123456789012:policy/ExampleDevelopment --policy-document file://policies/ExampleDevelopment.json --set-as-default",
-            "aws iam detach-group-policy --group-name Development --policy-arn arn:aws:iam::123456789012:policy/Development-PassLambdaRoles",
-            "aws iam delete-policy --policy-arn arn:aws:iam::123456789012:policy/Development-PassLambdaRoles",
+            "aws iam create-policy-version --policy-arn=arn:aws:iam::123456789012:policy/ExampleDevelopment --policy-document=file://policies/ExampleDevelopment.json --set-as-default",
+            "aws iam detach-group-policy --group-name=Development --policy-arn=arn:aws:iam::123456789012:policy/Development-PassLambdaRoles",
+            "aws iam delete-policy --policy-arn=arn:aws:iam::123456789012:policy/Development-PassLambdaRoles",
         ]
     );
     // The script refuses to run with another account's credentials.
@@ -166,10 +166,10 @@ fn nikhiljs_unused_access_is_traced_to_the_policies_and_groups_that_grant_it() {
     assert_eq!(
         commands(out.path()),
         [
-            "aws iam remove-user-from-group --group-name security-team --user-name nikhilj",
-            "aws iam detach-group-policy --group-name app-dev --policy-arn arn:aws:iam::123456789012:policy/App-Dev-ElasticTranscoder",
-            "aws iam detach-user-policy --user-name nikhilj --policy-arn arn:aws:iam::aws:policy/IAMFullAccess",
-            "aws iam delete-policy --policy-arn arn:aws:iam::123456789012:policy/App-Dev-ElasticTranscoder",
+            "aws iam remove-user-from-group --group-name=security-team --user-name=nikhilj",
+            "aws iam detach-group-policy --group-name=app-dev --policy-arn=arn:aws:iam::123456789012:policy/App-Dev-ElasticTranscoder",
+            "aws iam detach-user-policy --user-name=nikhilj --policy-arn=arn:aws:iam::aws:policy/IAMFullAccess",
+            "aws iam delete-policy --policy-arn=arn:aws:iam::123456789012:policy/App-Dev-ElasticTranscoder",
         ]
     );
     let plan = json(out.path().join("plan.json"));
@@ -207,7 +207,7 @@ fn example_policy1_loses_its_ec2_statement() {
     assert_eq!(
         commands(out.path()),
         [
-            "aws iam create-policy-version --policy-arn arn:aws:iam::123456789012:policy/ExamplePolicy1 --policy-document file://policies/ExamplePolicy1.json --set-as-default"
+            "aws iam create-policy-version --policy-arn=arn:aws:iam::123456789012:policy/ExamplePolicy1 --policy-document=file://policies/ExamplePolicy1.json --set-as-default"
         ]
     );
     // Judged by all four identities it is attached to.
@@ -322,7 +322,7 @@ fn the_development_ous_scp_denies_the_services_unused_for_180_days() {
     assert_eq!(
         commands(out.path()),
         [
-            "aws organizations update-policy --policy-id p-7hq2c4xz --content file://scps/NewServiceTest.json"
+            "aws organizations update-policy --policy-id=p-7hq2c4xz --content=file://scps/NewServiceTest.json"
         ]
     );
     let plan = json(out.path().join("plan.json"));
@@ -406,6 +406,6 @@ fn a_permissions_boundary_is_never_rewritten_and_an_unattached_policy_is_deleted
     let (_, _, out) = tighten(&["--policy", "LegacyS3ReadOnly"]);
     assert_eq!(
         commands(out.path()),
-        ["aws iam delete-policy --policy-arn arn:aws:iam::123456789012:policy/LegacyS3ReadOnly"]
+        ["aws iam delete-policy --policy-arn=arn:aws:iam::123456789012:policy/LegacyS3ReadOnly"]
     );
 }
