@@ -135,7 +135,7 @@ impl NamedQuery {
                 });
             }
         }
-        let mut sql = self.sql.clone();
+        let mut chosen = BTreeMap::new();
         for p in &self.params {
             let value = values.get(&p.name).or(p.default.as_ref()).ok_or_else(|| {
                 NamedQueryError::MissingParam {
@@ -143,8 +143,30 @@ impl NamedQuery {
                     param: p.name.clone(),
                 }
             })?;
-            sql = sql.replace(&format!("${{{}}}", p.name), &value.replace('\'', "''"));
+            chosen.insert(p.name.as_str(), value.replace('\'', "''"));
         }
+        // One pass over the template: a value is never scanned again, so a value that
+        // holds `${other}` stays as written (found by the query_params fuzz target).
+        let mut sql = String::with_capacity(self.sql.len());
+        let mut rest = self.sql.as_str();
+        while let Some(at) = rest.find("${") {
+            sql.push_str(&rest[..at]);
+            let after = &rest[at + 2..];
+            match after
+                .find('}')
+                .and_then(|end| Some((end, chosen.get(&after[..end])?)))
+            {
+                Some((end, value)) => {
+                    sql.push_str(value);
+                    rest = &after[end + 1..];
+                }
+                None => {
+                    sql.push_str("${");
+                    rest = after;
+                }
+            }
+        }
+        sql.push_str(rest);
         Ok(sql)
     }
 }
@@ -184,6 +206,17 @@ pub fn parse_params(pairs: &[String]) -> Result<BTreeMap<String, String>, NamedQ
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_holding_another_parameter_stays_as_written() {
+        let query = NamedQuery::parse(
+            "-- name: q\n-- param: a = 1 | a\n-- param: b = 2 | b\nSELECT '${a}', '${b} days', '${c}'",
+        )
+        .unwrap();
+        let values = BTreeMap::from([("a".to_owned(), "${b}'".to_owned())]);
+        let sql = query.render(&values).unwrap();
+        assert!(sql.ends_with("SELECT '${b}''', '2 days', '${c}'"), "{sql}");
+    }
 
     #[test]
     fn every_shipped_query_has_a_header() {

@@ -10,6 +10,7 @@ mod collect;
 mod common;
 mod crash;
 mod eval;
+mod fuzz_corpus;
 mod ingest;
 mod last_accessed;
 mod lookup;
