@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::nesting::MAX_DEPTH;
+
 /// Why an authorization-details file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthzError {
@@ -231,6 +233,8 @@ pub fn read_page(path: &Path) -> Result<(Option<String>, AuthorizationPage), Aut
         path: path.to_path_buf(),
         message,
     };
+    // Before any tree is built: documents written as objects are part of the file.
+    crate::nesting::check(&bytes, MAX_DEPTH).map_err(|e| bad(e.to_string()))?;
     let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
         bad(format!(
             "not JSON (line {}, column {}): {e}",
@@ -257,6 +261,7 @@ pub fn read_page(path: &Path) -> Result<(Option<String>, AuthorizationPage), Aut
     // Parse the text again (not the Value) so that documents keep their original text.
     let page: AuthorizationPage = serde_json::from_slice(&bytes)
         .map_err(|e| bad(format!("line {}, column {}: {e}", e.line(), e.column())))?;
+    check_encoded_documents(&page).map_err(bad)?;
     let mut accounts = page_accounts(&page);
     if accounts.len() > 1 {
         return Err(bad(format!(
@@ -265,6 +270,66 @@ pub fn read_page(path: &Path) -> Result<(Option<String>, AuthorizationPage), Aut
         )));
     }
     Ok((accounts.pop(), page))
+}
+
+/// Checks the nesting of the URL-encoded documents (the raw API's form), which the check
+/// of the file's own text cannot see into: a document nested too deep is refused with its
+/// file, as it is when written as an object.
+fn check_encoded_documents(page: &AuthorizationPage) -> Result<(), String> {
+    fn inline<'a>(
+        documents: &mut Vec<(String, &'a RawValue)>,
+        at: String,
+        policies: &'a [InlinePolicy],
+    ) {
+        for (j, p) in policies.iter().enumerate() {
+            documents.push((format!("{at}[{j}].PolicyDocument"), &p.policy_document));
+        }
+    }
+    let mut documents: Vec<(String, &RawValue)> = Vec::new();
+    for (i, u) in page.user_detail_list.iter().enumerate() {
+        let at = format!("$.UserDetailList[{i}].UserPolicyList");
+        inline(&mut documents, at, &u.user_policy_list);
+    }
+    for (i, g) in page.group_detail_list.iter().enumerate() {
+        let at = format!("$.GroupDetailList[{i}].GroupPolicyList");
+        inline(&mut documents, at, &g.group_policy_list);
+    }
+    for (i, r) in page.role_detail_list.iter().enumerate() {
+        let at = format!("$.RoleDetailList[{i}].RolePolicyList");
+        inline(&mut documents, at, &r.role_policy_list);
+    }
+    for (i, r) in page.role_detail_list.iter().enumerate() {
+        if let Some(document) = r.assume_role_policy_document.as_deref() {
+            documents.push((
+                format!("$.RoleDetailList[{i}].AssumeRolePolicyDocument"),
+                document,
+            ));
+        }
+    }
+    for (i, p) in page.policies.iter().enumerate() {
+        for (j, v) in p.policy_version_list.iter().enumerate() {
+            documents.push((
+                format!("$.Policies[{i}].PolicyVersionList[{j}].Document"),
+                &*v.document,
+            ));
+        }
+    }
+    for (path, raw) in documents {
+        let text = raw.get().trim();
+        if !text.starts_with('"') {
+            continue;
+        }
+        // Undecodable documents are reported per document later (`document_text`).
+        let Ok(encoded) = serde_json::from_str::<String>(text) else {
+            continue;
+        };
+        let Ok(decoded) = percent_decode(&encoded) else {
+            continue;
+        };
+        crate::nesting::check(decoded.as_bytes(), MAX_DEPTH)
+            .map_err(|e| format!("{path}: the URL-encoded document: {e}"))?;
+    }
+    Ok(())
 }
 
 /// The accounts the page's user, group, role and customer policy ARNs name.
