@@ -32,7 +32,9 @@ unconditional Deny on Resource \"*\" are taken out. Statements with conditions o
 resources still count as allowing their actions: use `policy eval` for one request.
 Invalid documents are refused with the JSON path of the problem, and so are Principal and
 NotPrincipal, as in `policy eval`: the document is an identity policy, permissions boundary
-or SCP, which govern a principal's own requests.
+or SCP, which govern a principal's own requests. Each action or pattern that matches nothing
+in the catalogue (a typo, an unknown service) is named on stderr, with a close match when one
+exists.
 
 Example:
   trailcut policy expand policy.json | grep '^s3:'")]
@@ -157,6 +159,9 @@ fn expand(file: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<Status
         .validate_no_principal("an identity policy, permissions boundary or SCP")
         .map_err(|e| anyhow::anyhow!("`{}`: {e}", file.display()))?;
     let catalog = ActionCatalog::embedded();
+    for (path, found) in document.unknown_actions(catalog) {
+        eprintln!("warning: `{}`: {path}: {found}", file.display());
+    }
     // In the catalogue's order (case-insensitive), as `trailcut catalog expand` prints.
     let mut actions: Vec<&str> = document.allowed_actions(catalog).into_iter().collect();
     actions.sort_by_cached_key(|a| a.to_ascii_lowercase());

@@ -441,3 +441,35 @@ fn expand_and_eval_agree_on_principal_clauses() {
              `Principal` (it belongs in resource and trust policies)",
         ));
 }
+
+/// Issue 18, finding 10: unknown actions expanded to nothing without a word.
+#[test]
+fn expand_names_actions_that_match_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("p.json");
+    std::fs::write(
+        &doc,
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["s3:GetObject","s3:GetObjet","s3:Gett*","nosuchservice:Foo"],"Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let at = format!("warning: `{}`: $.Statement[0].Action", doc.display());
+    trailcut()
+        .args(["policy", "expand"])
+        .arg(&doc)
+        .assert()
+        .code(0)
+        .stdout("s3:GetObject\n")
+        .stderr(predicate::str::contains(format!(
+            "{at}[1]: `s3:GetObjet` is not an action in the catalogue of "
+        )))
+        .stderr(predicate::str::contains("(did you mean `s3:GetObject`?)"))
+        .stderr(predicate::str::contains(format!(
+            "{at}[2]: `s3:Gett*` matches no action"
+        )))
+        .stderr(predicate::str::contains("(did you mean `s3:Get*`?)"))
+        .stderr(predicate::str::contains(format!(
+            "{at}[3]: `nosuchservice:Foo` is not an action"
+        )))
+        .stderr(predicate::str::contains("no service `nosuchservice`"));
+}
