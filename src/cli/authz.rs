@@ -27,7 +27,9 @@ Produce the input with
 (or one file per page with --max-items/--starting-token; give them all at once).
 Dates in the CLI's ISO form and boto3's are both read, and documents as JSON objects or
 URL-encoded strings. Each account's snapshot replaces its earlier one unless the store's
-is newer; the snapshot is dated by --taken-at, else by the files' modification time.
+is newer; the snapshot is dated by --taken-at, else by the files' modification time. A file
+whose ARNs name several accounts (a merged or anonymised export) is split: one snapshot per
+account, AWS managed policies with each, and a warning.
 
 Tables: principals, group_members, attachments (direct or through a group), policies
 (every version's document), policy_grants (one row per concrete action of each statement

@@ -42,6 +42,10 @@ pub enum CatalogCommand {
         json: bool,
     },
     /// The concrete actions that patterns stand for, one per line, sorted
+    #[command(after_help = "\
+A pattern that matches no action (a typo, an unknown service, an action newer than the
+catalogue) is named on stderr with a close match when one exists, and the exit status is 1;
+the other patterns' actions are still printed.")]
     Expand {
         /// Patterns such as `s3:Get*`, `iam:*Policy*`, `ec2:?escribe*`, `*`
         #[arg(required = true, value_name = "PATTERN")]
@@ -88,6 +92,15 @@ pub fn run(args: CatalogArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
                 .iter()
                 .map(|p| ActionPattern::parse(p))
                 .collect::<Result<Vec<_>, _>>()?;
+            // A pattern that matches nothing is a typo or an action newer than the
+            // catalogue: said, and the exit status says the answer lacks it.
+            let unmatched: Vec<_> = patterns
+                .iter()
+                .filter_map(|p| catalog.no_match(p))
+                .collect();
+            for found in &unmatched {
+                eprintln!("warning: {found}");
+            }
             let actions = if not {
                 catalog.complement(&patterns)
             } else {
@@ -95,6 +108,9 @@ pub fn run(args: CatalogArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
             };
             for action in actions {
                 writeln!(out, "{}", action.name)?;
+            }
+            if !unmatched.is_empty() {
+                return Ok(Status::Partial);
             }
         }
         CatalogCommand::List { service, access } => {

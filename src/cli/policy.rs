@@ -30,7 +30,11 @@ pub enum PolicyCommand {
 Wildcards and NotAction are resolved against the embedded catalogue; actions denied by an
 unconditional Deny on Resource \"*\" are taken out. Statements with conditions or narrower
 resources still count as allowing their actions: use `policy eval` for one request.
-Invalid documents are refused with the JSON path of the problem.
+Invalid documents are refused with the JSON path of the problem, and so are Principal and
+NotPrincipal, as in `policy eval`: the document is an identity policy, permissions boundary
+or SCP, which govern a principal's own requests. Each action or pattern that matches nothing
+in the catalogue (a typo, an unknown service) is named on stderr, with a close match when one
+exists.
 
 Example:
   trailcut policy expand policy.json | grep '^s3:'")]
@@ -149,7 +153,15 @@ fn read_identity(path: &Path) -> anyhow::Result<PolicyDocument> {
 
 fn expand(file: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<Status> {
     let document = read_document(file)?;
+    // What expand computes (a principal's actions, Denies subtracted) has no meaning for a
+    // statement that applies to some principals only; eval refuses these files too.
+    document
+        .validate_no_principal("an identity policy, permissions boundary or SCP")
+        .map_err(|e| anyhow::anyhow!("`{}`: {e}", file.display()))?;
     let catalog = ActionCatalog::embedded();
+    for (path, found) in document.unknown_actions(catalog) {
+        eprintln!("warning: `{}`: {path}: {found}", file.display());
+    }
     // In the catalogue's order (case-insensitive), as `trailcut catalog expand` prints.
     let mut actions: Vec<&str> = document.allowed_actions(catalog).into_iter().collect();
     actions.sort_by_cached_key(|a| a.to_ascii_lowercase());
@@ -355,7 +367,13 @@ fn eval(store: &Path, args: EvalArgs, out: &mut dyn Write) -> anyhow::Result<Sta
             if !args.scps.is_empty() {
                 let mut level = Vec::new();
                 for path in &args.scps {
-                    level.push((path.display().to_string(), read_document(path)?));
+                    let document = read_document(path)?;
+                    // The evaluator decides for the principal asking; a clause naming
+                    // others would be silently ignored.
+                    document
+                        .validate_no_principal("an SCP")
+                        .map_err(|e| anyhow::anyhow!("`{}`: {e}", path.display()))?;
+                    level.push((path.display().to_string(), document));
                 }
                 scps.push(("scp".to_owned(), level));
             }

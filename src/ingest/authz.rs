@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::nesting::MAX_DEPTH;
+
 /// Why an authorization-details file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthzError {
@@ -167,7 +169,7 @@ pub struct RoleLastUsed {
 }
 
 /// A managed policy (customer or AWS) with its versions.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ManagedPolicyDetail {
     pub policy_name: String,
@@ -193,7 +195,7 @@ pub struct ManagedPolicyDetail {
 }
 
 /// One version of a managed policy.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PolicyVersion {
     pub document: Box<RawValue>,
@@ -218,11 +220,26 @@ pub struct AccountAuthorization {
     /// True when the same user, group, role or policy appears in two files: two snapshots
     /// given together, not pages of one.
     pub duplicated: bool,
+    /// What the run should be told about how its files were read (a file naming several
+    /// accounts was split among them).
+    pub notes: Vec<String>,
 }
 
-/// Reads one page and the account its ARNs belong to (`None` for a page holding only AWS
-/// managed policies, which name no account).
-pub fn read_page(path: &Path) -> Result<(Option<String>, AuthorizationPage), AuthzError> {
+/// One file read: its pages per account, and what the run should be told about it.
+#[derive(Debug, Default)]
+pub struct PageRead {
+    /// The page of each account its ARNs name, in account order; one page with `None` for
+    /// a file holding only AWS managed policies, which name no account.
+    pub pages: Vec<(Option<String>, AuthorizationPage)>,
+    /// Warnings for every account of the file (it was split among several accounts, or
+    /// left out entities whose ARN names none).
+    pub warnings: Vec<String>,
+}
+
+/// Reads one page and the accounts its ARNs belong to. A file whose ARNs name several
+/// accounts (a merged or anonymised export) is split into one page per account, with a
+/// warning.
+pub fn read_page(path: &Path) -> Result<PageRead, AuthzError> {
     let bytes = std::fs::read(path).map_err(|source| AuthzError::Io {
         path: path.to_path_buf(),
         source,
@@ -231,6 +248,8 @@ pub fn read_page(path: &Path) -> Result<(Option<String>, AuthorizationPage), Aut
         path: path.to_path_buf(),
         message,
     };
+    // Before any tree is built: documents written as objects are part of the file.
+    crate::nesting::check(&bytes, MAX_DEPTH).map_err(|e| bad(e.to_string()))?;
     let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
         bad(format!(
             "not JSON (line {}, column {}): {e}",
@@ -257,14 +276,151 @@ pub fn read_page(path: &Path) -> Result<(Option<String>, AuthorizationPage), Aut
     // Parse the text again (not the Value) so that documents keep their original text.
     let page: AuthorizationPage = serde_json::from_slice(&bytes)
         .map_err(|e| bad(format!("line {}, column {}: {e}", e.line(), e.column())))?;
+    check_encoded_documents(&page).map_err(bad)?;
     let mut accounts = page_accounts(&page);
-    if accounts.len() > 1 {
-        return Err(bad(format!(
-            "its ARNs name several accounts ({}): one file holds one account",
-            accounts.join(", ")
-        )));
+    if accounts.len() <= 1 {
+        return Ok(PageRead {
+            pages: vec![(accounts.pop(), page)],
+            warnings: Vec::new(),
+        });
     }
-    Ok((accounts.pop(), page))
+    let mut warnings = vec![format!(
+        "`{}`: its ARNs name {} accounts ({}): stored as one snapshot per account, AWS \
+         managed policies with each",
+        path.display(),
+        accounts.len(),
+        accounts.join(", ")
+    )];
+    let (pages, unplaced) = split_by_account(page, &accounts);
+    if !unplaced.is_empty() {
+        warnings.push(format!(
+            "`{}`: left out {} entit{} whose ARN names no account: {}",
+            path.display(),
+            unplaced.len(),
+            if unplaced.len() == 1 { "y" } else { "ies" },
+            unplaced
+                .iter()
+                .map(|arn| format!("`{arn}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(PageRead {
+        pages: pages.into_iter().map(|(a, p)| (Some(a), p)).collect(),
+        warnings,
+    })
+}
+
+/// Splits a page among `accounts` (those its ARNs name, sorted): each user, group, role
+/// and customer managed policy goes to the account of its ARN, AWS managed policies
+/// (which belong to none) to every account. ARNs naming no account are returned apart.
+fn split_by_account(
+    page: AuthorizationPage,
+    accounts: &[String],
+) -> (Vec<(String, AuthorizationPage)>, Vec<String>) {
+    let mut pages: Vec<(String, AuthorizationPage)> = accounts
+        .iter()
+        .map(|account| {
+            let page = AuthorizationPage {
+                is_truncated: page.is_truncated,
+                ..AuthorizationPage::default()
+            };
+            (account.clone(), page)
+        })
+        .collect();
+    let mut unplaced = Vec::new();
+    let slot = |arn: &str| arn_account(arn).and_then(|a| accounts.iter().position(|x| x == a));
+    for user in page.user_detail_list {
+        match slot(&user.arn) {
+            Some(i) => pages[i].1.user_detail_list.push(user),
+            None => unplaced.push(user.arn),
+        }
+    }
+    for group in page.group_detail_list {
+        match slot(&group.arn) {
+            Some(i) => pages[i].1.group_detail_list.push(group),
+            None => unplaced.push(group.arn),
+        }
+    }
+    for role in page.role_detail_list {
+        match slot(&role.arn) {
+            Some(i) => pages[i].1.role_detail_list.push(role),
+            None => unplaced.push(role.arn),
+        }
+    }
+    for policy in page.policies {
+        if arn_account(&policy.arn) == Some("aws") {
+            for (_, page) in &mut pages {
+                page.policies.push(policy.clone());
+            }
+            continue;
+        }
+        match slot(&policy.arn) {
+            Some(i) => pages[i].1.policies.push(policy),
+            None => unplaced.push(policy.arn),
+        }
+    }
+    (pages, unplaced)
+}
+
+/// Checks the nesting of the URL-encoded documents (the raw API's form), which the check
+/// of the file's own text cannot see into: a document nested too deep is refused with its
+/// file, as it is when written as an object.
+fn check_encoded_documents(page: &AuthorizationPage) -> Result<(), String> {
+    fn inline<'a>(
+        documents: &mut Vec<(String, &'a RawValue)>,
+        at: String,
+        policies: &'a [InlinePolicy],
+    ) {
+        for (j, p) in policies.iter().enumerate() {
+            documents.push((format!("{at}[{j}].PolicyDocument"), &p.policy_document));
+        }
+    }
+    let mut documents: Vec<(String, &RawValue)> = Vec::new();
+    for (i, u) in page.user_detail_list.iter().enumerate() {
+        let at = format!("$.UserDetailList[{i}].UserPolicyList");
+        inline(&mut documents, at, &u.user_policy_list);
+    }
+    for (i, g) in page.group_detail_list.iter().enumerate() {
+        let at = format!("$.GroupDetailList[{i}].GroupPolicyList");
+        inline(&mut documents, at, &g.group_policy_list);
+    }
+    for (i, r) in page.role_detail_list.iter().enumerate() {
+        let at = format!("$.RoleDetailList[{i}].RolePolicyList");
+        inline(&mut documents, at, &r.role_policy_list);
+    }
+    for (i, r) in page.role_detail_list.iter().enumerate() {
+        if let Some(document) = r.assume_role_policy_document.as_deref() {
+            documents.push((
+                format!("$.RoleDetailList[{i}].AssumeRolePolicyDocument"),
+                document,
+            ));
+        }
+    }
+    for (i, p) in page.policies.iter().enumerate() {
+        for (j, v) in p.policy_version_list.iter().enumerate() {
+            documents.push((
+                format!("$.Policies[{i}].PolicyVersionList[{j}].Document"),
+                &*v.document,
+            ));
+        }
+    }
+    for (path, raw) in documents {
+        let text = raw.get().trim();
+        if !text.starts_with('"') {
+            continue;
+        }
+        // Undecodable documents are reported per document later (`document_text`).
+        let Ok(encoded) = serde_json::from_str::<String>(text) else {
+            continue;
+        };
+        let Ok(decoded) = percent_decode(&encoded) else {
+            continue;
+        };
+        crate::nesting::check(decoded.as_bytes(), MAX_DEPTH)
+            .map_err(|e| format!("{path}: the URL-encoded document: {e}"))?;
+    }
+    Ok(())
 }
 
 /// The accounts the page's user, group, role and customer policy ARNs name.
@@ -295,19 +451,24 @@ pub fn read_accounts(paths: &[PathBuf]) -> (Vec<AccountAuthorization>, Vec<Authz
     let mut orphans = Vec::new();
     let mut truncated: std::collections::HashMap<String, usize> = Default::default();
     for path in paths {
-        let (account_id, page) = match read_page(path) {
-            Ok((Some(account), page)) => (account, page),
-            Ok((None, page)) => {
-                orphans.push((path.clone(), page));
-                continue;
-            }
+        let read = match read_page(path) {
+            Ok(read) => read,
             Err(e) => {
                 errors.push(e);
                 continue;
             }
         };
-        *truncated.entry(account_id.clone()).or_default() += usize::from(page.is_truncated);
-        add_page(&mut accounts, account_id, path.clone(), page);
+        for (account_id, page) in read.pages {
+            let Some(account_id) = account_id else {
+                orphans.push((path.clone(), page));
+                continue;
+            };
+            *truncated.entry(account_id.clone()).or_default() += usize::from(page.is_truncated);
+            add_page(&mut accounts, account_id.clone(), path.clone(), page);
+            if let Some(account) = accounts.iter_mut().find(|a| a.account_id == account_id) {
+                account.notes.extend(read.warnings.iter().cloned());
+            }
+        }
     }
     for (path, page) in orphans {
         match accounts.as_slice() {
@@ -544,7 +705,7 @@ pub fn ingest_authorization(
             replaced: existing.map(rfc3339),
             kept_stored: false,
             rows: Default::default(),
-            warnings: Vec::new(),
+            warnings: account.notes.clone(),
         };
         if account.duplicated {
             entry.warnings.push(format!(
@@ -587,7 +748,7 @@ pub fn ingest_authorization(
         let (batches, rows) = super::authz_rows::account_batches(&account, time, catalog)?;
         replace_snapshot(store, &account.account_id, &batches)?;
         entry.rows = TABLES.iter().copied().zip(rows.rows).collect();
-        entry.warnings = account.incomplete.clone();
+        entry.warnings.extend(account.incomplete.iter().cloned());
         entry.warnings.extend(rows.warnings);
         report.accounts.push(entry);
     }

@@ -175,6 +175,7 @@ pub fn read_report(path: &Path) -> Result<ReportPage, ReportError> {
         message,
     };
     let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    crate::nesting::check(&bytes, crate::nesting::MAX_DEPTH).map_err(|e| bad(e.to_string()))?;
     let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
         bad(format!(
             "not JSON (line {}, column {}): {e}",

@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::nesting::MAX_DEPTH;
+
 /// Marks a policy summary of another type (see `policy_summary`).
 const NOT_AN_SCP: &str = "\u{0}not an SCP: ";
 
@@ -206,6 +208,7 @@ pub fn read_file(path: &Path, ids: &OrgIds) -> Result<OrgFacts, OrgFileError> {
         message,
     };
     let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    crate::nesting::check(&bytes, MAX_DEPTH).map_err(|e| bad(e.to_string()))?;
     let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
         bad(format!(
             "not JSON (line {}, column {}): {e}",
@@ -314,6 +317,11 @@ pub fn read_file(path: &Path, ids: &OrgIds) -> Result<OrgFacts, OrgFileError> {
             .and_then(policy_summary)
             .ok_or_else(|| bad("`Policy` has no `PolicySummary` with an `Id`".to_owned()))?;
         let document = text(policy, "Content");
+        // The document is a string in the file: its nesting is checked on its own.
+        if let Some(document) = &document {
+            crate::nesting::check(document.as_bytes(), MAX_DEPTH)
+                .map_err(|e| bad(format!("$.Policy.Content: the document it holds: {e}")))?;
+        }
         return Ok(OrgFacts::Policies(vec![Scp {
             document,
             ..summary

@@ -40,6 +40,9 @@ const EXTRA_SERVICES: &[(&str, &str)] = &[
     ("models-v2-lex.amazonaws.com", "lex"),
     ("runtime-v2-lex.amazonaws.com", "lex"),
     ("monitoring.amazonaws.com", "cloudwatch"),
+    // DynamoDB Streams' own endpoint: its calls (GetRecords, GetShardIterator,
+    // DescribeStream, ListStreams) are `dynamodb:` permissions of the same names.
+    ("streams.dynamodb.amazonaws.com", "dynamodb"),
     ("tagging.amazonaws.com", "tag"),
 ];
 
@@ -566,6 +569,38 @@ mod tests {
         assert_eq!(m.service_prefix("models.lex.amazonaws.com"), Some("lex"));
         assert_eq!(m.service_prefix("S3.AMAZONAWS.COM"), Some("s3"));
         assert_eq!(m.service_prefix("nosuchservice.amazonaws.com"), None);
+    }
+
+    /// Issue 18, finding 10: calls on the DynamoDB Streams endpoint were unmapped.
+    #[test]
+    fn dynamodb_streams_calls_are_dynamodb_actions() {
+        let catalog = ActionCatalog::embedded();
+        let streams = "streams.dynamodb.amazonaws.com";
+        assert_eq!(mapper().service_prefix(streams), Some("dynamodb"));
+        for name in [
+            "GetRecords",
+            "GetShardIterator",
+            "DescribeStream",
+            "ListStreams",
+        ] {
+            let m = mapper().map(streams, name, "AwsApiCall");
+            assert_eq!(m.status, MappingStatus::Mapped, "{name}: {m:?}");
+            assert_eq!(m.provenance, Provenance::SameName, "{name}");
+            let want = format!("dynamodb:{name}");
+            assert_eq!(m.actions, [want.as_str()]);
+            // The catalogue's own spelling of an action that exists.
+            for action in &m.actions {
+                assert_eq!(
+                    catalog.action(action).map(|a| a.name.as_str()),
+                    Some(*action)
+                );
+            }
+        }
+        // Kinesis' calls of the same name stay Kinesis'.
+        assert_eq!(
+            actions("kinesis.amazonaws.com", "GetRecords"),
+            ["kinesis:GetRecords"]
+        );
     }
 
     /// The renames public tools get wrong (issue 3).

@@ -303,17 +303,9 @@ impl PolicyDocument {
     /// policy may not have: a statement without `Resource`/`NotResource`, or with a
     /// `Principal`/`NotPrincipal`.
     pub fn validate_identity(&self) -> Result<(), PolicyError> {
+        self.validate_no_principal("an identity policy")?;
         for (index, statement) in self.statements.iter().enumerate() {
             let path = self.statement_path(index);
-            if let Some(principal) = &statement.principal {
-                return Err(PolicyError {
-                    path: format!("{path}.{}", principal.key()),
-                    message: format!(
-                        "an identity policy cannot have `{}` (it belongs in resource and trust policies)",
-                        principal.key()
-                    ),
-                });
-            }
             if statement.resource.is_none() {
                 return Err(PolicyError {
                     path,
@@ -321,6 +313,33 @@ impl PolicyDocument {
                         .to_owned(),
                 });
             }
+        }
+        Ok(())
+    }
+
+    /// Checks that no statement has a `Principal` or `NotPrincipal`. Identity policies,
+    /// permissions boundaries and SCPs govern their principal's own requests: IAM and
+    /// Organizations refuse the clause there, and a statement that applies to some
+    /// principals only has no meaning without one (expanding a `NotPrincipal` Deny as if
+    /// it applied to everyone would take actions from the very principals it exempts).
+    /// `kind` names the document in the message (`an identity policy`, `an SCP`).
+    pub fn validate_no_principal(&self, kind: &str) -> Result<(), PolicyError> {
+        for (index, statement) in self.statements.iter().enumerate() {
+            let Some(principal) = &statement.principal else {
+                continue;
+            };
+            // AWS allows `NotPrincipal` in resource policies only, not in trust policies.
+            let home = match principal {
+                PrincipalClause::Principal(_) => "resource and trust policies",
+                PrincipalClause::NotPrincipal(_) => "resource policies",
+            };
+            return Err(PolicyError {
+                path: format!("{}.{}", self.statement_path(index), principal.key()),
+                message: format!(
+                    "{kind} cannot have `{}` (it belongs in {home})",
+                    principal.key()
+                ),
+            });
         }
         Ok(())
     }

@@ -11,9 +11,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::catalog::{Action, ActionCatalog};
+use crate::catalog::{Action, ActionCatalog, NoMatch};
 
-use super::document::{ActionClause, Effect, PolicyDocument, Statement};
+use super::document::{ActionClause, Effect, ListForm, PolicyDocument, Statement};
 
 impl Statement {
     /// The concrete actions the statement applies to, sorted (as strings) without repeats:
@@ -40,6 +40,28 @@ impl Statement {
 }
 
 impl PolicyDocument {
+    /// Every `Action` and `NotAction` pattern that matches no action of the catalogue,
+    /// with its JSON path (`$.Statement[0].Action[2]`). IAM accepts such a pattern and it
+    /// grants nothing, so a typo silently takes a permission away (or, in a `NotAction`,
+    /// leaves one in): callers warn.
+    pub fn unknown_actions(&self, catalog: &ActionCatalog) -> Vec<(String, NoMatch)> {
+        let mut out = Vec::new();
+        for (index, statement) in self.statements.iter().enumerate() {
+            let (ActionClause::Action(list) | ActionClause::NotAction(list)) = &statement.action;
+            let at = format!("{}.{}", self.statement_path(index), statement.action.key());
+            for (i, pattern) in list.iter().enumerate() {
+                if let Some(found) = catalog.no_match(pattern) {
+                    let path = match list.form() {
+                        ListForm::Array => format!("{at}[{i}]"),
+                        ListForm::Single => at.clone(),
+                    };
+                    out.push((path, found));
+                }
+            }
+        }
+        out
+    }
+
     /// The actions this policy allows at all: the union of its Allow statements' actions,
     /// minus those of its unconditional Deny statements on `*` (see the module notes for
     /// why other Denies are not subtracted).
@@ -148,6 +170,39 @@ mod tests {
         assert_eq!(
             d.allowed_actions(catalog()).into_iter().collect::<Vec<_>>(),
             ["s3:GetObject"]
+        );
+    }
+
+    /// Issue 18, finding 10: unknown actions expanded to nothing without a word.
+    #[test]
+    fn unknown_actions_are_named_with_their_paths() {
+        let d = doc(
+            r#"{"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjet", "s3:Gett*"], "Resource": "*"},
+               {"Effect": "Deny", "NotAction": "nosuchservice:Foo", "Resource": "*"}"#,
+        );
+        let found: Vec<(String, Option<String>)> = d
+            .unknown_actions(catalog())
+            .into_iter()
+            .map(|(path, m)| (path, m.suggestion))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "$.Statement[0].Action[1]".to_owned(),
+                    Some("s3:GetObject".to_owned())
+                ),
+                (
+                    "$.Statement[0].Action[2]".to_owned(),
+                    Some("s3:Get*".to_owned())
+                ),
+                ("$.Statement[1].NotAction".to_owned(), None),
+            ]
+        );
+        assert!(
+            doc(r#"{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}"#)
+                .unknown_actions(catalog())
+                .is_empty()
         );
     }
 

@@ -10,6 +10,7 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::PolicyError;
+use crate::nesting::MAX_DEPTH;
 
 /// A JSON value with ordered object members.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,8 +25,14 @@ pub(super) enum Json {
 }
 
 impl Json {
-    /// Reads JSON text; a syntax error is reported at `$` with serde_json's line and column.
+    /// Reads JSON text; a syntax error is reported at `$` with serde_json's line and column,
+    /// nesting past [`MAX_DEPTH`] at the path of the first value too deep, before anything
+    /// is built (the reader below recurses once per level).
     pub(super) fn from_text(text: &str) -> Result<Self, PolicyError> {
+        crate::nesting::check(text.as_bytes(), MAX_DEPTH).map_err(|e| PolicyError {
+            path: e.path,
+            message: format!("nested deeper than {} levels", e.limit),
+        })?;
         serde_json::from_str(text).map_err(|e| PolicyError {
             path: "$".to_owned(),
             message: format!("invalid JSON: {e}"),
@@ -157,7 +164,8 @@ impl<'de> Deserialize<'de> for Json {
 /// digits it was written with. serde_json (without `arbitrary_precision` and
 /// `float_roundtrip`) hands a visitor an `f64` parsed to within an ulp, which would make
 /// `1.5e29` drift on every read and write. Objects and arrays inside are read again from
-/// their raw text, which costs a policy's depth in re-reads: a few kilobytes each.
+/// their raw text, borrowed from the input (no copies), which costs a policy's depth in
+/// re-reads: bounded by `from_text`'s depth check, as is the recursion.
 fn member<E: de::Error>(raw: &serde_json::value::RawValue) -> Result<Json, E> {
     let text = raw.get();
     match text.as_bytes().first() {
@@ -214,16 +222,16 @@ impl<'de> Visitor<'de> for JsonVisitor {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(raw) = seq.next_element::<Box<serde_json::value::RawValue>>()? {
-            items.push(member(&raw)?);
+        while let Some(raw) = seq.next_element::<&'de serde_json::value::RawValue>()? {
+            items.push(member(raw)?);
         }
         Ok(Json::Array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
         let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0));
-        while let Some((key, raw)) = map.next_entry::<String, Box<serde_json::value::RawValue>>()? {
-            members.push((key, member(&raw)?));
+        while let Some((key, raw)) = map.next_entry::<String, &'de serde_json::value::RawValue>()? {
+            members.push((key, member(raw)?));
         }
         Ok(Json::Object(members))
     }
@@ -267,6 +275,33 @@ mod tests {
         let err = Json::from_text("{\"a\": }").unwrap_err();
         assert_eq!(err.path, "$");
         assert!(err.message.starts_with("invalid JSON: "), "{err}");
+    }
+
+    /// Issue 18, finding 6: a policy whose condition nested 20,000 deep overflowed the
+    /// stack, and 100,000 levels cost gigabytes before that.
+    #[test]
+    fn deep_nesting_is_refused_with_its_path() {
+        for levels in [20_000, 100_000] {
+            let text = format!(
+                r#"{{"Statement": {{"Effect": "Allow", "Action": "*", "Condition": {{"StringEquals": {{"k": {}"v"{}}}}}}}}}"#,
+                "[".repeat(levels),
+                "]".repeat(levels)
+            );
+            let err = Json::from_text(&text).unwrap_err();
+            // Four objects, then arrays up to the limit.
+            let arrays = MAX_DEPTH - 4;
+            assert_eq!(
+                err.path,
+                format!(
+                    "$.Statement.Condition.StringEquals.k{}",
+                    "[0]".repeat(arrays)
+                )
+            );
+            assert_eq!(err.message, "nested deeper than 64 levels");
+        }
+        // At the limit, the tree is read (and dropped) without trouble.
+        let at_limit = format!("{}1{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(Json::from_text(&at_limit).is_ok());
     }
 
     proptest! {

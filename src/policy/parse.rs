@@ -70,27 +70,11 @@ impl<'a> Path<'a> {
         let mut out = self.parent.map_or_else(String::new, Path::render);
         match self.step {
             Step::Root => out.push('$'),
-            Step::Key(key) if is_identifier(key) => {
-                out.push('.');
-                out.push_str(key);
-            }
-            Step::Key(key) => {
-                out.push('[');
-                out.push_str(&Json::String(key.to_owned()).to_text(false));
-                out.push(']');
-            }
+            Step::Key(key) => crate::nesting::push_key(&mut out, key),
             Step::Index(index) => out.push_str(&format!("[{index}]")),
         }
         out
     }
-}
-
-fn is_identifier(key: &str) -> bool {
-    let mut chars = key.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The members of an object, refusing repeated keys: serde_json would keep the last one

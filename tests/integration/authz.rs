@@ -232,3 +232,88 @@ fn the_sample_accounts_ingest_with_the_seed_groups() {
         2
     );
 }
+
+/// Issue 18, finding 10: a file whose entities name two accounts (a merged or anonymised
+/// export) was refused whole; it is stored as one snapshot per account, with a warning.
+#[test]
+fn a_file_naming_two_accounts_is_stored_per_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let file = dir.path().join("merged.json");
+    let document = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#;
+    let readonly = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+    let user = |account: &str, name: &str| {
+        format!(
+            r#"{{"UserName":"{name}","Arn":"arn:aws:iam::{account}:user/{name}","AttachedManagedPolicies":[
+                {{"PolicyName":"ReadOnlyAccess","PolicyArn":"{readonly}"}},
+                {{"PolicyName":"own","PolicyArn":"arn:aws:iam::{account}:policy/own"}}]}}"#
+        )
+    };
+    let policy = |arn: &str, name: &str| {
+        format!(
+            r#"{{"PolicyName":"{name}","Arn":"{arn}","DefaultVersionId":"v1",
+                "PolicyVersionList":[{{"VersionId":"v1","IsDefaultVersion":true,"Document":{document}}}]}}"#
+        )
+    };
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"UserDetailList":[{},{},{}],
+                "RoleDetailList":[{{"RoleName":"r","Arn":"arn:aws:iam::222222222222:role/r"}}],
+                "Policies":[{},{},{}]}}"#,
+            user("111111111111", "alice"),
+            user("222222222222", "bob"),
+            user("111111111111", "carol"),
+            policy(readonly, "ReadOnlyAccess"),
+            policy("arn:aws:iam::111111111111:policy/own", "own"),
+            policy("arn:aws:iam::222222222222:policy/own", "own"),
+        ),
+    )
+    .unwrap();
+    trailcut()
+        .arg("--store")
+        .arg(&store)
+        .args(["authz", "ingest"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(format!(
+            "`{}`: its ARNs name 2 accounts (111111111111, 222222222222): stored as one \
+             snapshot per account",
+            file.display()
+        )))
+        .stdout(predicates::str::contains("111111111111: snapshot"))
+        .stdout(predicates::str::contains("222222222222: snapshot"));
+    let per_account = |table: &str| {
+        rows(
+            &store,
+            &format!("SELECT account_id, count(*) AS n FROM {table} GROUP BY 1 ORDER BY 1"),
+        )
+        .into_iter()
+        .map(|r| {
+            (
+                r["account_id"].as_str().unwrap().to_owned(),
+                r["n"].as_i64().unwrap(),
+            )
+        })
+        .collect::<Vec<_>>()
+    };
+    let pair = |a: i64, b: i64| {
+        vec![
+            ("111111111111".to_owned(), a),
+            ("222222222222".to_owned(), b),
+        ]
+    };
+    assert_eq!(per_account("principals"), pair(2, 2));
+    // The AWS managed policy with each account, each account's own policy with its own.
+    assert_eq!(per_account("policies"), pair(2, 2));
+    assert_eq!(per_account("attachments"), pair(4, 2));
+    let arns = rows(
+        &store,
+        "SELECT account_id, arn FROM principals ORDER BY arn",
+    );
+    for row in arns {
+        let arn = row["arn"].as_str().unwrap();
+        assert!(arn.contains(row["account_id"].as_str().unwrap()), "{arn}");
+    }
+}

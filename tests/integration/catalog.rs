@@ -192,6 +192,28 @@ fn catalog_commands() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("no service prefix"));
+    // Issue 18, finding 10: a pattern that matches nothing is named, with a close match,
+    // and the status says the answer lacks it; the other patterns still expand.
+    trailcut()
+        .args(["catalog", "expand", "s3:Gett*", "sts:GetCallerIdentity"])
+        .assert()
+        .code(1)
+        .stdout("sts:GetCallerIdentity\n")
+        .stderr(predicate::str::contains(
+            "warning: `s3:Gett*` matches no action in the catalogue of ",
+        ))
+        .stderr(predicate::str::contains("(did you mean `s3:Get*`?)"));
+    trailcut()
+        .args(["catalog", "expand", "nosuchservice:Foo"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("no service `nosuchservice`"));
+    trailcut()
+        .args(["catalog", "expand", "s3:GetObjet"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("(did you mean `s3:GetObject`?)"));
     trailcut()
         .args([
             "catalog",

@@ -15,6 +15,7 @@ mod ingest;
 mod last_accessed;
 mod lookup;
 mod mapping_columns;
+mod nesting;
 mod policy;
 mod policy_cli;
 mod queries;

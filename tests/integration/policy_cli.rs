@@ -368,3 +368,108 @@ fn stored_events_replay_with_their_dependent_actions_and_resources() {
     assert_eq!(code, Some(1), "{v}");
     assert_eq!(v["actions"][0]["decision"], "implicit-deny");
 }
+
+/// Issue 18, finding 10: `policy expand` accepted `NotPrincipal` (and `Principal`) that
+/// `policy eval` refused. Both read the policies that govern a principal's own requests
+/// (identity policies, boundaries, SCPs), where AWS refuses the clauses; a resource
+/// policy's `NotPrincipal` Deny expanded as if it applied to everyone would take the
+/// actions from the very principals it exempts.
+#[test]
+fn expand_and_eval_agree_on_principal_clauses() {
+    let dir = tempfile::tempdir().unwrap();
+    let allow = dir.path().join("allow.json");
+    std::fs::write(
+        &allow,
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#,
+    )
+    .unwrap();
+    let not_principal = dir.path().join("not-principal.json");
+    std::fs::write(
+        &not_principal,
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"s3:GetObject","Resource":"*"},
+            {"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111111111111:role/admin"},
+             "Action":"s3:*","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let refused = || {
+        predicate::str::contains(format!(
+            "`{}`: $.Statement[1].NotPrincipal: ",
+            not_principal.display()
+        ))
+        .and(predicate::str::contains(
+            "cannot have `NotPrincipal` (it belongs in resource policies)",
+        ))
+    };
+    trailcut()
+        .args(["policy", "expand"])
+        .arg(&not_principal)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(refused());
+    trailcut()
+        .args(["policy", "eval", "--action", "s3:GetObject", "--policy"])
+        .arg(&not_principal)
+        .assert()
+        .code(2)
+        .stderr(refused());
+    trailcut()
+        .args(["policy", "eval", "--action", "s3:GetObject", "--policy"])
+        .arg(&allow)
+        .arg("--scp")
+        .arg(&not_principal)
+        .assert()
+        .code(2)
+        .stderr(refused())
+        .stderr(predicate::str::contains("an SCP cannot have"));
+    // A trust policy's Principal likewise.
+    let trust = dir.path().join("trust.json");
+    std::fs::write(
+        &trust,
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow",
+            "Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}}"#,
+    )
+    .unwrap();
+    trailcut()
+        .args(["policy", "expand"])
+        .arg(&trust)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "$.Statement.Principal: an identity policy, permissions boundary or SCP cannot have \
+             `Principal` (it belongs in resource and trust policies)",
+        ));
+}
+
+/// Issue 18, finding 10: unknown actions expanded to nothing without a word.
+#[test]
+fn expand_names_actions_that_match_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("p.json");
+    std::fs::write(
+        &doc,
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["s3:GetObject","s3:GetObjet","s3:Gett*","nosuchservice:Foo"],"Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let at = format!("warning: `{}`: $.Statement[0].Action", doc.display());
+    trailcut()
+        .args(["policy", "expand"])
+        .arg(&doc)
+        .assert()
+        .code(0)
+        .stdout("s3:GetObject\n")
+        .stderr(predicate::str::contains(format!(
+            "{at}[1]: `s3:GetObjet` is not an action in the catalogue of "
+        )))
+        .stderr(predicate::str::contains("(did you mean `s3:GetObject`?)"))
+        .stderr(predicate::str::contains(format!(
+            "{at}[2]: `s3:Gett*` matches no action"
+        )))
+        .stderr(predicate::str::contains("(did you mean `s3:Get*`?)"))
+        .stderr(predicate::str::contains(format!(
+            "{at}[3]: `nosuchservice:Foo` is not an action"
+        )))
+        .stderr(predicate::str::contains("no service `nosuchservice`"));
+}
