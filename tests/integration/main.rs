@@ -14,6 +14,7 @@ mod ingest;
 mod last_accessed;
 mod lookup;
 mod mapping_columns;
+mod outliers;
 mod policy;
 mod policy_cli;
 mod queries;
