@@ -9,6 +9,6 @@ SELECT
     count(DISTINCT eventsource) AS services
 FROM events
 WHERE eventtime >= (SELECT max(eventtime) FROM events
-                    WHERE eventtime BETWEEN TIMESTAMP '2013-11-01T00:00:00Z' AND now() + INTERVAL '1 day') - INTERVAL '${days} days'
+                    WHERE date BETWEEN DATE '2013-11-01' AND current_date() + INTERVAL '1 day') - INTERVAL '${days} days'
 GROUP BY event_date
 ORDER BY event_date

@@ -3,7 +3,7 @@
 -- param: name = % | subject name pattern (SQL LIKE)
 WITH newest AS (
     SELECT max(last_seen) AS t FROM usage
-    WHERE last_seen BETWEEN TIMESTAMP '2013-11-01T00:00:00Z' AND now() + INTERVAL '1 day'
+    WHERE date BETWEEN DATE '2013-11-01' AND current_date() + INTERVAL '1 day'
 ),
 trail AS (
     SELECT principal_arn, iam_service, max(last_seen) AS last_seen

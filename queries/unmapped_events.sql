@@ -11,6 +11,6 @@ SELECT
 FROM events
 WHERE mapping_status = 'unmapped'
   AND eventtime >= (SELECT max(eventtime) FROM events
-                    WHERE eventtime BETWEEN TIMESTAMP '2013-11-01T00:00:00Z' AND now() + INTERVAL '1 day') - INTERVAL '${days} days'
+                    WHERE date BETWEEN DATE '2013-11-01' AND current_date() + INTERVAL '1 day') - INTERVAL '${days} days'
 GROUP BY eventsource, eventname
 ORDER BY events DESC, eventsource, eventname

@@ -44,9 +44,9 @@ services the reports call used while the trail shows no call) is kept and listed
 checked by expansion: nothing the original did not allow.
 
 The window ends at the newest evidence in the store (never the clock), so a run is
-reproducible. Events dated before CloudTrail began (2013-11-01) or more than a day from now
-are no evidence: ingest stores them apart, and a store from an older trailcut is read as if
-it had. Every successful call of every principal whose policies change is replayed
+reproducible. Events dated before CloudTrail began (2013-11-01) or more than a day after
+their delivery are no evidence: ingest stores them apart (table `outliers`); in a store from
+an older trailcut, events more than a day after the clock are ignored. Every successful call of every principal whose policies change is replayed
 against the new policies; a call that would be denied is a regression.
 
 --level resource narrows each kept action's Resource to the resources its calls used (from

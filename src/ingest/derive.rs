@@ -103,19 +103,38 @@ pub enum TimeError {
     Form,
     /// A month other than 1 to 12.
     #[error("names month {0}, which does not exist")]
-    Month(i64),
+    Month(u8),
     /// A day its month does not have (February 30, April 31, day 0).
     #[error("names day {day} of {year:04}-{month:02}, which does not exist")]
-    Day { year: i64, month: i64, day: i64 },
+    Day { year: u16, month: u8, day: u8 },
     /// An hour past 23, a minute past 59 or a second past 60.
     #[error("names {unit} {value}, which does not exist")]
-    Clock { unit: &'static str, value: i64 },
+    Clock { unit: ClockUnit, value: u8 },
     /// A zone offset past 23:59.
     #[error("has an offset past 23:59")]
     Offset,
     /// Second 60: a leap second.
     #[error("is a leap second (second 60): refused rather than moved into the next minute or day")]
     LeapSecond,
+}
+
+/// The field of a [`TimeError::Clock`]; small, like the whole error, which is returned by
+/// value on the hot path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockUnit {
+    Hour,
+    Minute,
+    Second,
+}
+
+impl std::fmt::Display for ClockUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ClockUnit::Hour => "hour",
+            ClockUnit::Minute => "minute",
+            ClockUnit::Second => "second",
+        })
+    }
 }
 
 /// Parses an `eventTime` into microseconds since the epoch (UTC).
@@ -175,27 +194,48 @@ pub fn parse_event_time(text: &str) -> Result<i64, TimeError> {
         }
         _ => return Err(TimeError::Form),
     };
-    if !(1..=12).contains(&month) {
-        return Err(TimeError::Month(month));
-    }
-    if day == 0 || day > days_in_month(year, month) {
-        return Err(TimeError::Day { year, month, day });
-    }
-    for (unit, value, last) in [
-        ("hour", hour, 23),
-        ("minute", minute, 59),
-        ("second", second, 60),
-    ] {
-        if value > last {
-            return Err(TimeError::Clock { unit, value });
-        }
-    }
-    if second == 60 {
-        return Err(TimeError::LeapSecond);
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return Err(out_of_range(year, month, day, hour, minute, second));
     }
     let days = days_from_civil(year, month, day);
     let minutes = (days * 24 + hour) * 60 + minute - offset_minutes;
     Ok(minutes * 60_000_000 + second * 1_000_000 + micros)
+}
+
+/// Which field of a well-formed time does not exist; off the hot path.
+#[cold]
+fn out_of_range(year: i64, month: i64, day: i64, hour: i64, minute: i64, second: i64) -> TimeError {
+    // Every field is at most four digits: the casts are exact.
+    if !(1..=12).contains(&month) {
+        return TimeError::Month(month as u8);
+    }
+    if day == 0 || day > days_in_month(year, month) {
+        return TimeError::Day {
+            year: year as u16,
+            month: month as u8,
+            day: day as u8,
+        };
+    }
+    let clock = [
+        (ClockUnit::Hour, hour, 23),
+        (ClockUnit::Minute, minute, 59),
+        (ClockUnit::Second, second, 60),
+    ];
+    for (unit, value, last) in clock {
+        if value > last {
+            return TimeError::Clock {
+                unit,
+                value: value as u8,
+            };
+        }
+    }
+    TimeError::LeapSecond
 }
 
 /// The number written in `len` ASCII digits of `b` from `start`.
