@@ -11,7 +11,8 @@ SELECT
     max(eventtime) AS last_seen,
     last_value(errormessage ORDER BY eventtime) AS last_message
 FROM events
-WHERE eventtime >= (SELECT max(eventtime) FROM events) - INTERVAL '${days} days'
+WHERE eventtime >= (SELECT max(eventtime) FROM events
+                    WHERE date BETWEEN DATE '2013-11-01' AND current_date() + INTERVAL '1 day') - INTERVAL '${days} days'
   AND (errorcode LIKE '%AccessDenied%' OR errorcode LIKE '%UnauthorizedOperation%'
        OR errorcode LIKE '%NotAuthorized%' OR errorcode IN ('AuthorizationError', 'Client.UnauthorizedAccess'))
 GROUP BY principal_arn, eventsource, eventname, errorcode

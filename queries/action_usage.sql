@@ -13,7 +13,8 @@ FROM usage
 WHERE outcome = 'success'
   AND mapping_status = 'mapped'
   AND action IS NOT NULL
-  AND date >= (SELECT max(date) FROM usage) - INTERVAL '${days} days'
+  AND date >= (SELECT max(date) FROM usage
+                 WHERE date BETWEEN DATE '2013-11-01' AND current_date() + INTERVAL '1 day') - INTERVAL '${days} days'
   AND principal_arn LIKE '${principal}'
 GROUP BY principal_arn, action
 ORDER BY principal_arn, action

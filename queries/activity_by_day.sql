@@ -8,6 +8,7 @@ SELECT
     count(DISTINCT principal_arn) AS principals,
     count(DISTINCT eventsource) AS services
 FROM events
-WHERE eventtime >= (SELECT max(eventtime) FROM events) - INTERVAL '${days} days'
+WHERE eventtime >= (SELECT max(eventtime) FROM events
+                    WHERE date BETWEEN DATE '2013-11-01' AND current_date() + INTERVAL '1 day') - INTERVAL '${days} days'
 GROUP BY event_date
 ORDER BY event_date

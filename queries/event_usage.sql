@@ -12,7 +12,8 @@ SELECT
     max(last_seen) AS last_seen
 FROM usage
 WHERE role = 'primary'
-  AND date >= (SELECT max(date) FROM usage) - INTERVAL '${days} days'
+  AND date >= (SELECT max(date) FROM usage
+                 WHERE date BETWEEN DATE '2013-11-01' AND current_date() + INTERVAL '1 day') - INTERVAL '${days} days'
   AND principal_arn LIKE '${principal}'
 GROUP BY principal_arn, eventsource, eventname
 ORDER BY principal_arn, eventsource, eventname

@@ -1,7 +1,10 @@
 -- name: last_activity
 -- description: Per IAM user, group, role and customer-managed policy of the store: when it was last used according to each source (the trail: a user's or role's own events, a group's members' and a policy's principals' events for the services its policies allow; the last-accessed reports; a role's RoleLastUsed), the latest of them, and the days since, counted back from the newest event. Check this before deleting anything.
 -- param: name = % | subject name pattern (SQL LIKE)
-WITH newest AS (SELECT max(last_seen) AS t FROM usage),
+WITH newest AS (
+    SELECT max(last_seen) AS t FROM usage
+    WHERE date BETWEEN DATE '2013-11-01' AND current_date() + INTERVAL '1 day'
+),
 trail AS (
     SELECT principal_arn, iam_service, max(last_seen) AS last_seen
     FROM usage WHERE principal_arn IS NOT NULL AND role = 'primary'

@@ -9,7 +9,8 @@ WITH used AS (
     WHERE outcome = 'success'
       AND mapping_status = 'mapped'
       AND action LIKE '${action}'
-      AND date >= (SELECT max(date) FROM usage) - INTERVAL '${days} days'
+      AND date >= (SELECT max(date) FROM usage
+                 WHERE date BETWEEN DATE '2013-11-01' AND current_date() + INTERVAL '1 day') - INTERVAL '${days} days'
       AND principal_arn LIKE '${principal}'
 ),
 named AS (

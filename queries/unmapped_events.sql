@@ -10,6 +10,7 @@ SELECT
     max(eventtime) AS last_seen
 FROM events
 WHERE mapping_status = 'unmapped'
-  AND eventtime >= (SELECT max(eventtime) FROM events) - INTERVAL '${days} days'
+  AND eventtime >= (SELECT max(eventtime) FROM events
+                    WHERE date BETWEEN DATE '2013-11-01' AND current_date() + INTERVAL '1 day') - INTERVAL '${days} days'
 GROUP BY eventsource, eventname
 ORDER BY events DESC, eventsource, eventname

@@ -25,6 +25,12 @@ NDJSON, EventBridge envelopes and `aws cloudtrail lookup-events` output. Digest 
 skipped. Re-running is safe: sources in the manifest are skipped and events are stored once
 per eventID. Exit status 1 means some input was skipped; the messages say which and where.
 
+eventTime may be RFC 3339 or a SIEM export's `YYYY-MM-DD HH:MM:SS[.fraction]` (UTC); a date
+or time that does not exist (February 30, hour 24) or a leap second (:60) costs its record.
+An event dated before CloudTrail began (2013-11-01), or more than a day after its file was
+delivered (the time in a CloudTrail file name) or else read, is stored apart in the
+`outliers` table, which no window or tightening reads, and counted in the summary.
+
 From S3, trailcut walks AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/ and lists only
 the accounts, regions and days selected; objects whose key and ETag are in the manifest are
 not fetched again, so a re-run (or a run resumed after an interruption) fetches only what is
@@ -239,6 +245,21 @@ pub fn write_summary(r: &IngestReport, store: &Path, out: &mut dyn Write) -> std
     for (label, n) in rows {
         if n > 0 {
             writeln!(out, "  {label:<36} {:>12}", thousands(n))?;
+        }
+    }
+    if r.outliers > 0 {
+        writeln!(
+            out,
+            "  {:<36} {:>12}  (stored apart: SELECT * FROM outliers)",
+            "events with implausible times",
+            thousands(r.outliers)
+        )?;
+        for example in &r.outlier_examples {
+            writeln!(out, "    {example}")?;
+        }
+        let more = r.outliers.saturating_sub(r.outlier_examples.len() as u64);
+        if more > 0 {
+            writeln!(out, "    and {} more", thousands(more))?;
         }
     }
     if let Some(remote) = &r.remote {

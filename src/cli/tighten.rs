@@ -15,6 +15,7 @@ use crate::catalog::ActionCatalog;
 use crate::eval::event::{EventFacts, event_context};
 use crate::eval::resource::{ResourceStatus, event_resources};
 use crate::eval::{Decision, NamedPolicy, PolicySet, Request, ScpLevel, evaluate};
+use crate::ingest::plausible::{Clock, TimeBounds};
 use crate::sql::Session;
 use crate::sql::events::load_events;
 use crate::sql::iam::{LoadedPolicy, find_principal, load_principal, quote};
@@ -43,7 +44,9 @@ services the reports call used while the trail shows no call) is kept and listed
 checked by expansion: nothing the original did not allow.
 
 The window ends at the newest evidence in the store (never the clock), so a run is
-reproducible. Every successful call of every principal whose policies change is replayed
+reproducible. Events dated before CloudTrail began (2013-11-01) or more than a day after
+their delivery are no evidence: ingest stores them apart (table `outliers`); in a store from
+an older trailcut, events more than a day after the clock are ignored. Every successful call of every principal whose policies change is replayed
 against the new policies; a call that would be denied is a regression.
 
 --level resource narrows each kept action's Resource to the resources its calls used (from
@@ -481,8 +484,10 @@ fn evidence_line(e: &Evidence) -> String {
 pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let catalog = ActionCatalog::embedded();
     let store = Store::new(store);
+    // Events outside these bounds (an older trailcut stored them) are no evidence.
+    let plausible = TimeBounds::at(Clock::system().now());
     if let (Some(scp), Some(entity)) = (&args.scp, &args.org_entity) {
-        return run_scp(&store, &args, scp, entity, catalog, out);
+        return run_scp(&store, &args, &plausible, scp, entity, catalog, out);
     }
     let level = match args.level {
         LevelArg::Service => Level::Service,
@@ -532,10 +537,17 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
                 }
                 _ => bail!("say what to tighten: --group, --user, --role, --policy or --scp"),
             };
-            let (window, mut sources) = window_and_sources(&session, &args).await?;
+            let (window, mut sources) = window_and_sources(&session, &args, &plausible).await?;
             let account = label["account"].as_str().unwrap_or_default().to_owned();
-            let mut warnings =
-                check_trail(&session, &args, &[account], &window, &mut sources).await?;
+            let mut warnings = check_trail(
+                &session,
+                &args,
+                &plausible,
+                &[account],
+                &window,
+                &mut sources,
+            )
+            .await?;
             let (scope, principals) =
                 load_scope(&session, &target, &window, sources, level, catalog).await?;
             if scope.policies.is_empty() {
@@ -668,15 +680,16 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
     Ok(Status::Success)
 }
 
-/// The window (`--days` ending at the newest evidence, or `--since`/`--until`) and the
-/// evidence present among what `--evidence` asks for.
+/// The window (`--days` ending at the newest plausible evidence, or `--since`/`--until`)
+/// and the evidence present among what `--evidence` asks for.
 async fn window_and_sources(
     session: &Session,
     args: &TightenArgs,
+    plausible: &TimeBounds,
 ) -> anyhow::Result<(Window, Sources)> {
     let until = match &args.until {
         Some(text) => super::parse_time(text, true)?,
-        None => newest_evidence(session).await?.context(
+        None => newest_evidence(session, plausible).await?.context(
             "the store holds no evidence (no events, no last-accessed reports): run \
              `trailcut ingest` or `trailcut last-accessed ingest` first",
         )?,
@@ -758,6 +771,7 @@ fn check_sizes(plan: &Plan) -> anyhow::Result<()> {
 async fn check_trail(
     session: &Session,
     args: &TightenArgs,
+    plausible: &TimeBounds,
     accounts: &[String],
     window: &Window,
     sources: &mut Sources,
@@ -766,7 +780,7 @@ async fn check_trail(
     if !sources.trail {
         return Ok(warnings);
     }
-    let spans = trail_spans(session, accounts).await?;
+    let spans = trail_spans(session, accounts, plausible).await?;
     let day = |t: i64| time_text(t)[..10].to_owned();
     // A trail covering `from .. to` of the window: an error, or a warning with
     // --partial-trail.
@@ -790,7 +804,9 @@ async fn check_trail(
     };
     // The store's recording as a whole says where the trail starts and ends: an account's
     // own first and last events may only mean it was quiet.
-    let (start, end) = trail_bounds(session).await?.unwrap_or((i64::MAX, i64::MIN));
+    let (start, end) = trail_bounds(session, plausible)
+        .await?
+        .unwrap_or((i64::MAX, i64::MIN));
     if start > window.since + DAY || end < window.until - DAY {
         short("the trail", start, end)?;
     }
@@ -839,6 +855,7 @@ async fn check_trail(
 fn run_scp(
     store: &Store,
     args: &TightenArgs,
+    plausible: &TimeBounds,
     name: &str,
     entity: &str,
     catalog: &ActionCatalog,
@@ -846,11 +863,19 @@ fn run_scp(
 ) -> anyhow::Result<Status> {
     let (scope, window, sources, rewrite, replayed, warnings) = runtime()?.block_on(async {
         let session = Session::open(store).await?;
-        let (window, mut sources) = window_and_sources(&session, args).await?;
+        let (window, mut sources) = window_and_sources(&session, args, plausible).await?;
         let mut scope = load_scp_scope(&session, name, entity, &window, sources).await?;
         let has_report = scope.candidates.is_some();
         sources.reports = has_report;
-        let warnings = check_trail(&session, args, &scope.accounts, &window, &mut sources).await?;
+        let warnings = check_trail(
+            &session,
+            args,
+            plausible,
+            &scope.accounts,
+            &window,
+            &mut sources,
+        )
+        .await?;
         if !sources.trail {
             scope = load_scp_scope(&session, name, entity, &window, sources).await?;
         }

@@ -3,21 +3,24 @@
 //! [`EventBatchBuilder`] is the [`RecordSink`] the decoder feeds: it validates the fields
 //! trailcut cannot do without (`eventTime`, `eventSource`, `eventName`), computes the
 //! derived columns and the de-duplication key, and appends to column builders. Records
-//! that fail validation are counted with their position and left out.
+//! that fail validation are counted with their position and left out; records whose time
+//! is outside the object's [`TimeBounds`] are set aside as outliers, to be stored apart.
 
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, ListArray, RecordBatch, StringBuilder, StructArray,
-    TimestampMicrosecondBuilder,
+    ArrayRef, BooleanArray, BooleanBuilder, Date32Builder, ListArray, RecordBatch, StringBuilder,
+    StructArray, TimestampMicrosecondBuilder,
 };
 use arrow::buffer::{NullBuffer, OffsetBuffer};
+use arrow::compute::filter_record_batch;
 use arrow::datatypes::{DataType, Field, Fields};
 use serde_json::value::RawValue;
 
 use super::decode::RecordSink;
 use super::derive;
 use super::mapcols::MappingColumns;
+use super::plausible::TimeBounds;
 use super::record::{CloudTrailRecord, Text};
 use crate::mapping::dependent::EventJson;
 use crate::store::schema::{self, events_schema};
@@ -29,6 +32,27 @@ pub struct RecordError {
     pub record: u64,
     /// What was wrong, e.g. "missing `eventTime`".
     pub message: String,
+}
+
+/// A record set aside because its time is not plausible for its object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outlier {
+    /// 1-based position of the record in its source object.
+    pub record: u64,
+    /// Its `eventTime` as written.
+    pub event_time: String,
+    /// Why the time is not plausible, e.g. "before CloudTrail began (2013-11-01T00:00:00Z)".
+    pub reason: String,
+}
+
+/// The outliers of one [`EventBatchBuilder::finish`]: their rows in the `events` schema,
+/// and an [`Outlier`] for each row, in order.
+#[derive(Debug)]
+pub struct OutlierBatch {
+    /// The rows, decoded like any other.
+    pub batch: RecordBatch,
+    /// Where each row came from and why it is set aside.
+    pub outliers: Vec<Outlier>,
 }
 
 /// N nullable string columns that form one struct column.
@@ -146,6 +170,12 @@ pub struct EventBatchBuilder {
     seen: u64,
     errors: Vec<RecordError>,
     scratch: String,
+    /// The plausible event times; `None` takes every valid time.
+    bounds: Option<TimeBounds>,
+    /// Rows of the coming batch that are outliers, with their row index.
+    pending_outliers: Vec<(usize, Outlier)>,
+    /// Outliers set aside by `finish`, until taken.
+    outliers: Vec<OutlierBatch>,
 }
 
 impl Default for EventBatchBuilder {
@@ -221,7 +251,17 @@ impl EventBatchBuilder {
             seen: 0,
             errors: Vec::new(),
             scratch: String::new(),
+            bounds: None,
+            pending_outliers: Vec::new(),
+            outliers: Vec::new(),
         }
+    }
+
+    /// Sets records whose time is outside `bounds` aside as outliers: [`Self::finish`]
+    /// leaves them out of its batch, [`Self::take_outliers`] hands them over.
+    pub fn with_bounds(mut self, bounds: TimeBounds) -> Self {
+        self.bounds = Some(bounds);
+        self
     }
 
     /// Rows appended so far.
@@ -244,10 +284,15 @@ impl EventBatchBuilder {
         std::mem::take(&mut self.errors)
     }
 
+    /// Takes the outliers that [`Self::finish`] set aside so far.
+    pub fn take_outliers(&mut self) -> Vec<OutlierBatch> {
+        std::mem::take(&mut self.outliers)
+    }
+
     fn append(&mut self, r: &CloudTrailRecord<'_>) -> Result<(), String> {
         let event_time = text(&r.event_time).ok_or("missing `eventTime`")?;
         let micros = derive::parse_event_time(event_time)
-            .ok_or_else(|| format!("`eventTime` `{event_time}` is not an RFC 3339 timestamp"))?;
+            .map_err(|e| format!("`eventTime` `{event_time}` {e}"))?;
         let event_source = text(&r.event_source).ok_or("missing `eventSource`")?;
         let event_name = text(&r.event_name).ok_or("missing `eventName`")?;
 
@@ -357,6 +402,14 @@ impl EventBatchBuilder {
                 additional: r.additional_event_data.map(RawValue::get),
             },
         );
+        if let Some(Err(why)) = self.bounds.map(|b| b.check(micros)) {
+            let outlier = Outlier {
+                record: self.seen,
+                event_time: event_time.to_owned(),
+                reason: why.to_string(),
+            };
+            self.pending_outliers.push((self.rows, outlier));
+        }
         self.rows += 1;
         Ok(())
     }
@@ -462,7 +515,8 @@ impl EventBatchBuilder {
         self.extra.append_value(&out);
     }
 
-    /// Finishes the rows appended so far into a batch (possibly empty) and resets.
+    /// Finishes the rows appended so far into a batch (possibly empty) and resets. Outliers
+    /// are left out of it and kept for [`Self::take_outliers`].
     pub fn finish(&mut self) -> DecodedBatch {
         let user_identity = self.finish_user_identity();
         let resources = self.finish_resources();
@@ -508,10 +562,40 @@ impl EventBatchBuilder {
         self.rows = 0;
         let batch = RecordBatch::try_new(events_schema(), columns)
             .unwrap_or_else(|e| panic!("events builder out of step with its schema: {e}"));
-        DecodedBatch {
+        let decoded = DecodedBatch {
             batch,
             keys: std::mem::take(&mut self.keys),
             days: std::mem::take(&mut self.days),
+        };
+        if self.pending_outliers.is_empty() {
+            return decoded;
+        }
+        self.set_outliers_apart(decoded)
+    }
+
+    /// Splits the outlier rows off `decoded` into `self.outliers`; rare, so a copy.
+    fn set_outliers_apart(&mut self, decoded: DecodedBatch) -> DecodedBatch {
+        let DecodedBatch { batch, keys, days } = decoded;
+        let mut apart = vec![false; batch.num_rows()];
+        let mut outliers = Vec::new();
+        for (row, outlier) in self.pending_outliers.drain(..) {
+            apart[row] = true;
+            outliers.push(outlier);
+        }
+        let keep: BooleanArray = apart.iter().map(|a| Some(!a)).collect();
+        let apart_mask = BooleanArray::from(apart.clone());
+        let split = |mask: &BooleanArray| {
+            filter_record_batch(&batch, mask)
+                .unwrap_or_else(|e| panic!("a mask as long as its batch: {e}"))
+        };
+        self.outliers.push(OutlierBatch {
+            batch: split(&apart_mask),
+            outliers,
+        });
+        DecodedBatch {
+            batch: split(&keep),
+            keys: not_apart(keys, &apart),
+            days: not_apart(days, &apart),
         }
     }
 
@@ -580,6 +664,16 @@ impl RecordSink for EventBatchBuilder {
     fn seen(&self) -> u64 {
         self.seen
     }
+}
+
+/// The values whose row is not set apart.
+fn not_apart<T>(values: Vec<T>, apart: &[bool]) -> Vec<T> {
+    values
+        .into_iter()
+        .zip(apart)
+        .filter(|(_, a)| !**a)
+        .map(|(v, _)| v)
+        .collect()
 }
 
 /// A stable id for a record without `eventID`: `tc-` and 32 hex digits of a BLAKE3 digest
@@ -688,9 +782,114 @@ mod tests {
                 (2, "missing `eventTime`"),
                 (3, "missing `eventSource`"),
                 (4, "missing `eventName`"),
-                (5, "`eventTime` `soon` is not an RFC 3339 timestamp"),
+                (
+                    5,
+                    "`eventTime` `soon` is not a timestamp (YYYY-MM-DDTHH:MM:SSZ, another RFC 3339 \
+                     time, or YYYY-MM-DD HH:MM:SS in UTC)"
+                ),
             ]
         );
+    }
+
+    /// Issue 18, finding 3: impossible dates and leap seconds cost their record only.
+    #[test]
+    fn impossible_times_are_refused_per_record() {
+        let text = r#"[
+            {"eventTime":"2026-02-30T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"a"},
+            {"eventTime":"2026-02-28T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"b"},
+            {"eventTime":"2016-12-31T23:59:60Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"c"},
+            {"eventTime":"2026-13-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"d"},
+            {"eventTime":"2025-01-21 17:49:47.000000000","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"e"}
+        ]"#;
+        let (decoded, errors) = build(text);
+        assert_eq!(decoded.batch.num_rows(), 2);
+        assert_eq!(decoded.days, [20_512, 20_109]);
+        let got: Vec<(u64, &str)> = errors
+            .iter()
+            .map(|e| (e.record, e.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    1,
+                    "`eventTime` `2026-02-30T10:00:00Z` names day 30 of 2026-02, which does not exist"
+                ),
+                (
+                    3,
+                    "`eventTime` `2016-12-31T23:59:60Z` is a leap second (second 60): refused \
+                     rather than moved into the next minute or day"
+                ),
+                (
+                    4,
+                    "`eventTime` `2026-13-01T00:00:00Z` names month 13, which does not exist"
+                ),
+            ]
+        );
+    }
+
+    /// Issue 18, finding 3: a time outside the object's bounds is set aside, not stored.
+    #[test]
+    fn outliers_are_set_aside_with_their_position() {
+        let at = |t: &str| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .unwrap()
+                .timestamp_micros()
+        };
+        let read = at("2026-06-01T00:00:00Z");
+        let mut builder =
+            EventBatchBuilder::new().with_bounds(TimeBounds::for_object("export.json", read));
+        let text = r#"[
+            {"eventTime":"2026-05-31T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"a"},
+            {"eventTime":"9999-12-31T23:59:59Z","eventSource":"iam.amazonaws.com","eventName":"ListUsers","eventID":"b"},
+            {"eventSource":"s3.amazonaws.com","eventName":"GetObject"},
+            {"eventTime":"1970-01-01T00:00:00Z","eventSource":"sts.amazonaws.com","eventName":"GetCallerIdentity","eventID":"c"},
+            {"eventTime":"2026-06-02T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"PutObject","eventID":"d"}
+        ]"#;
+        decode_str(text, &mut builder).unwrap();
+        let decoded = builder.finish();
+        assert_eq!(decoded.batch.num_rows(), 2);
+        assert_eq!(decoded.keys.len(), 2);
+        assert_eq!(decoded.days.len(), 2);
+        assert_eq!(string(&decoded.batch, "eventid", 0).as_deref(), Some("a"));
+        assert_eq!(string(&decoded.batch, "eventid", 1).as_deref(), Some("d"));
+        assert_eq!(builder.errors().len(), 1);
+        let apart = builder.take_outliers();
+        assert_eq!(apart.len(), 1);
+        assert_eq!(apart[0].batch.num_rows(), 2);
+        assert_eq!(string(&apart[0].batch, "eventid", 0).as_deref(), Some("b"));
+        assert_eq!(
+            string(&apart[0].batch, "eventname", 1).as_deref(),
+            Some("GetCallerIdentity")
+        );
+        let outliers: Vec<(u64, &str, &str)> = apart[0]
+            .outliers
+            .iter()
+            .map(|o| (o.record, o.event_time.as_str(), o.reason.as_str()))
+            .collect();
+        assert_eq!(
+            outliers,
+            [
+                (
+                    2,
+                    "9999-12-31T23:59:59Z",
+                    "more than a day after it was read (2026-06-01T00:00:00Z): after 2026-06-02T00:00:00Z"
+                ),
+                (
+                    4,
+                    "1970-01-01T00:00:00Z",
+                    "before CloudTrail began (2013-11-01T00:00:00Z)"
+                ),
+            ]
+        );
+        // The next batch starts clean.
+        decode_str(
+            r#"{"eventTime":"2026-05-31T10:00:00Z","eventSource":"s","eventName":"n","eventID":"e"}"#,
+            &mut builder,
+        )
+        .unwrap();
+        assert_eq!(builder.finish().batch.num_rows(), 1);
+        assert!(builder.take_outliers().is_empty());
     }
 
     #[test]

@@ -92,73 +92,172 @@ pub fn arn_account(arn: &str) -> Option<&str> {
     (!account.is_empty()).then_some(account)
 }
 
-/// Parses CloudTrail's `eventTime` into microseconds since the epoch (UTC).
-///
-/// The fast path reads `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, which is all CloudTrail writes;
-/// anything else goes through a full RFC 3339 parser.
-pub fn parse_event_time(text: &str) -> Option<i64> {
-    fast_event_time(text).or_else(|| {
-        chrono::DateTime::parse_from_rfc3339(text)
-            .ok()
-            .map(|t| t.timestamp_micros())
-    })
+/// Why an `eventTime` was refused. Each reads after the time itself:
+/// "`eventTime` `2026-02-30T10:00:00Z` names day 30 of 2026-02, which does not exist".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    /// Not `YYYY-MM-DD[T| ]HH:MM:SS[.fraction][Z|±HH:MM]`.
+    #[error(
+        "is not a timestamp (YYYY-MM-DDTHH:MM:SSZ, another RFC 3339 time, or YYYY-MM-DD HH:MM:SS in UTC)"
+    )]
+    Form,
+    /// A month other than 1 to 12.
+    #[error("names month {0}, which does not exist")]
+    Month(u8),
+    /// A day its month does not have (February 30, April 31, day 0).
+    #[error("names day {day} of {year:04}-{month:02}, which does not exist")]
+    Day { year: u16, month: u8, day: u8 },
+    /// An hour past 23, a minute past 59 or a second past 60.
+    #[error("names {unit} {value}, which does not exist")]
+    Clock { unit: ClockUnit, value: u8 },
+    /// A zone offset past 23:59.
+    #[error("has an offset past 23:59")]
+    Offset,
+    /// Second 60: a leap second.
+    #[error("is a leap second (second 60): refused rather than moved into the next minute or day")]
+    LeapSecond,
 }
 
-fn fast_event_time(text: &str) -> Option<i64> {
+/// The field of a [`TimeError::Clock`]; small, like the whole error, which is returned by
+/// value on the hot path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockUnit {
+    Hour,
+    Minute,
+    Second,
+}
+
+impl std::fmt::Display for ClockUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ClockUnit::Hour => "hour",
+            ClockUnit::Minute => "minute",
+            ClockUnit::Second => "second",
+        })
+    }
+}
+
+/// Parses an `eventTime` into microseconds since the epoch (UTC).
+///
+/// Reads `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, which is all CloudTrail writes, and the forms
+/// other tools write for the same instant: any RFC 3339 offset, `t` and `z`, and the SIEM
+/// export form `YYYY-MM-DD HH:MM:SS[.fraction]` (a space, no zone: UTC). Fractions keep
+/// their first six digits. Dates and times that do not exist are refused rather than
+/// carried into the next day (February 30, month 13, hour 24), and so are leap seconds:
+/// storing `23:59:60` as the next midnight would move the event into another day.
+///
+/// One pass over the bytes, no allocation: this runs once per record.
+pub fn parse_event_time(text: &str) -> Result<i64, TimeError> {
     let b = text.as_bytes();
-    if b.len() < 20
+    if b.len() < 19
         || b[4] != b'-'
         || b[7] != b'-'
-        || b[10] != b'T'
+        || !matches!(b[10], b'T' | b't' | b' ')
         || b[13] != b':'
         || b[16] != b':'
     {
-        return None;
+        return Err(TimeError::Form);
     }
-    let num = |range: std::ops::Range<usize>| -> Option<i64> {
-        let mut v = 0i64;
-        for &c in &b[range] {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            v = v * 10 + i64::from(c - b'0');
-        }
-        Some(v)
-    };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let mut micros = 0i64;
+    let (year, month, day) = (digits(b, 0, 4)?, digits(b, 5, 2)?, digits(b, 8, 2)?);
+    let (hour, minute, second) = (digits(b, 11, 2)?, digits(b, 14, 2)?, digits(b, 17, 2)?);
     let mut at = 19;
-    if b[at] == b'.' {
+    let mut micros = 0i64;
+    if b.get(at) == Some(&b'.') {
         at += 1;
-        let mut digits = 0;
+        let start = at;
         while at < b.len() && b[at].is_ascii_digit() {
-            if digits < 6 {
+            if at - start < 6 {
                 micros = micros * 10 + i64::from(b[at] - b'0');
             }
-            digits += 1;
             at += 1;
         }
-        if digits == 0 {
-            return None;
+        if at == start {
+            return Err(TimeError::Form);
         }
-        for _ in digits..6 {
+        for _ in (at - start)..6 {
             micros *= 10;
         }
     }
-    if at + 1 != b.len() || b[at] != b'Z' {
-        return None;
+    // East of UTC is positive: the UTC instant is the local time minus the offset.
+    let offset_minutes = match &b[at..] {
+        [] | [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let (h, m) = (digits(b, at + 1, 2)?, digits(b, at + 4, 2)?);
+            if h > 23 || m > 59 {
+                return Err(TimeError::Offset);
+            }
+            if *sign == b'-' {
+                -(h * 60 + m)
+            } else {
+                h * 60 + m
+            }
+        }
+        _ => return Err(TimeError::Form),
+    };
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return Err(out_of_range(year, month, day, hour, minute, second));
     }
     let days = days_from_civil(year, month, day);
-    Some(((days * 24 + hour) * 60 + minute) * 60_000_000 + second * 1_000_000 + micros)
+    let minutes = (days * 24 + hour) * 60 + minute - offset_minutes;
+    Ok(minutes * 60_000_000 + second * 1_000_000 + micros)
+}
+
+/// Which field of a well-formed time does not exist; off the hot path.
+#[cold]
+fn out_of_range(year: i64, month: i64, day: i64, hour: i64, minute: i64, second: i64) -> TimeError {
+    // Every field is at most four digits: the casts are exact.
+    if !(1..=12).contains(&month) {
+        return TimeError::Month(month as u8);
+    }
+    if day == 0 || day > days_in_month(year, month) {
+        return TimeError::Day {
+            year: year as u16,
+            month: month as u8,
+            day: day as u8,
+        };
+    }
+    let clock = [
+        (ClockUnit::Hour, hour, 23),
+        (ClockUnit::Minute, minute, 59),
+        (ClockUnit::Second, second, 60),
+    ];
+    for (unit, value, last) in clock {
+        if value > last {
+            return TimeError::Clock {
+                unit,
+                value: value as u8,
+            };
+        }
+    }
+    TimeError::LeapSecond
+}
+
+/// The number written in `len` ASCII digits of `b` from `start`.
+fn digits(b: &[u8], start: usize, len: usize) -> Result<i64, TimeError> {
+    let mut v = 0i64;
+    for &c in b.get(start..start + len).ok_or(TimeError::Form)? {
+        if !c.is_ascii_digit() {
+            return Err(TimeError::Form);
+        }
+        v = v * 10 + i64::from(c - b'0');
+    }
+    Ok(v)
+}
+
+/// Days in a month of the proleptic Gregorian calendar.
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -208,30 +307,178 @@ fn parse_uuid(text: &str) -> Option<u128> {
 mod tests {
     use super::*;
 
+    fn chrono_micros(text: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .timestamp_micros()
+    }
+
     #[test]
-    fn event_time_fast_path_matches_chrono() {
+    fn event_times_match_chrono() {
         for text in [
             "2024-07-30T21:53:13Z",
             "1970-01-01T00:00:00Z",
             "2026-02-28T23:59:59.123Z",
             "2000-02-29T12:00:00.000001Z",
             "1969-12-31T23:59:59Z",
+            "2024-07-30T23:53:13+02:00",
+            "2024-07-30T16:23:13.5-05:30",
+            "2024-07-30t21:53:13z",
+            "2024-12-31T23:59:59.999999999Z",
         ] {
-            let expected = chrono::DateTime::parse_from_rfc3339(text)
-                .unwrap()
-                .timestamp_micros();
-            assert_eq!(fast_event_time(text), Some(expected), "{text}");
+            assert_eq!(parse_event_time(text), Ok(chrono_micros(text)), "{text}");
         }
-    }
-
-    #[test]
-    fn event_time_accepts_offsets_through_the_slow_path() {
         assert_eq!(
             parse_event_time("2024-07-30T23:53:13+02:00"),
             parse_event_time("2024-07-30T21:53:13Z")
         );
-        assert_eq!(parse_event_time("yesterday"), None);
-        assert_eq!(parse_event_time("2024-13-30T21:53:13Z"), None);
+    }
+
+    /// Issue 18, finding 8: SIEM exports write a space for the `T` and no zone.
+    #[test]
+    fn siem_times_are_read_as_utc() {
+        let utc = chrono_micros("2025-01-21T17:49:47Z");
+        for text in [
+            "2025-01-21 17:49:47",
+            "2025-01-21 17:49:47.000000000",
+            "2025-01-21 17:49:47Z",
+            "2025-01-21T17:49:47",
+            "2025-01-21 17:49:47.000",
+        ] {
+            assert_eq!(parse_event_time(text), Ok(utc), "{text}");
+        }
+        assert_eq!(
+            parse_event_time("2025-01-21 17:49:47.123456789"),
+            Ok(utc + 123_456)
+        );
+        assert_eq!(
+            parse_event_time("2025-01-21 17:49:47+01:00"),
+            Ok(utc - 3_600_000_000)
+        );
+    }
+
+    /// Issue 18, finding 3: impossible dates were carried into the next month or year.
+    #[test]
+    fn impossible_dates_and_leap_seconds_are_refused_with_the_reason() {
+        let cases = [
+            (
+                "2026-02-30T00:00:00Z",
+                "names day 30 of 2026-02, which does not exist",
+            ),
+            (
+                "2024-02-30T00:00:00Z",
+                "names day 30 of 2024-02, which does not exist",
+            ),
+            (
+                "2025-02-29T00:00:00Z",
+                "names day 29 of 2025-02, which does not exist",
+            ),
+            (
+                "2026-04-31T00:00:00Z",
+                "names day 31 of 2026-04, which does not exist",
+            ),
+            (
+                "2026-01-00T00:00:00Z",
+                "names day 0 of 2026-01, which does not exist",
+            ),
+            (
+                "2026-13-01T00:00:00Z",
+                "names month 13, which does not exist",
+            ),
+            (
+                "2026-00-01T00:00:00Z",
+                "names month 0, which does not exist",
+            ),
+            (
+                "2026-01-01T24:00:00Z",
+                "names hour 24, which does not exist",
+            ),
+            (
+                "2026-01-01T23:60:00Z",
+                "names minute 60, which does not exist",
+            ),
+            (
+                "2026-01-01T23:59:61Z",
+                "names second 61, which does not exist",
+            ),
+            ("2026-01-01T12:00:00+24:00", "has an offset past 23:59"),
+        ];
+        for (text, why) in cases {
+            assert_eq!(
+                parse_event_time(text).map_err(|e| e.to_string()),
+                Err(why.to_owned()),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            parse_event_time("2024-02-29T00:00:00Z"),
+            Ok(chrono_micros("2024-02-29T00:00:00Z"))
+        );
+        assert_eq!(
+            parse_event_time("2000-02-29T00:00:00Z"),
+            Ok(chrono_micros("2000-02-29T00:00:00Z"))
+        );
+        assert!(matches!(
+            parse_event_time("1900-02-29T00:00:00Z"),
+            Err(TimeError::Day { .. })
+        ));
+        for text in [
+            "2016-12-31T23:59:60Z",
+            "9999-12-31T23:59:60Z",
+            "2016-12-31T23:59:60.5Z",
+            "2016-12-31 23:59:60",
+        ] {
+            assert_eq!(parse_event_time(text), Err(TimeError::LeapSecond), "{text}");
+        }
+    }
+
+    #[test]
+    fn other_text_is_not_a_timestamp() {
+        for text in [
+            "yesterday",
+            "",
+            "2024-07-30",
+            "2024-07-30T21:53Z",
+            "2024-07-30T21:53:13.Z",
+            "2024-07-30T21:53:13ZZ",
+            "2024-07-30T21:53:13 Z",
+            "2024-07-30X21:53:13Z",
+            "2024-07-30T21:53:13+0200",
+            "2024-07-30T21:53:13+02",
+            "+2024-07-30T21:53:13Z",
+            "2024-7-30T21:53:13Z",
+            "2024-07-30T21:53:1aZ",
+            "2024-07-30T21:53:13.12a",
+            "2024-07-30T21:53:13.1\u{e9}",
+        ] {
+            assert_eq!(parse_event_time(text), Err(TimeError::Form), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Every valid RFC 3339 time is read as chrono reads it.
+        #[test]
+        fn valid_times_match_chrono(
+            year in 0i64..=9999, month in 1i64..=12, day in 1i64..=31,
+            hour in 0i64..=23, minute in 0i64..=59, second in 0i64..=59,
+            fraction in proptest::option::of("[0-9]{1,12}"),
+            offset in proptest::option::of((proptest::bool::ANY, 0i64..=23, 0i64..=59)),
+        ) {
+            let day = day.min(days_in_month(year, month));
+            let mut text = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}");
+            if let Some(f) = &fraction {
+                text.push('.');
+                text.push_str(f);
+            }
+            match offset {
+                Some((east, h, m)) => text.push_str(&format!("{}{h:02}:{m:02}", if east { '+' } else { '-' })),
+                None => text.push('Z'),
+            }
+            let expected = chrono::DateTime::parse_from_rfc3339(&text).unwrap();
+            // chrono keeps nanoseconds; trailcut stores microseconds, truncated.
+            let micros = expected.timestamp() * 1_000_000 + i64::from(expected.timestamp_subsec_micros());
+            proptest::prop_assert_eq!(parse_event_time(&text), Ok(micros), "{}", text);
+        }
     }
 
     #[test]

@@ -109,6 +109,32 @@ impl<'a> KeyParts<'a> {
     }
 }
 
+/// When CloudTrail delivered a log file, from the time in its name,
+/// `<account>_CloudTrail_<region>_<YYYYMMDDTHHMMZ>_<unique>.json.gz`, in microseconds since
+/// the epoch; `None` for names that are not CloudTrail's. `key` may be a whole key or path.
+pub fn delivery_time(key: &str) -> Option<i64> {
+    let name = key.rsplit(['/', '\\']).next()?;
+    let mut fields = name.split('_');
+    let (_account, kind, _region, stamp) = (
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+    );
+    let b = stamp.as_bytes();
+    if !kind.starts_with("CloudTrail")
+        || b.len() != 14
+        || b[8] != b'T'
+        || b[13] != b'Z'
+        || !b[..8].iter().chain(&b[9..13]).all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let day = date_of(&stamp[..4], &stamp[4..6], &stamp[6..8])?;
+    let time = chrono::NaiveTime::parse_from_str(&stamp[9..13], "%H%M").ok()?;
+    Some(day.and_time(time).and_utc().timestamp_micros())
+}
+
 /// Where a prefix sits in the layout, which says how to list it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -345,5 +371,34 @@ mod tests {
         );
         assert!(!selection.key("misc/readme.txt"));
         assert!(selection.key("misc/events.json"));
+    }
+
+    #[test]
+    fn a_log_files_name_says_when_it_was_delivered() {
+        let at = |text: &str| {
+            chrono::DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .timestamp_micros()
+        };
+        assert_eq!(
+            delivery_time(
+                "AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/01/111122223333_CloudTrail_us-east-1_20260101T0005Z_aBcD1234eFgH5678.json.gz"
+            ),
+            Some(at("2026-01-01T00:05:00Z"))
+        );
+        assert_eq!(
+            delivery_time("111122223333_CloudTrail-Insight_eu-west-1_20261231T2359Z_x.json.gz"),
+            Some(at("2026-12-31T23:59:00Z"))
+        );
+        for name in [
+            "events.json",
+            "111122223333_CloudTrail_us-east-1_20260230T0005Z_x.json.gz",
+            "111122223333_CloudTrail_us-east-1_20260101T2405Z_x.json.gz",
+            "111122223333_CloudTrail_us-east-1_2026010T0005Z_x.json.gz",
+            "111122223333_Other_us-east-1_20260101T0005Z_x.json.gz",
+            "lookup-events://111122223333/us-east-1/2026-01-01",
+        ] {
+            assert_eq!(delivery_time(name), None, "{name}");
+        }
     }
 }

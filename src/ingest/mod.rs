@@ -6,7 +6,8 @@
 //! bounded channel to one [`EventWriter`](crate::store::writer::EventWriter), which
 //! de-duplicates and writes them. The sources read are recorded in the manifest at each
 //! checkpoint and at the end, after their events are on disk. Bad input is reported as a
-//! [`Problem`] and skipped; the rest carries on.
+//! [`Problem`] and skipped; the rest carries on. Events whose time is implausible for their
+//! object ([`plausible`]) are stored apart, in the `outliers` table, and reported.
 
 pub mod authz;
 pub mod authz_rows;
@@ -19,6 +20,7 @@ pub mod last_accessed;
 pub mod layout;
 pub mod mapcols;
 pub mod org;
+pub mod plausible;
 pub mod record;
 pub mod source;
 
@@ -33,7 +35,8 @@ use serde::Serialize;
 use crate::store::manifest::{self, Manifest, SourceEntry};
 use crate::store::writer::{EventWriter, WriterOptions};
 use crate::store::{Store, StoreError};
-use batch::{DecodedBatch, EventBatchBuilder};
+use batch::{DecodedBatch, EventBatchBuilder, OutlierBatch};
+use plausible::{Clock, TimeBounds};
 use source::SourceFile;
 
 /// How to ingest.
@@ -48,6 +51,9 @@ pub struct IngestOptions {
     pub checkpoint_every: Duration,
     /// The accounts, regions and delivery days to read, where paths show them.
     pub selection: layout::Selection,
+    /// The time each object is read, which bounds its plausible event times when its name
+    /// shows no delivery time.
+    pub clock: Clock,
 }
 
 impl Default for IngestOptions {
@@ -57,6 +63,7 @@ impl Default for IngestOptions {
             writer: WriterOptions::default(),
             checkpoint_every: Duration::from_secs(60),
             selection: layout::Selection::default(),
+            clock: Clock::system(),
         }
     }
 }
@@ -120,6 +127,11 @@ pub struct IngestReport {
     pub duplicates: u64,
     /// Records left out as malformed.
     pub records_skipped: u64,
+    /// Events stored apart, in the `outliers` table, because their time is implausible:
+    /// before CloudTrail began, or more than a day after their file was delivered or read.
+    pub outliers: u64,
+    /// The first of them, with their file and position.
+    pub outlier_examples: Vec<OutlierExample>,
     /// Bytes read from disk.
     pub bytes_read: u64,
     /// Bytes of JSON after decompression.
@@ -142,6 +154,35 @@ pub struct IngestReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remote: Option<RemoteStats>,
 }
+
+/// An event stored apart because its time is implausible.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct OutlierExample {
+    /// The source object.
+    pub path: PathBuf,
+    /// The 1-based position of the record in it.
+    pub record: u64,
+    /// Its `eventTime` as written.
+    pub event_time: String,
+    /// Why the time is implausible.
+    pub reason: String,
+}
+
+impl fmt::Display for OutlierExample {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}`: record {}: `eventTime` `{}` is {}",
+            self.path.display(),
+            self.record,
+            self.event_time,
+            self.reason
+        )
+    }
+}
+
+/// At most this many outliers are named in a report; the rest are counted.
+const OUTLIER_EXAMPLES: usize = 5;
 
 /// What a remote ingest asked of the service.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -184,6 +225,8 @@ enum FileResult {
         file: SourceFile,
         hash: String,
         decoded: DecodedBatch,
+        /// Events set apart for their implausible time.
+        outliers: Vec<OutlierBatch>,
         records: u64,
         skipped: u64,
         json_bytes: u64,
@@ -303,10 +346,14 @@ pub fn run(
     let write_result: Result<(), IngestError> = std::thread::scope(|scope| {
         for _ in 0..threads {
             let tx = results_tx.clone();
+            let clock = &options.clock;
             scope.spawn(move || {
                 let mut scratch = Scratch::default();
                 while let Some(next) = objects.next(known, &mut scratch.raw) {
-                    if tx.send(decode_next(next, known, &mut scratch)).is_err() {
+                    if tx
+                        .send(decode_next(next, known, clock, &mut scratch))
+                        .is_err()
+                    {
                         break;
                     }
                 }
@@ -446,6 +493,7 @@ fn absorb(
             file,
             hash,
             decoded,
+            outliers,
             records,
             skipped,
             json_bytes,
@@ -453,6 +501,21 @@ fn absorb(
         } => {
             for message in problems {
                 problem(&file.path, message);
+            }
+            if !outliers.is_empty() {
+                let source = file.path.to_string_lossy();
+                report.outliers +=
+                    crate::store::outliers::write(ledger.store, &source, &hash, &outliers)?;
+                let room = OUTLIER_EXAMPLES.saturating_sub(report.outlier_examples.len());
+                let named = outliers.iter().flat_map(|o| &o.outliers).take(room);
+                report
+                    .outlier_examples
+                    .extend(named.map(|o| OutlierExample {
+                        path: file.path.clone(),
+                        record: o.record,
+                        event_time: o.event_time.clone(),
+                        reason: o.reason.clone(),
+                    }));
             }
             let events = decoded.batch.num_rows() as u64;
             let outcome = writer.add(decoded)?;
@@ -487,7 +550,7 @@ struct Scratch {
 
 /// Hashes and decodes one object whose bytes are in `scratch.raw` (runs on a decoding
 /// thread).
-fn decode_next(next: Next, known: &Manifest, scratch: &mut Scratch) -> FileResult {
+fn decode_next(next: Next, known: &Manifest, clock: &Clock, scratch: &mut Scratch) -> FileResult {
     let file = match next {
         Next::Read(file) => file,
         Next::Unchanged(file) => return FileResult::Unchanged(file, None),
@@ -497,12 +560,20 @@ fn decode_next(next: Next, known: &Manifest, scratch: &mut Scratch) -> FileResul
     if known.has_content(&hash) {
         return FileResult::Unchanged(file, Some(hash));
     }
-    decode_file(file, hash, &scratch.raw, &mut scratch.json)
+    let bounds = TimeBounds::for_object(&file.path.to_string_lossy(), clock.now());
+    decode_file(file, hash, bounds, &scratch.raw, &mut scratch.json)
 }
 
-/// Decodes the bytes of one source object into a batch and its problems.
-fn decode_file(file: SourceFile, hash: String, bytes: &[u8], json: &mut Vec<u8>) -> FileResult {
-    let mut builder = EventBatchBuilder::new();
+/// Decodes the bytes of one source object into a batch and its problems; events outside
+/// `bounds` are set apart.
+fn decode_file(
+    file: SourceFile,
+    hash: String,
+    bounds: TimeBounds,
+    bytes: &[u8],
+    json: &mut Vec<u8>,
+) -> FileResult {
+    let mut builder = EventBatchBuilder::new().with_bounds(bounds);
     let (json_bytes, line_errors) = match decode::decode_object(bytes, json, &mut builder) {
         Ok(decoded) => (decoded.json_bytes, decoded.skipped_lines),
         Err(e) => {
@@ -529,10 +600,12 @@ fn decode_file(file: SourceFile, hash: String, bytes: &[u8], json: &mut Vec<u8>)
         problems.push(format!("and {more} more malformed records"));
     }
     let records = decode::RecordSink::seen(&builder) + line_errors.len() as u64;
+    let decoded = builder.finish();
     FileResult::Decoded {
         file,
         hash,
-        decoded: builder.finish(),
+        decoded,
+        outliers: builder.take_outliers(),
         records,
         skipped,
         json_bytes,

@@ -1,6 +1,7 @@
 //! What `trailcut tighten` reads from the store: the scope (a group, user, role or
 //! customer-managed policy with the policies, attachments and memberships around it), the
-//! window, and the evidence of use over the window, in the core's plain types.
+//! window (found among plausible events only), and the evidence of use over the window, in
+//! the core's plain types.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -14,6 +15,7 @@ use super::iam::{PrincipalRef, quote, quote_list, strings};
 use crate::catalog::ActionCatalog;
 use crate::eval::event::EventFacts;
 use crate::eval::resource::{ResourceStatus, event_resources};
+use crate::ingest::plausible::{CLOUDTRAIL_EPOCH, TimeBounds};
 use crate::policy::PolicyDocument;
 use crate::tighten::{
     Entity, EntityKind, Evidence, Level, PolicyKind, ResourceUse, Scope, ScopeAttachment,
@@ -120,22 +122,66 @@ impl Window {
     }
 }
 
-/// The newest evidence in the store: its last event, or its newest report.
-pub async fn newest_evidence(session: &Session) -> anyhow::Result<Option<i64>> {
-    let batches = session
-        .run(
-            "SELECT max(t) AS newest FROM ( \
-               SELECT max(eventtime) AS t FROM events \
-               UNION ALL SELECT max(job_completion_date) FROM services_last_accessed)",
-        )
-        .await?;
-    Ok(ints(&batches, "newest")?.into_iter().flatten().next())
+/// The SQL condition that `column` (a timestamp) is inside `bounds`. Ingest stores events
+/// with implausible times apart, but a store written before it did may hold some, and one
+/// event dated 9999 or 1970 must not move a window.
+fn plausible(column: &str, bounds: &TimeBounds) -> String {
+    format!(
+        "{column} >= to_timestamp_micros({}) AND {column} <= to_timestamp_micros({})",
+        bounds.earliest(),
+        bounds.latest()
+    )
 }
 
-/// The store's first and last event.
-pub async fn trail_bounds(session: &Session) -> anyhow::Result<Option<(i64, i64)>> {
+/// The newest plausible evidence in the store: its last event, or its newest report.
+pub async fn newest_evidence(
+    session: &Session,
+    bounds: &TimeBounds,
+) -> anyhow::Result<Option<i64>> {
+    let trail = trail_bounds(session, bounds).await?.map(|(_, last)| last);
     let batches = session
-        .run("SELECT min(eventtime) AS first, max(eventtime) AS last FROM events")
+        .run(&format!(
+            "SELECT max(job_completion_date) AS newest FROM services_last_accessed WHERE {}",
+            plausible("job_completion_date", bounds)
+        ))
+        .await?;
+    let reports = ints(&batches, "newest")?.into_iter().flatten().next();
+    Ok(trail.max(reports))
+}
+
+/// The store's first and last plausible event.
+pub async fn trail_bounds(
+    session: &Session,
+    bounds: &TimeBounds,
+) -> anyhow::Result<Option<(i64, i64)>> {
+    // The days inside the bounds first: DataFusion answers that from the files' statistics,
+    // without a scan, and it is exact unless an implausible event shares a day with
+    // plausible ones, which only a scan can leave out.
+    let day = |micros: i64| {
+        chrono::DateTime::from_timestamp_micros(micros).map_or_else(
+            || "1970-01-01".to_owned(),
+            |t| t.format("%Y-%m-%d").to_string(),
+        )
+    };
+    let days = format!(
+        "date >= DATE '{}' AND date <= DATE '{}'",
+        day(bounds.earliest()),
+        day(bounds.latest())
+    );
+    match event_span(session, &days).await? {
+        Some((first, last)) if bounds.check(first).is_err() || bounds.check(last).is_err() => {
+            event_span(session, &plausible("eventtime", bounds)).await
+        }
+        span => Ok(span),
+    }
+}
+
+/// The first and last event matching `filter`.
+async fn event_span(session: &Session, filter: &str) -> anyhow::Result<Option<(i64, i64)>> {
+    let batches = session
+        .run(&format!(
+            "SELECT min(eventtime) AS first, max(eventtime) AS last FROM events WHERE {filter}"
+        ))
         .await?;
     let first = ints(&batches, "first")?.into_iter().flatten().next();
     let last = ints(&batches, "last")?.into_iter().flatten().next();
@@ -909,8 +955,9 @@ pub async fn load_scope(
         history: trail_usage(
             session,
             &all_principals,
+            // From CloudTrail's start: an older store may hold events dated 1970.
             &Window {
-                since: 0,
+                since: CLOUDTRAIL_EPOCH.min(window.since - 1),
                 until: window.since - 1,
             },
             catalog,
@@ -1139,7 +1186,8 @@ pub async fn load_scp_scope(
         let batches = session
             .run(&format!(
                 "SELECT iam_service, count(*) AS events, max(eventtime) AS last FROM events \
-                 WHERE eventtime < to_timestamp_micros({}) AND account_id IN ({list}) \
+                 WHERE eventtime < to_timestamp_micros({}) \
+                   AND eventtime >= to_timestamp_micros({CLOUDTRAIL_EPOCH}) AND account_id IN ({list}) \
                    AND mapping_status IN ('mapped', 'unmapped') AND iam_service IS NOT NULL \
                    AND coalesce(useridentity['type'], '') <> 'AWSService' \
                    AND NOT {DENIED} GROUP BY iam_service",
@@ -1253,11 +1301,12 @@ pub async fn load_scp_scope(
     })
 }
 
-/// The first and last event of each account's trail in the store (by the account that
-/// recorded them).
+/// The first and last plausible event of each account's trail in the store (by the
+/// account that recorded them).
 pub async fn trail_spans(
     session: &Session,
     accounts: &[String],
+    bounds: &TimeBounds,
 ) -> anyhow::Result<BTreeMap<String, (i64, i64)>> {
     let mut out = BTreeMap::new();
     if accounts.is_empty() {
@@ -1267,7 +1316,8 @@ pub async fn trail_spans(
     let batches = session
         .run(&format!(
             "SELECT recipientaccountid AS account, min(eventtime) AS first, max(eventtime) AS last \
-             FROM events WHERE recipientaccountid IN ({list}) GROUP BY recipientaccountid"
+             FROM events WHERE recipientaccountid IN ({list}) AND {} GROUP BY recipientaccountid",
+            plausible("eventtime", bounds)
         ))
         .await?;
     let ids = strings(&batches, "account")?;

@@ -6,6 +6,8 @@
 //!   usage/date=YYYY-MM-DD/part-<run>-<n>.parquet    the usage rollup of the events file
 //!                                                    of the same name
 //!   manifest/part-<run>.parquet                      one row per ingested source object
+//!   outliers/<content hash>.parquet                  events with implausible times, kept
+//!                                                    apart from `events`, per object
 //!   _trailcut/lock                                   held while a command writes
 //!   _trailcut/journal.json                           a file swap in progress (compaction)
 //! ```
@@ -19,6 +21,7 @@ pub mod authz_tables;
 pub mod journal;
 pub mod manifest;
 pub mod org_tables;
+pub mod outliers;
 pub mod parquet_io;
 pub mod report_tables;
 pub mod schema;
@@ -140,6 +143,7 @@ impl Store {
         journal::recover(self)?;
         remove_temporaries(&self.events_dir())?;
         remove_temporaries(&self.manifest_dir())?;
+        remove_temporaries(&self.root.join(outliers::OUTLIERS))?;
         if !self.has_events_files() {
             // Every file this store will hold is written in the current schema.
             self.mark_current()?;

@@ -1,5 +1,5 @@
 //! Registers the store's tables with a DataFusion session: `events` (Hive-partitioned by
-//! `date`), `manifest`, and any other table directory a later feature adds. An empty
+//! `date`), `manifest`, `outliers`, and any other table directory a later feature adds. An empty
 //! store still has an empty `events` table, so queries never fail for want of data.
 
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use datafusion::datasource::listing::{
 use datafusion::error::Result;
 use datafusion::prelude::{SessionContext, col};
 
+use super::outliers::{OUTLIERS, outliers_schema};
 use super::schema::{col as c, events_schema};
 use super::usage::{USAGE, usage_dir, usage_schema};
 use super::{EVENTS, MANIFEST, Store, manifest::manifest_schema};
@@ -26,6 +27,8 @@ pub async fn register_store(ctx: &SessionContext, store: &Store) -> Result<Vec<S
     names.push(USAGE.to_owned());
     register_plain(ctx, store, MANIFEST, Some(manifest_schema())).await?;
     names.push(MANIFEST.to_owned());
+    register_plain(ctx, store, OUTLIERS, Some(outliers_schema())).await?;
+    names.push(OUTLIERS.to_owned());
     // The IAM and organisation tables exist (empty) before anything is ingested into them,
     // so that queries joining them never fail for want of a table.
     let known = super::authz_tables::TABLES

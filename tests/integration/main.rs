@@ -16,6 +16,7 @@ mod last_accessed;
 mod lookup;
 mod mapping_columns;
 mod nesting;
+mod outliers;
 mod policy;
 mod policy_cli;
 mod queries;
