@@ -49,7 +49,8 @@ impl OutputBuffer for Vec<u8> {
         MAX_OUTPUT
     }
     fn make_room(&mut self, capacity: usize) {
-        self.clear();
+        // Freed first: a reallocation would copy the old text for nothing.
+        *self = Vec::new();
         self.reserve_exact(capacity);
     }
 }
