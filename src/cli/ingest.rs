@@ -23,7 +23,9 @@ use crate::store::Store;
 Reads .json, .json.gz, .jsonl and .ndjson files: CloudTrail's {\"Records\":[...]}, bare arrays,
 NDJSON, EventBridge envelopes and `aws cloudtrail lookup-events` output. Digest files are
 skipped. Re-running is safe: sources in the manifest are skipped and events are stored once
-per eventID. Exit status 1 means some input was skipped; the messages say which and where.
+per eventID. Exit status 1 means some input was skipped; the messages say which and where:
+a record that does not decode costs that record, a file that is not JSON (or decompresses
+to more than a quarter of --memory-mib) costs that file.
 
 eventTime may be RFC 3339 or a SIEM export's `YYYY-MM-DD HH:MM:SS[.fraction]` (UTC); a date
 or time that does not exist (February 30, hour 24) or a leap second (:60) costs its record.
@@ -102,8 +104,9 @@ pub struct IngestArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Memory for buffered events before they are written, in MiB
-    #[arg(long, value_name = "MIB", default_value_t = 192)]
+    /// Memory for decoding and buffering, in MiB: a quarter for decompressed files (also
+    /// the most one file may decompress to), the rest for events before they are written
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
     pub memory_mib: usize,
 
     /// Seconds between checkpoints: the sources read so far are made durable and recorded,
@@ -122,7 +125,7 @@ pub fn run(store: &Path, args: IngestArgs, out: &mut dyn Write) -> anyhow::Resul
     if let Some(threads) = args.threads {
         options.threads = threads.max(1);
     }
-    options.writer.memory_budget = args.memory_mib.max(16) << 20;
+    options.set_memory_budget(args.memory_mib.max(16) << 20);
     options.checkpoint_every = std::time::Duration::from_secs(args.checkpoint_secs);
     for account in &args.account {
         if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {

@@ -892,6 +892,28 @@ mod tests {
         );
         assert!(!fits(queue, "arn:aws:sns:eu-west-1:123456789012:jobs"));
     }
+
+    #[test]
+    fn requests_nested_past_the_parser_limit_derive_nothing_without_recursing() {
+        // Ingest refuses them now (`ingest::record::MAX_DEPTH`); a store written before
+        // may hold them, and serde_json's limit of 128 stops the parse, not the stack.
+        let none: &[&str] = &[];
+        let deep = format!(
+            r#"{{"bucketName":"b","key":{}"k"{}}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let get = event("s3.amazonaws.com", "GetObject", &deep, none);
+        assert_ne!(status(&get, "s3:GetObject"), ResourceStatus::Derived);
+        let ok = event(
+            "s3.amazonaws.com",
+            "GetObject",
+            r#"{"bucketName":"b","key":"k"}"#,
+            none,
+        );
+        assert_eq!(arns(&ok, "s3:GetObject"), ["arn:aws:s3:::b/k"]);
+    }
+
     #[test]
     fn s3_objects_and_buckets_by_the_catalogue() {
         let none: &[&str] = &[];

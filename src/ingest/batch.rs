@@ -661,6 +661,14 @@ impl RecordSink for EventBatchBuilder {
         }
     }
 
+    fn reject(&mut self, message: String) {
+        self.seen += 1;
+        self.errors.push(RecordError {
+            record: self.seen,
+            message,
+        });
+    }
+
     fn seen(&self) -> u64 {
         self.seen
     }

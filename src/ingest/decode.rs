@@ -5,14 +5,23 @@
 //! (`Events[].CloudTrailEvent`, the record as a JSON string), gzipped or not. The JSON is
 //! parsed once: each record is handed to a [`RecordSink`] as soon as it is read, borrowed
 //! from the decompressed buffer. This module knows nothing of Arrow or of the store.
+//!
+//! One bad record costs one record. When a record's content does not decode (a field of
+//! the wrong type, bytes that are not UTF-8, nesting past the limit) the one pass stops,
+//! and the document is read again item by item ([`RecoverSeed`]): records already handed
+//! over are passed by, each further record is decoded on its own, and one that fails is
+//! handed to the sink as rejected, with why. Only files with such a record pay for the
+//! second reading. Malformed JSON (a truncated file) still fails the whole object, as do
+//! objects that hold no records at all.
 
 use std::cell::RefCell;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::gunzip::{Gunzip, GunzipError};
+use super::gunzip::{Gunzip, GunzipError, OutputBuffer};
 use super::record::{CloudTrailRecord, Text};
 
 /// Receives records in file order.
@@ -20,7 +29,9 @@ pub trait RecordSink {
     /// Takes one record. Validation failures are the sink's to record; they do not stop
     /// the file.
     fn push(&mut self, record: CloudTrailRecord<'_>);
-    /// How many records the sink has been given so far (valid or not).
+    /// Takes note of a record that could not be decoded, with why; it counts as seen.
+    fn reject(&mut self, message: String);
+    /// How many records the sink has been given so far (valid or not, rejected included).
     fn seen(&self) -> u64;
 }
 
@@ -33,7 +44,13 @@ pub enum DecodeError {
         #[source]
         source: GunzipError,
     },
-    /// The content is not UTF-8.
+    /// The object decompresses to more than one object may take.
+    #[error(
+        "decompresses to more than {} MiB, the most one file may take (a quarter of --memory-mib)",
+        limit >> 20
+    )]
+    TooLarge { limit: usize },
+    /// The content is not UTF-8 and not JSON either.
     #[error("not UTF-8 text at byte {offset}")]
     Utf8 { offset: usize },
     /// The JSON is malformed; `record` is the 1-based record being read when it broke.
@@ -44,6 +61,9 @@ pub enum DecodeError {
         column: usize,
         message: String,
     },
+    /// Valid JSON that holds no records (a number, a string).
+    #[error("not CloudTrail records: {message}")]
+    NotRecords { message: String },
 }
 
 /// A malformed line of an NDJSON file: the line is skipped, the rest of the file is read.
@@ -55,18 +75,23 @@ pub struct LineError {
     pub message: String,
 }
 
+/// How deep containers of records (`Records`, `Events`, `detail`, arrays, `CloudTrailEvent`
+/// strings) may nest. Real shapes use three at most; the limit keeps hostile nesting from
+/// recursing through the decoder.
+pub const MAX_NESTING: usize = 8;
+
 /// True when `bytes` start with the gzip magic number.
 pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
 }
 
-/// Decompresses gzip `bytes` into `out` (cleared first), reusing its allocation; returns
+/// Decompresses gzip `bytes` into `out` (emptied first), reusing its allocation; returns
 /// `false`, leaving `out` empty, when `bytes` are not gzip.
-pub fn decompress_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<bool, GunzipError> {
+pub fn decompress_into(bytes: &[u8], out: &mut dyn OutputBuffer) -> Result<bool, GunzipError> {
     thread_local! {
         static GUNZIP: RefCell<Gunzip> = RefCell::new(Gunzip::new());
     }
-    out.clear();
+    out.bytes().clear();
     if !is_gzip(bytes) {
         return Ok(false);
     }
@@ -76,27 +101,36 @@ pub fn decompress_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<bool, GunzipEr
 
 /// Decodes one source object (gzipped or plain JSON) into `sink`.
 ///
-/// `scratch` holds the decompressed text and keeps its allocation for the next object.
-/// NDJSON lines that fail are skipped and returned; any other malformation fails the whole
-/// object, because a partly read CloudTrail file is not a trustworthy account of its events.
+/// `out` holds the decompressed text, keeps its allocation for the next object and bounds
+/// how large that text may be. NDJSON lines that are not JSON are skipped and returned;
+/// records that do not decode are rejected to the sink; malformed JSON fails the whole
+/// object, because a partly read CloudTrail file is not a trustworthy account of its
+/// events (and, not recorded, it is read again on the next run).
 pub fn decode_object(
     bytes: &[u8],
-    scratch: &mut Vec<u8>,
+    out: &mut dyn OutputBuffer,
     sink: &mut dyn RecordSink,
 ) -> Result<DecodedObject, DecodeError> {
-    let text: &[u8] =
-        if decompress_into(bytes, scratch).map_err(|source| DecodeError::Gzip { source })? {
-            scratch
-        } else {
-            bytes
-        };
-    let json_bytes = text.len() as u64;
-    let text = std::str::from_utf8(text).map_err(|e| DecodeError::Utf8 {
-        offset: e.valid_up_to(),
+    let gzipped = decompress_into(bytes, out).map_err(|e| match e {
+        GunzipError::TooLarge { limit } => DecodeError::TooLarge { limit },
+        source => DecodeError::Gzip { source },
     })?;
-    let skipped_lines = decode_str(text, sink)?;
+    let (json_bytes, skipped_lines) = if gzipped {
+        let text = out.bytes();
+        (text.len(), decode_bytes(text, sink)?)
+    } else if let Ok(text) = std::str::from_utf8(bytes) {
+        (bytes.len(), decode_text(text, Invalid::NONE, sink)?)
+    } else {
+        // Made valid in a copy, within the same bound as decompressed text.
+        if bytes.len() > out.limit() {
+            return Err(DecodeError::TooLarge { limit: out.limit() });
+        }
+        out.make_room(bytes.len());
+        out.bytes().extend_from_slice(bytes);
+        (bytes.len(), decode_bytes(out.bytes(), sink)?)
+    };
     Ok(DecodedObject {
-        json_bytes,
+        json_bytes: json_bytes as u64,
         skipped_lines,
     })
 }
@@ -112,16 +146,122 @@ pub struct DecodedObject {
 
 /// Decodes JSON text in any supported shape into `sink`.
 pub fn decode_str(text: &str, sink: &mut dyn RecordSink) -> Result<Vec<LineError>, DecodeError> {
+    decode_text(text, Invalid::NONE, sink)
+}
+
+/// Decodes text that may hold bytes that are not UTF-8: they are replaced by `?` in place
+/// (which keeps every offset) and the records holding them are rejected.
+fn decode_bytes(text: &mut [u8], sink: &mut dyn RecordSink) -> Result<Vec<LineError>, DecodeError> {
+    if let Ok(text) = std::str::from_utf8(text) {
+        return decode_text(text, Invalid::NONE, sink);
+    }
+    let mut spans = Vec::new();
+    let mut offset = 0;
+    for chunk in text.utf8_chunks() {
+        let start = offset + chunk.valid().len();
+        offset = start + chunk.invalid().len();
+        if offset > start {
+            spans.push(start..offset);
+        }
+    }
+    for span in &spans {
+        text[span.clone()].fill(b'?');
+    }
+    let at: Vec<usize> = spans.iter().map(|span| span.start).collect();
+    let text = std::str::from_utf8(text).map_err(|e| DecodeError::Utf8 {
+        offset: e.valid_up_to(),
+    })?;
+    decode_text(text, Invalid { text, at: &at }, sink)
+}
+
+/// The offsets of the bytes of a text that were not UTF-8 (each now `?`).
+#[derive(Clone, Copy)]
+struct Invalid<'t> {
+    text: &'t str,
+    at: &'t [usize],
+}
+
+impl Invalid<'_> {
+    const NONE: Invalid<'static> = Invalid { text: "", at: &[] };
+
+    /// The first invalid byte inside `part`, when `part` is a slice of the text.
+    fn within(&self, part: &str) -> Option<usize> {
+        if self.at.is_empty() {
+            return None;
+        }
+        let start = (part.as_ptr() as usize).checked_sub(self.text.as_ptr() as usize)?;
+        if start + part.len() > self.text.len() {
+            return None;
+        }
+        let first = self.at.partition_point(|&a| a < start);
+        self.at
+            .get(first)
+            .copied()
+            .filter(|&a| a < start + part.len())
+    }
+}
+
+fn decode_text(
+    text: &str,
+    invalid: Invalid<'_>,
+    sink: &mut dyn RecordSink,
+) -> Result<Vec<LineError>, DecodeError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if looks_like_ndjson(text) {
-        return Ok(decode_ndjson(text, sink));
+        return Ok(decode_ndjson(text, invalid, sink));
     }
-    let mut de = serde_json::Deserializer::from_str(text);
-    let result = ItemSeed { sink: &mut *sink }
+    // Only an object or an array can hold records: anything else fails the file.
+    let holds_records = matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['));
+    decode_document(text, invalid, sink, holds_records).map_err(|e| {
+        if e.is_data() {
+            DecodeError::NotRecords {
+                message: strip_position(&e.to_string()),
+            }
+        } else if let Some(&offset) = invalid.at.first() {
+            DecodeError::Utf8 { offset }
+        } else {
+            json_error(&e, sink.seen() + 1)
+        }
+    })?;
+    Ok(Vec::new())
+}
+
+/// Decodes one JSON document: in one pass, or, when a record in it does not decode (and
+/// `recover` allows), item by item.
+fn decode_document(
+    text: &str,
+    invalid: Invalid<'_>,
+    sink: &mut dyn RecordSink,
+    recover: bool,
+) -> Result<(), serde_json::Error> {
+    let mut skip = 0;
+    if invalid.within(text).is_none() {
+        let before = sink.seen();
+        let mut de = serde_json::Deserializer::from_str(text);
+        let result = ItemSeed {
+            sink: &mut *sink,
+            depth: 0,
+        }
         .deserialize(&mut de)
         .and_then(|()| de.end());
-    result.map_err(|e| json_error(&e, sink.seen() + 1))?;
-    Ok(Vec::new())
+        match result {
+            Ok(()) => return Ok(()),
+            Err(e) if !recover || !e.is_data() => return Err(e),
+            Err(_) => skip = sink.seen() - before,
+        }
+    }
+    let mut recovery = Recovery {
+        sink,
+        skip,
+        invalid,
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    RecoverSeed {
+        recovery: &mut recovery,
+        depth: 0,
+    }
+    .deserialize(&mut de)?;
+    de.end()
 }
 
 fn json_error(e: &serde_json::Error, record: u64) -> DecodeError {
@@ -159,17 +299,13 @@ fn looks_like_ndjson(text: &str) -> bool {
     serde_json::from_str::<de::IgnoredAny>(first).is_ok()
 }
 
-fn decode_ndjson(text: &str, sink: &mut dyn RecordSink) -> Vec<LineError> {
+fn decode_ndjson(text: &str, invalid: Invalid<'_>, sink: &mut dyn RecordSink) -> Vec<LineError> {
     let mut errors = Vec::new();
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let mut de = serde_json::Deserializer::from_str(line);
-        let result = ItemSeed { sink: &mut *sink }
-            .deserialize(&mut de)
-            .and_then(|()| de.end());
-        if let Err(e) = result {
+        if let Err(e) = decode_document(line, invalid, sink, true) {
             errors.push(LineError {
                 line: index + 1,
                 message: format!(
@@ -183,24 +319,68 @@ fn decode_ndjson(text: &str, sink: &mut dyn RecordSink) -> Vec<LineError> {
     errors
 }
 
+/// What a key says about the object it is in.
+enum Key {
+    /// Its value holds records: `Records` (CloudTrail's delivery file), `Events`
+    /// (LookupEvents), `detail` (an EventBridge envelope).
+    Holds,
+    /// Its value is a record as a JSON document inside a string: LookupEvents'
+    /// `CloudTrailEvent`.
+    Embeds,
+    /// A field of the record the object is, unless another key makes it a container.
+    Field,
+}
+
+impl Key {
+    fn of(key: &str) -> Self {
+        match key {
+            "Records" | "Events" | "detail" => Key::Holds,
+            "CloudTrailEvent" => Key::Embeds,
+            _ => Key::Field,
+        }
+    }
+}
+
 /// Reads one JSON value that is a record, a container of records, or an array of either,
-/// pushing every record it finds to the sink.
+/// pushing every record it finds to the sink. Stops at the first record that does not
+/// decode.
 struct ItemSeed<'s> {
     sink: &'s mut dyn RecordSink,
+    /// Containers around this value.
+    depth: usize,
+}
+
+impl ItemSeed<'_> {
+    fn inner(&mut self) -> ItemSeed<'_> {
+        ItemSeed {
+            sink: &mut *self.sink,
+            depth: self.depth + 1,
+        }
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for ItemSeed<'_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        if self.depth > MAX_NESTING {
+            return Err(de::Error::custom(too_deep()));
+        }
         d.deserialize_any(self)
     }
 }
+
+fn too_deep() -> String {
+    format!("records nested in more than {MAX_NESTING} containers")
+}
+
+const EXPECTING: &str =
+    "a CloudTrail record, an object holding `Records`, `Events` or `detail`, or an array of them";
 
 impl<'de> Visitor<'de> for ItemSeed<'_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a CloudTrail record, an object holding `Records`, `Events` or `detail`, or an array of them")
+        f.write_str(EXPECTING)
     }
 
     // `"Records": null` holds no records.
@@ -208,45 +388,33 @@ impl<'de> Visitor<'de> for ItemSeed<'_> {
         Ok(())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq
-            .next_element_seed(ItemSeed {
-                sink: &mut *self.sink,
-            })?
-            .is_some()
-        {}
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(self.inner())?.is_some() {}
         Ok(())
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         let mut record = CloudTrailRecord::default();
         // Set when the object turned out to hold records rather than be one.
         let mut container = false;
         while let Some(key) = map.next_key::<Text<'de>>()? {
-            match key.as_str() {
-                // CloudTrail's delivery file and the bare arrays inside it.
-                "Records" | "Events" | "detail" => {
-                    map.next_value_seed(ItemSeed {
-                        sink: &mut *self.sink,
-                    })?;
+            match Key::of(key.as_str()) {
+                Key::Holds => {
+                    map.next_value_seed(self.inner())?;
                     container = true;
                 }
-                // LookupEvents: the record is a JSON document inside a string.
-                "CloudTrailEvent" => {
+                Key::Embeds => {
                     let inner: Text<'de> = map.next_value()?;
                     let mut de = serde_json::Deserializer::from_str(inner.as_str());
-                    ItemSeed {
-                        sink: &mut *self.sink,
-                    }
-                    .deserialize(&mut de)
-                    .and_then(|()| de.end())
-                    .map_err(|e| de::Error::custom(format!("in `CloudTrailEvent`: {e}")))?;
+                    self.inner()
+                        .deserialize(&mut de)
+                        .and_then(|()| de.end())
+                        .map_err(|e| de::Error::custom(format!("in `CloudTrailEvent`: {e}")))?;
                     container = true;
                 }
-                name => {
-                    if !record.read_field(name, &mut map)? {
-                        let raw: &'de RawValue = map.next_value()?;
-                        record.extra.push((key.0.into_owned(), raw));
+                Key::Field => {
+                    if !record.read_field(key.as_str(), &mut map)? {
+                        record.read_extra(key, &mut map)?;
                     }
                 }
             }
@@ -255,6 +423,177 @@ impl<'de> Visitor<'de> for ItemSeed<'_> {
             self.sink.push(record);
         }
         Ok(())
+    }
+}
+
+/// A sink for a second reading: passes by the records the first one handed over, and
+/// knows where the text was not UTF-8.
+struct Recovery<'s, 't> {
+    sink: &'s mut dyn RecordSink,
+    /// Records the first reading pushed before it stopped.
+    skip: u64,
+    invalid: Invalid<'t>,
+}
+
+impl Recovery<'_, '_> {
+    fn push(&mut self, record: CloudTrailRecord<'_>) {
+        if self.skip > 0 {
+            self.skip -= 1;
+        } else {
+            self.sink.push(record);
+        }
+    }
+
+    fn reject(&mut self, message: String) {
+        self.sink.reject(message);
+    }
+}
+
+/// Reads one JSON value like [`ItemSeed`], but decodes each record on its own from its
+/// fields kept raw: a record that fails is rejected and the reading goes on. Only
+/// malformed JSON stops it.
+struct RecoverSeed<'r, 's, 't> {
+    recovery: &'r mut Recovery<'s, 't>,
+    depth: usize,
+}
+
+impl<'s, 't> RecoverSeed<'_, 's, 't> {
+    fn inner(&mut self) -> RecoverSeed<'_, 's, 't> {
+        RecoverSeed {
+            recovery: &mut *self.recovery,
+            depth: self.depth + 1,
+        }
+    }
+
+    fn not_a_record<E>(self, found: de::Unexpected<'_>) -> Result<(), E> {
+        self.recovery
+            .reject(format!("expected a CloudTrail record, found {found}"));
+        Ok(())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for RecoverSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        if self.depth > MAX_NESTING {
+            d.deserialize_ignored_any(IgnoredAny)?;
+            self.recovery.reject(too_deep());
+            return Ok(());
+        }
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecoverSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(EXPECTING)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.not_a_record(de::Unexpected::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.not_a_record(de::Unexpected::Signed(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.not_a_record(de::Unexpected::Unsigned(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.not_a_record(de::Unexpected::Float(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.not_a_record(de::Unexpected::Str(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(self.inner())?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        // The fields of a record, kept raw until the object turns out not to be a container.
+        let mut fields: Vec<(Text<'de>, &'de RawValue)> = Vec::new();
+        let mut container = false;
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            match Key::of(key.as_str()) {
+                Key::Holds => {
+                    map.next_value_seed(self.inner())?;
+                    container = true;
+                }
+                Key::Embeds => {
+                    let raw: &'de RawValue = map.next_value()?;
+                    self.inner().embedded(raw);
+                    container = true;
+                }
+                Key::Field => fields.push((key, map.next_value()?)),
+            }
+        }
+        if !container {
+            self.record(&fields);
+        }
+        Ok(())
+    }
+}
+
+impl RecoverSeed<'_, '_, '_> {
+    /// Decodes a record from its raw fields, or rejects it with why.
+    fn record(self, fields: &[(Text<'_>, &RawValue)]) {
+        let invalid = fields.iter().find_map(|(key, value)| {
+            (self.recovery.invalid.within(key.as_str()))
+                .or_else(|| self.recovery.invalid.within(value.get()))
+        });
+        if let Some(offset) = invalid {
+            self.recovery
+                .reject(format!("not UTF-8 text at byte {offset}"));
+            return;
+        }
+        let map = de::value::MapDeserializer::<_, serde_json::Error>::new(
+            fields.iter().map(|(key, value)| (key.as_str(), *value)),
+        );
+        match CloudTrailRecord::deserialize(map) {
+            Ok(record) => self.recovery.push(record),
+            Err(e) => self.recovery.reject(strip_position(&e.to_string())),
+        }
+    }
+
+    /// A LookupEvents `CloudTrailEvent`: a JSON document inside a string, read on its own.
+    fn embedded(self, raw: &RawValue) {
+        if let Some(offset) = self.recovery.invalid.within(raw.get()) {
+            self.recovery
+                .reject(format!("not UTF-8 text at byte {offset}"));
+            return;
+        }
+        let inner = match serde_json::from_str::<Text<'_>>(raw.get()) {
+            Ok(inner) => inner,
+            Err(e) => {
+                let message = strip_position(&e.to_string());
+                self.recovery
+                    .reject(format!("`CloudTrailEvent`: {message}"));
+                return;
+            }
+        };
+        let mut de = serde_json::Deserializer::from_str(inner.as_str());
+        let read = RecoverSeed {
+            recovery: &mut *self.recovery,
+            depth: self.depth,
+        }
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
+        if let Err(e) = read {
+            let message = strip_position(&e.to_string());
+            self.recovery
+                .reject(format!("`CloudTrailEvent` is not JSON: {message}"));
+        }
     }
 }
 
@@ -269,6 +608,8 @@ mod tests {
     struct Names {
         names: Vec<String>,
         extras: Vec<Vec<String>>,
+        /// Rejected records: position and why.
+        rejected: Vec<(u64, String)>,
         seen: u64,
     }
 
@@ -280,6 +621,10 @@ mod tests {
                 self.extras
                     .push(record.extra.iter().map(|(k, _)| k.clone()).collect());
             }
+        }
+        fn reject(&mut self, message: String) {
+            self.seen += 1;
+            self.rejected.push((self.seen, message));
         }
         fn seen(&self) -> u64 {
             self.seen
@@ -351,7 +696,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_kept_with_their_path() {
-        let text = r#"{"eventTime":"2024-01-01T00:00:00Z","eventSource":"s","eventName":"A","newTopLevel":{"x":1},
+        let text = r#"{"eventTime":"2024-01-01T00:00:00Z","eventSource":"s","eventName":"A","newTopLevel":{"x":1},"nullField":null,
             "userIdentity":{"type":"IAMUser","identityProvider":"p","sessionContext":{"sessionIssuer":{"type":"Role","extraIssuer":1}}}}"#;
         let mut sink = Names::default();
         decode_str(text, &mut sink).unwrap();
@@ -361,6 +706,7 @@ mod tests {
             extras,
             [
                 "newTopLevel",
+                "nullField",
                 "userIdentity.identityProvider",
                 "userIdentity.sessionContext.sessionIssuer.extraIssuer"
             ]
@@ -438,7 +784,7 @@ mod tests {
     }
 
     #[test]
-    fn not_utf8_is_an_error() {
+    fn not_utf8_and_not_json_is_an_error() {
         let mut sink = Names::default();
         assert!(matches!(
             decode_object(b"[\xff\xfe]", &mut Vec::new(), &mut sink),
@@ -449,6 +795,231 @@ mod tests {
     #[test]
     fn a_bom_is_ignored() {
         assert_eq!(names(&format!("\u{feff}[{A}]")), ["A"]);
+    }
+
+    /// Decodes `text` that must not fail as a whole: the names read and the records rejected.
+    fn read(text: &str) -> (Vec<String>, Vec<(u64, String)>) {
+        let mut sink = Names::default();
+        let skipped = decode_str(text, &mut sink).unwrap();
+        assert!(skipped.is_empty(), "{skipped:?}");
+        (sink.names, sink.rejected)
+    }
+
+    /// A record like `B` whose `tlsDetails` is a list, as one producer writes it.
+    const BAD_TLS: &str = r#"{"eventTime":"2024-01-01T00:00:02Z","eventSource":"s3.amazonaws.com","eventName":"X","tlsDetails":["TLSv1.3"]}"#;
+    /// A record whose `userIdentity` is a string.
+    const BAD_IDENTITY: &str = r#"{"eventTime":"2024-01-01T00:00:02Z","eventSource":"s3.amazonaws.com","eventName":"X","userIdentity":"AIDAEXAMPLE"}"#;
+
+    #[test]
+    fn a_record_of_the_wrong_type_costs_only_itself_in_every_shape() {
+        let envelope = |record: &str| {
+            format!(
+                r#"{{"version":"0","detail-type":"AWS API Call via CloudTrail","source":"aws.s3","detail":{record}}}"#
+            )
+        };
+        let lookup = |record: &str| {
+            let inner = serde_json::to_string(record).unwrap();
+            format!(r#"{{"EventId":"1","EventName":"X","CloudTrailEvent":{inner}}}"#)
+        };
+        for bad in [BAD_TLS, BAD_IDENTITY] {
+            let shapes = [
+                format!(r#"{{"Records":[{A},{bad},{B}]}}"#),
+                format!("[\n  {A},\n  {bad},\n  {B}\n]\n"),
+                format!("{A}\n{bad}\n{B}\n"),
+                format!("{}\n{}\n{}\n", envelope(A), envelope(bad), envelope(B)),
+                format!("[{},{},{}]", envelope(A), envelope(bad), envelope(B)),
+                format!(
+                    r#"{{"Events":[{},{},{}],"NextToken":"t"}}"#,
+                    lookup(A),
+                    lookup(bad),
+                    lookup(B)
+                ),
+                format!(r#"[{{"Records":[{A}]}},{{"Records":[{bad},{B}]}}]"#),
+            ];
+            for text in shapes {
+                let (names, rejected) = read(&text);
+                assert_eq!(names, ["A", "B"], "{text}");
+                assert_eq!(rejected.len(), 1, "{text}: {rejected:?}");
+                assert_eq!(rejected[0].0, 2, "{text}");
+                let field = if bad == BAD_TLS {
+                    "invalid type: sequence, expected an object at `tlsDetails`"
+                } else {
+                    "invalid type: string \"AIDAEXAMPLE\", expected an object at `userIdentity`"
+                };
+                assert_eq!(rejected[0].1, field, "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_nested_field_of_the_wrong_type_is_named_by_its_path() {
+        let bad = r#"{"eventName":"X","userIdentity":{"type":"IAMUser","sessionContext":{"sessionIssuer":{"arn":{"x":1}}}}}"#;
+        let (names, rejected) = read(&format!(r#"{{"Records":[{bad},{A}]}}"#));
+        assert_eq!(names, ["A"]);
+        assert_eq!(
+            rejected,
+            [(
+                1,
+                "invalid type: map, expected a string, number or boolean at \
+                 `userIdentity.sessionContext.sessionIssuer.arn`"
+                    .to_owned()
+            )]
+        );
+        let (_, rejected) = read(&format!(r#"[{A},{{"eventName":"X","readOnly":"maybe"}}]"#));
+        assert_eq!(rejected[0].0, 2);
+        assert!(rejected[0].1.ends_with("at `readOnly`"), "{rejected:?}");
+    }
+
+    #[test]
+    fn real_records_with_one_broken_keep_the_others() {
+        let fixture = include_str!(
+            "../../tests/fixtures/stratus/aws.credential-access.ec2-get-password-data.json"
+        );
+        let mut records: Vec<serde_json::Value> = serde_json::from_str(fixture).unwrap();
+        let total = records.len();
+        records[4]["tlsDetails"] = serde_json::json!(["TLSv1.2"]);
+        records[20]["userIdentity"] = serde_json::json!("AIDAEXAMPLE");
+        let text = serde_json::json!({ "Records": records }).to_string();
+        let gzipped = gzip(text.as_bytes());
+        let mut sink = Names::default();
+        decode_object(&gzipped, &mut Vec::new(), &mut sink).unwrap();
+        assert_eq!(sink.names.len(), total - 2);
+        assert_eq!(sink.seen, total as u64);
+        let positions: Vec<u64> = sink.rejected.iter().map(|(at, _)| *at).collect();
+        assert_eq!(positions, [5, 21]);
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_cost_their_record() {
+        let mut text =
+            format!(r#"{{"Records":[{A},{{"eventName":"X","userAgent":"caf"#).into_bytes();
+        let offset = text.len();
+        text.extend(b"\xe9 \xff\"},");
+        text.extend(format!("{B}]}}").as_bytes());
+        for bytes in [text.clone(), gzip(&text)] {
+            let mut sink = Names::default();
+            let decoded = decode_object(&bytes, &mut Vec::new(), &mut sink).unwrap();
+            assert_eq!(decoded.json_bytes, text.len() as u64);
+            assert_eq!(sink.names, ["A", "B"]);
+            assert_eq!(
+                sink.rejected,
+                [(2, format!("not UTF-8 text at byte {offset}"))]
+            );
+        }
+        // In NDJSON, and inside a LookupEvents record's string.
+        let mut ndjson = format!("{A}\n").into_bytes();
+        ndjson.extend(b"{\"eventName\":\"\xc3\"}\n");
+        ndjson.extend(format!("{B}\n").as_bytes());
+        let mut sink = Names::default();
+        decode_object(&ndjson, &mut Vec::new(), &mut sink).unwrap();
+        assert_eq!(sink.names, ["A", "B"]);
+        assert_eq!(sink.rejected.len(), 1);
+        let mut lookup = br#"{"Events":[{"CloudTrailEvent":"{\"eventName\":\"Y"#.to_vec();
+        lookup.extend(b"\xff");
+        lookup.extend(br#"\"}"},"#);
+        lookup.extend(
+            format!(
+                r#"{{"CloudTrailEvent":{}}}]}}"#,
+                serde_json::to_string(A).unwrap()
+            )
+            .as_bytes(),
+        );
+        let mut sink = Names::default();
+        decode_object(&lookup, &mut Vec::new(), &mut sink).unwrap();
+        assert_eq!(sink.names, ["A"]);
+        assert_eq!(sink.rejected.len(), 1);
+        assert_eq!(sink.rejected[0].0, 1);
+    }
+
+    #[test]
+    fn invalid_json_after_a_bad_record_still_fails_the_file() {
+        // The bad record is read past; the break is reported at the record it is in.
+        let text = format!(r#"{{"Records":[{A},{BAD_TLS},{B},{{"eventName":"#);
+        let mut sink = Names::default();
+        match decode_str(&text, &mut sink) {
+            Err(DecodeError::Json { record, .. }) => assert_eq!(record, 4),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_per_record_without_recursion() {
+        let deep =
+            |open: &str, close: &str, n: usize| format!("{}1{}", open.repeat(n), close.repeat(n));
+        let cases = [
+            (
+                format!(
+                    r#"{{"eventName":"X","requestParameters":{}}}"#,
+                    deep("[", "]", 50_000)
+                ),
+                "nested more than 100 levels deep at `requestParameters`",
+            ),
+            (
+                format!(
+                    r#"{{"eventName":"X","newField":{}}}"#,
+                    deep("{\"a\":", "}", 50_000)
+                ),
+                "nested more than 100 levels deep at `newField`",
+            ),
+            (
+                format!(
+                    r#"{{"eventName":"X","userIdentity":{{"x":{}}}}}"#,
+                    deep("[", "]", 101)
+                ),
+                "nested more than 100 levels deep at `userIdentity.x`",
+            ),
+            (
+                format!(
+                    r#"{{"eventName":"X","resources":{}}}"#,
+                    deep("[", "]", 50_000)
+                ),
+                "nested more than 100 levels deep at `resources`",
+            ),
+        ];
+        for (record, message) in &cases {
+            let (names, rejected) = read(&format!(r#"{{"Records":[{A},{record},{B}]}}"#));
+            assert_eq!(names, ["A", "B"]);
+            assert_eq!(rejected, [(2, (*message).to_owned())]);
+        }
+        // Exactly at the limit is kept.
+        let (names, _) = read(&format!(
+            r#"[{{"eventName":"X","requestParameters":{}}}]"#,
+            deep("[", "]", 100)
+        ));
+        assert_eq!(names, ["X"]);
+        // Records inside containers nested without end: one item, rejected.
+        let (names, rejected) = read(&format!("[{A},{}]", deep("[", "]", 100_000)));
+        assert_eq!(names, ["A"]);
+        assert_eq!(
+            rejected,
+            [(
+                2,
+                format!("records nested in more than {MAX_NESTING} containers")
+            )]
+        );
+        let mut sink = Names::default();
+        let text = format!(r#"{{"Records":{}}}"#, deep("{\"Records\":", "}", 100_000));
+        decode_str(&text, &mut sink).unwrap();
+        assert_eq!(sink.rejected.len(), 1);
+    }
+
+    #[test]
+    fn not_records_is_an_error_of_the_file() {
+        let mut sink = Names::default();
+        assert!(matches!(
+            decode_str("42", &mut sink),
+            Err(DecodeError::NotRecords { .. })
+        ));
+        // Inside a container, a value that is no record costs one record.
+        let (names, rejected) = read(&format!(r#"{{"Records":[42,{A}]}}"#));
+        assert_eq!(names, ["A"]);
+        assert_eq!(
+            rejected,
+            [(
+                1,
+                "expected a CloudTrail record, found integer `42`".to_owned()
+            )]
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod gunzip;
 pub mod last_accessed;
 pub mod layout;
 pub mod mapcols;
+pub mod memory;
 pub mod org;
 pub mod plausible;
 pub mod record;
@@ -46,6 +47,9 @@ pub struct IngestOptions {
     pub threads: usize,
     /// Writer tunables.
     pub writer: WriterOptions,
+    /// Bytes of decompressed text the decoding threads may hold together, and so the most
+    /// one object may be (see [`memory`]).
+    pub decode_memory: usize,
     /// How often the sources read so far are made durable and recorded in the manifest,
     /// so that an interrupted run resumes after them.
     pub checkpoint_every: Duration,
@@ -61,10 +65,20 @@ impl Default for IngestOptions {
         Self {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             writer: WriterOptions::default(),
+            decode_memory: 64 << 20,
             checkpoint_every: Duration::from_secs(60),
             selection: layout::Selection::default(),
             clock: Clock::system(),
         }
+    }
+}
+
+impl IngestOptions {
+    /// Shares an ingest memory budget (`--memory-mib`): a quarter for decompressed text,
+    /// the rest for the writer's buffered rows.
+    pub fn set_memory_budget(&mut self, bytes: usize) {
+        self.decode_memory = bytes / 4;
+        self.writer.memory_budget = bytes - self.decode_memory;
     }
 }
 
@@ -259,6 +273,8 @@ pub trait Objects: Sync {
 struct LocalFiles<'a> {
     files: &'a [SourceFile],
     next: AtomicUsize,
+    /// The most bytes one file may be (it is read whole).
+    limit: usize,
 }
 
 impl Objects for LocalFiles<'_> {
@@ -267,9 +283,20 @@ impl Objects for LocalFiles<'_> {
         if known.has_path(&file.path.to_string_lossy(), file.size, file.modified) {
             return Some(Next::Unchanged(file.clone()));
         }
+        if file.size > self.limit as u64 {
+            let message = memory::too_large(file.size, self.limit);
+            return Some(Next::Failed(file.clone(), message));
+        }
         raw.clear();
-        let read = std::fs::File::open(&file.path).and_then(|mut f| f.read_to_end(raw));
+        // One byte past the limit tells a file that grew since it was listed.
+        let read = std::fs::File::open(&file.path)
+            .and_then(|f| f.take(self.limit as u64 + 1).read_to_end(raw));
         Some(match read {
+            Ok(_) if raw.len() > self.limit => {
+                let message = memory::too_large(raw.len() as u64, self.limit);
+                raw.clear();
+                Next::Failed(file.clone(), message)
+            }
             Ok(_) => Next::Read(file.clone()),
             Err(e) => Next::Failed(file.clone(), e.to_string()),
         })
@@ -313,6 +340,7 @@ pub fn ingest_paths(
     let files = LocalFiles {
         files: &found.files,
         next: AtomicUsize::new(0),
+        limit: options.decode_memory,
     };
     run(store, &known, &files, report, started, options, observer)
 }
@@ -342,13 +370,18 @@ pub fn run(
     };
     let threads = options.threads.max(1);
     let (results_tx, results_rx) = crossbeam_channel::bounded::<FileResult>(threads * 2);
+    let memory = memory::DecodeMemory::new(options.decode_memory);
 
     let write_result: Result<(), IngestError> = std::thread::scope(|scope| {
         for _ in 0..threads {
             let tx = results_tx.clone();
             let clock = &options.clock;
+            let memory = &memory;
             scope.spawn(move || {
-                let mut scratch = Scratch::default();
+                let mut scratch = Scratch {
+                    raw: Vec::new(),
+                    json: memory.buffer(),
+                };
                 while let Some(next) = objects.next(known, &mut scratch.raw) {
                     if tx
                         .send(decode_next(next, known, clock, &mut scratch))
@@ -542,15 +575,20 @@ fn absorb(
 
 /// Buffers a decoding thread reuses from file to file, so that large allocations are not
 /// made, zeroed and returned to the system once per file.
-#[derive(Default)]
-struct Scratch {
+struct Scratch<'m> {
     raw: Vec<u8>,
-    json: Vec<u8>,
+    /// Decompressed text, its capacity leased from the run's [`memory::DecodeMemory`].
+    json: memory::TextBuffer<'m>,
 }
 
 /// Hashes and decodes one object whose bytes are in `scratch.raw` (runs on a decoding
 /// thread).
-fn decode_next(next: Next, known: &Manifest, clock: &Clock, scratch: &mut Scratch) -> FileResult {
+fn decode_next(
+    next: Next,
+    known: &Manifest,
+    clock: &Clock,
+    scratch: &mut Scratch<'_>,
+) -> FileResult {
     let file = match next {
         Next::Read(file) => file,
         Next::Unchanged(file) => return FileResult::Unchanged(file, None),
@@ -561,7 +599,9 @@ fn decode_next(next: Next, known: &Manifest, clock: &Clock, scratch: &mut Scratc
         return FileResult::Unchanged(file, Some(hash));
     }
     let bounds = TimeBounds::for_object(&file.path.to_string_lossy(), clock.now());
-    decode_file(file, hash, bounds, &scratch.raw, &mut scratch.json)
+    let result = decode_file(file, hash, bounds, &scratch.raw, &mut scratch.json);
+    scratch.json.settle();
+    result
 }
 
 /// Decodes the bytes of one source object into a batch and its problems; events outside
@@ -571,7 +611,7 @@ fn decode_file(
     hash: String,
     bounds: TimeBounds,
     bytes: &[u8],
-    json: &mut Vec<u8>,
+    json: &mut dyn gunzip::OutputBuffer,
 ) -> FileResult {
     let mut builder = EventBatchBuilder::new().with_bounds(bounds);
     let (json_bytes, line_errors) = match decode::decode_object(bytes, json, &mut builder) {

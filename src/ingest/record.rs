@@ -4,7 +4,9 @@
 //! input where they carry no escapes; the variable-shape fields (`requestParameters`,
 //! `responseElements`, ...) stay raw JSON text, as Athena keeps them. Keys this schema does
 //! not know are collected with their JSON path so that a future eventVersion loses nothing.
-//! Validation (required fields, timestamps) belongs to `ingest::batch`, not here.
+//! Raw JSON may nest at most [`MAX_DEPTH`] deep, and a field of the wrong type names its
+//! path (`userIdentity.arn`). Validation (required fields, timestamps) belongs to
+//! `ingest::batch`, not here.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -91,6 +93,104 @@ impl<'de> Deserialize<'de> for Flag {
 
 /// A field this schema has no column for, with its JSON path (`userIdentity.identityProvider`).
 pub type Extra<'a> = (String, &'a RawValue);
+
+/// How deep raw JSON (`requestParameters`, unknown fields, ...) may nest. Capturing it costs
+/// nothing at any depth, but whoever parses it again later (the resource rules, the
+/// dependent-action triggers) stops at serde_json's limit of 128: a record deeper than
+/// this is refused here, with its path, rather than stored half-usable.
+pub const MAX_DEPTH: usize = 100;
+
+/// True when the JSON text `raw` nests arrays and objects more than `limit` deep.
+pub fn nests_deeper_than(raw: &str, limit: usize) -> bool {
+    let bytes = raw.as_bytes();
+    // Each level takes an opening and a closing bracket.
+    if bytes.len() <= 2 * limit {
+        return false;
+    }
+    let mut depth = 0usize;
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' => {
+                // Skip the string: to its closing quote, past escaped characters.
+                at += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &bytes[at..]) {
+                        Some(i) if bytes[at + i] == b'\\' => at += i + 2,
+                        Some(i) => {
+                            at += i;
+                            break;
+                        }
+                        None => return false,
+                    }
+                }
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        at += 1;
+    }
+    false
+}
+
+/// Reads raw JSON (`null` included), refusing it past [`MAX_DEPTH`].
+fn read_raw<'de, A: MapAccess<'de>>(map: &mut A) -> Result<&'de RawValue, A::Error> {
+    let raw: &'de RawValue = map.next_value()?;
+    check_depth(raw)
+}
+
+/// Reads raw JSON, `null` as `None`, refusing it past [`MAX_DEPTH`].
+fn read_raw_opt<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<&'de RawValue>, A::Error> {
+    let raw: Option<&'de RawValue> = map.next_value()?;
+    raw.map(check_depth).transpose()
+}
+
+fn check_depth<E: de::Error>(raw: &RawValue) -> Result<&RawValue, E> {
+    if nests_deeper_than(raw.get(), MAX_DEPTH) {
+        return Err(E::custom(format_args!(
+            "nested more than {MAX_DEPTH} levels deep"
+        )));
+    }
+    Ok(raw)
+}
+
+/// A field's value as the record keeps it: scalars as [`Text`] or [`Flag`], variable
+/// JSON raw (depth-checked).
+trait FieldValue<'de>: Sized {
+    fn read<A: MapAccess<'de>>(map: &mut A) -> Result<Self, A::Error>;
+}
+
+impl<'de> FieldValue<'de> for Option<Text<'de>> {
+    fn read<A: MapAccess<'de>>(map: &mut A) -> Result<Self, A::Error> {
+        map.next_value()
+    }
+}
+
+impl<'de> FieldValue<'de> for Option<&'de RawValue> {
+    fn read<A: MapAccess<'de>>(map: &mut A) -> Result<Self, A::Error> {
+        read_raw_opt(map)
+    }
+}
+
+/// Names the field an error happened in (`... at `userIdentity.arn``), unless a field
+/// nested in it already did. Only runs on the error path.
+fn at_field<E: de::Error>(error: E, prefix: &str, key: &str) -> E {
+    let message = error.to_string();
+    let message = match message.rfind(" at line ") {
+        Some(at) => &message[..at],
+        None => &message,
+    };
+    if message.contains(" at `") {
+        return E::custom(message);
+    }
+    E::custom(format_args!("{message} at `{prefix}{key}`"))
+}
 
 /// `userIdentity.sessionContext.sessionIssuer`.
 #[derive(Debug, Default, Clone)]
@@ -221,8 +321,9 @@ where
     F: FnMut(&str, &mut A) -> Result<bool, A::Error>,
 {
     while let Some(key) = map.next_key::<Text<'de>>()? {
-        if !on_key(key.as_str(), map)? {
-            let raw: &'de RawValue = map.next_value()?;
+        let known = on_key(key.as_str(), map).map_err(|e| at_field(e, prefix, key.as_str()))?;
+        if !known {
+            let raw = read_raw(map).map_err(|e| at_field(e, prefix, key.as_str()))?;
             extra.push((format!("{prefix}{}", key.as_str()), raw));
         }
     }
@@ -263,7 +364,7 @@ macro_rules! nested_seed {
                 let mut value = $ty::default();
                 visit_object(&mut map, self.prefix, self.extra, |key, map| {
                     match key {
-                        $($($key)|+ => value.$field = map.next_value()?,)*
+                        $($($key)|+ => value.$field = FieldValue::read(map)?,)*
                         _ => return Ok(false),
                     }
                     Ok(true)
@@ -326,12 +427,27 @@ nested_seed!(AttributesSeed, Attributes, {
 
 impl<'de> CloudTrailRecord<'de> {
     /// Reads the value of `key` into the matching field; returns `false` for unknown keys
-    /// (the value is then still unread).
+    /// (the value is then still unread). An error names the field's path.
     pub fn read_field<A: MapAccess<'de>>(
         &mut self,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
+        self.read_known(key, map).map_err(|e| at_field(e, "", key))
+    }
+
+    /// Keeps the value of a key without a column in `extra`, raw.
+    pub fn read_extra<A: MapAccess<'de>>(
+        &mut self,
+        key: Text<'de>,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        let raw = read_raw(map).map_err(|e| at_field(e, "", key.as_str()))?;
+        self.extra.push((key.0.into_owned(), raw));
+        Ok(())
+    }
+
+    fn read_known<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
         match key {
             "eventVersion" => self.event_version = map.next_value()?,
             "userIdentity" => {
@@ -347,15 +463,14 @@ impl<'de> CloudTrailRecord<'de> {
             "userAgent" => self.user_agent = map.next_value()?,
             "errorCode" => self.error_code = map.next_value()?,
             "errorMessage" => self.error_message = map.next_value()?,
-            "requestParameters" => self.request_parameters = map.next_value()?,
-            "responseElements" => self.response_elements = map.next_value()?,
-            "additionalEventData" => self.additional_event_data = map.next_value()?,
+            "requestParameters" => self.request_parameters = read_raw_opt(map)?,
+            "responseElements" => self.response_elements = read_raw_opt(map)?,
+            "additionalEventData" => self.additional_event_data = read_raw_opt(map)?,
             "requestID" => self.request_id = map.next_value()?,
             "eventID" => self.event_id = map.next_value()?,
             "resources" => {
                 // Kept raw first: an EventBridge envelope also has `resources`, as strings.
-                let raw: Option<&'de RawValue> = map.next_value()?;
-                if let Some(raw) = raw {
+                if let Some(raw) = read_raw_opt(map)? {
                     self.read_resources(raw).map_err(de::Error::custom)?;
                 }
             }
@@ -363,7 +478,7 @@ impl<'de> CloudTrailRecord<'de> {
             "apiVersion" => self.api_version = map.next_value()?,
             "readOnly" => self.read_only = map.next_value()?,
             "recipientAccountId" => self.recipient_account_id = map.next_value()?,
-            "serviceEventDetails" => self.service_event_details = map.next_value()?,
+            "serviceEventDetails" => self.service_event_details = read_raw_opt(map)?,
             "sharedEventID" => self.shared_event_id = map.next_value()?,
             "vpcEndpointId" => self.vpc_endpoint_id = map.next_value()?,
             "vpcEndpointAccountId" => self.vpc_endpoint_account_id = map.next_value()?,
@@ -378,14 +493,14 @@ impl<'de> CloudTrailRecord<'de> {
             "sessionCredentialFromConsole" => {
                 self.session_credential_from_console = map.next_value()?
             }
-            "edgeDeviceDetails" => self.edge_device_details = map.next_value()?,
+            "edgeDeviceDetails" => self.edge_device_details = read_raw_opt(map)?,
             "tlsDetails" => {
                 self.tls_details = map.next_value_seed(TlsSeed {
                     prefix: "tlsDetails.",
                     extra: &mut self.extra,
                 })?
             }
-            "inScopeOf" => self.in_scope_of = map.next_value()?,
+            "inScopeOf" => self.in_scope_of = read_raw_opt(map)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -542,7 +657,7 @@ impl<'de> Visitor<'de> for SessionContextSeed<'_, 'de> {
     }
 }
 
-/// Deserialises one record on its own (tests, the nested `CloudTrailEvent` string).
+/// Deserialises one record on its own (tests, a record decoded again from its raw fields).
 impl<'de> Deserialize<'de> for CloudTrailRecord<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct RecordVisitor;
@@ -555,13 +670,31 @@ impl<'de> Deserialize<'de> for CloudTrailRecord<'de> {
                 let mut record = CloudTrailRecord::default();
                 while let Some(key) = map.next_key::<Text<'de>>()? {
                     if !record.read_field(key.as_str(), &mut map)? {
-                        let raw: &'de RawValue = map.next_value()?;
-                        record.extra.push((key.0.into_owned(), raw));
+                        record.read_extra(key, &mut map)?;
                     }
                 }
                 Ok(record)
             }
         }
         deserializer.deserialize_map(RecordVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_counts_brackets_outside_strings_only() {
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(!nests_deeper_than(&nested(3), 3));
+        assert!(nests_deeper_than(&nested(4), 3));
+        // Brackets in strings, escaped quotes and backslashes do not count.
+        let text = r#"{"a":"[[[[\"[[[[\\","b":[{"c":"}}}]]]"}]}"#;
+        assert!(!nests_deeper_than(text, 3));
+        assert!(nests_deeper_than(text, 2));
+        // Short text cannot be deep: it is not scanned.
+        assert!(!nests_deeper_than("[[]]", 2));
+        assert!(nests_deeper_than(&nested(100_000), MAX_DEPTH));
     }
 }

@@ -267,3 +267,148 @@ fn a_missing_path_is_an_error_with_its_name() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("/no/such/trail"));
 }
+
+/// Issue 18, finding 7: gzip bombs among good files cost at most the memory budget; each
+/// is reported by name and the good files are stored.
+#[test]
+fn issue_18_gzip_bombs_cost_at_most_the_memory_budget() {
+    let files = sample_files();
+    let dir = tempfile::tempdir().unwrap();
+    let mut good_events = 0;
+    for (i, path) in files.iter().take(20).enumerate() {
+        std::fs::copy(path, dir.path().join(format!("good-{i}.json.gz"))).unwrap();
+        good_events += serde_json::from_str::<serde_json::Value>(&gunzip(path)).unwrap()["Records"]
+            .as_array()
+            .unwrap()
+            .len() as i64;
+    }
+    // 64 MiB of zeros in one gzip member (some 64 KB).
+    std::fs::write(dir.path().join("zeros.json.gz"), gzip(&vec![0; 64 << 20])).unwrap();
+    // `{"Records":[` and a GiB of spaces, as 1,025 members (about 1 MB): valid JSON up to
+    // the point where memory would run out.
+    let mut spaces = gzip(b"{\"Records\":[");
+    let mib = gzip(&vec![b' '; 1 << 20]);
+    for _ in 0..1024 {
+        spaces.extend_from_slice(&mib);
+    }
+    std::fs::write(dir.path().join("spaces.json.gz"), &spaces).unwrap();
+    // Uncompressed and larger than one file may be: not even read.
+    let mut big = b"{\"Records\":[".to_vec();
+    big.resize(17 << 20, b' ');
+    big.extend(b"]}");
+    std::fs::write(dir.path().join("big.json"), &big).unwrap();
+
+    let store = tempfile::tempdir().unwrap();
+    let output = trailcut()
+        .arg("--store")
+        .arg(store.path())
+        .args(["ingest", "--json", "--threads", "2", "--memory-mib", "64"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    // A quarter of --memory-mib 64 is the most one file may decompress to.
+    for name in ["zeros.json.gz", "spaces.json.gz"] {
+        assert!(
+            stderr.contains(&format!(
+                "skipping `{}`: decompresses to more than 16 MiB, the most one file may take",
+                dir.path().join(name).display()
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("big.json`: 18 MiB is more than the 16 MiB one file may take"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["files_failed"], 3, "{report}");
+    assert_eq!(report["files_ingested"], 20, "{report}");
+    assert_eq!(
+        scalar(store.path(), "SELECT count(*) FROM events"),
+        good_events
+    );
+    // Decompressing the whitespace alone would take a GiB.
+    let peak = report["peak_rss_bytes"].as_u64().unwrap();
+    assert!(peak < 512 << 20, "peak RSS {} MiB", peak >> 20);
+}
+
+/// Issue 18, finding 8: a record that does not decode (a field of the wrong type, bytes
+/// that are not UTF-8, nesting without end) is skipped with its position; the rest of its
+/// file is stored.
+#[test]
+fn issue_18_one_bad_record_costs_one_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut total = 0;
+    let breaks = 4;
+    let mut written = 0;
+    for path in sample_files() {
+        let mut doc: serde_json::Value = serde_json::from_str(&gunzip(&path)).unwrap();
+        let records = doc["Records"].as_array_mut().unwrap();
+        if records.len() < 3 {
+            continue;
+        }
+        total += records.len() as i64;
+        let second = &mut records[1];
+        match written {
+            0 => second["tlsDetails"] = serde_json::json!(["TLSv1.2"]),
+            1 => second["userIdentity"] = serde_json::json!("AIDAEXAMPLE"),
+            2 => second["userAgent"] = serde_json::json!("MARKER"),
+            _ => second["requestParameters"] = serde_json::json!("MARKER"),
+        }
+        let deep = format!("{}{}", "[".repeat(50_000), "]".repeat(50_000));
+        let text = doc.to_string().replace(
+            "\"MARKER\"",
+            if written == 2 { "\"caf\u{1}\"" } else { &deep },
+        );
+        // A Latin-1 byte where UTF-8 was expected.
+        let bytes: Vec<u8> = text
+            .into_bytes()
+            .into_iter()
+            .map(|b| if b == 1 { 0xe9 } else { b })
+            .collect();
+        std::fs::write(
+            dir.path().join(format!("bad-{written}.json.gz")),
+            gzip(&bytes),
+        )
+        .unwrap();
+        written += 1;
+        if written == breaks {
+            break;
+        }
+    }
+
+    let store = tempfile::tempdir().unwrap();
+    let output = trailcut()
+        .arg("--store")
+        .arg(store.path())
+        .arg("ingest")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    for (file, message) in [
+        (
+            0,
+            "invalid type: sequence, expected an object at `tlsDetails`",
+        ),
+        (
+            1,
+            "invalid type: string \"AIDAEXAMPLE\", expected an object at `userIdentity`",
+        ),
+        (2, "not UTF-8 text at byte"),
+        (3, "nested more than 100 levels deep at `requestParameters`"),
+    ] {
+        assert!(
+            stderr.contains(&format!("bad-{file}.json.gz`: record 2: {message}")),
+            "{stderr}"
+        );
+    }
+    assert!(!stderr.contains("invalid JSON"), "{stderr}");
+    assert_eq!(
+        scalar(store.path(), "SELECT count(*) FROM events"),
+        total - breaks
+    );
+}

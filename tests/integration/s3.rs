@@ -581,3 +581,48 @@ fn a_bucket_without_a_trail_at_its_top_is_refused_and_a_plain_prefix_is_read_who
     assert_eq!(n(&report, "/files_ignored"), 1);
     assert!(n(&report, "/events_stored") > 0);
 }
+
+/// Issue 18, finding 7: from S3 too, a gzip bomb stops at a quarter of --memory-mib and an
+/// object larger than one file may be is not even fetched; the rest is ingested.
+#[test]
+fn issue_18_a_bomb_and_an_oversized_object_are_reported_and_the_rest_ingested() {
+    use std::io::Write;
+    let server = S3Server::start();
+    server.upload("trail-bucket", &sample_trail(), "");
+    let day = "AWSLogs/123456789012/CloudTrail/eu-west-1/2026/11/13/";
+    let bomb =
+        format!("{day}123456789012_CloudTrail_eu-west-1_20261113T2358Z_bomb000000000000.json.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(b"{\"Records\":[").unwrap();
+    gz.write_all(&vec![b' '; 20 << 20]).unwrap();
+    server.put("trail-bucket", &bomb, &gz.finish().unwrap());
+    let big =
+        format!("{day}123456789012_CloudTrail_eu-west-1_20261113T2359Z_big0000000000000.json");
+    server.put("trail-bucket", &big, &vec![b' '; 17 << 20]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let (store, disk_store) = (dir.path().join("s3"), dir.path().join("disk"));
+    let (status, report, stderr) = server.ingest(
+        &store,
+        &["s3://trail-bucket/AWSLogs/", "--memory-mib", "64"],
+    );
+    assert_eq!(status, 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "skipping `s3://trail-bucket/{bomb}`: decompresses to more than 16 MiB"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "skipping `s3://trail-bucket/{big}`: 17 MiB is more than the 16 MiB one file may take"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(n(&report, "/files_failed"), 2);
+    let (_, gets) = server.take_log();
+    assert!(gets.contains(&bomb));
+    assert!(!gets.contains(&big), "the oversized object is not fetched");
+    local_ingest(&disk_store, &sample_trail(), &[]);
+    assert_eq!(all_events(&store), all_events(&disk_store));
+}

@@ -20,6 +20,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use super::{AwsOptions, Channel, Fetched, RemoteCounters, RemoteRun, describe, sdk_config};
 use crate::ingest::layout::{self, Level, Selection};
+use crate::ingest::memory::too_large;
 use crate::ingest::source::{SourceFile, delivery_date};
 use crate::ingest::{IngestError, IngestObserver, IngestOptions, IngestReport, Problem, run};
 use crate::store::Store;
@@ -122,6 +123,17 @@ pub fn ingest_s3(
                 stats.not_fetched.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
+            if object.size > options.decode_memory as u64 {
+                // Not fetched: it could not be decoded within the memory budget.
+                let problem = Problem {
+                    path: PathBuf::from(&url_of),
+                    message: too_large(object.size, options.decode_memory),
+                };
+                report.files_failed += 1;
+                observer.problem(&problem);
+                report.problems.push(problem);
+                continue;
+            }
             to_fetch.push((client.clone(), url.bucket.clone(), url_of, object));
         }
     }
@@ -141,6 +153,7 @@ pub fn ingest_s3(
     // permits until a decoder takes it, so fetching never runs far ahead of decoding.
     let requests = std::sync::Arc::new(Semaphore::new(s3.concurrency.max(1)));
     let bytes = std::sync::Arc::new(Semaphore::new(FETCH_BUDGET_KIB));
+    let limit = options.decode_memory;
     runtime.spawn(async move {
         for (client, bucket, url, object) in to_fetch {
             let kib = (object.size / 1024).clamp(1, FETCH_BUDGET_KIB as u64) as u32;
@@ -155,7 +168,7 @@ pub fn ingest_s3(
             }
             let tx = tx.clone();
             tokio::spawn(async move {
-                let fetched = fetch(&client, &bucket, url, object).await;
+                let fetched = fetch(&client, &bucket, url, object, limit).await;
                 let _ = tx.send(fetched).await;
                 drop((request, held));
             });
@@ -348,8 +361,15 @@ const FETCH_BUDGET_KIB: usize = 128 * 1024;
 /// by the SDK).
 const BODY_ATTEMPTS: u32 = 4;
 
-/// Fetches one object into memory.
-async fn fetch(client: &Client, bucket: &str, url: String, object: Listed) -> Fetched {
+/// Fetches one object into memory, up to `limit` bytes: a larger one (it grew since it
+/// was listed) is reported rather than read.
+async fn fetch(
+    client: &Client,
+    bucket: &str,
+    url: String,
+    object: Listed,
+    limit: usize,
+) -> Fetched {
     let mut file = SourceFile::new(PathBuf::from(url), object.size, object.modified);
     file.etag = object.etag;
     let mut attempt = 0;
@@ -368,12 +388,16 @@ async fn fetch(client: &Client, bucket: &str, url: String, object: Listed) -> Fe
         if let Some(etag) = response.e_tag() {
             file.etag = Some(etag.to_owned());
         }
-        match response.body.collect().await {
-            Ok(body) => {
-                let bytes = body.into_bytes();
+        let length = response.content_length().unwrap_or(0).max(0) as u64;
+        if length > limit as u64 {
+            return Fetched::Failed(file, too_large(length, limit));
+        }
+        match read_body(response.body, length as usize, limit).await {
+            Ok(Some(bytes)) => {
                 file.size = bytes.len() as u64;
-                return Fetched::Read(file, bytes.to_vec());
+                return Fetched::Read(file, bytes);
             }
+            Ok(None) => return Fetched::Failed(file, too_large(limit as u64 + 1, limit)),
             Err(_) if attempt < BODY_ATTEMPTS => {
                 tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
             }
@@ -385,6 +409,22 @@ async fn fetch(client: &Client, bucket: &str, url: String, object: Listed) -> Fe
             }
         }
     }
+}
+
+/// Reads a body of about `length` bytes; `None` when it runs past `limit`.
+async fn read_body(
+    mut body: aws_sdk_s3::primitives::ByteStream,
+    length: usize,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, aws_sdk_s3::primitives::ByteStreamError> {
+    let mut bytes = Vec::with_capacity(length.min(limit));
+    while let Some(chunk) = body.try_next().await? {
+        if bytes.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Some(bytes))
 }
 
 /// An S3 error as one line: its code and message when the service sent them.
