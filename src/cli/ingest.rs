@@ -243,6 +243,7 @@ pub fn write_summary(r: &IngestReport, store: &Path, out: &mut dyn Write) -> std
         ("other files ignored", r.files_ignored),
         ("files outside the selection", r.files_not_selected),
         ("malformed records skipped", r.records_skipped),
+        ("eventIDs reused by another event", r.conflicting_ids),
         ("files that could not be read", r.files_failed),
     ];
     for (label, n) in rows {

@@ -141,6 +141,9 @@ pub struct IngestReport {
     pub duplicates: u64,
     /// Records left out as malformed.
     pub records_skipped: u64,
+    /// Of the duplicates, events whose eventID the store (or this run) holds for another
+    /// event (another time or name): left out, each named in `problems`.
+    pub conflicting_ids: u64,
     /// Events stored apart, in the `outliers` table, because their time is implausible:
     /// before CloudTrail began, or more than a day after their file was delivered or read.
     pub outliers: u64,
@@ -552,6 +555,30 @@ fn absorb(
             }
             let events = decoded.batch.num_rows() as u64;
             let outcome = writer.add(decoded)?;
+            report.conflicting_ids += outcome.conflicts.len() as u64;
+            let named = outcome.conflicts.len().min(PROBLEMS_PER_FILE);
+            for (id, time, name) in &outcome.conflicts[..named] {
+                let problem = Problem {
+                    path: file.path.clone(),
+                    message: format!(
+                        "event `{id}` ({name} at {time}): the store already holds another \
+                         event under this eventID; the first one is kept"
+                    ),
+                };
+                observer.problem(&problem);
+                report.problems.push(problem);
+            }
+            if outcome.conflicts.len() > named {
+                let problem = Problem {
+                    path: file.path.clone(),
+                    message: format!(
+                        "and {} more events whose eventID the store holds for another event",
+                        outcome.conflicts.len() - named
+                    ),
+                };
+                observer.problem(&problem);
+                report.problems.push(problem);
+            }
             report.files_ingested += 1;
             report.events_read += events;
             report.events_stored += outcome.stored;

@@ -229,18 +229,103 @@ pub fn row_count(path: &Path) -> Result<u64, StoreError> {
     Ok(builder.metadata().file_metadata().num_rows() as u64)
 }
 
-/// De-duplication keys: 128-bit event ids, hashed with foldhash (SipHash cost 3% of ingest).
-pub type KeySet = HashSet<u128, foldhash::fast::RandomState>;
+/// A de-duplication key: the event id's 128-bit value ([`event_key`]) with its low 8 bits
+/// replaced by a fingerprint of the event's time and name. Equality and hashing look at the
+/// other 120 bits only, so a set finds an event by its id, and the fingerprint it holds
+/// tells a re-delivery (same time and name) from a different event that reuses the id, at
+/// no memory cost over a set of ids. A different event escapes notice when its
+/// fingerprint collides (1 in 256); it is never stored twice either way.
+#[derive(Debug, Clone, Copy)]
+pub struct EventKey(u128);
+
+impl EventKey {
+    /// The key of an event with id key `id` (from [`event_key`]), `eventtime` and `eventname`.
+    pub fn new(id: u128, time: Option<i64>, name: Option<&str>) -> Self {
+        let mut h = (time.unwrap_or(i64::MIN) as u64) ^ 0x9e37_79b9_7f4a_7c15;
+        for b in name.unwrap_or_default().bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        let fingerprint = (h ^ (h >> 32) ^ (h >> 16) ^ (h >> 8)) as u8;
+        Self((id & !0xff) | u128::from(fingerprint))
+    }
+
+    /// Whether `other` carries the same time and name (as far as the fingerprint tells).
+    pub fn same_content(self, other: EventKey) -> bool {
+        self.0 as u8 == other.0 as u8
+    }
+}
+
+impl PartialEq for EventKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 >> 8 == other.0 >> 8
+    }
+}
+
+impl Eq for EventKey {}
+
+impl std::hash::Hash for EventKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.0 >> 8).hash(state);
+    }
+}
+
+/// De-duplication keys, hashed with foldhash (SipHash cost 3% of ingest).
+pub type KeySet = HashSet<EventKey, foldhash::fast::RandomState>;
+
+/// The de-duplication keys of the rows of `batch`, which has `eventid`, `eventtime` and
+/// `eventname` columns (others are ignored); `ids` are the rows' id keys when the caller
+/// has them, else they are computed from `eventid`.
+pub fn batch_keys(batch: &RecordBatch, ids: Option<&[u128]>) -> Result<Vec<EventKey>, StoreError> {
+    let missing = |name: &str| {
+        arrow::error::ArrowError::SchemaError(format!("no column `{name}` in an events batch"))
+    };
+    let times = batch
+        .column_by_name(col::EVENTTIME)
+        .ok_or_else(|| missing(col::EVENTTIME))?
+        .as_primitive_opt::<arrow::datatypes::TimestampMicrosecondType>()
+        .ok_or_else(|| missing(col::EVENTTIME))?;
+    let names = arrow::compute::cast(
+        batch
+            .column_by_name(col::EVENTNAME)
+            .ok_or_else(|| missing(col::EVENTNAME))?,
+        &DataType::Utf8,
+    )?;
+    let names = names.as_string::<i32>();
+    let computed;
+    let ids = match ids {
+        Some(ids) => ids,
+        None => {
+            let column = arrow::compute::cast(
+                batch
+                    .column_by_name(col::EVENTID)
+                    .ok_or_else(|| missing(col::EVENTID))?,
+                &DataType::Utf8,
+            )?;
+            computed = column
+                .as_string::<i32>()
+                .iter()
+                .map(|id| event_key(id.unwrap_or_default()))
+                .collect::<Vec<_>>();
+            &computed
+        }
+    };
+    Ok(ids
+        .iter()
+        .enumerate()
+        .map(|(row, &id)| {
+            let time = times.is_valid(row).then(|| times.value(row));
+            let name = names.is_valid(row).then(|| names.value(row));
+            EventKey::new(id, time, name)
+        })
+        .collect())
+}
 
 /// The de-duplication keys of every event in `files`.
 pub fn read_keys(files: &[PathBuf], into: &mut KeySet) -> Result<(), StoreError> {
     for path in files {
-        for batch in open_reader(path, 64 * 1024, Some(&[col::EVENTID]))? {
-            let batch = batch?;
-            let ids = arrow::compute::cast(batch.column(0), &DataType::Utf8)?;
-            for id in ids.as_string::<i32>().iter().flatten() {
-                into.insert(event_key(id));
-            }
+        let columns = [col::EVENTID, col::EVENTTIME, col::EVENTNAME];
+        for batch in open_reader(path, 64 * 1024, Some(&columns))? {
+            into.extend(batch_keys(&batch?, None)?);
         }
     }
     Ok(())

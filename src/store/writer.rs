@@ -54,12 +54,16 @@ impl Default for WriterOptions {
 }
 
 /// What the writer did with one decoded batch.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AddOutcome {
     /// New events kept for writing.
     pub stored: u64,
     /// Events the store or this run already had.
     pub duplicates: u64,
+    /// Of the duplicates, those whose eventID the store or this run holds with another
+    /// time or name: a different event reusing an id. The first one is kept; these are
+    /// left out and named (eventID, eventTime, eventName).
+    pub conflicts: Vec<(String, String, String)>,
 }
 
 /// What a finished run wrote.
@@ -251,6 +255,7 @@ impl EventWriter {
     /// De-duplicates a decoded batch and buffers its new events.
     pub fn add(&mut self, decoded: DecodedBatch) -> Result<AddOutcome, StoreError> {
         let DecodedBatch { batch, keys, days } = decoded;
+        let keys = parquet_io::batch_keys(&batch, Some(&keys))?;
         let mut outcome = AddOutcome::default();
         // Row indices of new events, per day, in arrival order.
         let mut by_day: Vec<(i32, Vec<u32>)> = Vec::new();
@@ -259,10 +264,14 @@ impl EventWriter {
                 self.load_keys(day)?;
             }
             let set = self.keys.get_mut(&day).expect("keys loaded above");
-            if !set.insert(key) {
+            if let Some(held) = set.get(&key) {
                 outcome.duplicates += 1;
+                if !held.same_content(key) {
+                    outcome.conflicts.push(describe_row(&batch, row));
+                }
                 continue;
             }
+            set.insert(key);
             self.cached_keys += 1;
             outcome.stored += 1;
             match by_day.iter_mut().find(|(d, _)| *d == day) {
@@ -413,6 +422,21 @@ impl EventWriter {
         }
         Ok(summary)
     }
+}
+
+/// The eventID, eventTime and eventName of `row`, as text, for a message.
+fn describe_row(batch: &RecordBatch, row: usize) -> (String, String, String) {
+    let text = |name: &str| -> String {
+        batch
+            .column_by_name(name)
+            .and_then(|c| arrow::util::display::array_value_to_string(c, row).ok())
+            .unwrap_or_default()
+    };
+    (
+        text(super::schema::col::EVENTID),
+        text(super::schema::col::EVENTTIME),
+        text(super::schema::col::EVENTNAME),
+    )
 }
 
 /// A new events file name for `run_id`: `part-<run>-<seq>.parquet`.

@@ -412,3 +412,90 @@ fn issue_18_one_bad_record_costs_one_record() {
         total - breaks
     );
 }
+
+/// Issue 18, finding 10: an eventID seen again with other content was dropped without a
+/// word. A re-delivery (same content under another file name) is still a silent duplicate;
+/// an event reusing a stored eventID with another name, or a new eventID given to two events
+/// of different times in one file, is left out with a warning naming it, the first kept.
+#[test]
+fn an_event_id_reused_by_another_event_is_named() {
+    let store = tempfile::tempdir().unwrap();
+    let file = sample_files().into_iter().next().unwrap();
+    ingest(store.path(), &[file.clone()]);
+    let before = scalar(store.path(), "SELECT count(*) FROM events");
+    let text: serde_json::Value = serde_json::from_str(&gunzip(&file)).unwrap();
+    let records = text["Records"].as_array().unwrap().clone();
+    let inputs = tempfile::tempdir().unwrap();
+    let redelivered = inputs.path().join("redelivered.json");
+    std::fs::write(
+        &redelivered,
+        serde_json::json!({ "Records": records }).to_string(),
+    )
+    .unwrap();
+    let mut renamed = records[0].clone();
+    let id = renamed["eventID"].as_str().unwrap().to_owned();
+    renamed["eventName"] = "DeleteBucket".into();
+    let mut first = records[0].clone();
+    first["eventID"] = "7d1e4f7a-2c1b-4a8e-9f00-0123456789ab".into();
+    let mut second = first.clone();
+    // Another second of the same day: ids are unique within a day partition.
+    let time = first["eventTime"].as_str().unwrap().to_owned();
+    let last = if time.as_bytes()[18] == b'1' {
+        "2"
+    } else {
+        "1"
+    };
+    second["eventTime"] = format!("{}{last}{}", &time[..18], &time[19..]).into();
+    let reused = inputs.path().join("reused.json");
+    std::fs::write(
+        &reused,
+        serde_json::json!({ "Records": [renamed, first, second] }).to_string(),
+    )
+    .unwrap();
+    let output = trailcut()
+        .arg("--store")
+        .arg(store.path())
+        .args(["ingest", "--json"])
+        .arg(&redelivered)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = trailcut()
+        .arg("--store")
+        .arg(store.path())
+        .args(["ingest", "--json"])
+        .arg(&reused)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["conflicting_ids"], 2, "{report}");
+    assert_eq!(report["events_stored"], 1, "{report}");
+    assert!(
+        stderr.contains(&format!("event `{id}` (DeleteBucket at ")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("event `7d1e4f7a-2c1b-4a8e-9f00-0123456789ab` ("),
+        "{stderr}"
+    );
+    assert_eq!(
+        scalar(store.path(), "SELECT count(*) FROM events"),
+        before + 1
+    );
+    assert_eq!(
+        scalar(
+            store.path(),
+            &format!(
+                "SELECT count(*) FROM events WHERE eventid = '{id}' AND eventname = 'DeleteBucket'"
+            )
+        ),
+        0
+    );
+}
