@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError, durable_rename, sync_dir};
+use super::{Store, StoreError, durable_rename, failpoint, sync_dir};
 
 /// A swap in progress, paths relative to the store root.
 #[derive(Debug, Serialize, Deserialize)]
@@ -49,9 +49,12 @@ pub fn swap(
     })?;
     write_synced(&tmp, &text)?;
     durable_rename(&tmp, &path)?;
+    failpoint::hit("swap:journal");
     apply(store, &journal)?;
     fs::remove_file(&path).map_err(StoreError::io(&path))?;
-    sync_dir(&store.meta_dir())
+    sync_dir(&store.meta_dir())?;
+    failpoint::hit("swap:done");
+    Ok(())
 }
 
 /// Rolls forward a swap that an earlier process started and did not finish.
@@ -77,6 +80,7 @@ fn apply(store: &Store, journal: &Journal) -> Result<(), StoreError> {
         let (tmp, fin) = (root.join(tmp), root.join(fin));
         if tmp.exists() {
             durable_rename(&tmp, &fin)?;
+            failpoint::hit("swap:added");
         }
     }
     for old in &journal.remove {
@@ -89,6 +93,7 @@ fn apply(store: &Store, journal: &Journal) -> Result<(), StoreError> {
         if let Some(dir) = old.parent() {
             sync_dir(dir)?;
         }
+        failpoint::hit("swap:removed");
     }
     Ok(())
 }

@@ -16,6 +16,7 @@
 //! DuckDB), so trailcut's bookkeeping never shows up as data.
 
 pub mod authz_tables;
+pub mod failpoint;
 pub mod journal;
 pub mod manifest;
 pub mod org_tables;
