@@ -20,6 +20,10 @@ Tables: events (one row per CloudTrail event; columns as in Athena's CloudTrail 
 principal_arn, session_name, account_id, event_date; partitioned by `date`) and manifest
 (one row per ingested file). See docs/store.md.
 
+The store is read-only to SQL: INSERT, UPDATE, DELETE, DROP or replacing a store table,
+and COPY or --out into the store's directory are refused. Files outside it can be read
+(CREATE EXTERNAL TABLE) and written (COPY ... TO, --out).
+
 Examples:
   trailcut query --list
   trailcut query --name event_usage --param principal='%user/alice' --param days=30

@@ -6,6 +6,7 @@ pub mod events;
 pub mod iam;
 pub mod named;
 pub mod output;
+pub mod read_only;
 pub mod resources;
 pub mod tighten;
 pub mod udfs;
@@ -24,6 +25,7 @@ pub struct Session {
     tables: Vec<String>,
     iam_names: std::sync::Arc<crate::eval::resource::IamNames>,
     rollup: bool,
+    guard: read_only::StoreGuard,
 }
 
 /// Whether the store's usage rollup matches its events, repairing it when the store is
@@ -76,11 +78,21 @@ impl Session {
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
         let iam_names = std::sync::Arc::new(iam_names);
         resources::register(&ctx, std::sync::Arc::clone(&iam_names));
+        let guard = {
+            let options = ctx.state().config_options().catalog.clone();
+            read_only::StoreGuard::new(
+                store.root(),
+                &tables,
+                &options.default_catalog,
+                &options.default_schema,
+            )
+        };
         Ok(Self {
             ctx,
             tables,
             iam_names,
             rollup,
+            guard,
         })
     }
 
@@ -108,6 +120,8 @@ impl Session {
     }
 
     /// Runs one or more `;`-separated statements and returns the batches of the last.
+    /// A statement that would write into the store is refused before anything runs
+    /// ([`read_only`]); the statements before it have run.
     pub async fn run(&self, sql: &str) -> Result<Vec<RecordBatch>> {
         let statements = DFParser::parse_sql(sql)?;
         if statements.is_empty() {
@@ -117,18 +131,23 @@ impl Session {
         for statement in statements {
             let state = self.ctx.state();
             let plan = state.statement_to_plan(statement).await?;
+            self.guard.check(&plan)?;
             last = self.ctx.execute_logical_plan(plan).await?.collect().await?;
         }
         Ok(last)
     }
 
-    /// Runs one statement and writes its result to a Parquet file.
+    /// Runs one statement and writes its result to a Parquet file, which must lie outside
+    /// the store.
     pub async fn run_to_parquet(&self, sql: &str, path: &std::path::Path) -> Result<()> {
-        let df = self.ctx.sql(sql).await?;
+        let target = path.to_string_lossy();
+        self.guard.check_output(&target)?;
+        let plan = self.ctx.state().create_logical_plan(sql).await?;
+        self.guard.check(&plan)?;
+        let df = self.ctx.execute_logical_plan(plan).await?;
         let options =
             datafusion::dataframe::DataFrameWriteOptions::new().with_single_file_output(true);
-        df.write_parquet(&path.to_string_lossy(), options, None)
-            .await?;
+        df.write_parquet(&target, options, None).await?;
         Ok(())
     }
 }

@@ -17,6 +17,7 @@ mod mapping_columns;
 mod policy;
 mod policy_cli;
 mod queries;
+mod read_only;
 mod resources;
 mod rollup;
 mod s3;
