@@ -99,7 +99,7 @@ pub fn run(store: &Path, args: QueryArgs, out: &mut dyn Write) -> anyhow::Result
     }
     let rt = runtime()?;
     rt.block_on(async {
-        let session = Session::open(&store).await?;
+        let mut session = Session::open(&store).await?;
         match sql {
             Some(sql) => {
                 if let Some(path) = &args.out {
@@ -111,7 +111,7 @@ pub fn run(store: &Path, args: QueryArgs, out: &mut dyn Write) -> anyhow::Result
                 }
                 Ok(Status::Success)
             }
-            None => shell(&session, format, out).await,
+            None => shell(&mut session, format, out).await,
         }
     })
 }
@@ -137,7 +137,7 @@ fn list(out: &mut dyn Write) -> std::io::Result<()> {
 
 /// The interactive shell: statements end with `;`, `\d` lists tables, `\q` quits.
 async fn shell(
-    session: &Session,
+    session: &mut Session,
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<Status> {
@@ -202,12 +202,17 @@ async fn shell(
 }
 
 async fn print_result(
-    session: &Session,
+    session: &mut Session,
     sql: &str,
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    // Each statement reads the store's last commit.
+    if let Err(e) = session.refresh().await {
+        writeln!(out, "error: {e}")?;
+        return Ok(());
+    }
     match session.run(sql).await {
         Ok(batches) => {
             write_batches(&batches, format, out)?;

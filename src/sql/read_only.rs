@@ -61,6 +61,7 @@ impl StoreGuard {
                 }
                 Ok(())
             }
+            crate::store::view::URL_SCHEME => Err(self.refusal(&format!("writing to `{target}`"))),
             _ => Ok(()),
         }
     }
@@ -136,7 +137,7 @@ impl StoreGuard {
                 .get_url()
                 .to_file_path()
                 .is_ok_and(|path| self.contains(&path)),
-            _ => false,
+            scheme => scheme == crate::store::view::URL_SCHEME,
         })
     }
 

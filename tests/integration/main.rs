@@ -22,5 +22,6 @@ mod resources;
 mod rollup;
 mod s3;
 mod shell;
+mod snapshots;
 mod stratus;
 mod tighten;
