@@ -13,6 +13,8 @@ pub mod udfs;
 
 use arrow::array::RecordBatch;
 use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::cache::cache_manager::CacheManagerConfig;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::DFParser;
 
@@ -93,7 +95,12 @@ impl Session {
         let config = SessionConfig::new()
             .with_information_schema(true)
             .with_collect_statistics(true);
-        let ctx = SessionContext::new_with_config(config);
+        // No cache of file listings: a store table's listing is the view's, in memory, and
+        // a cached one would outlive `refresh`.
+        let runtime = RuntimeEnvBuilder::new()
+            .with_cache_manager(CacheManagerConfig::default().with_list_files_cache_limit(0))
+            .build_arc()?;
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
         udfs::register(&ctx)?;
         let tables = register_store(&ctx, Arc::clone(&view)).await?;
         let iam_names = crate::store::usage::load_iam_names(store)
