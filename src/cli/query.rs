@@ -20,6 +20,10 @@ Tables: events (one row per CloudTrail event; columns as in Athena's CloudTrail 
 principal_arn, session_name, account_id, event_date; partitioned by `date`) and manifest
 (one row per ingested file). See docs/store.md.
 
+The store is read-only to SQL: INSERT, UPDATE, DELETE, DROP or replacing a store table,
+and COPY or --out into the store's directory are refused. Files outside it can be read
+(CREATE EXTERNAL TABLE) and written (COPY ... TO, --out).
+
 Examples:
   trailcut query --list
   trailcut query --name event_usage --param principal='%user/alice' --param days=30
@@ -95,7 +99,7 @@ pub fn run(store: &Path, args: QueryArgs, out: &mut dyn Write) -> anyhow::Result
     }
     let rt = runtime()?;
     rt.block_on(async {
-        let session = Session::open(&store).await?;
+        let mut session = Session::open(&store).await?;
         match sql {
             Some(sql) => {
                 if let Some(path) = &args.out {
@@ -107,7 +111,7 @@ pub fn run(store: &Path, args: QueryArgs, out: &mut dyn Write) -> anyhow::Result
                 }
                 Ok(Status::Success)
             }
-            None => shell(&session, format, out).await,
+            None => shell(&mut session, format, out).await,
         }
     })
 }
@@ -133,7 +137,7 @@ fn list(out: &mut dyn Write) -> std::io::Result<()> {
 
 /// The interactive shell: statements end with `;`, `\d` lists tables, `\q` quits.
 async fn shell(
-    session: &Session,
+    session: &mut Session,
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<Status> {
@@ -198,12 +202,17 @@ async fn shell(
 }
 
 async fn print_result(
-    session: &Session,
+    session: &mut Session,
     sql: &str,
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    // Each statement reads the store's last commit.
+    if let Err(e) = session.refresh().await {
+        writeln!(out, "error: {e}")?;
+        return Ok(());
+    }
     match session.run(sql).await {
         Ok(batches) => {
             write_batches(&batches, format, out)?;

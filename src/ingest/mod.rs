@@ -454,6 +454,7 @@ impl Ledger<'_> {
             self.segments.len() + 1
         );
         manifest::append_named(self.store, &name, &self.pending)?;
+        crate::store::snapshot::commit(self.store)?;
         self.segments.push(name);
         self.recorded.append(&mut self.pending);
         self.last = Instant::now();
@@ -466,10 +467,14 @@ impl Ledger<'_> {
     fn finish(mut self) -> Result<(), IngestError> {
         self.recorded.append(&mut self.pending);
         manifest::append(self.store, self.run_id, &self.recorded)?;
-        for name in &self.segments {
-            let path = self.store.manifest_dir().join(name);
-            std::fs::remove_file(&path).map_err(crate::store::StoreError::io(&path))?;
-        }
+        let segments: Vec<PathBuf> = self
+            .segments
+            .iter()
+            .map(|name| self.store.manifest_dir().join(name))
+            .collect();
+        crate::store::retired::retire(self.store, &segments)?;
+        // The run's events, their rollups and its manifest segment become visible together.
+        crate::store::snapshot::commit(self.store)?;
         Ok(())
     }
 

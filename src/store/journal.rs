@@ -3,15 +3,17 @@
 //!
 //! The new files are written completely under temporary names first. The journal naming
 //! both sets is then made durable, and only then are the new files renamed into place and
-//! the old ones deleted. A writer that finds a journal on start rolls it forward, so
-//! readers never see both sets once the store has been reopened, and never see neither.
+//! the old ones moved aside ([`retired`](super::retired): readers of an earlier snapshot
+//! may still read them). A writer that finds a journal on start rolls it forward, so the
+//! directories never keep both sets once the store has been reopened, and never neither.
+//! Readers see the swap when the writer next [commits](super::snapshot::commit).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError, durable_rename, sync_dir};
+use super::{Store, StoreError, durable_rename, failpoint, retired, sync_dir};
 
 /// A swap in progress, paths relative to the store root.
 #[derive(Debug, Serialize, Deserialize)]
@@ -49,9 +51,12 @@ pub fn swap(
     })?;
     write_synced(&tmp, &text)?;
     durable_rename(&tmp, &path)?;
+    failpoint::hit("swap:journal");
     apply(store, &journal)?;
     fs::remove_file(&path).map_err(StoreError::io(&path))?;
-    sync_dir(&store.meta_dir())
+    sync_dir(&store.meta_dir())?;
+    failpoint::hit("swap:done");
+    Ok(())
 }
 
 /// Rolls forward a swap that an earlier process started and did not finish.
@@ -73,24 +78,25 @@ pub fn recover(store: &Store) -> Result<(), StoreError> {
 
 fn apply(store: &Store, journal: &Journal) -> Result<(), StoreError> {
     let root = store.root();
+    let mut dirs = std::collections::BTreeSet::new();
     for (tmp, fin) in &journal.add {
         let (tmp, fin) = (root.join(tmp), root.join(fin));
         if tmp.exists() {
-            durable_rename(&tmp, &fin)?;
+            // A reader may hold the file being written over.
+            retired::keep_replaced(store, &fin)?;
+            fs::rename(&tmp, &fin).map_err(StoreError::io(&fin))?;
+            if let Some(dir) = fin.parent() {
+                dirs.insert(dir.to_path_buf());
+            }
+            failpoint::hit("swap:added");
         }
     }
-    for old in &journal.remove {
-        let old = root.join(old);
-        match fs::remove_file(&old) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(StoreError::io(&old)(e)),
-        }
-        if let Some(dir) = old.parent() {
-            sync_dir(dir)?;
-        }
+    // The new files are durable before the old ones leave.
+    for dir in dirs {
+        sync_dir(&dir)?;
     }
-    Ok(())
+    let remove: Vec<PathBuf> = journal.remove.iter().map(|old| root.join(old)).collect();
+    retired::retire(store, &remove)
 }
 
 /// Writes `bytes` to `path` and syncs the file.
@@ -134,6 +140,10 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, ["c.parquet"]);
+        // The replaced files wait for the readers that may hold them.
+        assert!(
+            retired::retired_path(&store, Path::new("events/date=2024-01-01/a.parquet")).exists()
+        );
         assert!(!journal_path(&store).exists());
         // Recovering twice is harmless.
         recover(&store).unwrap();

@@ -10,24 +10,32 @@
 //!                                                    apart from `events`, per object
 //!   _trailcut/lock                                   held while a command writes
 //!   _trailcut/journal.json                           a file swap in progress (compaction)
+//!   _trailcut/snapshot.json                          the files readers see (last commit)
+//!   _trailcut/readers                                shared-locked while a reader reads
+//!   _trailcut/retired/<path>                         replaced files readers may still hold
 //! ```
 //!
 //! This module owns the layout, the lock and crash recovery; [`writer`] writes events,
-//! [`manifest`] the source ledger, [`tables`] registers everything with DataFusion.
+//! [`manifest`] the source ledger, [`snapshot`] commits what readers see, [`view`] is one
+//! reader's frozen copy of it, [`tables`] registers everything with DataFusion.
 //! Names starting with `_` or `.` are invisible to Hive-style readers (Spark, Athena,
 //! DuckDB), so trailcut's bookkeeping never shows up as data.
 
 pub mod authz_tables;
+pub mod failpoint;
 pub mod journal;
 pub mod manifest;
 pub mod org_tables;
 pub mod outliers;
 pub mod parquet_io;
 pub mod report_tables;
+pub mod retired;
 pub mod schema;
+pub mod snapshot;
 pub mod tables;
 pub mod upgrade;
 pub mod usage;
+pub mod view;
 pub mod writer;
 
 use std::fs::{self, File};
@@ -140,6 +148,7 @@ impl Store {
             Err(fs::TryLockError::WouldBlock) => return Err(StoreError::Locked(self.root.clone())),
             Err(fs::TryLockError::Error(e)) => return Err(StoreError::io(&lock_path)(e)),
         }
+        retired::prepare(self)?;
         journal::recover(self)?;
         remove_temporaries(&self.events_dir())?;
         remove_temporaries(&self.manifest_dir())?;
@@ -151,6 +160,9 @@ impl Store {
         // The usage rollup of a store from before it, or of a run that died between a
         // rollup and its events file.
         usage::repair(self)?;
+        // What a killed run wrote and did not commit (each file holds only events the
+        // store did not have) becomes visible; replaced files go once no reader holds them.
+        snapshot::commit(self)?;
         Ok(WriteLock { _file: file })
     }
 

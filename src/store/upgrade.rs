@@ -103,6 +103,7 @@ pub fn upgrade(
     }
     // The rewritten files have new names: their rollups are built, the old ones dropped.
     super::usage::repair(store)?;
+    super::snapshot::commit(store)?;
     Ok(summary)
 }
 

@@ -10,11 +10,11 @@
 //! one events file, and lives and dies with it:
 //!
 //! - an ingest writes a file's rollup before the file itself, so a crash leaves at most a
-//!   rollup whose events file is missing, which [`repair`] deletes;
+//!   rollup whose events file is missing, which [`repair`] removes (and no commit shows);
 //! - compaction writes the merged files' rollups and swaps them in the same
 //!   [`journal`](super::journal) entry as the events files;
 //! - [`repair`] (run whenever the store is opened for writing) builds the rollup of any
-//!   events file that lacks one (a store from before the rollup, an upgrade) and deletes
+//!   events file that lacks one (a store from before the rollup, an upgrade) and removes
 //!   rollups without their events file;
 //! - the IAM snapshot turns user, group and role names in requests into ARNs. A snapshot
 //!   that arrives after the trail makes IAM calls derivable that were not: [`refresh_iam`]
@@ -615,6 +615,8 @@ pub fn rebuild(store: &Store, events_file: &Path, names: &IamNames) -> Result<()
         rollup.add(&batch, names)?;
     }
     let (tmp, path) = write_rollup(store, events_file, &rollup)?;
+    // A reader may hold the rollup being rebuilt (`refresh_iam`).
+    super::retired::keep_replaced(store, &path)?;
     durable_rename(&tmp, &path)
 }
 
@@ -679,19 +681,19 @@ pub fn drift(store: &Store) -> Result<Drift, StoreError> {
 pub struct RepairSummary {
     /// Rollup files built for events files that had none.
     pub built: usize,
-    /// Rollup files deleted because their events file is gone.
+    /// Rollup files removed because their events file is gone.
     pub removed: usize,
 }
 
-/// Brings the rollup in line with the events: deletes orphans, builds what is missing.
+/// Brings the rollup in line with the events: removes orphans, builds what is missing.
 /// Needs the store's write lock.
 pub fn repair(store: &Store) -> Result<RepairSummary, StoreError> {
     let drift = drift(store)?;
     let mut summary = RepairSummary::default();
-    for orphan in &drift.orphans {
-        std::fs::remove_file(orphan).map_err(StoreError::io(orphan))?;
-        summary.removed += 1;
-    }
+    // Moved aside rather than deleted: an older snapshot may name them (`store upgrade`
+    // drops the rollups of the files it rewrites).
+    super::retired::retire(store, &drift.orphans)?;
+    summary.removed += drift.orphans.len();
     if !drift.missing.is_empty() {
         let names = load_iam_names(store)?;
         for events_file in &drift.missing {

@@ -492,6 +492,7 @@ fn flush_one(
     let mut file = parquet_io::write_sorted(&tmp, &schema, &job.batches)?;
     drop(job.batches);
     durable_rename(&usage_tmp, &usage_path)?;
+    super::failpoint::hit("flush:rollup");
     durable_rename(&tmp, &path)?;
     file.path = path;
     Ok((job.day, file))
@@ -591,6 +592,7 @@ fn compact_day(
     );
     outputs.extend(rollups);
     let merged = outputs.len() / 2;
+    super::failpoint::hit("compact:written");
     journal::swap(store, &outputs, &remove)?;
     Ok((files.len() - small.len() + merged, true))
 }

@@ -115,7 +115,9 @@ fn query_formats_and_errors() {
 fn query_writes_parquet() {
     let store = tempfile::tempdir().unwrap();
     ingest(store.path(), &[sample_trail()]);
-    let out = store.path().join("usage.parquet");
+    // Outside the store, which is read-only to SQL.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("usage.parquet");
     trailcut()
         .arg("--store")
         .arg(store.path())

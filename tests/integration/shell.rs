@@ -73,6 +73,15 @@ fn the_shell_runs_multi_line_statements_and_reports_errors() {
     tmux(&["send-keys", "-t", &session, "SELEC 1\\;", "Enter"]);
     let pane = wait_for(&session, "error: SQL error");
     assert!(pane.contains("SELEC"), "{pane}");
+    // The store is read-only to SQL here too (issue 18).
+    tmux(&[
+        "send-keys",
+        "-t",
+        &session,
+        "INSERT INTO events SELECT * FROM events LIMIT 1\\;",
+        "Enter",
+    ]);
+    wait_for(&session, "is read-only to SQL");
     tmux(&["send-keys", "-t", &session, "\\d", "Enter"]);
     wait_for(&session, "manifest");
     tmux(&["send-keys", "-t", &session, "\\q", "Enter"]);
