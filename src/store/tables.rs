@@ -34,7 +34,7 @@ pub async fn register_store(ctx: &SessionContext, view: Arc<StoreView>) -> Resul
     names.push(USAGE.to_owned());
     register_plain(ctx, view, MANIFEST, Some(manifest_schema())).await?;
     names.push(MANIFEST.to_owned());
-    register_plain(ctx, store, OUTLIERS, Some(outliers_schema())).await?;
+    register_plain(ctx, view, OUTLIERS, Some(outliers_schema())).await?;
     names.push(OUTLIERS.to_owned());
     // The IAM and organisation tables exist (empty) before anything is ingested into them,
     // so that queries joining them never fail for want of a table.
@@ -75,21 +75,33 @@ fn register_events(ctx: &SessionContext, view: &StoreView) -> Result<()> {
         view,
         EVENTS,
         events_schema(),
-        events_schema(),
+        with_date(events_schema()),
         Some(sort),
     )
 }
 
-/// `usage`: the rollup, partitioned by `date` like `events`.
-fn register_usage(ctx: &SessionContext, view: &StoreView) -> Result<()> {
-    let mut fields = usage_schema().fields().to_vec();
+/// `schema` and the `date` partition column, as a table with files has them: an empty
+/// table must answer the same queries (the named queries filter on `date`).
+fn with_date(schema: arrow::datatypes::SchemaRef) -> arrow::datatypes::SchemaRef {
+    let mut fields = schema.fields().to_vec();
     fields.push(Arc::new(arrow::datatypes::Field::new(
         "date",
         DataType::Date32,
         false,
     )));
-    let empty = Arc::new(arrow::datatypes::Schema::new(fields));
-    register_by_day(ctx, view, USAGE, usage_schema(), empty, None)
+    Arc::new(arrow::datatypes::Schema::new(fields))
+}
+
+/// `usage`: the rollup, partitioned by `date` like `events`.
+fn register_usage(ctx: &SessionContext, view: &StoreView) -> Result<()> {
+    register_by_day(
+        ctx,
+        view,
+        USAGE,
+        usage_schema(),
+        with_date(usage_schema()),
+        None,
+    )
 }
 
 /// A table of `<name>/date=YYYY-MM-DD/*.parquet` files with `schema`, `date` its

@@ -391,6 +391,10 @@ fn write_as_an_older_trailcut(store: &Path, records: &[Value]) {
         EventWriter::try_new(handle.clone(), "older".into(), WriterOptions::default()).unwrap();
     writer.add(builder.finish()).unwrap();
     writer.finish().unwrap();
+    // The writer alone does not commit a snapshot; the next opening for write does, as
+    // it would after an older trailcut wrote these files.
+    drop(_lock);
+    drop(handle.open_for_write().unwrap());
 }
 
 #[test]
