@@ -34,6 +34,8 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// The last committed snapshot; `None` for a store no writer of this version opened.
+    /// An unreadable one (edited by hand) counts as none: the directories say the same,
+    /// and the next commit rewrites it.
     pub fn read(store: &Store) -> Result<Option<Snapshot>, StoreError> {
         let path = store.meta_dir().join(FILE);
         let text = match std::fs::read(&path) {
@@ -41,12 +43,7 @@ impl Snapshot {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(StoreError::io(&path)(e)),
         };
-        serde_json::from_slice(&text)
-            .map(Some)
-            .map_err(|e| StoreError::Journal {
-                path,
-                message: e.to_string(),
-            })
+        Ok(serde_json::from_slice(&text).ok())
     }
 
     /// The files in the directories now: `events/<partition>/*.parquet`, the rollup files

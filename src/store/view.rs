@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
 use std::ops::Range;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -63,7 +62,6 @@ struct Entry {
 /// The files one reader reads, frozen when it opened, and its lease on them.
 #[derive(Debug)]
 pub struct StoreView {
-    root: PathBuf,
     store: Store,
     /// By object store path, as DataFusion names them.
     files: BTreeMap<String, Entry>,
@@ -129,7 +127,6 @@ impl StoreView {
             }
         }
         Ok(StoreView {
-            root: store.root().to_path_buf(),
             store: store.clone(),
             files,
             snapshot,
@@ -239,7 +236,7 @@ impl StoreView {
             .get(key)
             .ok_or_else(|| not_found("not in the store's committed snapshot"))?;
         let candidates = [
-            self.root.join(&entry.relative),
+            self.store.root().join(&entry.relative),
             retired::retired_path(&self.store, std::path::Path::new(&entry.relative)),
         ];
         for path in candidates {
@@ -298,7 +295,7 @@ async fn blocking<T: Send + 'static>(
 
 impl std::fmt::Display for StoreView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{STORE_NAME} of `{}`", self.root.display())
+        write!(f, "{STORE_NAME} of `{}`", self.store.root().display())
     }
 }
 
@@ -410,4 +407,101 @@ impl ObjectStore for StoreView {
 /// Registers `view` as the object store of its URL in `ctx`, replacing an earlier view.
 pub fn register(ctx: &datafusion::prelude::SessionContext, view: Arc<StoreView>) {
     ctx.register_object_store(StoreView::url().as_ref(), view);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::object_store::ObjectStoreExt;
+
+    fn write(root: &std::path::Path, relative: &str, bytes: &[u8]) {
+        let path = root.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    #[test]
+    fn a_view_reads_the_files_it_opened_with_after_writers_replace_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let _lock = store.open_for_write().unwrap();
+        write(dir.path(), "events/date=2026-01-01/a.parquet", b"events a");
+        write(dir.path(), "usage/date=2026-01-01/a.parquet", b"usage a");
+        write(dir.path(), "principals/1.parquet", b"iam v1");
+        snapshot::commit(&store).unwrap();
+        let view = StoreView::open(&store).unwrap();
+        assert!(!view.needs_repair());
+        assert_eq!(view.tables(), ["events", "principals", "usage"]);
+
+        // A compaction replaces `a`; an IAM snapshot is written over `1`.
+        write(
+            dir.path(),
+            "events/date=2026-01-01/b.parquet.tmp",
+            b"events b",
+        );
+        write(dir.path(), "principals/1.parquet.tmp", b"iam version 2");
+        let root = dir.path();
+        super::super::journal::swap(
+            &store,
+            &[
+                (
+                    root.join("events/date=2026-01-01/b.parquet.tmp"),
+                    root.join("events/date=2026-01-01/b.parquet"),
+                ),
+                (
+                    root.join("principals/1.parquet.tmp"),
+                    root.join("principals/1.parquet"),
+                ),
+            ],
+            &[
+                root.join("events/date=2026-01-01/a.parquet"),
+                root.join("usage/date=2026-01-01/a.parquet"),
+            ],
+        )
+        .unwrap();
+        snapshot::commit(&store).unwrap();
+
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let read = |path: &str| {
+                let path = Path::from(path);
+                let view = &view;
+                async move {
+                    let size = view.head(&path).await.unwrap().size;
+                    view.get_range(&path, 0..size).await.unwrap()
+                }
+            };
+            assert_eq!(read("events/date=2026-01-01/a.parquet").await, "events a");
+            assert_eq!(read("principals/1.parquet").await, "iam v1");
+            let listed: Vec<ObjectMeta> = view
+                .list(Some(&Path::from("events")))
+                .collect::<Vec<_>>()
+                .await
+                .into_iter()
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(listed.len(), 1);
+            assert_eq!(
+                listed[0].location.as_ref(),
+                "events/date=2026-01-01/a.parquet"
+            );
+            assert!(matches!(
+                view.put(
+                    &Path::from("events/x.parquet"),
+                    PutPayload::from_static(b"x")
+                )
+                .await,
+                Err(object_store::Error::NotSupported { .. })
+            ));
+        });
+        // The replaced files stay while the view holds them, then go with the next commit.
+        snapshot::commit(&store).unwrap();
+        assert!(retired::retired_dir(&store).exists());
+        drop(view);
+        snapshot::commit(&store).unwrap();
+        assert!(!retired::retired_dir(&store).exists());
+        let view = StoreView::open(&store).unwrap();
+        assert!(view.has_files("events") && !view.has_files("usage"));
+        assert!(view.needs_repair(), "`b` has no rollup");
+    }
 }
