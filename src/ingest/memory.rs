@@ -179,6 +179,14 @@ pub fn too_large(size: u64, limit: usize) -> String {
     )
 }
 
+/// Why an object was not read: it grew past the limit after it was listed.
+pub fn grew_too_large(limit: usize) -> String {
+    format!(
+        "grew past the {} MiB one file may take (a quarter of --memory-mib) while it was read",
+        limit >> 20
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};

@@ -296,9 +296,8 @@ impl Objects for LocalFiles<'_> {
             .and_then(|f| f.take(self.limit as u64 + 1).read_to_end(raw));
         Some(match read {
             Ok(_) if raw.len() > self.limit => {
-                let message = memory::too_large(raw.len() as u64, self.limit);
                 raw.clear();
-                Next::Failed(file.clone(), message)
+                Next::Failed(file.clone(), memory::grew_too_large(self.limit))
             }
             Ok(_) => Next::Read(file.clone()),
             Err(e) => Next::Failed(file.clone(), e.to_string()),

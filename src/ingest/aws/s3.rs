@@ -20,7 +20,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use super::{AwsOptions, Channel, Fetched, RemoteCounters, RemoteRun, describe, sdk_config};
 use crate::ingest::layout::{self, Level, Selection};
-use crate::ingest::memory::too_large;
+use crate::ingest::memory::{grew_too_large, too_large};
 use crate::ingest::source::{SourceFile, delivery_date};
 use crate::ingest::{IngestError, IngestObserver, IngestOptions, IngestReport, Problem, run};
 use crate::store::Store;
@@ -397,7 +397,7 @@ async fn fetch(
                 file.size = bytes.len() as u64;
                 return Fetched::Read(file, bytes);
             }
-            Ok(None) => return Fetched::Failed(file, too_large(limit as u64 + 1, limit)),
+            Ok(None) => return Fetched::Failed(file, grew_too_large(limit)),
             Err(_) if attempt < BODY_ATTEMPTS => {
                 tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
             }
