@@ -421,7 +421,7 @@ fn issue_18_one_bad_record_costs_one_record() {
 fn an_event_id_reused_by_another_event_is_named() {
     let store = tempfile::tempdir().unwrap();
     let file = sample_files().into_iter().next().unwrap();
-    ingest(store.path(), &[file.clone()]);
+    ingest(store.path(), std::slice::from_ref(&file));
     let before = scalar(store.path(), "SELECT count(*) FROM events");
     let text: serde_json::Value = serde_json::from_str(&gunzip(&file)).unwrap();
     let records = text["Records"].as_array().unwrap().clone();

@@ -85,7 +85,10 @@ fn the_shell_runs_multi_line_statements_and_reports_errors() {
     let pane = wait_for(&session, "error: SQL error");
     assert!(pane.contains("SELEC"), "{pane}");
     // The store is read-only to SQL here too (issue 18).
-    type_line(&session, "INSERT INTO events SELECT * FROM events LIMIT 1\\;");
+    type_line(
+        &session,
+        "INSERT INTO events SELECT * FROM events LIMIT 1\\;",
+    );
     wait_for(&session, "is read-only to SQL");
     type_line(&session, "\\d");
     wait_for(&session, "manifest");
