@@ -256,6 +256,17 @@ enum FileResult {
 /// At most this many problems are reported per file; the rest are counted.
 const PROBLEMS_PER_FILE: usize = 5;
 
+/// `messages` cut to [`PROBLEMS_PER_FILE`], the rest counted in a last line
+/// (`and 3 more malformed records`).
+fn capped(mut messages: Vec<String>, what: &str) -> Vec<String> {
+    if messages.len() > PROBLEMS_PER_FILE {
+        let more = messages.len() - PROBLEMS_PER_FILE;
+        messages.truncate(PROBLEMS_PER_FILE);
+        messages.push(format!("and {more} more {what}"));
+    }
+    messages
+}
+
 /// One object handed to a decoding thread by an [`Objects`] source.
 pub enum Next {
     /// Its bytes are in the buffer given to [`Objects::next`].
@@ -560,28 +571,18 @@ fn absorb(
             let events = decoded.batch.num_rows() as u64;
             let outcome = writer.add(decoded)?;
             report.conflicting_ids += outcome.conflicts.len() as u64;
-            let named = outcome.conflicts.len().min(PROBLEMS_PER_FILE);
-            for (id, time, name) in &outcome.conflicts[..named] {
-                let problem = Problem {
-                    path: file.path.clone(),
-                    message: format!(
-                        "event `{id}` ({name} at {time}): the store already holds another \
-                         event under this eventID; the first one is kept"
-                    ),
-                };
-                observer.problem(&problem);
-                report.problems.push(problem);
-            }
-            if outcome.conflicts.len() > named {
-                let problem = Problem {
-                    path: file.path.clone(),
-                    message: format!(
-                        "and {} more events whose eventID the store holds for another event",
-                        outcome.conflicts.len() - named
-                    ),
-                };
-                observer.problem(&problem);
-                report.problems.push(problem);
+            let conflicts = outcome.conflicts.iter().map(|(id, time, name)| {
+                format!(
+                    "event `{id}` ({name} at {time}): the store already holds another event \
+                     under this eventID; the first one is kept"
+                )
+            });
+            let conflicts = capped(
+                conflicts.collect(),
+                "events whose eventID the store holds for another event",
+            );
+            for message in conflicts {
+                problem(&file.path, message);
             }
             report.files_ingested += 1;
             report.events_read += events;
@@ -656,7 +657,7 @@ fn decode_file(
     };
     let record_errors = builder.take_errors();
     let skipped = (record_errors.len() + line_errors.len()) as u64;
-    let mut problems: Vec<String> = line_errors
+    let problems: Vec<String> = line_errors
         .iter()
         .map(|e| format!("line {}: invalid JSON: {}", e.line, e.message))
         .chain(
@@ -665,11 +666,7 @@ fn decode_file(
                 .map(|e| format!("record {}: {}", e.record, e.message)),
         )
         .collect();
-    if problems.len() > PROBLEMS_PER_FILE {
-        let more = problems.len() - PROBLEMS_PER_FILE;
-        problems.truncate(PROBLEMS_PER_FILE);
-        problems.push(format!("and {more} more malformed records"));
-    }
+    let problems = capped(problems, "malformed records");
     let records = decode::RecordSink::seen(&builder) + line_errors.len() as u64;
     let decoded = builder.finish();
     FileResult::Decoded {
