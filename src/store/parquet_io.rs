@@ -325,7 +325,14 @@ pub fn read_keys(files: &[PathBuf], into: &mut KeySet) -> Result<(), StoreError>
     for path in files {
         let columns = [col::EVENTID, col::EVENTTIME, col::EVENTNAME];
         for batch in open_reader(path, 64 * 1024, Some(&columns))? {
-            into.extend(batch_keys(&batch?, None)?);
+            let batch = batch?;
+            let ids = batch.column_by_name(col::EVENTID);
+            // A row without an eventid has no key, as before fingerprints.
+            let keys = batch_keys(&batch, None)?.into_iter().enumerate();
+            into.extend(
+                keys.filter(|(row, _)| ids.is_some_and(|c| c.is_valid(*row)))
+                    .map(|(_, key)| key),
+            );
         }
     }
     Ok(())
