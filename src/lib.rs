@@ -7,7 +7,7 @@
 //!     -> ingest::source   find the objects, skip digests and what the manifest has
 //!     -> ingest::decode   gunzip, any JSON shape, one parse, records borrowed from the buffer
 //!     -> ingest::batch    validate, derive principal_arn/account_id/event_date, Arrow builders
-//!     -> store::writer    de-duplicate by eventID, buffer per day, sorted zstd Parquet files
+//!     -> store::writer    de-duplicate by eventID, buffer per day, zstd Parquet files in call order
 //!     -> store::manifest  record each source object last, so a crash is repaired by a re-run
 //! store -> sql (DataFusion: store::tables, named queries in queries/*.sql) -> usage tables
 //! ```
@@ -45,6 +45,7 @@ macro_rules! eprintln {
 
 pub mod catalog;
 pub mod cli;
+pub mod cores;
 pub mod eval;
 pub mod ingest;
 pub mod mapping;

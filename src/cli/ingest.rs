@@ -100,7 +100,7 @@ pub struct IngestArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Decoding threads (default: all cores)
+    /// Cores to use: at most N threads decode or write at once (default: all cores)
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 

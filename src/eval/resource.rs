@@ -17,9 +17,11 @@
 //! resource types (`ec2:RunInstances`) is derived only where a rule knows every type the
 //! call touches: a policy narrowed to part of a call's resources would deny the call.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
 
-use serde_json::Value;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::event::EventFacts;
 use crate::catalog::ActionCatalog;
@@ -213,18 +215,14 @@ impl Rule {
 /// The event with its JSON parsed once, and the parts every ARN needs.
 struct Event<'a> {
     facts: &'a EventFacts<'a>,
-    request: Value,
+    request: Json<'a>,
     /// Parsed on first use: few rules read the response.
-    response: std::cell::OnceCell<Value>,
+    response: std::cell::OnceCell<Json<'a>>,
     partition: &'a str,
 }
 
 impl<'a> Event<'a> {
     fn new(facts: &'a EventFacts<'a>) -> Self {
-        let parse = |text: Option<&str>| {
-            text.and_then(|t| serde_json::from_str(t).ok())
-                .unwrap_or(Value::Null)
-        };
         // The principal's ARN names the partition; else the region does.
         let partition = facts
             .principal_arn
@@ -237,7 +235,7 @@ impl<'a> Event<'a> {
             });
         Self {
             facts,
-            request: parse(facts.request_parameters),
+            request: Json::parse(facts.request_parameters),
             response: std::cell::OnceCell::new(),
             partition,
         }
@@ -252,12 +250,9 @@ impl<'a> Event<'a> {
 
     /// A string response element at `path` (dot-separated).
     fn response(&self, path: &str) -> Option<&str> {
-        let mut value = self.response.get_or_init(|| {
-            self.facts
-                .response_elements
-                .and_then(|t| serde_json::from_str(t).ok())
-                .unwrap_or(Value::Null)
-        });
+        let mut value = self
+            .response
+            .get_or_init(|| Json::parse(self.facts.response_elements));
         for key in path.split('.') {
             value = field(value, key)?;
         }
@@ -305,24 +300,131 @@ impl<'a> Event<'a> {
     }
 }
 
-fn field<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
-    value
-        .as_object()?
+/// JSON parsed as the rules read it: strings borrowed from the event's text where they
+/// carry no escapes, objects as their members in document order. Parsing into
+/// `serde_json::Value` allocated a `String` per key and string and built a map per object,
+/// for rules that read one or two keys; this tree allocates only its lists.
+#[derive(Debug, Default)]
+enum Json<'a> {
+    #[default]
+    Null,
+    /// Numbers and booleans: no rule reads them.
+    Scalar,
+    Str(Cow<'a, str>),
+    Array(Vec<Json<'a>>),
+    Object(Vec<(Cow<'a, str>, Json<'a>)>),
+}
+
+impl<'a> Json<'a> {
+    /// `text` parsed, or `Null` when it is not JSON (or nests past the parser's limit).
+    fn parse(text: Option<&'a str>) -> Self {
+        text.and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_default()
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Json<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct JsonVisitor;
+        impl<'de> Visitor<'de> for JsonVisitor {
+            type Value = Json<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Json<'de>, E> {
+                Ok(Json::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Json<'de>, E> {
+                Ok(Json::Null)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Json<'de>, E> {
+                Ok(Json::Scalar)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Json<'de>, E> {
+                Ok(Json::Scalar)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Json<'de>, E> {
+                Ok(Json::Scalar)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Json<'de>, E> {
+                Ok(Json::Scalar)
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Json<'de>, E> {
+                Ok(Json::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Json<'de>, E> {
+                Ok(Json::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Json<'de>, E> {
+                Ok(Json::Str(Cow::Owned(v)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Json::Array(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
+                let mut members = Vec::new();
+                while let Some(key) = map.next_key::<Json<'de>>()? {
+                    let Json::Str(key) = key else {
+                        return Err(de::Error::custom("an object key that is not a string"));
+                    };
+                    members.push((key, map.next_value()?));
+                }
+                Ok(Json::Object(members))
+            }
+        }
+        deserializer.deserialize_any(JsonVisitor)
+    }
+}
+
+/// The member `key` of an object, in any case. As `serde_json::Value` (which keeps the
+/// order keys first appear in) answered: the first key that matches, with the value of
+/// its last occurrence when the object repeats it.
+fn field<'v, 'a>(value: &'v Json<'a>, key: &str) -> Option<&'v Json<'a>> {
+    let Json::Object(members) = value else {
+        return None;
+    };
+    let (first, _) = members.iter().find(|(k, _)| k.eq_ignore_ascii_case(key))?;
+    members
         .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .rev()
+        .find(|(k, _)| k == first)
         .map(|(_, v)| v)
+}
+
+/// The values of an object, one per key (the last where a key repeats).
+fn values<'v, 'a>(members: &'v [(Cow<'a, str>, Json<'a>)]) -> Vec<&'v Json<'a>> {
+    let mut seen = HashSet::new();
+    let mut out: Vec<&Json<'a>> = members
+        .iter()
+        .rev()
+        .filter(|(k, _)| seen.insert(k.as_ref()))
+        .map(|(_, v)| v)
+        .collect();
+    out.reverse();
+    out
 }
 
 /// Every string at `path` (dot-separated; arrays are walked, and an `items` level as EC2
 /// writes lists is looked through).
-fn strings_at<'v>(value: &'v Value, path: &str, out: &mut Vec<&'v str>) {
+fn strings_at<'v>(value: &'v Json<'_>, path: &str, out: &mut Vec<&'v str>) {
     let (head, rest) = match path.split_once('.') {
         Some((h, r)) => (h, Some(r)),
         None => (path, None),
     };
     match value {
-        Value::Array(items) => items.iter().for_each(|v| strings_at(v, path, out)),
-        Value::Object(_) => {
+        Json::Array(items) => items.iter().for_each(|v| strings_at(v, path, out)),
+        Json::Object(_) => {
             if let Some(next) = field(value, head) {
                 match rest {
                     Some(rest) => strings_at(next, rest, out),
@@ -334,15 +436,15 @@ fn strings_at<'v>(value: &'v Value, path: &str, out: &mut Vec<&'v str>) {
     }
 }
 
-fn collect_strings<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
+fn collect_strings<'v>(value: &'v Json<'_>, out: &mut Vec<&'v str>) {
     match value {
-        Value::String(s) if !s.is_empty() => out.push(s),
-        Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
+        Json::Str(s) if !s.is_empty() => out.push(s),
+        Json::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
         _ => {}
     }
 }
 
-fn ids<'v>(value: &'v Value, paths: &[&str]) -> Vec<&'v str> {
+fn ids<'v>(value: &'v Json<'_>, paths: &[&str]) -> Vec<&'v str> {
     let mut out = Vec::new();
     for path in paths {
         strings_at(value, path, &mut out);
@@ -709,12 +811,12 @@ fn iam(e: &Event<'_>, kinds: &[&str]) -> Rule {
 }
 
 /// Every IAM role ARN among the string values of `value`: the roles a call passes.
-fn role_arns(value: &Value) -> Vec<&str> {
-    fn walk<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
+fn role_arns<'v>(value: &'v Json<'_>) -> Vec<&'v str> {
+    fn walk<'v>(value: &'v Json<'_>, out: &mut Vec<&'v str>) {
         match value {
-            Value::String(s) if s.starts_with("arn:aws") && s.contains(":role/") => out.push(s),
-            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
-            Value::Object(map) => map.values().for_each(|v| walk(v, out)),
+            Json::Str(s) if s.starts_with("arn:aws") && s.contains(":role/") => out.push(s),
+            Json::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            Json::Object(members) => values(members).into_iter().for_each(|v| walk(v, out)),
             _ => {}
         }
     }

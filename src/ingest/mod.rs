@@ -43,7 +43,8 @@ use source::SourceFile;
 /// How to ingest.
 #[derive(Debug, Clone)]
 pub struct IngestOptions {
-    /// Decoding threads.
+    /// Cores the run uses: at most this many threads decode objects or write files at
+    /// once (`--threads`).
     pub threads: usize,
     /// Writer tunables.
     pub writer: WriterOptions,
@@ -63,7 +64,7 @@ pub struct IngestOptions {
 impl Default for IngestOptions {
     fn default() -> Self {
         Self {
-            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            threads: crate::cores::available(),
             writer: WriterOptions::default(),
             decode_memory: 64 << 20,
             checkpoint_every: Duration::from_secs(60),
@@ -371,7 +372,15 @@ pub fn run(
     observer: &dyn IngestObserver,
 ) -> Result<IngestReport, IngestError> {
     let run_id = new_run_id();
-    let mut writer = EventWriter::try_new(store.clone(), run_id.clone(), options.writer.clone())?;
+    let threads = options.threads.max(1);
+    // `threads` cores in all, shared by decoding and writing.
+    let cores = std::sync::Arc::new(crate::cores::Cores::new(threads));
+    let writer_options = WriterOptions {
+        flush_threads: threads,
+        cores: std::sync::Arc::clone(&cores),
+        ..options.writer.clone()
+    };
+    let mut writer = EventWriter::try_new(store.clone(), run_id.clone(), writer_options)?;
     let mut ledger = Ledger {
         store,
         run_id: &run_id,
@@ -381,7 +390,6 @@ pub fn run(
         last: Instant::now(),
         every: options.checkpoint_every,
     };
-    let threads = options.threads.max(1);
     let (results_tx, results_rx) = crossbeam_channel::bounded::<FileResult>(threads * 2);
     let memory = memory::DecodeMemory::new(options.decode_memory);
 
@@ -390,16 +398,18 @@ pub fn run(
             let tx = results_tx.clone();
             let clock = &options.clock;
             let memory = &memory;
+            let cores = &cores;
             scope.spawn(move || {
                 let mut scratch = Scratch {
                     raw: Vec::new(),
                     json: memory.buffer(),
                 };
                 while let Some(next) = objects.next(known, &mut scratch.raw) {
-                    if tx
-                        .send(decode_next(next, known, clock, &mut scratch))
-                        .is_err()
-                    {
+                    let decoded = {
+                        let _core = cores.acquire();
+                        decode_next(next, known, clock, &mut scratch)
+                    };
+                    if tx.send(decoded).is_err() {
                         break;
                     }
                 }

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! <store>/
-//!   events/date=YYYY-MM-DD/part-<run>-<n>.parquet   CloudTrail events, sorted by eventtime
+//!   events/date=YYYY-MM-DD/part-<run>-<n>.parquet   CloudTrail events, in call order
 //!   usage/date=YYYY-MM-DD/part-<run>-<n>.parquet    the usage rollup of the events file
 //!                                                    of the same name
 //!   manifest/part-<run>.parquet                      one row per ingested source object

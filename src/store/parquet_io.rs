@@ -10,12 +10,10 @@ use std::path::{Path, PathBuf};
 use arrow::array::{Array, AsArray, RecordBatch, TimestampMicrosecondArray};
 use arrow::compute::{interleave_record_batch, take_record_batch};
 use arrow::datatypes::{DataType, SchemaRef};
-use parquet::arrow::ArrowSchemaConverter;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::metadata::SortingColumn;
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
@@ -37,18 +35,13 @@ fn zstd_level() -> i32 {
 }
 
 /// The writer settings of every events file.
+///
+/// Besides the row order ([`RowKey`]), what makes the files small without slowing ingest:
+/// zstd at a low level, dictionaries for the columns that repeat, and for the columns that
+/// do not, `DELTA_LENGTH_BYTE_ARRAY`: the lengths apart, the text in one run, so that zstd
+/// sees the ids and JSON documents without a length between each two. Event times are
+/// `DELTA_BINARY_PACKED`, small within a call and caller. BENCHMARKS.md has the figures.
 pub fn writer_properties() -> WriterProperties {
-    // Sorting columns are numbered by leaf column, after the struct fields before it.
-    let time_leaf = ArrowSchemaConverter::new()
-        .convert(&events_schema())
-        .ok()
-        .and_then(|descr| {
-            descr
-                .columns()
-                .iter()
-                .position(|c| c.path().string() == col::EVENTTIME)
-        })
-        .unwrap_or(0);
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(zstd_level()).unwrap_or_default(),
@@ -57,12 +50,7 @@ pub fn writer_properties() -> WriterProperties {
         // Min/max statistics cost a comparison per value; they are kept (per row group, see
         // below) only on the columns that queries filter on, where they prune scans.
         .set_statistics_enabled(EnabledStatistics::None)
-        .set_created_by(format!("trailcut {}", env!("CARGO_PKG_VERSION")))
-        .set_sorting_columns(Some(vec![SortingColumn {
-            column_idx: time_leaf as i32,
-            descending: false,
-            nulls_first: false,
-        }]));
+        .set_created_by(format!("trailcut {}", env!("CARGO_PKG_VERSION")));
     for filtered in [
         &[col::EVENTTIME][..],
         &[col::EVENTSOURCE],
@@ -86,9 +74,8 @@ pub fn writer_properties() -> WriterProperties {
         builder = builder.set_column_statistics_enabled(path, EnabledStatistics::Chunk);
     }
     // Unique or nearly unique per row: a dictionary would be built, hashed into and then
-    // thrown away when it overflows; zstd does better on these columns alone.
+    // thrown away when it overflows.
     for unique in [
-        col::EVENTTIME,
         col::EVENTID,
         col::REQUESTID,
         col::SHAREDEVENTID,
@@ -99,9 +86,17 @@ pub fn writer_properties() -> WriterProperties {
         col::ERRORMESSAGE,
         col::EXTRA,
     ] {
-        builder = builder.set_column_dictionary_enabled(ColumnPath::from(unique), false);
+        builder = builder
+            .set_column_dictionary_enabled(ColumnPath::from(unique), false)
+            .set_column_encoding(ColumnPath::from(unique), Encoding::DELTA_LENGTH_BYTE_ARRAY);
     }
-    builder.build()
+    builder
+        .set_column_dictionary_enabled(ColumnPath::from(col::EVENTTIME), false)
+        .set_column_encoding(
+            ColumnPath::from(col::EVENTTIME),
+            Encoding::DELTA_BINARY_PACKED,
+        )
+        .build()
 }
 
 fn parquet_err(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> StoreError + '_ {
@@ -115,33 +110,127 @@ fn parquet_err(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> Sto
 /// one chunk rather than a second copy of everything.
 const SORT_CHUNK_ROWS: usize = 64 * 1024;
 
-/// The rows of `batches` in `eventtime` order (stable, so equal times keep their arrival
-/// order), as `(batch, row)` pairs.
-pub fn event_time_order(batches: &[RecordBatch]) -> Result<Vec<(usize, usize)>, StoreError> {
-    let mut keyed: Vec<(i64, usize, usize)> =
-        Vec::with_capacity(batches.iter().map(|b| b.num_rows()).sum());
-    for (b, batch) in batches.iter().enumerate() {
-        let times = batch
+/// Where a row goes in an events file: by call (`eventsource`, `eventname`), then caller
+/// (`principal_arn`, none first), then `eventtime`.
+///
+/// Rows of one call by one caller carry requests of one shape, the same user agent and
+/// source address: side by side, zstd and the dictionaries find them. On generated trails
+/// this order makes the events files a sixth smaller than time order (docs/store.md).
+/// Queries lose nothing: they select days by the `date` partition, and no reader relies on
+/// time order within a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RowKey<'a> {
+    pub source: &'a str,
+    pub name: &'a str,
+    pub principal: Option<&'a str>,
+    pub time: i64,
+}
+
+/// The columns of an events batch that [`RowKey`] reads.
+struct KeyColumns {
+    source: arrow::array::StringArray,
+    name: arrow::array::StringArray,
+    principal: arrow::array::StringArray,
+    time: TimestampMicrosecondArray,
+}
+
+impl KeyColumns {
+    fn of(batch: &RecordBatch) -> Result<Self, StoreError> {
+        let text = |name: &str| -> Result<arrow::array::StringArray, StoreError> {
+            let column = batch.column_by_name(name).ok_or_else(|| {
+                arrow::error::ArrowError::SchemaError(format!("events batch without `{name}`"))
+            })?;
+            let column = arrow::compute::cast(column, &DataType::Utf8)?;
+            Ok(column.as_string::<i32>().clone())
+        };
+        let time = batch
             .column_by_name(col::EVENTTIME)
             .and_then(|c| c.as_primitive_opt::<arrow::datatypes::TimestampMicrosecondType>())
+            .cloned()
             .ok_or_else(|| {
                 arrow::error::ArrowError::SchemaError(
                     "events batch without microsecond `eventtime`".into(),
                 )
             })?;
-        keyed.extend(times.values().iter().enumerate().map(|(r, t)| (*t, b, r)));
+        Ok(Self {
+            source: text(col::EVENTSOURCE)?,
+            name: text(col::EVENTNAME)?,
+            principal: text(col::PRINCIPAL_ARN)?,
+            time,
+        })
     }
-    keyed.sort_by_key(|(t, _, _)| *t);
-    Ok(keyed.into_iter().map(|(_, b, r)| (b, r)).collect())
+
+    fn key(&self, row: usize) -> RowKey<'_> {
+        fn get(a: &arrow::array::StringArray, row: usize) -> Option<&str> {
+            a.is_valid(row).then(|| a.value(row))
+        }
+        RowKey {
+            source: get(&self.source, row).unwrap_or_default(),
+            name: get(&self.name, row).unwrap_or_default(),
+            principal: get(&self.principal, row),
+            time: if self.time.is_valid(row) {
+                self.time.value(row)
+            } else {
+                i64::MIN
+            },
+        }
+    }
 }
 
-/// Writes `batches` to `path` sorted by `eventtime`, one chunk at a time, and syncs it.
+/// The rows of `batches` in [`RowKey`] order (stable: equal keys keep their arrival order),
+/// as `(batch, row)` pairs.
+///
+/// Strings are compared once per distinct value, not once per comparison: each distinct
+/// call and caller gets its rank among the others, and rows sort by integers.
+pub fn row_order(batches: &[RecordBatch]) -> Result<Vec<(usize, usize)>, StoreError> {
+    let columns = batches
+        .iter()
+        .map(KeyColumns::of)
+        .collect::<Result<Vec<_>, _>>()?;
+    type Ranks<'a, K> = std::collections::HashMap<K, u32, foldhash::fast::RandomState>;
+    let mut calls: Ranks<'_, (&str, &str)> = Ranks::default();
+    let mut principals: Ranks<'_, Option<&str>> = Ranks::default();
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let mut keyed: Vec<(u32, u32, i64, u32, u32)> = Vec::with_capacity(rows);
+    for (b, c) in columns.iter().enumerate() {
+        for r in 0..c.time.len() {
+            let key = c.key(r);
+            let next = calls.len() as u32;
+            let call = *calls.entry((key.source, key.name)).or_insert(next);
+            let next = principals.len() as u32;
+            let principal = *principals.entry(key.principal).or_insert(next);
+            keyed.push((call, principal, key.time, b as u32, r as u32));
+        }
+    }
+    // First-seen numbers become ranks in string order.
+    fn ranks<K: Ord + Copy>(seen: Ranks<'_, K>) -> Vec<u32> {
+        let mut by_value: Vec<(K, u32)> = seen.into_iter().collect();
+        by_value.sort_unstable();
+        let mut rank = vec![0; by_value.len()];
+        for (i, (_, first_seen)) in by_value.into_iter().enumerate() {
+            rank[first_seen as usize] = i as u32;
+        }
+        rank
+    }
+    let (call_rank, principal_rank) = (ranks(calls), ranks(principals));
+    for k in &mut keyed {
+        k.0 = call_rank[k.0 as usize];
+        k.1 = principal_rank[k.1 as usize];
+    }
+    keyed.sort_unstable();
+    Ok(keyed
+        .into_iter()
+        .map(|(_, _, _, b, r)| (b as usize, r as usize))
+        .collect())
+}
+
+/// Writes `batches` to `path` in [`RowKey`] order, one chunk at a time, and syncs it.
 pub fn write_sorted(
     path: &Path,
     schema: &SchemaRef,
     batches: &[RecordBatch],
 ) -> Result<WrittenFile, StoreError> {
-    let order = event_time_order(batches)?;
+    let order = row_order(batches)?;
     let refs: Vec<&RecordBatch> = batches.iter().collect();
     let file = File::create(path).map_err(StoreError::io(path))?;
     let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(writer_properties()))
@@ -338,8 +427,10 @@ pub fn read_keys(files: &[PathBuf], into: &mut KeySet) -> Result<(), StoreError>
     Ok(())
 }
 
-/// Merges files that are each sorted by `eventtime` into one sorted stream, holding one
-/// batch of `batch_rows` per input in memory; `emit` receives the output in order.
+/// Merges files that are each in [`RowKey`] order into one stream in that order, holding
+/// one batch of `batch_rows` per input in memory; `emit` receives the output in order.
+/// (Files from before that order are in time order: they merge without loss, in a looser
+/// order.)
 pub fn merge_sorted(
     files: &[PathBuf],
     batch_rows: usize,
@@ -348,12 +439,22 @@ pub fn merge_sorted(
     struct Input {
         reader: ParquetRecordBatchReader,
         batch: RecordBatch,
-        times: TimestampMicrosecondArray,
+        keys: KeyColumns,
         pos: usize,
+    }
+    /// A row's key, owned, for the heap.
+    type Owned = (String, String, Option<String>, i64);
+    fn owned(key: RowKey<'_>) -> Owned {
+        (
+            key.source.to_owned(),
+            key.name.to_owned(),
+            key.principal.map(str::to_owned),
+            key.time,
+        )
     }
     fn next_batch(
         reader: &mut ParquetRecordBatchReader,
-    ) -> Result<Option<(RecordBatch, TimestampMicrosecondArray)>, StoreError> {
+    ) -> Result<Option<(RecordBatch, KeyColumns)>, StoreError> {
         loop {
             match reader.next() {
                 None => return Ok(None),
@@ -363,18 +464,8 @@ pub fn merge_sorted(
                     if batch.num_rows() == 0 {
                         continue;
                     }
-                    let times = batch
-                        .column_by_name(col::EVENTTIME)
-                        .and_then(|c| {
-                            c.as_primitive_opt::<arrow::datatypes::TimestampMicrosecondType>()
-                        })
-                        .cloned()
-                        .ok_or_else(|| {
-                            arrow::error::ArrowError::SchemaError(
-                                "events file without microsecond `eventtime`".into(),
-                            )
-                        })?;
-                    return Ok(Some((batch, times)));
+                    let keys = KeyColumns::of(&batch)?;
+                    return Ok(Some((batch, keys)));
                 }
             }
         }
@@ -384,12 +475,12 @@ pub fn merge_sorted(
     let mut heap = BinaryHeap::new();
     for path in files {
         let mut reader = open_reader(path, batch_rows, None)?;
-        if let Some((batch, times)) = next_batch(&mut reader)? {
-            heap.push(Reverse((times.value(0), inputs.len())));
+        if let Some((batch, keys)) = next_batch(&mut reader)? {
+            heap.push(Reverse((owned(keys.key(0)), inputs.len())));
             inputs.push(Input {
                 reader,
                 batch,
-                times,
+                keys,
                 pos: 0,
             });
         }
@@ -412,15 +503,15 @@ pub fn merge_sorted(
         pending.push((s, input.pos));
         input.pos += 1;
         if input.pos < input.batch.num_rows() {
-            heap.push(Reverse((input.times.value(input.pos), s)));
+            heap.push(Reverse((owned(input.keys.key(input.pos)), s)));
         } else {
             // The batch is used up: emit what refers to it before replacing it.
             flush(&inputs, &mut pending, &mut emit)?;
             let input = &mut inputs[s];
-            if let Some((batch, times)) = next_batch(&mut input.reader)? {
-                heap.push(Reverse((times.value(0), s)));
+            if let Some((batch, keys)) = next_batch(&mut input.reader)? {
+                heap.push(Reverse((owned(keys.key(0)), s)));
                 input.batch = batch;
-                input.times = times;
+                input.keys = keys;
                 input.pos = 0;
             }
         }
@@ -449,4 +540,62 @@ pub fn batch_bytes(batch: &RecordBatch) -> usize {
 /// The schema all events files share.
 pub fn schema() -> SchemaRef {
     events_schema()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, StringArray, TimestampMicrosecondArray};
+
+    use super::*;
+
+    /// A batch with the columns [`RowKey`] reads.
+    type Row = (&'static str, &'static str, Option<&'static str>, i64);
+
+    fn batch(rows: &[Row]) -> RecordBatch {
+        let text = |f: fn(&Row) -> Option<&'static str>| -> ArrayRef {
+            Arc::new(rows.iter().map(f).collect::<StringArray>())
+        };
+        RecordBatch::try_from_iter([
+            (col::EVENTSOURCE, text(|r| Some(r.0))),
+            (col::EVENTNAME, text(|r| Some(r.1))),
+            (col::PRINCIPAL_ARN, text(|r| r.2)),
+            (
+                col::EVENTTIME,
+                Arc::new(TimestampMicrosecondArray::from(
+                    rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+                )) as ArrayRef,
+            ),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn rows_go_by_call_then_caller_then_time_and_ties_keep_arrival_order() {
+        let first = batch(&[
+            ("s3.amazonaws.com", "GetObject", Some("arn:b"), 5),
+            ("iam.amazonaws.com", "GetRole", None, 9),
+            ("s3.amazonaws.com", "GetObject", Some("arn:a"), 7),
+            ("s3.amazonaws.com", "GetObject", Some("arn:b"), 1),
+        ]);
+        let second = batch(&[
+            ("s3.amazonaws.com", "GetObject", Some("arn:b"), 5),
+            ("iam.amazonaws.com", "GetRole", Some("arn:a"), 2),
+            ("s3.amazonaws.com", "DeleteObject", Some("arn:z"), 0),
+        ]);
+        let order = row_order(&[first, second]).unwrap();
+        assert_eq!(
+            order,
+            [
+                (0, 1), // iam GetRole, no principal
+                (1, 1), // iam GetRole, arn:a
+                (1, 2), // s3 DeleteObject
+                (0, 2), // s3 GetObject arn:a
+                (0, 3), // s3 GetObject arn:b at 1
+                (0, 0), // s3 GetObject arn:b at 5, first to arrive
+                (1, 0), // the same key, second
+            ]
+        );
+    }
 }

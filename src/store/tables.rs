@@ -14,10 +14,10 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::error::Result;
-use datafusion::prelude::{SessionContext, col};
+use datafusion::prelude::SessionContext;
 
 use super::outliers::{OUTLIERS, outliers_schema};
-use super::schema::{col as c, events_schema};
+use super::schema::events_schema;
 use super::usage::{USAGE, usage_schema};
 use super::view::StoreView;
 use super::{EVENTS, MANIFEST, manifest::manifest_schema};
@@ -67,16 +67,15 @@ pub async fn register_store(ctx: &SessionContext, view: Arc<StoreView>) -> Resul
 }
 
 /// `events`: the listing table over `events/date=*/`, with `date` as a partition column
-/// so that filters on it prune whole directories.
+/// so that filters on it prune whole directories. Files are in call order, not time order
+/// (`store::parquet_io::RowKey`): no sort order is declared.
 fn register_events(ctx: &SessionContext, view: &StoreView) -> Result<()> {
-    let sort = vec![col(c::EVENTTIME).sort(true, false)];
     register_by_day(
         ctx,
         view,
         EVENTS,
         events_schema(),
         with_date(events_schema()),
-        Some(sort),
     )
 }
 
@@ -94,14 +93,7 @@ fn with_date(schema: arrow::datatypes::SchemaRef) -> arrow::datatypes::SchemaRef
 
 /// `usage`: the rollup, partitioned by `date` like `events`.
 fn register_usage(ctx: &SessionContext, view: &StoreView) -> Result<()> {
-    register_by_day(
-        ctx,
-        view,
-        USAGE,
-        usage_schema(),
-        with_date(usage_schema()),
-        None,
-    )
+    register_by_day(ctx, view, USAGE, usage_schema(), with_date(usage_schema()))
 }
 
 /// A table of `<name>/date=YYYY-MM-DD/*.parquet` files with `schema`, `date` its
@@ -112,18 +104,14 @@ fn register_by_day(
     name: &str,
     schema: arrow::datatypes::SchemaRef,
     empty: arrow::datatypes::SchemaRef,
-    sort: Option<Vec<datafusion::logical_expr::SortExpr>>,
 ) -> Result<()> {
     if !view.has_files(name) {
         ctx.register_table(name, Arc::new(MemTable::try_new(empty, vec![vec![]])?))?;
         return Ok(());
     }
-    let mut options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
         .with_file_extension(".parquet")
         .with_table_partition_cols(vec![("date".to_owned(), DataType::Date32)]);
-    if let Some(sort) = sort {
-        options = options.with_file_sort_order(vec![sort]);
-    }
     let url = ListingTableUrl::parse(StoreView::table_url(name))?;
     let config = ListingTableConfig::new(url)
         .with_listing_options(options)

@@ -1,6 +1,6 @@
 //! Writes decoded events into `events/`: de-duplicates by eventID against the store and
 //! within the run, buffers rows per day within a memory budget, writes each buffer as a
-//! sorted Parquet file, and compacts small files at the end.
+//! Parquet file in call order (`parquet_io::RowKey`), and compacts small files at the end.
 //!
 //! Crash safety: every file is written under a temporary name, synced, then renamed, and
 //! holds only events the store did not have. A run killed at any moment therefore leaves
@@ -21,6 +21,7 @@ use crossbeam_channel::{Receiver, Sender, bounded};
 
 use super::parquet_io::{self, WrittenFile};
 use super::{Store, StoreError, TMP_SUFFIX, durable_rename, journal, parquet_files, usage};
+use crate::cores::Cores;
 use crate::eval::resource::IamNames;
 use crate::ingest::batch::DecodedBatch;
 
@@ -37,6 +38,9 @@ pub struct WriterOptions {
     /// Threads that sort and write files (all cores by default: at the end of a run the
     /// last days are written in parallel).
     pub flush_threads: usize,
+    /// The cores the run may use, shared with its decoders: a flush thread holds one while
+    /// it sorts, rolls up and encodes.
+    pub cores: Arc<Cores>,
 }
 
 impl Default for WriterOptions {
@@ -48,7 +52,8 @@ impl Default for WriterOptions {
             // evicted are behind the run and rarely reloaded; a larger cache only makes peak
             // memory grow with the trail.
             max_cached_keys: 4_000_000,
-            flush_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            flush_threads: crate::cores::available(),
+            cores: Arc::new(Cores::all()),
         }
     }
 }
@@ -144,6 +149,7 @@ struct FlushPool {
     run_id: String,
     names: Arc<IamNames>,
     in_flight: Arc<InFlight>,
+    cores: Arc<Cores>,
     threads: usize,
     jobs: Option<Sender<FlushJob>>,
     handles: Vec<JoinHandle<FlushResult>>,
@@ -156,7 +162,7 @@ impl FlushPool {
     fn start(
         store: &Store,
         run_id: &str,
-        threads: usize,
+        options: &WriterOptions,
         names: Arc<IamNames>,
     ) -> Result<Self, StoreError> {
         let mut pool = FlushPool {
@@ -164,7 +170,8 @@ impl FlushPool {
             run_id: run_id.to_owned(),
             names,
             in_flight: Arc::default(),
-            threads: threads.max(1),
+            cores: Arc::clone(&options.cores),
+            threads: options.flush_threads.max(1),
             jobs: None,
             handles: Vec::new(),
         };
@@ -179,9 +186,10 @@ impl FlushPool {
                 (self.store.clone(), self.run_id.clone(), receiver.clone());
             let names = Arc::clone(&self.names);
             let in_flight = Arc::clone(&self.in_flight);
+            let cores = Arc::clone(&self.cores);
             let handle = std::thread::Builder::new()
                 .name("trailcut-flush".into())
-                .spawn(move || flush_loop(&store, &run, &names, &in_flight, receiver))
+                .spawn(move || flush_loop(&store, &run, &names, &in_flight, &cores, receiver))
                 .map_err(StoreError::io(self.store.events_dir()))?;
             self.handles.push(handle);
         }
@@ -234,8 +242,7 @@ impl EventWriter {
         options: WriterOptions,
     ) -> Result<Self, StoreError> {
         let names = Arc::new(usage::load_iam_names(&store)?);
-        let flushers =
-            FlushPool::start(&store, &run_id, options.flush_threads, Arc::clone(&names))?;
+        let flushers = FlushPool::start(&store, &run_id, &options, Arc::clone(&names))?;
         Ok(Self {
             store,
             options,
@@ -445,7 +452,7 @@ pub fn next_file_name(run_id: &str) -> String {
     format!("part-{run_id}-{seq:05}.parquet")
 }
 
-/// The flush thread: sorts each job's rows by time and writes them as one file, with its
+/// The flush thread: puts each job's rows in call order and writes them as one file, with its
 /// usage rollup. The rollup is renamed into place first: a crash in between leaves a
 /// rollup without events, which [`usage::repair`] removes, never events without rollup.
 fn flush_loop(
@@ -453,6 +460,7 @@ fn flush_loop(
     run_id: &str,
     names: &IamNames,
     in_flight: &InFlight,
+    cores: &Cores,
     jobs: Receiver<FlushJob>,
 ) -> Result<Vec<(i32, WrittenFile)>, StoreError> {
     let mut written = Vec::new();
@@ -462,6 +470,7 @@ fn flush_loop(
     for job in jobs {
         let bytes = job.bytes;
         if failed.is_none() {
+            let _core = cores.acquire();
             match flush_one(store, run_id, names, job) {
                 Ok(file) => written.push(file),
                 Err(e) => failed = Some(e),

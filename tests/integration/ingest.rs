@@ -187,7 +187,7 @@ fn bad_input_is_reported_and_the_rest_is_stored() {
 }
 
 #[test]
-fn small_writes_are_compacted_and_files_stay_sorted() {
+fn small_writes_are_compacted_and_files_stay_in_call_order() {
     let files = sample_files();
     let store = tempfile::tempdir().unwrap();
     // Three ingests of overlapping thirds, each with a tiny memory budget that forces
@@ -225,24 +225,51 @@ fn small_writes_are_compacted_and_files_stay_sorted() {
             day.display(),
             parquet.len()
         );
-        let mut last = i64::MIN;
+        // In the order the writer promises: call, caller, time.
+        use arrow::array::Array;
+        let mut last: Option<(String, String, Option<String>, i64)> = None;
+        let columns = ["eventsource", "eventname", "principal_arn", "eventtime"];
         for batch in
-            trailcut::store::parquet_io::open_reader(&parquet[0], 1024, Some(&["eventtime"]))
-                .unwrap()
+            trailcut::store::parquet_io::open_reader(&parquet[0], 1024, Some(&columns)).unwrap()
         {
             let batch = batch.unwrap();
+            let text = |name: &str| {
+                batch
+                    .column_by_name(name)
+                    .unwrap()
+                    .as_any()
+                    .downcast_ref::<arrow::array::StringArray>()
+                    .unwrap()
+                    .clone()
+            };
+            let (sources, names, principals) = (
+                text("eventsource"),
+                text("eventname"),
+                text("principal_arn"),
+            );
             let times = batch
-                .column(0)
+                .column_by_name("eventtime")
+                .unwrap()
                 .as_any()
                 .downcast_ref::<arrow::array::TimestampMicrosecondArray>()
                 .unwrap();
-            for t in times.values() {
-                assert!(
-                    *t >= last,
-                    "{} is not sorted by eventtime",
-                    parquet[0].display()
+            for row in 0..batch.num_rows() {
+                let key = (
+                    sources.value(row).to_owned(),
+                    names.value(row).to_owned(),
+                    principals
+                        .is_valid(row)
+                        .then(|| principals.value(row).to_owned()),
+                    times.value(row),
                 );
-                last = *t;
+                if let Some(last) = &last {
+                    assert!(
+                        *last <= key,
+                        "{} is out of order: {last:?} before {key:?}",
+                        parquet[0].display()
+                    );
+                }
+                last = Some(key);
             }
         }
     }
