@@ -1,34 +1,71 @@
-//! criterion benches of ingest's and tightening's hot paths: decoding a CloudTrail file
-//! into Arrow, mapping calls to IAM actions, deriving an event's resources, and evaluating
-//! a request against a policy set. `cargo bench --bench hot_paths`; BENCHMARKS.md has the
+//! criterion benches of ingest's and tightening's hot paths: decoding a generated
+//! CloudTrail file into Arrow, the usage rollup and the Parquet file of a day's events,
+//! mapping calls to IAM actions, deriving an event's resources, and evaluating a request
+//! against a policy set. `cargo bench --bench hot_paths`; BENCHMARKS.md has the
 //! figures and how they relate to `trailcut bench`.
 
 use std::hint::black_box;
 use std::path::PathBuf;
 
+use arrow::array::RecordBatch;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use trailcut::eval::event::EventFacts;
-use trailcut::eval::resource::event_resources;
+use trailcut::eval::resource::{IamNames, event_resources};
 use trailcut::eval::{Context, NamedPolicy, PolicySet, Request, evaluate};
 use trailcut::ingest::batch::EventBatchBuilder;
 use trailcut::ingest::decode::decode_object;
 use trailcut::mapping::EventMapper;
 use trailcut::policy::PolicyDocument;
+use trailcut::store::parquet_io;
+use trailcut::store::usage::Rollup;
+use trailcut::synth::GenOptions;
 
-/// The sample trail's largest log file.
-fn sample_file() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample_data/trail");
-    walkdir::WalkDir::new(root)
+/// A generated trail of one day (seed 7, the generator `trailcut bench` uses), its files
+/// with as many records as a busy account's five-minute delivery; kept for the run.
+fn generated_trail() -> (tempfile::TempDir, Vec<PathBuf>) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let options = GenOptions {
+        events: 40_000,
+        out: dir.path().join("trail"),
+        seed: 7,
+        days: 1,
+        ..GenOptions::default()
+    };
+    trailcut::synth::generate(&options, &|_| {}).expect("generates");
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir.path())
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.path().to_string_lossy().ends_with(".json.gz"))
-        .max_by_key(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
         .map(|e| e.into_path())
-        .expect("sample_data/trail has log files")
+        .collect();
+    files.sort();
+    (dir, files)
+}
+
+/// Every file of the trail decoded into batches, as a day's flush job holds them.
+fn decoded(files: &[PathBuf]) -> Vec<RecordBatch> {
+    let mut scratch = Vec::new();
+    files
+        .iter()
+        .map(|path| {
+            let bytes = std::fs::read(path).expect("readable");
+            let mut builder = EventBatchBuilder::new();
+            decode_object(&bytes, &mut scratch, &mut builder).expect("decodes");
+            builder.finish().batch
+        })
+        .collect()
 }
 
 fn decode(c: &mut Criterion) {
-    let bytes = std::fs::read(sample_file()).expect("readable sample file");
+    let (_dir, files) = generated_trail();
+    // The file with the median number of records: a realistic object, not a 16-record one.
+    let mut sized: Vec<(u64, &PathBuf)> = files
+        .iter()
+        .map(|f| (std::fs::metadata(f).map(|m| m.len()).unwrap_or(0), f))
+        .collect();
+    sized.sort();
+    let path = sized[sized.len() / 2].1;
+    let bytes = std::fs::read(path).expect("readable file");
     let mut scratch = Vec::new();
     let mut builder = EventBatchBuilder::new();
     let decoded = decode_object(&bytes, &mut scratch, &mut builder).expect("decodes");
@@ -36,12 +73,47 @@ fn decode(c: &mut Criterion) {
     let mut group = c.benchmark_group("decode");
     group.throughput(Throughput::Bytes(decoded.json_bytes));
     group.bench_function(
-        format!("gzip, JSON and Arrow: a {records}-record file"),
+        format!(
+            "gzip, JSON and Arrow: a generated {records}-record file ({} KB of JSON)",
+            decoded.json_bytes / 1000
+        ),
         |b| {
             b.iter(|| {
                 let mut builder = EventBatchBuilder::new();
                 decode_object(black_box(&bytes), &mut scratch, &mut builder).expect("decodes");
                 black_box(builder.finish())
+            })
+        },
+    );
+    group.finish();
+}
+
+/// The flush thread's work on a day of 40,000 generated events: the usage rollup, and the
+/// events file in call order.
+fn write(c: &mut Criterion) {
+    let (dir, files) = generated_trail();
+    let batches = decoded(&files);
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let names = IamNames::default();
+    let mut group = c.benchmark_group("write");
+    group.throughput(Throughput::Elements(rows as u64));
+    group.sample_size(10);
+    group.bench_function(format!("usage rollup of {rows} events"), |b| {
+        b.iter(|| {
+            let mut rollup = Rollup::new();
+            for batch in &batches {
+                rollup.add(black_box(batch), &names).expect("adds");
+            }
+            black_box(rollup.to_batch().expect("a batch"))
+        })
+    });
+    let out = dir.path().join("bench.parquet");
+    group.bench_function(
+        format!("{rows} events in call order to zstd Parquet"),
+        |b| {
+            b.iter(|| {
+                parquet_io::write_sorted(&out, &parquet_io::schema(), black_box(&batches))
+                    .expect("writes")
             })
         },
     );
@@ -174,5 +246,5 @@ fn evaluation(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(hot_paths, decode, mapping, resources, evaluation);
+criterion_group!(hot_paths, decode, write, mapping, resources, evaluation);
 criterion_main!(hot_paths);

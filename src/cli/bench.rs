@@ -68,7 +68,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub repeat: usize,
 
-    /// Ingest threads (default: all cores)
+    /// Cores for the ingest: decoding and writing together (default: all cores)
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 

@@ -545,11 +545,18 @@ fn count(rows: &mut HashMap<Key, Counts, foldhash::fast::RandomState>, key: Key,
         });
 }
 
+/// Rollup files: zstd at level 1 as the events files; statistics per column chunk, not
+/// per page (page statistics cost a comparison per value and prune little in files this
+/// small); the first and last times, nearly unique, without a dictionary.
 fn writer_properties() -> WriterProperties {
-    WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_created_by(format!("trailcut {}", env!("CARGO_PKG_VERSION")))
-        .build()
+    let mut builder = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).unwrap_or_default()))
+        .set_statistics_enabled(parquet::file::properties::EnabledStatistics::Chunk)
+        .set_created_by(format!("trailcut {}", env!("CARGO_PKG_VERSION")));
+    for column in [ucol::FIRST_SEEN, ucol::LAST_SEEN] {
+        builder = builder.set_column_dictionary_enabled(column.into(), false);
+    }
+    builder.build()
 }
 
 /// `<store>/usage`.
