@@ -376,7 +376,6 @@ pub fn run(
     // `threads` cores in all, shared by decoding and writing.
     let cores = std::sync::Arc::new(crate::cores::Cores::new(threads));
     let writer_options = WriterOptions {
-        flush_threads: threads,
         cores: std::sync::Arc::clone(&cores),
         ..options.writer.clone()
     };

@@ -35,11 +35,9 @@ pub struct WriterOptions {
     pub target_file_rows: u64,
     /// De-duplication keys held in memory before whole days are evicted.
     pub max_cached_keys: usize,
-    /// Threads that sort and write files (all cores by default: at the end of a run the
-    /// last days are written in parallel).
-    pub flush_threads: usize,
-    /// The cores the run may use, shared with its decoders: a flush thread holds one while
-    /// it sorts, rolls up and encodes.
+    /// The cores the run may use (all by default), shared with its decoders: one flush
+    /// thread per core, each holding one while it sorts, rolls up and encodes, so that at
+    /// the end of a run the last days are written in parallel.
     pub cores: Arc<Cores>,
 }
 
@@ -52,7 +50,6 @@ impl Default for WriterOptions {
             // evicted are behind the run and rarely reloaded; a larger cache only makes peak
             // memory grow with the trail.
             max_cached_keys: 4_000_000,
-            flush_threads: crate::cores::available(),
             cores: Arc::new(Cores::all()),
         }
     }
@@ -171,7 +168,7 @@ impl FlushPool {
             names,
             in_flight: Arc::default(),
             cores: Arc::clone(&options.cores),
-            threads: options.flush_threads.max(1),
+            threads: options.cores.total(),
             jobs: None,
             handles: Vec::new(),
         };
