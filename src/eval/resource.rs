@@ -39,6 +39,13 @@ pub enum ResourceStatus {
 }
 
 impl ResourceStatus {
+    /// The status that [`as_str`](Self::as_str) names.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Derived, Self::NotScoped, Self::Underivable]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+
     /// `derived`, `not_scoped` or `underivable`.
     pub fn as_str(self) -> &'static str {
         match self {

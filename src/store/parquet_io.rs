@@ -12,7 +12,9 @@ use arrow::compute::{interleave_record_batch, take_record_batch};
 use arrow::datatypes::{DataType, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowPredicateFn, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder, RowFilter,
+};
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
@@ -311,6 +313,29 @@ pub fn open_reader(
         builder = builder.with_projection(mask);
     }
     builder.build().map_err(parquet_err(path))
+}
+
+/// Opens a Parquet file for reading only the rows that `keep` selects: `keep` sees
+/// batches of the columns `filter_columns` and answers one boolean per row; the other
+/// columns are decoded for the kept rows only.
+pub fn open_filtered_reader(
+    path: &Path,
+    batch_rows: usize,
+    filter_columns: &[&str],
+    keep: impl FnMut(RecordBatch) -> Result<arrow::array::BooleanArray, arrow::error::ArrowError>
+    + Send
+    + 'static,
+) -> Result<ParquetRecordBatchReader, StoreError> {
+    let file = File::open(path).map_err(StoreError::io(path))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(parquet_err(path))?
+        .with_batch_size(batch_rows);
+    let mask = ProjectionMask::columns(builder.parquet_schema(), filter_columns.iter().copied());
+    let filter = RowFilter::new(vec![Box::new(ArrowPredicateFn::new(mask, keep))]);
+    builder
+        .with_row_filter(filter)
+        .build()
+        .map_err(parquet_err(path))
 }
 
 /// Number of rows in a Parquet file, from its footer.

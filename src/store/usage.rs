@@ -28,7 +28,7 @@
 //! failure) or `error`; `resource_status` and `resource_arns` are
 //! [`event_resources`]' answer for the action.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
 
@@ -125,6 +125,12 @@ enum Role {
 }
 
 impl Role {
+    fn parse(text: Option<&str>) -> Option<Self> {
+        [Role::Primary, Role::Action, Role::Dependent]
+            .into_iter()
+            .find(|r| Some(r.as_str()) == text)
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Role::Primary => "primary",
@@ -148,6 +154,12 @@ impl Outcome {
             Some(code) if is_denied(code) => Outcome::Denied,
             Some(_) => Outcome::Error,
         }
+    }
+
+    fn parse(text: Option<&str>) -> Option<Self> {
+        [Outcome::Success, Outcome::Denied, Outcome::Error]
+            .into_iter()
+            .find(|o| Some(o.as_str()) == text)
     }
 
     fn as_str(self) -> &'static str {
@@ -454,6 +466,113 @@ impl Rollup {
         }
     }
 
+    /// Adds the rows of a stored rollup `batch` (in [`usage_schema`]) whose call (event
+    /// source, event name) `keep` accepts, as they are.
+    fn keep_rows(
+        &mut self,
+        batch: &RecordBatch,
+        keep: impl Fn(&str, &str) -> bool,
+    ) -> Result<(), StoreError> {
+        let column = |name: &str| text_column(batch, name);
+        let (account, principal, identity_type, source, name, service, status, action) = (
+            column(ucol::ACCOUNT_ID)?,
+            column(ucol::PRINCIPAL_ARN)?,
+            column(ucol::IDENTITY_TYPE)?,
+            column(ucol::EVENTSOURCE)?,
+            column(ucol::EVENTNAME)?,
+            column(ucol::IAM_SERVICE)?,
+            column(ucol::MAPPING_STATUS)?,
+            column(ucol::ACTION)?,
+        );
+        let (role, outcome, resource_status) = (
+            column(ucol::ROLE)?,
+            column(ucol::OUTCOME)?,
+            column(ucol::RESOURCE_STATUS)?,
+        );
+        let arns = Lists::of(batch, ucol::RESOURCE_ARNS, None)?;
+        let int64 = |name: &str| {
+            batch
+                .column_by_name(name)
+                .and_then(|c| c.as_primitive_opt::<arrow::datatypes::Int64Type>())
+                .ok_or_else(|| {
+                    arrow::error::ArrowError::SchemaError(format!("rollup without `{name}`"))
+                })
+        };
+        let time = |name: &str| {
+            batch
+                .column_by_name(name)
+                .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
+                .ok_or_else(|| {
+                    arrow::error::ArrowError::SchemaError(format!("rollup without `{name}`"))
+                })
+        };
+        let (events, first, last) = (
+            int64(ucol::EVENTS)?,
+            time(ucol::FIRST_SEEN)?,
+            time(ucol::LAST_SEEN)?,
+        );
+        for row in 0..batch.num_rows() {
+            let call = (
+                get(&source, row).unwrap_or_default(),
+                get(&name, row).unwrap_or_default(),
+            );
+            if !keep(call.0, call.1) {
+                continue;
+            }
+            let unknown = |what: &str, value: Option<&str>| {
+                arrow::error::ArrowError::InvalidArgumentError(format!(
+                    "rollup row {row}: unknown {what} `{}`",
+                    value.unwrap_or_default()
+                ))
+            };
+            let s = &mut self.strings;
+            let key = Key {
+                principal: s.id(get(&principal, row)),
+                account: s.id(get(&account, row)),
+                identity_type: s.id(get(&identity_type, row)),
+                source: s.id(Some(call.0)),
+                name: s.id(Some(call.1)),
+                service: s.id(get(&service, row)),
+                status: s.id(get(&status, row)),
+                action: s.id(get(&action, row)),
+                role: Role::parse(get(&role, row))
+                    .ok_or_else(|| unknown("role", get(&role, row)))?,
+                outcome: Outcome::parse(get(&outcome, row))
+                    .ok_or_else(|| unknown("outcome", get(&outcome, row)))?,
+                resource_status: match get(&resource_status, row) {
+                    None => None,
+                    Some(text) => Some(
+                        ResourceStatus::parse(text)
+                            .ok_or_else(|| unknown("resource status", Some(text)))?,
+                    ),
+                },
+                arns: arns
+                    .as_ref()
+                    .map(|l| l.row(row).map(|a| s.id(Some(a))).collect())
+                    .unwrap_or_default(),
+            };
+            let counts = Counts {
+                events: events.value(row),
+                first: first.value(row),
+                last: last.value(row),
+            };
+            self.events += if key.role == Role::Primary {
+                counts.events as u64
+            } else {
+                0
+            };
+            self.rows
+                .entry(key)
+                .and_modify(|c| {
+                    c.events += counts.events;
+                    c.first = c.first.min(counts.first);
+                    c.last = c.last.max(counts.last);
+                })
+                .or_insert(counts);
+        }
+        Ok(())
+    }
+
     /// The rows, sorted by principal, call and action.
     pub fn to_batch(&self) -> Result<RecordBatch, StoreError> {
         let text = |id: u32| self.strings.get(id);
@@ -725,52 +844,135 @@ fn remove_temporaries(dir: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Rebuilds the rollup files that hold IAM calls whose resources could not be derived,
-/// when the IAM snapshot's names differ from `before` (what they were when the rollup was
-/// built): names in those requests may now resolve to ARNs. Returns the number of files
-/// rebuilt. Needs the store's write lock.
+/// Brings the rollup up to date with a new IAM snapshot, `before` being the names the
+/// rollup was built with. Names only matter to IAM actions (`iam:`), whose rules turn a
+/// `userName` or `roleName` into an ARN; so in each rollup file where some IAM action's
+/// resources could not be derived, the rows of the calls that needed an IAM action are
+/// derived again from their events (read with a filter on the call, not the whole file),
+/// and every other row is kept as it is. Returns the number of files rewritten. Needs the
+/// store's write lock.
 pub fn refresh_iam(store: &Store, before: &IamNames) -> Result<usize, StoreError> {
-    if load_iam_names(store)? == *before {
+    let names = load_iam_names(store)?;
+    if names == *before {
         return Ok(0);
     }
-    let mut stale = Vec::new();
+    let mut rewritten = 0;
     for dir in partitions(&usage_dir(store))? {
+        let Some(partition) = dir.file_name() else {
+            continue;
+        };
         for usage in parquet_files(&dir)? {
-            if has_underivable_iam(&usage)? {
-                let (Some(partition), Some(name)) = (dir.file_name(), usage.file_name()) else {
-                    continue;
-                };
-                stale.push(store.events_dir().join(partition).join(name));
+            let Some(calls) = stale_iam_calls(&usage)? else {
+                continue;
+            };
+            let Some(name) = usage.file_name() else {
+                continue;
+            };
+            let events_file = store.events_dir().join(partition).join(name);
+            if events_file.exists() {
+                rederive_calls(store, &events_file, &names, &calls)?;
+                rewritten += 1;
             }
         }
     }
-    if stale.is_empty() {
-        return Ok(0);
-    }
-    let names = load_iam_names(store)?;
-    for events_file in &stale {
-        if events_file.exists() {
-            rebuild(store, events_file, &names)?;
-        }
-    }
-    Ok(stale.len())
+    Ok(rewritten)
 }
 
-fn has_underivable_iam(usage: &Path) -> Result<bool, StoreError> {
-    let columns = [ucol::IAM_SERVICE, ucol::RESOURCE_STATUS];
-    for batch in parquet_io::open_reader(usage, 64 * 1024, Some(&columns))? {
-        let batch = batch?;
-        let services = text_column(&batch, ucol::IAM_SERVICE)?;
-        let statuses = text_column(&batch, ucol::RESOURCE_STATUS)?;
-        let stale = (0..batch.num_rows()).any(|row| {
-            get(&services, row) == Some("iam")
-                && get(&statuses, row) == Some(ResourceStatus::Underivable.as_str())
-        });
-        if stale {
-            return Ok(true);
+/// Calls (event source and event name).
+#[derive(Debug, Clone, Default)]
+struct Calls(HashMap<String, HashSet<String>>);
+
+impl Calls {
+    fn contains(&self, source: &str, name: &str) -> bool {
+        self.0.get(source).is_some_and(|names| names.contains(name))
+    }
+
+    fn insert(&mut self, source: &str, name: &str) {
+        if !self.contains(source, name) {
+            self.0
+                .entry(source.to_owned())
+                .or_default()
+                .insert(name.to_owned());
         }
     }
-    Ok(false)
+}
+
+/// The calls of a rollup file's rows that hold an IAM action, when the resources of one of
+/// them could not be derived (a name the snapshot may now know); `None` otherwise.
+fn stale_iam_calls(usage: &Path) -> Result<Option<Calls>, StoreError> {
+    let columns = [
+        ucol::EVENTSOURCE,
+        ucol::EVENTNAME,
+        ucol::ACTION,
+        ucol::RESOURCE_STATUS,
+    ];
+    let mut calls = Calls::default();
+    let mut stale = false;
+    for batch in parquet_io::open_reader(usage, 64 * 1024, Some(&columns))? {
+        let batch = batch?;
+        let column = |name: &str| text_column(&batch, name);
+        let (sources, names, actions, statuses) = (
+            column(ucol::EVENTSOURCE)?,
+            column(ucol::EVENTNAME)?,
+            column(ucol::ACTION)?,
+            column(ucol::RESOURCE_STATUS)?,
+        );
+        for row in 0..batch.num_rows() {
+            if !get(&actions, row).is_some_and(|a| a.starts_with("iam:")) {
+                continue;
+            }
+            stale |= get(&statuses, row) == Some(ResourceStatus::Underivable.as_str());
+            calls.insert(
+                get(&sources, row).unwrap_or_default(),
+                get(&names, row).unwrap_or_default(),
+            );
+        }
+    }
+    Ok(stale.then_some(calls))
+}
+
+/// Rewrites the rollup of `events_file`: the rows of `calls` derived again from their
+/// events with `names`, the others kept from the stored rollup.
+fn rederive_calls(
+    store: &Store,
+    events_file: &Path,
+    names: &IamNames,
+    calls: &Calls,
+) -> Result<(), StoreError> {
+    let path = usage_file(store, events_file);
+    let mut rollup = Rollup::new();
+    for batch in parquet_io::open_reader(&path, 64 * 1024, None)? {
+        rollup.keep_rows(&batch?, |source, name| !calls.contains(source, name))?;
+    }
+    let wanted = calls.clone();
+    let events = parquet_io::open_filtered_reader(
+        events_file,
+        16 * 1024,
+        &[col::EVENTSOURCE, col::EVENTNAME],
+        move |batch| {
+            let text = |name: &str| {
+                text_column(&batch, name)
+                    .map_err(|e| arrow::error::ArrowError::ExternalError(Box::new(e)))
+            };
+            let (sources, names) = (text(col::EVENTSOURCE)?, text(col::EVENTNAME)?);
+            Ok((0..batch.num_rows())
+                .map(|row| {
+                    Some(wanted.contains(
+                        get(&sources, row).unwrap_or_default(),
+                        get(&names, row).unwrap_or_default(),
+                    ))
+                })
+                .collect())
+        },
+    )?;
+    for batch in events {
+        let batch = crate::ingest::mapcols::with_mapping_columns(batch?)?;
+        rollup.add(&batch, names)?;
+    }
+    let (tmp, path) = write_rollup(store, events_file, &rollup)?;
+    // A reader may hold the rollup being rewritten.
+    super::retired::keep_replaced(store, &path)?;
+    durable_rename(&tmp, &path)
 }
 
 /// The users, groups and roles of the store's IAM snapshot (`principals/`), by name.
@@ -838,5 +1040,59 @@ mod tests {
             ),
             PathBuf::from("/s/usage/date=2026-01-02/part-a-00001.parquet")
         );
+    }
+
+    /// The sample trail's events (gzip files under sample_data/trail), mapping columns
+    /// included, in one batch.
+    fn sample_events() -> RecordBatch {
+        use std::io::Read as _;
+        let mut builder = crate::ingest::batch::EventBatchBuilder::new();
+        let mut stack = vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample_data/trail")];
+        while let Some(path) = stack.pop() {
+            if path.is_dir() {
+                stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            } else if path.to_string_lossy().ends_with(".json.gz")
+                && !path.to_string_lossy().contains("Digest")
+            {
+                let mut text = String::new();
+                flate2::read::MultiGzDecoder::new(std::fs::File::open(&path).unwrap())
+                    .read_to_string(&mut text)
+                    .unwrap();
+                crate::ingest::decode::decode_str(&text, &mut builder).unwrap();
+            }
+        }
+        let batch = builder.finish().batch;
+        assert!(batch.num_rows() > 1000, "{}", batch.num_rows());
+        crate::ingest::mapcols::with_mapping_columns(batch).unwrap()
+    }
+
+    #[test]
+    fn stored_rows_kept_as_they_are_give_the_same_rollup() {
+        let events = sample_events();
+        let mut built = Rollup::new();
+        built.add(&events, &IamNames::default()).unwrap();
+        let stored = built.to_batch().unwrap();
+        assert!(stored.num_rows() > 100, "{}", stored.num_rows());
+
+        let mut kept = Rollup::new();
+        kept.keep_rows(&stored, |_, _| true).unwrap();
+        assert_eq!(kept.to_batch().unwrap(), stored);
+        assert_eq!(kept.events(), built.events());
+
+        // Keeping the rows of every call but IAM's and deriving IAM's again from their
+        // events gives the rollup built in one go.
+        let mut split = Rollup::new();
+        split
+            .keep_rows(&stored, |source, _| source != "iam.amazonaws.com")
+            .unwrap();
+        assert!(split.len() < stored.num_rows());
+        let sources = text_column(&events, col::EVENTSOURCE).unwrap();
+        let iam: arrow::array::BooleanArray = (0..events.num_rows())
+            .map(|row| Some(get(&sources, row) == Some("iam.amazonaws.com")))
+            .collect();
+        let iam_events = arrow::compute::filter_record_batch(&events, &iam).unwrap();
+        assert!(iam_events.num_rows() > 10, "{}", iam_events.num_rows());
+        split.add(&iam_events, &IamNames::default()).unwrap();
+        assert_eq!(split.to_batch().unwrap(), stored);
     }
 }
