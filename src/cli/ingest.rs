@@ -106,7 +106,7 @@ pub struct IngestArgs {
 
     /// Memory for decoding and buffering, in MiB: a quarter for decompressed files (also
     /// the most one file may decompress to), the rest for events before they are written
-    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    #[arg(long, value_name = "MIB", default_value_t = crate::ingest::DEFAULT_MEMORY_MIB)]
     pub memory_mib: usize,
 
     /// Seconds between checkpoints: the sources read so far are made durable and recorded,

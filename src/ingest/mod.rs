@@ -66,13 +66,17 @@ impl Default for IngestOptions {
         Self {
             threads: crate::cores::available(),
             writer: WriterOptions::default(),
-            decode_memory: 64 << 20,
+            decode_memory: (DEFAULT_MEMORY_MIB << 20) / 4,
             checkpoint_every: Duration::from_secs(60),
             selection: layout::Selection::default(),
             clock: Clock::system(),
         }
     }
 }
+
+/// The default ingest memory budget (`--memory-mib`), in MiB: with what the catalogue, the
+/// de-duplication keys and the writing threads hold besides, ingest peaks under 512 MiB.
+pub const DEFAULT_MEMORY_MIB: usize = 128;
 
 impl IngestOptions {
     /// Shares an ingest memory budget (`--memory-mib`): a quarter for decompressed text,

@@ -109,10 +109,10 @@ fn parquet_err(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> Sto
 }
 
 /// Rows per output batch when writing sorted data: bounds the extra memory of a sort to
-/// one chunk rather than a second copy of everything. 32,768 rows is some 50 MB of
+/// one chunk rather than a second copy of everything. 16,384 rows is some 20 MB of
 /// CloudTrail events per flush thread; 8,192 made interleaving a fifth slower (each call
 /// walks every input batch), 65,536 held 100 MB.
-const SORT_CHUNK_ROWS: usize = 32 * 1024;
+const SORT_CHUNK_ROWS: usize = 16 * 1024;
 
 /// Where a row goes in an events file: by call (`eventsource`, `eventname`), then caller
 /// (`principal_arn`, none first), then `eventtime`.

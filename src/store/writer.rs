@@ -44,12 +44,12 @@ pub struct WriterOptions {
 impl Default for WriterOptions {
     fn default() -> Self {
         Self {
-            memory_budget: 192 << 20,
+            memory_budget: 96 << 20,
             target_file_rows: 2_000_000,
-            // About 100 MiB of keys. Sources are read in delivery-date order, so the days
-            // evicted are behind the run and rarely reloaded; a larger cache only makes peak
-            // memory grow with the trail.
-            max_cached_keys: 4_000_000,
+            // Some 25 MiB of keys: three days at 10M events a month. Sources are read in
+            // delivery-date order, so the days evicted are behind the run and rarely
+            // reloaded; a larger cache only makes peak memory grow with the trail.
+            max_cached_keys: 1_000_000,
             cores: Arc::new(Cores::all()),
         }
     }
@@ -115,6 +115,19 @@ impl InFlight {
         *bytes += n;
     }
 
+    /// Bytes in flight now.
+    fn current(&self) -> usize {
+        *self.bytes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until at most `limit` bytes are in flight.
+    fn wait_for_at_most(&self, limit: usize) {
+        let mut bytes = self.bytes.lock().unwrap_or_else(|e| e.into_inner());
+        while *bytes > limit {
+            bytes = self.written.wait(bytes).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
     fn release(&self, n: usize) {
         let mut bytes = self.bytes.lock().unwrap_or_else(|e| e.into_inner());
         *bytes = bytes.saturating_sub(n);
@@ -131,6 +144,8 @@ pub struct EventWriter {
     buffered_bytes: usize,
     keys: HashMap<i32, KeySet>,
     cached_keys: usize,
+    /// Days whose keys were evicted since the flush threads last finished every job.
+    unsettled: HashSet<i32>,
     touched: HashSet<i32>,
     clock: u64,
     events: u64,
@@ -248,6 +263,7 @@ impl EventWriter {
             buffered_bytes: 0,
             keys: HashMap::new(),
             cached_keys: 0,
+            unsettled: HashSet::new(),
             touched: HashSet::new(),
             clock: 0,
             events: 0,
@@ -316,10 +332,13 @@ impl EventWriter {
         if full {
             self.flush_day(day)?;
         }
-        // Over budget, write out the day that has gone longest without new rows: trails
-        // arrive roughly in time order, so that day is usually complete and becomes one
-        // file that never needs compacting.
-        while self.buffered_bytes > self.options.memory_budget {
+        // Rows buffered and rows being written share the budget. Past half of it, write
+        // out the day that has gone longest without new rows: trails arrive roughly in time
+        // order, so that day is usually complete and becomes one file that never needs
+        // compacting, and the other half fills while it is written. Over the whole budget,
+        // wait for writes to finish.
+        let budget = self.options.memory_budget;
+        while self.buffered_bytes > budget / 2 {
             let Some(stalest) = self
                 .buffers
                 .iter()
@@ -329,6 +348,10 @@ impl EventWriter {
                 break;
             };
             self.flush_day(stalest)?;
+        }
+        let room = budget.saturating_sub(self.buffered_bytes);
+        if self.flushers.in_flight.current() > room {
+            self.flushers.in_flight.wait_for_at_most(room);
         }
         Ok(())
     }
@@ -360,7 +383,14 @@ impl EventWriter {
     /// Loads the keys of a day from its files, evicting other days when the cache is full.
     fn load_keys(&mut self, day: i32) -> Result<(), StoreError> {
         if self.cached_keys > self.options.max_cached_keys {
-            self.evict_keys(day)?;
+            self.evict_keys(day);
+        }
+        if self.unsettled.contains(&day) {
+            // Rows of this day may still be on their way to disk: wait for them, so that
+            // the keys read below include them.
+            self.flushers.join()?;
+            self.flushers.restart()?;
+            self.unsettled.clear();
         }
         let mut set = KeySet::default();
         let files = parquet_files(&self.store.partition_dir(day))?;
@@ -370,21 +400,23 @@ impl EventWriter {
         Ok(())
     }
 
-    /// Drops cached keys of every day but `keep`. Buffered rows of those days are written
-    /// first and the flusher drained, so that reloading them from disk later sees them.
-    fn evict_keys(&mut self, keep: i32) -> Result<(), StoreError> {
-        let days: Vec<i32> = self.keys.keys().copied().filter(|d| *d != keep).collect();
-        for day in &days {
-            self.flush_day(*day)?;
-        }
-        self.flushers.join()?;
-        self.flushers.restart()?;
+    /// Drops the cached keys of the days other than `keep` that have no rows buffered:
+    /// days behind the run, since sources come in delivery-date order. Their rows may still
+    /// be being written; [`load_keys`](Self::load_keys) waits for that if such a day comes
+    /// back.
+    fn evict_keys(&mut self, keep: i32) {
+        let days: Vec<i32> = self
+            .keys
+            .keys()
+            .copied()
+            .filter(|d| *d != keep && !self.buffers.contains_key(d))
+            .collect();
         for day in days {
             if let Some(set) = self.keys.remove(&day) {
                 self.cached_keys -= set.len();
+                self.unsettled.insert(day);
             }
         }
-        Ok(())
     }
 
     /// Writes everything buffered and waits until it is on disk, so that the caller can
@@ -396,6 +428,7 @@ impl EventWriter {
             self.flush_day(day)?;
         }
         self.flushers.join()?;
+        self.unsettled.clear();
         self.flushers.restart()
     }
 
@@ -506,11 +539,12 @@ fn flush_one(
 
 /// Files under this many rows are merged with their day's other small files.
 ///
-/// A quarter row group, some 3 to 4 MB of Parquet: big enough that a file's own cost
-/// (open, footer) is lost in its scan. A day bigger than the memory budget is flushed in
-/// parts of some 60,000 rows or more; merging those would read and write the day twice
-/// (a third of ingest time at 10M events) for no faster query.
-const COMPACT_BELOW_ROWS: u64 = (parquet_io::ROW_GROUP_ROWS / 4) as u64;
+/// An eighth of a row group, some 1.5 to 2 MB of Parquet: big enough that a file's own
+/// cost (open, footer) is lost in its scan. A day bigger than half the writer's memory
+/// budget is flushed in parts of some 25,000 rows or more (the default budget); merging
+/// those would read and write the day twice (a third of ingest time at 10M events) for no
+/// faster query. What is merged is a day's tail: events delivered after the day was written.
+const COMPACT_BELOW_ROWS: u64 = (parquet_io::ROW_GROUP_ROWS / 8) as u64;
 
 /// Merges a day's small files into files of the target size. Small is under half the
 /// target or under [`COMPACT_BELOW_ROWS`], whichever is less.
