@@ -327,7 +327,11 @@ pub fn open_filtered_reader(
     + 'static,
 ) -> Result<ParquetRecordBatchReader, StoreError> {
     let file = File::open(path).map_err(StoreError::io(path))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+    // The page index lets the reader skip the pages that hold no kept row instead of
+    // decompressing them.
+    let options = parquet::arrow::arrow_reader::ArrowReaderOptions::new()
+        .with_page_index_policy(parquet::file::metadata::PageIndexPolicy::Optional);
+    let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
         .map_err(parquet_err(path))?
         .with_batch_size(batch_rows);
     let mask = ProjectionMask::columns(builder.parquet_schema(), filter_columns.iter().copied());

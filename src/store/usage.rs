@@ -193,6 +193,17 @@ impl Interner {
         id
     }
 
+    /// Each id's rank in the order of the strings, null (id 0) first.
+    fn ranks(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = (1..=self.names.len() as u32).collect();
+        ids.sort_unstable_by_key(|&id| self.names[id as usize - 1].as_str());
+        let mut rank = vec![0; self.names.len() + 1];
+        for (position, id) in ids.into_iter().enumerate() {
+            rank[id as usize] = position as u32 + 1;
+        }
+        rank
+    }
+
     fn get(&self, id: u32) -> Option<&str> {
         id.checked_sub(1)
             .and_then(|i| self.names.get(i as usize))
@@ -576,24 +587,34 @@ impl Rollup {
     /// The rows, sorted by principal, call and action.
     pub fn to_batch(&self) -> Result<RecordBatch, StoreError> {
         let text = |id: u32| self.strings.get(id);
+        // Strings compare by their rank among the interned ones (null first), so that the
+        // sort compares integers, not text.
+        let rank = self.strings.ranks();
+        let r = |id: u32| rank[id as usize];
         let sort_key = |k: &Key| {
             (
-                text(k.principal),
-                text(k.account),
-                text(k.identity_type),
-                text(k.source),
-                text(k.name),
-                text(k.service),
-                text(k.status),
-                text(k.action),
+                r(k.principal),
+                r(k.account),
+                r(k.identity_type),
+                r(k.source),
+                r(k.name),
+                r(k.service),
+                r(k.status),
+                r(k.action),
                 k.role,
                 k.outcome,
                 k.resource_status,
-                k.arns.iter().map(|a| text(*a)).collect::<Vec<_>>(),
             )
         };
         let mut rows: Vec<(&Key, &Counts)> = self.rows.iter().collect();
-        rows.sort_by_cached_key(|(k, _)| sort_key(k));
+        rows.sort_unstable_by(|(a, _), (b, _)| {
+            sort_key(a).cmp(&sort_key(b)).then_with(|| {
+                a.arns
+                    .iter()
+                    .map(|&i| r(i))
+                    .cmp(b.arns.iter().map(|&i| r(i)))
+            })
+        });
         let n = rows.len();
         let mut texts: Vec<StringBuilder> = (0..11)
             .map(|_| StringBuilder::with_capacity(n, n * 16))
