@@ -388,7 +388,6 @@ pub fn run(
         store,
         run_id: &run_id,
         pending: Vec::new(),
-        recorded: Vec::new(),
         segments: Vec::new(),
         last: Instant::now(),
         every: options.checkpoint_every,
@@ -458,8 +457,7 @@ struct Ledger<'a> {
     store: &'a Store,
     run_id: &'a str,
     pending: Vec<SourceEntry>,
-    /// Entries already appended at checkpoints, and those segments' names.
-    recorded: Vec<SourceEntry>,
+    /// The names of the segments appended at checkpoints.
     segments: Vec<String>,
     last: Instant,
     every: Duration,
@@ -479,7 +477,7 @@ impl Ledger<'_> {
         manifest::append_named(self.store, &name, &self.pending)?;
         crate::store::snapshot::commit(self.store)?;
         self.segments.push(name);
-        self.recorded.append(&mut self.pending);
+        self.pending.clear();
         self.last = Instant::now();
         Ok(())
     }
@@ -487,9 +485,8 @@ impl Ledger<'_> {
     /// Appends the run's segment. A run that checkpointed writes all its entries as one
     /// segment, then removes the checkpoint segments, so the manifest does not grow a file
     /// a minute; a crash in between leaves entries twice, which loading merges.
-    fn finish(mut self) -> Result<(), IngestError> {
-        self.recorded.append(&mut self.pending);
-        manifest::append(self.store, self.run_id, &self.recorded)?;
+    fn finish(self) -> Result<(), IngestError> {
+        manifest::append_run(self.store, self.run_id, &self.segments, &self.pending)?;
         let segments: Vec<PathBuf> = self
             .segments
             .iter()

@@ -161,6 +161,59 @@ pub fn append_named(store: &Store, name: &str, entries: &[SourceEntry]) -> Resul
         return Ok(());
     }
     let schema = manifest_schema();
+    let batch = entries_batch(entries)?;
+    let dir = store.manifest_dir();
+    let tmp = dir.join(format!("{name}{TMP_SUFFIX}"));
+    write_file(&tmp, &schema, [&batch], plain_properties())?;
+    durable_rename(&tmp, &dir.join(name))?;
+    Ok(())
+}
+
+/// Appends the run's segment: the entries of its checkpoint segments (`segments`, names in
+/// the manifest directory), read back one batch at a time, then `entries`. A long run keeps
+/// only the entries since its last checkpoint in memory. The checkpoint segments are left
+/// for the caller to retire.
+pub fn append_run(
+    store: &Store,
+    run_id: &str,
+    segments: &[String],
+    entries: &[SourceEntry],
+) -> Result<(), StoreError> {
+    if segments.is_empty() {
+        return append(store, run_id, entries);
+    }
+    let schema = manifest_schema();
+    let dir = store.manifest_dir();
+    let name = format!("part-{run_id}.parquet");
+    let tmp = dir.join(format!("{name}{TMP_SUFFIX}"));
+    let file = std::fs::File::create(&tmp).map_err(StoreError::io(&tmp))?;
+    let parquet = |source| StoreError::Parquet {
+        path: tmp.clone(),
+        source,
+    };
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(plain_properties()))
+            .map_err(parquet)?;
+    for segment in segments {
+        for batch in open_reader(&dir.join(segment), 64 * 1024, None)? {
+            let batch = batch?;
+            // Columns by position: a segment written by this run has the schema above.
+            let batch = RecordBatch::try_new(schema.clone(), batch.columns().to_vec())?;
+            writer.write(&batch).map_err(parquet)?;
+        }
+    }
+    if !entries.is_empty() {
+        writer.write(&entries_batch(entries)?).map_err(parquet)?;
+    }
+    let file = writer.into_inner().map_err(parquet)?;
+    file.sync_all().map_err(StoreError::io(&tmp))?;
+    drop(file);
+    durable_rename(&tmp, &dir.join(name))
+}
+
+/// The entries as one batch in [`manifest_schema`].
+fn entries_batch(entries: &[SourceEntry]) -> Result<RecordBatch, StoreError> {
+    let schema = manifest_schema();
     let u64s = |f: fn(&SourceEntry) -> u64| -> ArrayRef {
         Arc::new(UInt64Array::from_iter_values(entries.iter().map(f)))
     };
@@ -190,10 +243,67 @@ pub fn append_named(store: &Store, name: &str, entries: &[SourceEntry]) -> Resul
             )),
         ],
     )?;
-    let dir = store.manifest_dir();
-    let tmp = dir.join(format!("{name}{TMP_SUFFIX}"));
-    write_file(&tmp, &schema, [&batch], plain_properties())?;
-    durable_rename(&tmp, &dir.join(name))?;
     debug_assert!(batch.column(0).null_count() == 0);
-    Ok(())
+    Ok(batch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(path: &str, size: u64, etag: Option<&str>) -> SourceEntry {
+        SourceEntry {
+            path: path.to_owned(),
+            size,
+            modified: 1_700_000_000_000_000 + size as i64,
+            content_hash: format!("{size:064x}"),
+            records: size * 10,
+            stored: size * 9,
+            duplicates: size,
+            skipped: 0,
+            ingested_at: 1_800_000_000_000_000,
+            run_id: "run".to_owned(),
+            etag: etag.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_run_segment_holds_its_checkpoints_entries_and_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        std::fs::create_dir_all(store.manifest_dir()).unwrap();
+        let first = [
+            entry("/t/a.json.gz", 1, None),
+            entry("s3://b/k", 2, Some("\"e2\"")),
+        ];
+        let second = [entry("/t/c.json.gz", 3, None)];
+        append_named(&store, "part-run-c0001.parquet", &first).unwrap();
+        append_named(&store, "part-run-c0002.parquet", &second).unwrap();
+        let segments = ["part-run-c0001.parquet", "part-run-c0002.parquet"].map(String::from);
+        append_run(&store, "run", &segments, &[entry("/t/d.json.gz", 4, None)]).unwrap();
+        for segment in &segments {
+            std::fs::remove_file(store.manifest_dir().join(segment)).unwrap();
+        }
+
+        let manifest = Manifest::load(&store).unwrap();
+        assert_eq!(manifest.len(), 4);
+        for e in first
+            .iter()
+            .chain(&second)
+            .chain([&entry("/t/d.json.gz", 4, None)])
+        {
+            assert!(manifest.has_path(&e.path, e.size, e.modified), "{}", e.path);
+            assert!(manifest.has_content(&e.content_hash), "{}", e.path);
+        }
+        assert!(manifest.has_etag("s3://b/k", "\"e2\""));
+        let rows: usize = open_reader(
+            &store.manifest_dir().join("part-run.parquet"),
+            1024,
+            Some(&["records"]),
+        )
+        .unwrap()
+        .map(|b| b.unwrap().num_rows())
+        .sum();
+        assert_eq!(rows, 4);
+    }
 }
