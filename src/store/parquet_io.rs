@@ -228,12 +228,13 @@ pub fn row_order(batches: &[RecordBatch]) -> Result<Vec<(usize, usize)>, StoreEr
         .collect())
 }
 
-/// Writes `batches` to `path` in [`RowKey`] order, one chunk at a time, and syncs it.
+/// Writes `batches` to `path` in [`RowKey`] order, one chunk at a time, without syncing it:
+/// the caller syncs it once it has given back its core.
 pub fn write_sorted(
     path: &Path,
     schema: &SchemaRef,
     batches: &[RecordBatch],
-) -> Result<WrittenFile, StoreError> {
+) -> Result<Unsynced, StoreError> {
     let order = row_order(batches)?;
     let refs: Vec<&RecordBatch> = batches.iter().collect();
     let file = File::create(path).map_err(StoreError::io(path))?;
@@ -244,13 +245,33 @@ pub fn write_sorted(
         writer.write(&sorted).map_err(parquet_err(path))?;
     }
     let file = writer.into_inner().map_err(parquet_err(path))?;
-    file.sync_all().map_err(StoreError::io(path))?;
-    let bytes = file.metadata().map_err(StoreError::io(path))?.len();
-    Ok(WrittenFile {
+    Ok(Unsynced {
+        file,
         path: path.to_path_buf(),
         rows: order.len() as u64,
-        bytes,
     })
+}
+
+/// A Parquet file written and closed but not yet flushed to disk.
+#[derive(Debug)]
+pub struct Unsynced {
+    file: File,
+    path: PathBuf,
+    rows: u64,
+}
+
+impl Unsynced {
+    /// Flushes the file to disk.
+    pub fn sync(self) -> Result<WrittenFile, StoreError> {
+        let path = &self.path;
+        self.file.sync_all().map_err(StoreError::io(path))?;
+        let bytes = self.file.metadata().map_err(StoreError::io(path))?.len();
+        Ok(WrittenFile {
+            path: self.path,
+            rows: self.rows,
+            bytes,
+        })
+    }
 }
 
 /// A Parquet file written to a temporary path, flushed to disk.
@@ -279,6 +300,16 @@ pub fn write_file<'a>(
     batches: impl IntoIterator<Item = &'a RecordBatch>,
     properties: WriterProperties,
 ) -> Result<WrittenFile, StoreError> {
+    write_unsynced(path, schema, batches, properties)?.sync()
+}
+
+/// Writes batches to `path` as one Parquet file, without syncing it.
+pub fn write_unsynced<'a>(
+    path: &Path,
+    schema: &SchemaRef,
+    batches: impl IntoIterator<Item = &'a RecordBatch>,
+    properties: WriterProperties,
+) -> Result<Unsynced, StoreError> {
     let file = File::create(path).map_err(StoreError::io(path))?;
     let mut writer =
         ArrowWriter::try_new(file, schema.clone(), Some(properties)).map_err(parquet_err(path))?;
@@ -288,12 +319,10 @@ pub fn write_file<'a>(
         writer.write(batch).map_err(parquet_err(path))?;
     }
     let file = writer.into_inner().map_err(parquet_err(path))?;
-    file.sync_all().map_err(StoreError::io(path))?;
-    let bytes = file.metadata().map_err(StoreError::io(path))?.len();
-    Ok(WrittenFile {
+    Ok(Unsynced {
+        file,
         path: path.to_path_buf(),
         rows,
-        bytes,
     })
 }
 

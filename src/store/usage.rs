@@ -724,18 +724,29 @@ pub fn temporary(path: &Path) -> PathBuf {
 }
 
 /// Builds the rollup of `batches` (the contents of `events_file`) under its temporary
-/// name and returns `(temporary, final)`.
+/// name, not yet synced, and returns it with its final path.
 pub fn write_for(
     store: &Store,
     events_file: &Path,
     batches: &[RecordBatch],
     names: &IamNames,
-) -> Result<(PathBuf, PathBuf), StoreError> {
+) -> Result<(parquet_io::Unsynced, PathBuf), StoreError> {
     let mut rollup = Rollup::new();
     for batch in batches {
         rollup.add(batch, names)?;
     }
-    write_rollup(store, events_file, &rollup)
+    let path = usage_file(store, events_file);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(StoreError::io(dir))?;
+    }
+    let batch = rollup.to_batch()?;
+    let written = parquet_io::write_unsynced(
+        &temporary(&path),
+        &usage_schema(),
+        [&batch],
+        writer_properties(),
+    )?;
+    Ok((written, path))
 }
 
 /// Writes a built rollup for `events_file` under its temporary name; returns

@@ -500,13 +500,20 @@ fn flush_loop(
     for job in jobs {
         let bytes = job.bytes;
         if failed.is_none() {
-            let _core = cores.acquire();
-            match flush_one(store, run_id, names, job) {
+            // The core is held while the job is sorted, rolled up and encoded, not while its
+            // files are flushed to disk; its rows are freed before that too.
+            let encoded = {
+                let _core = cores.acquire();
+                encode_job(store, run_id, names, job)
+            };
+            in_flight.release(bytes);
+            match encoded.and_then(EncodedJob::sync) {
                 Ok(file) => written.push(file),
                 Err(e) => failed = Some(e),
             }
+        } else {
+            in_flight.release(bytes);
         }
-        in_flight.release(bytes);
     }
     match failed {
         Some(e) => Err(e),
@@ -514,27 +521,48 @@ fn flush_loop(
     }
 }
 
-/// Writes one job: its rollup, then its events file.
-fn flush_one(
+/// A job's rollup and events file, written under temporary names and not yet synced.
+struct EncodedJob {
+    day: i32,
+    usage: (parquet_io::Unsynced, PathBuf),
+    events: (parquet_io::Unsynced, PathBuf),
+}
+
+/// Writes one job's rollup, then its events file, under temporary names.
+fn encode_job(
     store: &Store,
     run_id: &str,
     names: &IamNames,
     job: FlushJob,
-) -> Result<(i32, WrittenFile), StoreError> {
+) -> Result<EncodedJob, StoreError> {
     let schema = parquet_io::schema();
     let dir = store.partition_dir(job.day);
     std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
     let name = next_file_name(run_id);
     let path = dir.join(&name);
-    let (usage_tmp, usage_path) = usage::write_for(store, &path, &job.batches, names)?;
+    let usage = usage::write_for(store, &path, &job.batches, names)?;
     let tmp = dir.join(format!("{name}{TMP_SUFFIX}"));
-    let mut file = parquet_io::write_sorted(&tmp, &schema, &job.batches)?;
-    drop(job.batches);
-    durable_rename(&usage_tmp, &usage_path)?;
-    super::failpoint::hit("flush:rollup");
-    durable_rename(&tmp, &path)?;
-    file.path = path;
-    Ok((job.day, file))
+    let events = parquet_io::write_sorted(&tmp, &schema, &job.batches)?;
+    Ok(EncodedJob {
+        day: job.day,
+        usage,
+        events: (events, path),
+    })
+}
+
+impl EncodedJob {
+    /// Syncs both files and renames them into place, the rollup first.
+    fn sync(self) -> Result<(i32, WrittenFile), StoreError> {
+        let (usage, usage_path) = self.usage;
+        let usage_tmp = usage.sync()?.path;
+        let (events, path) = self.events;
+        let mut file = events.sync()?;
+        durable_rename(&usage_tmp, &usage_path)?;
+        super::failpoint::hit("flush:rollup");
+        durable_rename(&file.path, &path)?;
+        file.path = path;
+        Ok((self.day, file))
+    }
 }
 
 /// Files under this many rows are merged with their day's other small files.
