@@ -18,7 +18,7 @@
 //!   rollups without their events file;
 //! - the IAM snapshot turns user, group and role names in requests into ARNs. A snapshot
 //!   that arrives after the trail makes IAM calls derivable that were not: [`refresh_iam`]
-//!   rebuilds the files that have such calls.
+//!   derives the rows of such calls again from their events and keeps the other rows.
 //!
 //! Each event gives one row per action it needed: `role` says whether the action is the
 //! call's primary action (`primary`: exactly one row per event, so counting `primary` rows

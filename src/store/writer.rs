@@ -28,12 +28,15 @@ use crate::ingest::batch::DecodedBatch;
 /// Tunables of the writer.
 #[derive(Debug, Clone)]
 pub struct WriterOptions {
-    /// Bytes of Arrow data buffered before the least recently used day is written out.
+    /// Bytes of Arrow data buffered or being written: past half of it the day that has gone
+    /// longest without new rows is written out, and buffered and in-flight rows together
+    /// wait below all of it.
     pub memory_budget: usize,
-    /// Target rows per events file; compaction merges files below half of it or below a
-    /// quarter row group, whichever is smaller.
+    /// Target rows per events file; compaction merges files below half of it or below an
+    /// eighth of a row group, whichever is smaller.
     pub target_file_rows: u64,
-    /// De-duplication keys held in memory before whole days are evicted.
+    /// De-duplication keys held in memory before the days behind the run are evicted (days
+    /// with buffered rows keep theirs, so this is a threshold, not a cap).
     pub max_cached_keys: usize,
     /// The cores the run may use (all by default), shared with its decoders: one flush
     /// thread per core, each holding one while it sorts, rolls up and encodes, so that at
@@ -93,7 +96,21 @@ struct FlushJob {
     day: i32,
     batches: Vec<RecordBatch>,
     /// The batches' size, held against the memory budget until the job is written.
+    held: Held,
+}
+
+/// Bytes held in flight, given back when dropped: when the job is written, when it is
+/// dropped unsent, and when a flush thread unwinds from a panic, so that the writer never
+/// waits for memory no thread will free.
+struct Held {
+    in_flight: Arc<InFlight>,
     bytes: usize,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.in_flight.release(self.bytes);
+    }
 }
 
 /// Bytes of day buffers handed to the flush threads and not yet written: counted against
@@ -197,11 +214,10 @@ impl FlushPool {
             let (store, run, receiver) =
                 (self.store.clone(), self.run_id.clone(), receiver.clone());
             let names = Arc::clone(&self.names);
-            let in_flight = Arc::clone(&self.in_flight);
             let cores = Arc::clone(&self.cores);
             let handle = std::thread::Builder::new()
                 .name("trailcut-flush".into())
-                .spawn(move || flush_loop(&store, &run, &names, &in_flight, &cores, receiver))
+                .spawn(move || flush_loop(&store, &run, &names, &cores, receiver))
                 .map_err(StoreError::io(self.store.events_dir()))?;
             self.handles.push(handle);
         }
@@ -279,10 +295,17 @@ impl EventWriter {
         let mut outcome = AddOutcome::default();
         // Row indices of new events, per day, in arrival order.
         let mut by_day: Vec<(i32, Vec<u32>)> = Vec::new();
-        for (row, (&key, &day)) in keys.iter().zip(&days).enumerate() {
+        // The keys of every day of the batch, loaded before any row is placed: evicting a
+        // day whose new rows are not buffered yet would lose their keys.
+        let mut batch_days = days.clone();
+        batch_days.sort_unstable();
+        batch_days.dedup();
+        for &day in &batch_days {
             if !self.keys.contains_key(&day) {
-                self.load_keys(day)?;
+                self.load_keys(day, &batch_days)?;
             }
+        }
+        for (row, (&key, &day)) in keys.iter().zip(&days).enumerate() {
             let set = self.keys.get_mut(&day).expect("keys loaded above");
             if let Some(held) = set.get(&key) {
                 outcome.duplicates += 1;
@@ -371,7 +394,10 @@ impl EventWriter {
         let job = FlushJob {
             day,
             batches: buffer.batches,
-            bytes: buffer.bytes,
+            held: Held {
+                in_flight: Arc::clone(&self.flushers.in_flight),
+                bytes: buffer.bytes,
+            },
         };
         if !self.flushers.send(job) {
             // The flush threads stopped on an error: report it.
@@ -380,10 +406,11 @@ impl EventWriter {
         Ok(())
     }
 
-    /// Loads the keys of a day from its files, evicting other days when the cache is full.
-    fn load_keys(&mut self, day: i32) -> Result<(), StoreError> {
+    /// Loads the keys of a day from its files, evicting other days than `keep` when the
+    /// cache is full.
+    fn load_keys(&mut self, day: i32, keep: &[i32]) -> Result<(), StoreError> {
         if self.cached_keys > self.options.max_cached_keys {
-            self.evict_keys(day);
+            self.evict_keys(keep);
         }
         if self.unsettled.contains(&day) {
             // Rows of this day may still be on their way to disk: wait for them, so that
@@ -400,16 +427,16 @@ impl EventWriter {
         Ok(())
     }
 
-    /// Drops the cached keys of the days other than `keep` that have no rows buffered:
+    /// Drops the cached keys of the days not in `keep` that have no rows buffered:
     /// days behind the run, since sources come in delivery-date order. Their rows may still
     /// be being written; [`load_keys`](Self::load_keys) waits for that if such a day comes
     /// back.
-    fn evict_keys(&mut self, keep: i32) {
+    fn evict_keys(&mut self, keep: &[i32]) {
         let days: Vec<i32> = self
             .keys
             .keys()
             .copied()
-            .filter(|d| *d != keep && !self.buffers.contains_key(d))
+            .filter(|d| !keep.contains(d) && !self.buffers.contains_key(d))
             .collect();
         for day in days {
             if let Some(set) = self.keys.remove(&day) {
@@ -489,7 +516,6 @@ fn flush_loop(
     store: &Store,
     run_id: &str,
     names: &IamNames,
-    in_flight: &InFlight,
     cores: &Cores,
     jobs: Receiver<FlushJob>,
 ) -> Result<Vec<(i32, WrittenFile)>, StoreError> {
@@ -498,21 +524,20 @@ fn flush_loop(
     // Every job received is released, even after an error, so that the writer never waits
     // for memory that no thread will free; after an error the rest are dropped unwritten.
     for job in jobs {
-        let bytes = job.bytes;
-        if failed.is_none() {
-            // The core is held while the job is sorted, rolled up and encoded, not while its
-            // files are flushed to disk; its rows are freed before that too.
-            let encoded = {
-                let _core = cores.acquire();
-                encode_job(store, run_id, names, job)
-            };
-            in_flight.release(bytes);
-            match encoded.and_then(EncodedJob::sync) {
-                Ok(file) => written.push(file),
-                Err(e) => failed = Some(e),
-            }
-        } else {
-            in_flight.release(bytes);
+        let FlushJob { day, batches, held } = job;
+        if failed.is_some() {
+            continue;
+        }
+        // The core is held while the job is sorted, rolled up and encoded, not while its
+        // files are flushed to disk; its rows are freed before that too.
+        let encoded = {
+            let _core = cores.acquire();
+            encode_job(store, run_id, names, day, batches)
+        };
+        drop(held);
+        match encoded.and_then(EncodedJob::sync) {
+            Ok(file) => written.push(file),
+            Err(e) => failed = Some(e),
         }
     }
     match failed {
@@ -533,18 +558,19 @@ fn encode_job(
     store: &Store,
     run_id: &str,
     names: &IamNames,
-    job: FlushJob,
+    day: i32,
+    batches: Vec<RecordBatch>,
 ) -> Result<EncodedJob, StoreError> {
     let schema = parquet_io::schema();
-    let dir = store.partition_dir(job.day);
+    let dir = store.partition_dir(day);
     std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
     let name = next_file_name(run_id);
     let path = dir.join(&name);
-    let usage = usage::write_for(store, &path, &job.batches, names)?;
+    let usage = usage::write_for(store, &path, &batches, names)?;
     let tmp = dir.join(format!("{name}{TMP_SUFFIX}"));
-    let events = parquet_io::write_sorted(&tmp, &schema, &job.batches)?;
+    let events = parquet_io::write_sorted(&tmp, &schema, &batches)?;
     Ok(EncodedJob {
-        day: job.day,
+        day,
         usage,
         events: (events, path),
     })
@@ -675,4 +701,85 @@ pub fn close_synced(
         source,
     })?;
     file.sync_all().map_err(StoreError::io(tmp))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::batch::EventBatchBuilder;
+    use crate::ingest::decode::decode_str;
+
+    fn decoded(events: &[(&str, &str)]) -> DecodedBatch {
+        let records: Vec<String> = events
+            .iter()
+            .map(|(id, time)| {
+                format!(
+                    r#"{{"eventVersion":"1.08","eventTime":"{time}","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","eventID":"{id}","recipientAccountId":"123456789012","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/a","accountId":"123456789012"}}}}"#
+                )
+            })
+            .collect();
+        let mut builder = EventBatchBuilder::new();
+        decode_str(&format!("[{}]", records.join(",")), &mut builder).unwrap();
+        builder.finish()
+    }
+
+    fn stored_rows(store: &Store) -> usize {
+        let mut rows = 0;
+        for dir in std::fs::read_dir(store.events_dir()).unwrap() {
+            for file in parquet_files(&dir.unwrap().path()).unwrap() {
+                rows += parquet_io::row_count(&file).unwrap() as usize;
+            }
+        }
+        rows
+    }
+
+    /// A batch spanning two days, with the key cache full: loading the second day's keys
+    /// must not evict the first day's, whose new keys are not buffered yet.
+    #[test]
+    fn a_full_key_cache_never_forgets_the_keys_of_the_batch_being_added() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let _lock = store.open_for_write().unwrap();
+        let options = WriterOptions {
+            max_cached_keys: 0,
+            ..WriterOptions::default()
+        };
+        let mut writer = EventWriter::try_new(store.clone(), "test".into(), options).unwrap();
+        let first = decoded(&[
+            ("e1", "2026-01-01T10:00:00Z"),
+            ("e2", "2026-01-02T10:00:00Z"),
+            ("e3", "2026-01-01T11:00:00Z"),
+        ]);
+        assert_eq!(writer.add(first).unwrap().stored, 3);
+        let again = decoded(&[
+            ("e1", "2026-01-01T10:00:00Z"),
+            ("e3", "2026-01-01T11:00:00Z"),
+            ("e4", "2026-01-03T10:00:00Z"),
+            ("e2", "2026-01-02T10:00:00Z"),
+        ]);
+        let outcome = writer.add(again).unwrap();
+        assert_eq!((outcome.stored, outcome.duplicates), (1, 3));
+        writer.checkpoint().unwrap();
+        // After a checkpoint every day is on disk and may be evicted and read back.
+        let later = decoded(&[
+            ("e4", "2026-01-03T10:00:00Z"),
+            ("e1", "2026-01-01T10:00:00Z"),
+        ]);
+        let outcome = writer.add(later).unwrap();
+        assert_eq!((outcome.stored, outcome.duplicates), (0, 2));
+        writer.checkpoint().unwrap();
+        // Nothing buffered: a batch with a new event of a cached day, then one of a day
+        // not cached. Loading the second must keep the first day's keys.
+        let mixed = decoded(&[
+            ("e5", "2026-01-01T12:00:00Z"),
+            ("e6", "2026-01-04T10:00:00Z"),
+        ]);
+        assert_eq!(writer.add(mixed).unwrap().stored, 2);
+        let outcome = writer
+            .add(decoded(&[("e5", "2026-01-01T12:00:00Z")]))
+            .unwrap();
+        assert_eq!((outcome.stored, outcome.duplicates), (0, 1));
+        writer.finish().unwrap();
+        assert_eq!(stored_rows(&store), 6);
+    }
 }
