@@ -95,11 +95,11 @@ struct DayBuffer {
 struct FlushJob {
     day: i32,
     batches: Vec<RecordBatch>,
-    /// The batches' size, held against the memory budget until the job is written.
+    /// The batches' size, held against the memory budget until they are freed.
     held: Held,
 }
 
-/// Bytes held in flight, given back when dropped: when the job is written, when it is
+/// Bytes held in flight, given back when dropped: when the job is encoded, when it is
 /// dropped unsent, and when a flush thread unwinds from a panic, so that the writer never
 /// waits for memory no thread will free.
 struct Held {
