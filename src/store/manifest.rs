@@ -12,7 +12,7 @@ use arrow::array::{
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
-use super::parquet_io::{open_reader, plain_properties, write_file};
+use super::parquet_io::{open_reader, plain_properties, write_file, write_stream};
 use super::{Store, StoreError, TMP_SUFFIX, durable_rename, parquet_files};
 
 /// One ingested source object.
@@ -184,30 +184,21 @@ pub fn append_run(
     }
     let schema = manifest_schema();
     let dir = store.manifest_dir();
+    let readers = segments
+        .iter()
+        .map(|segment| open_reader(&dir.join(segment), 64 * 1024, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Columns by position: a segment written by this run has the schema above.
+    let recorded = readers.into_iter().flatten().map(|batch| {
+        Ok(RecordBatch::try_new(
+            schema.clone(),
+            batch?.columns().to_vec(),
+        )?)
+    });
+    let pending = (!entries.is_empty()).then(|| entries_batch(entries));
     let name = format!("part-{run_id}.parquet");
     let tmp = dir.join(format!("{name}{TMP_SUFFIX}"));
-    let file = std::fs::File::create(&tmp).map_err(StoreError::io(&tmp))?;
-    let parquet = |source| StoreError::Parquet {
-        path: tmp.clone(),
-        source,
-    };
-    let mut writer =
-        parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(plain_properties()))
-            .map_err(parquet)?;
-    for segment in segments {
-        for batch in open_reader(&dir.join(segment), 64 * 1024, None)? {
-            let batch = batch?;
-            // Columns by position: a segment written by this run has the schema above.
-            let batch = RecordBatch::try_new(schema.clone(), batch.columns().to_vec())?;
-            writer.write(&batch).map_err(parquet)?;
-        }
-    }
-    if !entries.is_empty() {
-        writer.write(&entries_batch(entries)?).map_err(parquet)?;
-    }
-    let file = writer.into_inner().map_err(parquet)?;
-    file.sync_all().map_err(StoreError::io(&tmp))?;
-    drop(file);
+    write_stream(&tmp, &schema, recorded.chain(pending), plain_properties())?.sync()?;
     durable_rename(&tmp, &dir.join(name))
 }
 

@@ -207,16 +207,7 @@ pub fn row_order(batches: &[RecordBatch]) -> Result<Vec<(usize, usize)>, StoreEr
         }
     }
     // First-seen numbers become ranks in string order.
-    fn ranks<K: Ord + Copy>(seen: Ranks<'_, K>) -> Vec<u32> {
-        let mut by_value: Vec<(K, u32)> = seen.into_iter().collect();
-        by_value.sort_unstable();
-        let mut rank = vec![0; by_value.len()];
-        for (i, (_, first_seen)) in by_value.into_iter().enumerate() {
-            rank[first_seen as usize] = i as u32;
-        }
-        rank
-    }
-    let (call_rank, principal_rank) = (ranks(calls), ranks(principals));
+    let (call_rank, principal_rank) = (value_ranks(calls), value_ranks(principals));
     for k in &mut keyed {
         k.0 = call_rank[k.0 as usize];
         k.1 = principal_rank[k.1 as usize];
@@ -228,6 +219,18 @@ pub fn row_order(batches: &[RecordBatch]) -> Result<Vec<(usize, usize)>, StoreEr
         .collect())
 }
 
+/// The rank in value order of values numbered `0..n` (each number once, values distinct):
+/// `rank[number]`. Rows then sort by ranks, comparing integers instead of the values.
+pub fn value_ranks<K: Ord>(numbered: impl IntoIterator<Item = (K, u32)>) -> Vec<u32> {
+    let mut by_value: Vec<(K, u32)> = numbered.into_iter().collect();
+    by_value.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut rank = vec![0; by_value.len()];
+    for (i, (_, number)) in by_value.into_iter().enumerate() {
+        rank[number as usize] = i as u32;
+    }
+    rank
+}
+
 /// Writes `batches` to `path` in [`RowKey`] order, one chunk at a time, without syncing it:
 /// the caller syncs it once it has given back its core.
 pub fn write_sorted(
@@ -237,19 +240,10 @@ pub fn write_sorted(
 ) -> Result<Unsynced, StoreError> {
     let order = row_order(batches)?;
     let refs: Vec<&RecordBatch> = batches.iter().collect();
-    let file = File::create(path).map_err(StoreError::io(path))?;
-    let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(writer_properties()))
-        .map_err(parquet_err(path))?;
-    for chunk in order.chunks(SORT_CHUNK_ROWS) {
-        let sorted = interleave_record_batch(&refs, chunk)?;
-        writer.write(&sorted).map_err(parquet_err(path))?;
-    }
-    let file = writer.into_inner().map_err(parquet_err(path))?;
-    Ok(Unsynced {
-        file,
-        path: path.to_path_buf(),
-        rows: order.len() as u64,
-    })
+    let chunks = order
+        .chunks(SORT_CHUNK_ROWS)
+        .map(|chunk| Ok(interleave_record_batch(&refs, chunk)?));
+    write_stream(path, schema, chunks, writer_properties())
 }
 
 /// A Parquet file written and closed but not yet flushed to disk.
@@ -310,13 +304,26 @@ pub fn write_unsynced<'a>(
     batches: impl IntoIterator<Item = &'a RecordBatch>,
     properties: WriterProperties,
 ) -> Result<Unsynced, StoreError> {
+    let batches = batches.into_iter().map(|batch| Ok(batch.clone()));
+    write_stream(path, schema, batches, properties)
+}
+
+/// Writes batches to `path` as one Parquet file as they come, without syncing it; the
+/// first batch that fails stops the write with its error.
+pub fn write_stream(
+    path: &Path,
+    schema: &SchemaRef,
+    batches: impl IntoIterator<Item = Result<RecordBatch, StoreError>>,
+    properties: WriterProperties,
+) -> Result<Unsynced, StoreError> {
     let file = File::create(path).map_err(StoreError::io(path))?;
     let mut writer =
         ArrowWriter::try_new(file, schema.clone(), Some(properties)).map_err(parquet_err(path))?;
     let mut rows = 0u64;
     for batch in batches {
+        let batch = batch?;
         rows += batch.num_rows() as u64;
-        writer.write(batch).map_err(parquet_err(path))?;
+        writer.write(&batch).map_err(parquet_err(path))?;
     }
     let file = writer.into_inner().map_err(parquet_err(path))?;
     Ok(Unsynced {

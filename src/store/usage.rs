@@ -195,12 +195,9 @@ impl Interner {
 
     /// Each id's rank in the order of the strings, null (id 0) first.
     fn ranks(&self) -> Vec<u32> {
-        let mut ids: Vec<u32> = (1..=self.names.len() as u32).collect();
-        ids.sort_unstable_by_key(|&id| self.names[id as usize - 1].as_str());
-        let mut rank = vec![0; self.names.len() + 1];
-        for (position, id) in ids.into_iter().enumerate() {
-            rank[id as usize] = position as u32 + 1;
-        }
+        let names = self.names.iter().map(String::as_str).zip(0u32..);
+        let mut rank = vec![0];
+        rank.extend(parquet_io::value_ranks(names).into_iter().map(|r| r + 1));
         rank
     }
 
@@ -572,14 +569,7 @@ impl Rollup {
             } else {
                 0
             };
-            self.rows
-                .entry(key)
-                .and_modify(|c| {
-                    c.events += counts.events;
-                    c.first = c.first.min(counts.first);
-                    c.last = c.last.max(counts.last);
-                })
-                .or_insert(counts);
+            merge(&mut self.rows, key, counts);
         }
         Ok(())
     }
@@ -663,26 +653,32 @@ impl Rollup {
         Ok(RecordBatch::try_new(usage_schema(), columns)?)
     }
 
-    /// Writes the rollup to `path` and syncs it.
-    pub fn write(&self, path: &Path) -> Result<(), StoreError> {
+    /// Writes the rollup to `path`, not yet synced.
+    pub fn write(&self, path: &Path) -> Result<parquet_io::Unsynced, StoreError> {
         let batch = self.to_batch()?;
-        parquet_io::write_file(path, &usage_schema(), [&batch], writer_properties())?;
-        Ok(())
+        parquet_io::write_unsynced(path, &usage_schema(), [&batch], writer_properties())
     }
 }
 
+/// Counts one event at `at` under `key`.
 fn count(rows: &mut HashMap<Key, Counts, foldhash::fast::RandomState>, key: Key, at: i64) {
+    let one = Counts {
+        events: 1,
+        first: at,
+        last: at,
+    };
+    merge(rows, key, one);
+}
+
+/// Adds `counts` to the row `key`.
+fn merge(rows: &mut HashMap<Key, Counts, foldhash::fast::RandomState>, key: Key, counts: Counts) {
     rows.entry(key)
         .and_modify(|c| {
-            c.events += 1;
-            c.first = c.first.min(at);
-            c.last = c.last.max(at);
+            c.events += counts.events;
+            c.first = c.first.min(counts.first);
+            c.last = c.last.max(counts.last);
         })
-        .or_insert(Counts {
-            events: 1,
-            first: at,
-            last: at,
-        });
+        .or_insert(counts);
 }
 
 /// Rollup files: zstd at level 1 as the events files; statistics per column chunk, not
@@ -735,34 +731,40 @@ pub fn write_for(
     for batch in batches {
         rollup.add(batch, names)?;
     }
-    let path = usage_file(store, events_file);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(StoreError::io(dir))?;
-    }
-    let batch = rollup.to_batch()?;
-    let written = parquet_io::write_unsynced(
-        &temporary(&path),
-        &usage_schema(),
-        [&batch],
-        writer_properties(),
-    )?;
-    Ok((written, path))
+    write_rollup_unsynced(store, events_file, &rollup)
 }
 
-/// Writes a built rollup for `events_file` under its temporary name; returns
+/// Writes a built rollup for `events_file` under its temporary name and syncs it; returns
 /// `(temporary, final)`.
 pub fn write_rollup(
     store: &Store,
     events_file: &Path,
     rollup: &Rollup,
 ) -> Result<(PathBuf, PathBuf), StoreError> {
+    let (written, path) = write_rollup_unsynced(store, events_file, rollup)?;
+    Ok((written.sync()?.path, path))
+}
+
+/// Writes a built rollup for `events_file` under its temporary name, not yet synced;
+/// returns it with the final path.
+fn write_rollup_unsynced(
+    store: &Store,
+    events_file: &Path,
+    rollup: &Rollup,
+) -> Result<(parquet_io::Unsynced, PathBuf), StoreError> {
     let path = usage_file(store, events_file);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(StoreError::io(dir))?;
     }
-    let tmp = temporary(&path);
-    rollup.write(&tmp)?;
-    Ok((tmp, path))
+    Ok((rollup.write(&temporary(&path))?, path))
+}
+
+/// Puts a built rollup in place of the stored rollup of `events_file`.
+fn replace_rollup(store: &Store, events_file: &Path, rollup: &Rollup) -> Result<(), StoreError> {
+    let (tmp, path) = write_rollup(store, events_file, rollup)?;
+    // A reader may hold the rollup being replaced.
+    super::retired::keep_replaced(store, &path)?;
+    durable_rename(&tmp, &path)
 }
 
 /// Builds the rollup of one stored events file in place.
@@ -772,10 +774,7 @@ pub fn rebuild(store: &Store, events_file: &Path, names: &IamNames) -> Result<()
         let batch = crate::ingest::mapcols::with_mapping_columns(batch?)?;
         rollup.add(&batch, names)?;
     }
-    let (tmp, path) = write_rollup(store, events_file, &rollup)?;
-    // A reader may hold the rollup being rebuilt (`refresh_iam`).
-    super::retired::keep_replaced(store, &path)?;
-    durable_rename(&tmp, &path)
+    replace_rollup(store, events_file, &rollup)
 }
 
 /// The partition directories (`date=...`) under `dir`, sorted.
@@ -1001,10 +1000,7 @@ fn rederive_calls(
         let batch = crate::ingest::mapcols::with_mapping_columns(batch?)?;
         rollup.add(&batch, names)?;
     }
-    let (tmp, path) = write_rollup(store, events_file, &rollup)?;
-    // A reader may hold the rollup being rewritten.
-    super::retired::keep_replaced(store, &path)?;
-    durable_rename(&tmp, &path)
+    replace_rollup(store, events_file, &rollup)
 }
 
 /// The users, groups and roles of the store's IAM snapshot (`principals/`), by name.

@@ -132,11 +132,6 @@ impl InFlight {
         *bytes += n;
     }
 
-    /// Bytes in flight now.
-    fn current(&self) -> usize {
-        *self.bytes.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Waits until at most `limit` bytes are in flight.
     fn wait_for_at_most(&self, limit: usize) {
         let mut bytes = self.bytes.lock().unwrap_or_else(|e| e.into_inner());
@@ -372,10 +367,9 @@ impl EventWriter {
             };
             self.flush_day(stalest)?;
         }
-        let room = budget.saturating_sub(self.buffered_bytes);
-        if self.flushers.in_flight.current() > room {
-            self.flushers.in_flight.wait_for_at_most(room);
-        }
+        self.flushers
+            .in_flight
+            .wait_for_at_most(budget.saturating_sub(self.buffered_bytes));
         Ok(())
     }
 
@@ -415,9 +409,7 @@ impl EventWriter {
         if self.unsettled.contains(&day) {
             // Rows of this day may still be on their way to disk: wait for them, so that
             // the keys read below include them.
-            self.flushers.join()?;
-            self.flushers.restart()?;
-            self.unsettled.clear();
+            self.settle()?;
         }
         let mut set = KeySet::default();
         let files = parquet_files(&self.store.partition_dir(day))?;
@@ -454,6 +446,11 @@ impl EventWriter {
         for day in days {
             self.flush_day(day)?;
         }
+        self.settle()
+    }
+
+    /// Waits until every job handed to the flush threads is on disk.
+    fn settle(&mut self) -> Result<(), StoreError> {
         self.flushers.join()?;
         self.unsettled.clear();
         self.flushers.restart()
