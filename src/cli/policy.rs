@@ -330,11 +330,7 @@ fn eval(store: &Path, args: EvalArgs, out: &mut dyn Write) -> anyhow::Result<Sta
             }
             incomplete.extend(loaded.warnings.iter().cloned());
             for policy in &loaded.identity {
-                let label = match &policy.via_group {
-                    Some(group) => format!("{} (group {group})", policy.name),
-                    None => policy.name.clone(),
-                };
-                identity.push((label, policy.document.clone()));
+                identity.push((policy.named().name, policy.document.clone()));
             }
             boundary = loaded
                 .boundary

@@ -12,7 +12,7 @@ use clap::Args;
 use super::{Status, runtime};
 use crate::eval::event::{EventFacts, event_context};
 use crate::eval::resource::event_resources;
-use crate::eval::{Decision, NamedPolicy, PolicySet, Request, ScpLevel, evaluate};
+use crate::eval::{Decision, Request, evaluate};
 use crate::sql::Session;
 use crate::sql::events::load_events;
 use crate::sql::iam::{find_principal, load_principal, quote};
@@ -70,27 +70,7 @@ pub fn run(store: &Path, args: EventArgs, out: &mut dyn Write) -> anyhow::Result
         ..event.facts(&arn_refs)
     };
     let context = event_context(&facts);
-    fn named(p: &crate::sql::iam::LoadedPolicy) -> NamedPolicy<'_> {
-        NamedPolicy {
-            name: match &p.via_group {
-                Some(group) => format!("{} (group {group})", p.name),
-                None => p.name.clone(),
-            },
-            document: &p.document,
-        }
-    }
-    let set = PolicySet {
-        identity: loaded.identity.iter().map(named).collect(),
-        boundary: loaded.boundary.as_ref().map(named),
-        scps: loaded
-            .scps
-            .iter()
-            .map(|(entity, policies)| ScpLevel {
-                entity: entity.clone(),
-                policies: policies.iter().map(named).collect(),
-            })
-            .collect(),
-    };
+    let set = loaded.policy_set();
     let mut results = Vec::new();
     let mut all_allowed = loaded.is_complete();
     for (action, kind) in event

@@ -2,32 +2,30 @@
 //! cut down to what was used in a window, with the evidence for every change, the aws CLI
 //! commands that apply it, and a replay of every successful call against the new policies.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use clap::{ArgGroup, Args, ValueEnum};
-use serde_json::{Value, json};
 
 use super::{Status, runtime};
 use crate::catalog::ActionCatalog;
-use crate::eval::event::{EventFacts, event_context};
-use crate::eval::resource::{ResourceStatus, event_resources};
-use crate::eval::{Decision, NamedPolicy, PolicySet, Request, ScpLevel, evaluate};
 use crate::ingest::plausible::{Clock, TimeBounds};
 use crate::sql::Session;
 use crate::sql::events::load_events;
-use crate::sql::iam::{LoadedPolicy, find_principal, load_principal, quote};
+use crate::sql::iam::{LoadedPolicy, Via, find_principal, load_principal, quote};
 use crate::sql::tighten::{
-    DENIED, Sources, Target, Window, find_policy, load_scope, load_scp_scope, newest_evidence,
-    trail_bounds, trail_spans,
+    DENIED, Target as Find, WindowSql as _, find_policy, load_scope, load_scp_scope,
+    newest_evidence, trail_bounds, trail_spans,
 };
 use crate::store::Store;
 use crate::tighten::{
-    After, Decision as ItemDecision, Evidence, Level, Move, Outcome, Plan, PolicyKind,
-    ResourceChoice, RewriteOptions, ScpChange, ScpOptions, apply_script, deny_unused,
-    document_path, plan, scp_apply_script, scp_document_path, summary, time_text,
+    After, Decision as ItemDecision, Evidence, Level, Move, Outcome, PLAN_SCHEMA_VERSION,
+    PolicyKind, Refused, Replay, ResourceChoice, RewriteOptions, ScpChange, ScpOptions,
+    ScpPlanFile, ScpTarget, Sources, Swap, Target, TargetKind, Tightened, TrailCoverage, Window,
+    WindowText, apply_script, check_trail, deny_unused, document_path, fit, scp_apply_script,
+    scp_document_path, still_allowed, summary, time_text, writes_document,
 };
 
 /// Flags of `trailcut tighten`.
@@ -171,152 +169,6 @@ pub enum EvidenceArg {
     Both,
 }
 
-/// Refused calls of the principals the scope's policies reach.
-#[derive(Debug, Default)]
-struct Denied {
-    /// Actions no policy of the scope allows: needed, perhaps, never added.
-    not_granted: BTreeMap<String, Evidence>,
-    /// Actions a policy of the scope allows, refused by something else.
-    although_granted: BTreeMap<String, Evidence>,
-    /// Services whose reported use is a refused attempt.
-    attempts: BTreeMap<String, Evidence>,
-}
-
-/// AWS managed policies left in place that still allow what a rewrite removed from
-/// another policy: until they are detached, the effective permissions do not shrink.
-fn still_allowed(plan: &Plan, catalog: &ActionCatalog) -> Vec<(String, usize)> {
-    let removed: BTreeSet<&str> = plan
-        .policies
-        .iter()
-        .filter(|p| matches!(p.outcome, Outcome::Rewritten | Outcome::Emptied))
-        .flat_map(|p| p.rewritten.removed().map(|i| i.name.as_str()))
-        .collect();
-    let mut out = Vec::new();
-    for p in plan
-        .policies
-        .iter()
-        .filter(|p| p.kind == PolicyKind::AwsManaged)
-    {
-        // Does it still reach the scope through an identity it stays attached to?
-        let gone = |e: &crate::tighten::Entity| {
-            plan.moves.iter().any(|m| match m {
-                Move::Detach {
-                    policy_key, entity, ..
-                } => *policy_key == p.key && entity == e,
-                Move::RemoveFromGroup { group, .. } => group == e,
-                _ => false,
-            })
-        };
-        if p.through.iter().all(gone) || p.outcome == Outcome::LeftWithGroup {
-            continue;
-        }
-        let allows = p.original.allowed_actions(catalog);
-        let count = removed
-            .iter()
-            .filter(|name| match name.split_once(':') {
-                Some(_) => allows.contains(*name),
-                None => allows
-                    .iter()
-                    .any(|a| crate::tighten::service_of(a).eq_ignore_ascii_case(name)),
-            })
-            .count();
-        if count > 0 {
-            out.push((p.name.clone(), count));
-        }
-    }
-    out
-}
-
-/// Everything a run found, for the report and plan.json.
-struct Tightened {
-    /// What limits the evidence (a trail that does not cover the window, ...).
-    warnings: Vec<String>,
-    scope: Value,
-    window: Window,
-    sources: Sources,
-    level: Level,
-    plan: Plan,
-    denied: Denied,
-    still: Vec<(String, usize)>,
-    replayed: Replay,
-}
-
-/// One call the new policies would deny.
-#[derive(Debug, serde::Serialize)]
-struct Regression {
-    event_id: String,
-    event_time: Option<String>,
-    principal: String,
-    call: String,
-    action: String,
-    resource: Option<String>,
-    decision: &'static str,
-    explanation: String,
-}
-
-/// What the replay found.
-#[derive(Debug, Default, serde::Serialize)]
-struct Replay {
-    principals: usize,
-    events: usize,
-    actions: usize,
-    regressions: Vec<Regression>,
-    /// Actions the current policies do not allow for certain either (conditions on keys
-    /// the event does not show, an incomplete picture): not evidence either way.
-    not_comparable: usize,
-    /// Principals whose policies are not all in the store: their calls are not compared.
-    incomplete: Vec<String>,
-    /// Principals with calls that the IAM snapshot does not know.
-    unknown_principals: Vec<String>,
-    /// Events with an action whose resources the event does not name: replayed with the
-    /// resource unknown.
-    underivable: usize,
-    warnings: Vec<String>,
-}
-
-fn levels(scps: &[(String, Vec<LoadedPolicy>)]) -> Vec<ScpLevel<'_>> {
-    scps.iter()
-        .map(|(entity, policies)| ScpLevel {
-            entity: entity.clone(),
-            policies: policies.iter().map(named).collect(),
-        })
-        .collect()
-}
-
-fn named(p: &LoadedPolicy) -> NamedPolicy<'_> {
-    NamedPolicy {
-        name: match &p.via_group {
-            Some(group) => format!("{} (group {group})", p.name),
-            None => p.name.clone(),
-        },
-        document: &p.document,
-    }
-}
-
-/// Which policies a replay swaps: identity policies (by principal, key and group) and SCPs
-/// (by policy id).
-type Swap<'p> = dyn Fn(&str, &LoadedPolicy) -> After<'p> + 'p;
-
-/// `policies` after `swap`; whether any changed.
-fn swapped<'p>(arn: &str, policies: &[LoadedPolicy], swap: &Swap<'p>) -> (Vec<LoadedPolicy>, bool) {
-    let mut changed = false;
-    let mut out = Vec::with_capacity(policies.len());
-    for p in policies {
-        match swap(arn, p) {
-            After::Keep => out.push(p.clone()),
-            After::Replace(document) => {
-                changed = true;
-                out.push(LoadedPolicy {
-                    document: document.clone(),
-                    ..p.clone()
-                });
-            }
-            After::Drop => changed = true,
-        }
-    }
-    (out, changed)
-}
-
 /// Replays every successful call of each principal whose policies `swap` changes.
 async fn replay(
     session: &Session,
@@ -330,95 +182,21 @@ async fn replay(
         let principal = match find_principal(session, arn, None).await {
             Ok(principal) => principal,
             Err(e) => {
-                out.unknown_principals.push(format!("{arn}: {e}"));
+                out.unknown(arn, &e);
                 continue;
             }
         };
         let loaded = load_principal(session, principal).await?;
-        let (identity, identity_changed) = swapped(arn, &loaded.identity, swap);
-        let mut scp_changed = false;
-        let new_scps: Vec<(String, Vec<LoadedPolicy>)> = loaded
-            .scps
-            .iter()
-            .map(|(entity, policies)| {
-                let (policies, changed) = swapped(arn, policies, swap);
-                scp_changed |= changed;
-                (entity.clone(), policies)
-            })
-            .collect();
-        if !identity_changed && !scp_changed {
+        let Some(after) = crate::tighten::swap(arn, &loaded, swap) else {
             continue;
-        }
-        out.principals += 1;
-        if !loaded.is_complete() {
-            out.incomplete.push(arn.clone());
-        }
-        out.warnings
-            .extend(loaded.warnings.iter().map(|w| format!("{arn}: {w}")));
-        let before = PolicySet {
-            identity: loaded.identity.iter().map(named).collect(),
-            boundary: loaded.boundary.as_ref().map(named),
-            scps: levels(&loaded.scps),
-        };
-        let after = PolicySet {
-            identity: identity.iter().map(named).collect(),
-            boundary: loaded.boundary.as_ref().map(named),
-            scps: levels(&new_scps),
         };
         let filter = format!(
             "principal_arn = {} AND {} AND mapping_status = 'mapped' AND NOT {DENIED}",
             quote(arn),
             window.events_sql()
         );
-        for event in load_events(session, &filter).await? {
-            out.events += 1;
-            let resources = event.resource_refs();
-            let facts = EventFacts {
-                iam_names: Some(session.iam_names()),
-                ..event.facts(&resources)
-            };
-            let context = event_context(&facts);
-            let mut underivable = false;
-            for action in event.actions.iter().chain(&event.dependent) {
-                out.actions += 1;
-                // Each resource the call touched is authorised on its own; an action whose
-                // resources the event does not name is evaluated with an unknown resource,
-                // which only `*` allows for certain.
-                let derived = event_resources(&facts, action);
-                underivable |= derived.status == ResourceStatus::Underivable;
-                let resources: Vec<Option<String>> = if derived.arns.is_empty() {
-                    vec![None]
-                } else {
-                    derived.arns.into_iter().map(Some).collect()
-                };
-                for resource in resources {
-                    let request = Request {
-                        action,
-                        resource: resource.as_deref(),
-                        context: &context,
-                    };
-                    let old = evaluate(&before, &request);
-                    if old.decision != Decision::Allow || !loaded.is_complete() {
-                        out.not_comparable += 1;
-                        continue;
-                    }
-                    let new = evaluate(&after, &request);
-                    if new.decision != Decision::Allow {
-                        out.regressions.push(Regression {
-                            event_id: event.event_id.clone(),
-                            event_time: event.event_time.clone(),
-                            principal: arn.clone(),
-                            call: format!("{} {}", event.event_source, event.event_name),
-                            action: action.clone(),
-                            resource,
-                            decision: new.decision.as_str(),
-                            explanation: new.explanation,
-                        });
-                    }
-                }
-            }
-            out.underivable += usize::from(underivable);
-        }
+        let events = load_events(session, &filter).await?;
+        out.compare(arn, &loaded, &after, &events, session.iam_names());
     }
     Ok(out)
 }
@@ -495,186 +273,118 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
         LevelArg::Resource => Level::Resource,
     };
     let options = RewriteOptions {
-        level: Some(level),
+        level,
         keep_sids: args.keep_sid.clone(),
         drop_unobservable: args.drop_unobservable,
-        max_arns: Some(args.max_arns),
+        max_arns: args.max_arns,
         pool_by_service: false,
     };
-    let (scope_label, window, sources, plan, denied, replayed, warnings) =
-        runtime()?.block_on(async {
-            let session = Session::open(&store).await?;
-            let account = args.account.as_deref();
-            let (target, label) = match (&args.group, &args.user, &args.role, &args.policy) {
-                (Some(name), ..) | (_, Some(name), ..) | (_, _, Some(name), _) => {
-                    let principal = find_principal(&session, name, account).await?;
-                    let wanted = if args.group.is_some() {
-                        "group"
-                    } else if args.user.is_some() {
-                        "user"
-                    } else {
-                        "role"
-                    };
-                    if principal.principal_type != wanted {
-                        bail!(
-                            "`{name}` is a {}, not a {wanted}: use --{}",
-                            principal.principal_type,
-                            principal.principal_type
-                        );
-                    }
-                    let label = json!({"kind": wanted, "name": principal.name,
-                    "arn": principal.arn, "account": principal.account_id});
-                    (Target::Principal(principal), label)
-                }
-                (None, None, None, Some(name)) => {
-                    let target = find_policy(&session, name, account).await?;
-                    let Target::Policy { arn, account } = &target else {
-                        unreachable!("find_policy finds policies");
-                    };
-                    let label =
-                        json!({"kind": "policy", "name": name, "arn": arn, "account": account});
-                    (target, label)
-                }
-                _ => bail!("say what to tighten: --group, --user, --role, --policy or --scp"),
-            };
-            let (window, mut sources) = window_and_sources(&session, &args, &plausible).await?;
-            let account = label["account"].as_str().unwrap_or_default().to_owned();
-            let mut warnings = check_trail(
-                &session,
-                &args,
-                &plausible,
-                &[account],
-                &window,
-                &mut sources,
-            )
-            .await?;
-            let (scope, principals) =
-                load_scope(&session, &target, &window, sources, level, catalog).await?;
-            if scope.policies.is_empty() {
-                bail!(
-                    "{} has no policies in the store to tighten",
-                    label["arn"].as_str().unwrap_or_default()
-                );
-            }
-            // Refused calls: for actions no policy of the scope allows, needed but not granted;
-            // for the others, refused by something else (a condition, a Deny, a boundary, an
-            // SCP, a resource policy).
-            let documents: Vec<&crate::policy::PolicyDocument> =
-                scope.policies.iter().map(|p| &p.document).collect();
-            let allowed = crate::policy::allowed_actions_of(&documents, catalog);
-            let mut denied = Denied::default();
-            for p in &scope.policies {
-                for (action, e) in &p.usage.denied {
-                    let list = if allowed.contains(action.as_str()) {
-                        &mut denied.although_granted
-                    } else {
-                        &mut denied.not_granted
-                    };
-                    list.entry(action.clone()).or_insert_with(|| e.clone());
-                }
-                for (service, e) in &p.usage.attempts {
-                    denied
-                        .attempts
-                        .entry(service.clone())
-                        .or_insert_with(|| e.clone());
-                }
-            }
-            // At resource level a document over IAM's size limit is made smaller step by
-            // step: half as many ARNs per action each time, down to one; then the actions
-            // of a service sharing their resources, again from --max-arns down; then the
-            // action level. Each step stays inside the action level's result.
-            let mut options = options.clone();
-            let plan = loop {
-                let plan = plan(&scope, &options, catalog).map_err(|(policy, e)| {
-                    anyhow::anyhow!("refusing to write {policy}: {e} (a defect: please report it)")
-                })?;
-                let Err(e) = check_sizes(&plan) else {
-                    break plan;
+    let t = runtime()?.block_on(async {
+        let session = Session::open(&store).await?;
+        let account = args.account.as_deref();
+        let (find, target) = match (&args.group, &args.user, &args.role, &args.policy) {
+            (Some(name), ..) | (_, Some(name), ..) | (_, _, Some(name), _) => {
+                let principal = find_principal(&session, name, account).await?;
+                let (kind, wanted) = if args.group.is_some() {
+                    (TargetKind::Group, "group")
+                } else if args.user.is_some() {
+                    (TargetKind::User, "user")
+                } else {
+                    (TargetKind::Role, "role")
                 };
-                match (options.level, options.max_arns, options.pool_by_service) {
-                    (Some(Level::Resource), Some(n), _) if n > 1 => {
-                        options.max_arns = Some(n / 2);
-                    }
-                    (Some(Level::Resource), _, false) => {
-                        options.pool_by_service = true;
-                        options.max_arns = Some(args.max_arns);
-                    }
-                    (Some(Level::Resource), _, true) => options.level = Some(Level::Action),
-                    _ => return Err(e),
+                if principal.principal_type != wanted {
+                    bail!(
+                        "`{name}` is a {}, not a {wanted}: use --{}",
+                        principal.principal_type,
+                        principal.principal_type
+                    );
                 }
-            };
-            if options.level == Some(Level::Action) && level == Level::Resource {
-                warnings.push(
-                    "no resource-level document fits IAM's size limits: written at action \
-                     level (each action on its statement's Resource)"
-                        .to_owned(),
-                );
-            } else if options.max_arns != Some(args.max_arns) || options.pool_by_service {
-                warnings.push(format!(
-                    "to fit IAM's size limits, resources were generalised past {} per {}{}",
-                    options.max_arns.unwrap_or_default(),
-                    if options.pool_by_service {
-                        "service"
-                    } else {
-                        "action"
-                    },
-                    if options.pool_by_service {
-                        " (the actions of a service share the resources any of them used)"
-                    } else {
-                        ""
-                    }
-                ));
+                let target = Target {
+                    kind,
+                    name: principal.name.clone(),
+                    arn: principal.arn.clone(),
+                    account: principal.account_id.clone(),
+                };
+                (Find::Principal(principal), target)
             }
-            let swap = |arn: &str, p: &LoadedPolicy| match p.via.as_str() {
-                "scp" | "boundary" => After::Keep,
-                _ => plan.after(arn, &p.key, p.via_group.as_deref()),
+            (None, None, None, Some(name)) => {
+                let find = find_policy(&session, name, account).await?;
+                let Find::Policy { arn, account } = &find else {
+                    unreachable!("find_policy finds policies");
+                };
+                let target = Target {
+                    kind: TargetKind::Policy,
+                    name: name.clone(),
+                    arn: arn.clone(),
+                    account: account.clone(),
+                };
+                (find, target)
+            }
+            _ => bail!("say what to tighten: --group, --user, --role, --policy or --scp"),
+        };
+        let (window, sources) = window_and_sources(&session, &args, &plausible).await?;
+        let accounts = [target.account.clone()];
+        let (sources, mut warnings) = if sources.trail() {
+            let coverage = TrailCoverage {
+                store: trail_bounds(&session, &plausible).await?,
+                accounts: trail_spans(&session, &accounts, &plausible).await?,
             };
-            let replayed = replay(&session, &swap, &principals, &window).await?;
-            anyhow::Ok((label, window, sources, plan, denied, replayed, warnings))
-        })?;
-
-    let still = still_allowed(&plan, catalog);
-    let t = Tightened {
-        warnings,
-        scope: scope_label,
-        window,
-        sources,
-        level,
-        plan,
-        denied,
-        still,
-        replayed,
-    };
-    let plan_json = plan_json(&t);
+            check_trail(&coverage, &accounts, &window, sources, args.partial_trail)?
+        } else {
+            (sources, Vec::new())
+        };
+        let (scope, principals) =
+            load_scope(&session, &find, &window, sources, level, catalog).await?;
+        if scope.policies.is_empty() {
+            bail!("{} has no policies in the store to tighten", target.arn);
+        }
+        let refused = Refused::of(&scope, catalog);
+        let fitted = fit(&scope, &options, catalog)?;
+        warnings.extend(fitted.warning);
+        let plan = fitted.plan;
+        let swap = |arn: &str, p: &LoadedPolicy| match &p.via {
+            Via::Scp | Via::Boundary => After::Keep,
+            via => plan.after(arn, &p.key, via.group()),
+        };
+        let replay = replay(&session, &swap, &principals, &window).await?;
+        let still_allowed = still_allowed(&plan, catalog);
+        anyhow::Ok(Tightened {
+            target,
+            window,
+            sources,
+            level,
+            warnings,
+            plan,
+            refused,
+            still_allowed,
+            replay,
+        })
+    })?;
+    let plan_json = serde_json::to_string_pretty(&t.plan_file())? + "\n";
     if let Some(dir) = args.out.as_ref().filter(|_| !args.check) {
-        write_outputs(dir, &t.plan, &plan_json, &t.scope, &t.window)?;
+        write_outputs(dir, &t, &plan_json)?;
     }
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&plan_json)?)?;
+        write!(out, "{plan_json}")?;
     } else {
         report(out, &t)?;
         if let Some(dir) = args.out.as_ref().filter(|_| !args.check) {
             writeln!(out, "\nwrote {}", dir.display())?;
         }
     }
-    let (plan, replayed) = (&t.plan, &t.replayed);
-    for warning in &replayed.warnings {
+    for warning in &t.replay.warnings {
         eprintln!("warning: {warning}");
     }
-    if !replayed.regressions.is_empty() && !args.allow_regressions {
+    let regressions = t.replay.regressions.len();
+    if regressions > 0 && !args.allow_regressions {
         eprintln!(
-            "error: {} call{} in the window would be denied by the new policies (see above); \
+            "error: {regressions} call{} in the window would be denied by the new policies (see above); \
              --allow-regressions to accept",
-            replayed.regressions.len(),
-            if replayed.regressions.len() == 1 {
-                ""
-            } else {
-                "s"
-            }
+            if regressions == 1 { "" } else { "s" }
         );
         return Ok(Status::Partial);
     }
-    if args.check && plan.changes() {
+    if args.check && t.plan.changes() {
         return Ok(Status::Partial);
     }
     Ok(Status::Success)
@@ -696,7 +406,7 @@ async fn window_and_sources(
     };
     let since = match &args.since {
         Some(text) => super::parse_time(text, false)?,
-        None => until - i64::from(args.days) * 86_400_000_000,
+        None => until - i64::from(args.days) * crate::tighten::DAY,
     };
     if since >= until {
         bail!("the window is empty: --since is not before --until");
@@ -704,13 +414,11 @@ async fn window_and_sources(
     let present = |sql: &'static str| async move {
         anyhow::Ok(!session.run(sql).await?.iter().all(|b| b.num_rows() == 0))
     };
-    let sources = Sources {
-        trail: args.evidence != EvidenceArg::LastAccessed
-            && present("SELECT 1 FROM events LIMIT 1").await?,
-        reports: args.evidence != EvidenceArg::Trail
-            && present("SELECT 1 FROM services_last_accessed LIMIT 1").await?,
-    };
-    if !sources.trail && !sources.reports {
+    let trail = args.evidence != EvidenceArg::LastAccessed
+        && present("SELECT 1 FROM events LIMIT 1").await?;
+    let reports = args.evidence != EvidenceArg::Trail
+        && present("SELECT 1 FROM services_last_accessed LIMIT 1").await?;
+    let Some(sources) = Sources::of(trail, reports) else {
         bail!(
             "no {} evidence in the store",
             match args.evidence {
@@ -719,136 +427,8 @@ async fn window_and_sources(
                 EvidenceArg::Both => "trail or last-accessed",
             }
         );
-    }
-    Ok((Window { since, until }, sources))
-}
-
-const DAY: i64 = 86_400_000_000;
-
-/// IAM's size limits, in characters other than whitespace: a managed policy, and all the
-/// inline policies of a user, group or role together.
-fn size_limit(p: &crate::tighten::PolicyPlan) -> usize {
-    match (&p.kind, &p.owner) {
-        (PolicyKind::Inline, Some(owner)) => match owner.kind {
-            crate::tighten::EntityKind::User => 2_048,
-            crate::tighten::EntityKind::Group => 5_120,
-            crate::tighten::EntityKind::Role => 10_240,
-        },
-        _ => 6_144,
-    }
-}
-
-/// Refuses new documents IAM would refuse for their size, before anything is written.
-fn check_sizes(plan: &Plan) -> anyhow::Result<()> {
-    for p in &plan.policies {
-        if !matches!(p.outcome, Outcome::Rewritten | Outcome::NotEditable) {
-            continue;
-        }
-        let Some(document) = &p.rewritten.document else {
-            continue;
-        };
-        let chars = document
-            .to_json_string()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .count();
-        let limit = size_limit(p);
-        if chars > limit {
-            bail!(
-                "the new {} would be {chars} characters, over IAM's {limit}: keep whole services \
-                 (--level service), exact actions on their statements' resources (--level \
-                 action), or pin the statements that list many actions (--keep-sid)",
-                p.name
-            );
-        }
-    }
-    Ok(())
-}
-
-/// Whether the trail covers the window for `accounts`. An account with no trail at all
-/// leaves the reports as the only evidence (or is an error without them); one whose trail
-/// starts late or ends early is an error unless `--partial-trail`. Returns the warnings.
-async fn check_trail(
-    session: &Session,
-    args: &TightenArgs,
-    plausible: &TimeBounds,
-    accounts: &[String],
-    window: &Window,
-    sources: &mut Sources,
-) -> anyhow::Result<Vec<String>> {
-    let mut warnings = Vec::new();
-    if !sources.trail {
-        return Ok(warnings);
-    }
-    let spans = trail_spans(session, accounts, plausible).await?;
-    let day = |t: i64| time_text(t)[..10].to_owned();
-    // A trail covering `from .. to` of the window: an error, or a warning with
-    // --partial-trail.
-    let mut short = |what: &str, from: i64, to: i64| -> anyhow::Result<()> {
-        let message = format!(
-            "{what} covers {} .. {}, not the whole window {} .. {}: calls outside it are \
-             invisible",
-            day(from),
-            day(to),
-            day(window.since),
-            day(window.until)
-        );
-        if !args.partial_trail {
-            bail!(
-                "{message}. Narrow the window (--since, --until, --days) or pass \
-                 --partial-trail to accept"
-            );
-        }
-        warnings.push(message);
-        Ok(())
     };
-    // The store's recording as a whole says where the trail starts and ends: an account's
-    // own first and last events may only mean it was quiet.
-    let (start, end) = trail_bounds(session, plausible)
-        .await?
-        .unwrap_or((i64::MAX, i64::MIN));
-    if start > window.since + DAY || end < window.until - DAY {
-        short("the trail", start, end)?;
-    }
-    let mut missing = Vec::new();
-    let mut late = Vec::new();
-    for account in accounts {
-        match spans.get(account) {
-            None => missing.push(account.clone()),
-            // A week without a single event at the start is a trail that started late,
-            // not a quiet account.
-            Some(&(first, _)) if first > window.since + 7 * DAY => {
-                short(&format!("the trail of account {account}"), first, end)?;
-            }
-            Some(&(first, _)) if first > window.since + DAY => late.push(format!(
-                "the first event of account {account} is on {}: if its trail started then, \
-                 earlier calls are invisible",
-                day(first)
-            )),
-            Some(_) => {}
-        }
-    }
-    warnings.extend(late);
-    if !missing.is_empty() {
-        let message = format!(
-            "the store holds no trail of account{} {}",
-            if missing.len() == 1 { "" } else { "s" },
-            missing.join(", ")
-        );
-        if missing.len() == accounts.len() && sources.reports {
-            warnings.push(format!(
-                "{message}: the last-accessed reports are the only evidence"
-            ));
-            sources.trail = false;
-        } else if sources.reports || args.partial_trail {
-            warnings.push(format!("{message}: their calls are invisible to the trail"));
-        } else {
-            bail!(
-                "{message}: nothing shows their use (ingest it, add last-accessed reports, or pass --partial-trail)"
-            );
-        }
-    }
-    Ok(warnings)
+    Ok((Window { since, until }, sources))
 }
 
 /// SCP mode.
@@ -863,20 +443,31 @@ fn run_scp(
 ) -> anyhow::Result<Status> {
     let (scope, window, sources, rewrite, replayed, warnings) = runtime()?.block_on(async {
         let session = Session::open(store).await?;
-        let (window, mut sources) = window_and_sources(&session, args, plausible).await?;
+        let (window, sources) = window_and_sources(&session, args, plausible).await?;
         let mut scope = load_scp_scope(&session, name, entity, &window, sources).await?;
-        let has_report = scope.candidates.is_some();
-        sources.reports = has_report;
-        let warnings = check_trail(
-            &session,
-            args,
-            plausible,
-            &scope.accounts,
-            &window,
-            &mut sources,
-        )
-        .await?;
-        if !sources.trail {
+        // The reports count only when the entity has its own Organizations report.
+        let Some(sources) = sources.with_reports(scope.candidates.is_some()) else {
+            bail!(
+                "no evidence for {entity}: the store holds no Organizations access report for \
+                 it, and the trail does not count (--evidence)"
+            );
+        };
+        let (sources, warnings) = if sources.trail() {
+            let coverage = TrailCoverage {
+                store: trail_bounds(&session, plausible).await?,
+                accounts: trail_spans(&session, &scope.accounts, plausible).await?,
+            };
+            check_trail(
+                &coverage,
+                &scope.accounts,
+                &window,
+                sources,
+                args.partial_trail,
+            )?
+        } else {
+            (sources, Vec::new())
+        };
+        if !sources.trail() {
             scope = load_scp_scope(&session, name, entity, &window, sources).await?;
         }
         let options = ScpOptions {
@@ -894,7 +485,7 @@ fn run_scp(
         let replayed = match &rewrite.document {
             Some(document) => {
                 let swap = |_: &str, p: &LoadedPolicy| {
-                    if p.via == "scp" && p.key == scope.id {
+                    if p.via == Via::Scp && p.key == scope.id {
                         After::Replace(document)
                     } else {
                         After::Keep
@@ -913,31 +504,40 @@ fn run_scp(
         .map(|i| i.name.as_str())
         .collect();
     let file = scp_document_path(&scope.name);
-    let plan_json = json!({
-        "scope": {"kind": "scp", "name": scope.name, "id": scope.id, "org_id": scope.org_id,
-                  "org_entity": entity, "targets": scope.targets,
-                  "targets_outside_entity": scope.outside, "accounts": scope.accounts},
-        "window": {"since": time_text(window.since), "until": time_text(window.until), "days": window.days()},
-        "evidence": {"trail": sources.trail, "last_accessed": sources.reports},
-        "warnings": warnings,
-        "changes": rewrite.document.is_some(),
-        "services": rewrite.items,
-        "denied_services": denied,
-        "last_reported": scope.last_reported.iter().map(|(s, t)| (s.clone(), json!(time_text(*t)))).collect::<serde_json::Map<_, _>>(),
-        "document": rewrite.document.as_ref().map(|_| file.clone()),
-        "characters": rewrite.text.as_ref().map(|t| t.chars().count()),
-        "replay": replayed,
-    });
+    let plan_json = serde_json::to_string_pretty(&ScpPlanFile {
+        schema_version: PLAN_SCHEMA_VERSION,
+        scope: ScpTarget {
+            kind: "scp",
+            name: &scope.name,
+            id: &scope.id,
+            org_id: &scope.org_id,
+            org_entity: entity,
+            targets: &scope.targets,
+            targets_outside_entity: &scope.outside,
+            accounts: &scope.accounts,
+        },
+        window: WindowText::from(&window),
+        evidence: sources,
+        warnings: &warnings,
+        changes: rewrite.document.is_some(),
+        services: &rewrite.items,
+        denied_services: denied.clone(),
+        last_reported: scope
+            .last_reported
+            .iter()
+            .map(|(s, t)| (s.as_str(), time_text(*t)))
+            .collect(),
+        document: rewrite.document.as_ref().map(|_| file.clone()),
+        characters: rewrite.text.as_ref().map(|t| t.chars().count()),
+        replay: &replayed,
+    })? + "\n";
     if let Some(dir) = args.out.as_ref().filter(|_| !args.check) {
         std::fs::create_dir_all(dir.join("scps"))
             .with_context(|| format!("cannot create {}", dir.display()))?;
         if let Some(text) = &rewrite.text {
             std::fs::write(dir.join(&file), format!("{text}\n"))?;
         }
-        std::fs::write(
-            dir.join("plan.json"),
-            serde_json::to_string_pretty(&plan_json)? + "\n",
-        )?;
+        std::fs::write(dir.join("plan.json"), &plan_json)?;
         let (since, until) = (time_text(window.since), time_text(window.until));
         let denied_now: &[&str] = match &rewrite.text {
             Some(_) => &denied,
@@ -959,7 +559,7 @@ fn run_scp(
         }
     }
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&plan_json)?)?;
+        write!(out, "{plan_json}")?;
     } else {
         writeln!(out, "SCP {} ({}) for {entity}", scope.name, scope.id)?;
         writeln!(
@@ -1056,71 +656,12 @@ fn run_scp(
     Ok(Status::Success)
 }
 
-fn plan_json(t: &Tightened) -> Value {
-    let Tightened {
-        warnings,
-        scope,
-        window,
-        sources,
-        level,
-        plan,
-        denied,
-        still,
-        replayed,
-    } = t;
-    let sources = *sources;
-    let policies: Vec<Value> = plan
-        .policies
-        .iter()
-        .map(|p| {
-            json!({
-                "key": p.key,
-                "name": p.name,
-                "arn": p.arn,
-                "kind": p.kind,
-                "outcome": p.outcome,
-                "summary": summary(p),
-                "document": p.rewritten.document.as_ref()
-                    .filter(|_| matches!(p.outcome, Outcome::Rewritten | Outcome::NotEditable))
-                    .map(|_| document_path(p)),
-                "items": p.rewritten.items,
-                "untouched_statements": p.rewritten.untouched,
-                "removed_statements": p.rewritten.removed_statements,
-            })
-        })
-        .collect();
-    json!({
-        "scope": scope,
-        "window": {
-            "since": time_text(window.since),
-            "until": time_text(window.until),
-            "days": window.days(),
-        },
-        "level": level,
-        "evidence": {"trail": sources.trail, "last_accessed": sources.reports},
-        "warnings": warnings,
-        "changes": plan.changes(),
-        "policies": policies,
-        "moves": plan.moves,
-        "denied_not_granted": denied.not_granted.iter().map(|(a, e)| json!({"action": a, "evidence": e})).collect::<Vec<_>>(),
-        "denied_although_granted": denied.although_granted.iter().map(|(a, e)| json!({"action": a, "evidence": e})).collect::<Vec<_>>(),
-        "reported_attempts_not_counted": denied.attempts.iter().map(|(s, e)| json!({"service": s, "evidence": e})).collect::<Vec<_>>(),
-        "still_allowed_by_aws_managed": still.iter().map(|(n, c)| json!({"policy": n, "removed_items_it_allows": c})).collect::<Vec<_>>(),
-        "replay": replayed,
-    })
-}
-
-fn write_outputs(
-    dir: &Path,
-    plan: &Plan,
-    plan_json: &Value,
-    scope: &Value,
-    window: &Window,
-) -> anyhow::Result<()> {
+/// Writes policies/, plan.json and apply.sh under `dir`.
+fn write_outputs(dir: &Path, t: &Tightened, plan_json: &str) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir.join("policies"))
         .with_context(|| format!("cannot create {}", dir.display()))?;
-    for p in &plan.policies {
-        if !matches!(p.outcome, Outcome::Rewritten | Outcome::NotEditable) {
+    for p in &t.plan.policies {
+        if !writes_document(p.outcome) {
             continue;
         }
         if let Some(document) = &p.rewritten.document {
@@ -1134,25 +675,26 @@ fn write_outputs(
         }
     }
     let path = dir.join("plan.json");
-    std::fs::write(&path, serde_json::to_string_pretty(plan_json)? + "\n")
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&path, plan_json).with_context(|| format!("cannot write {}", path.display()))?;
     let header = vec![
         format!(
             "trailcut tighten: {} {} ({})",
-            scope["kind"].as_str().unwrap_or_default(),
-            scope["name"].as_str().unwrap_or_default(),
-            scope["arn"].as_str().unwrap_or_default()
+            t.target.kind.as_str(),
+            t.target.name,
+            t.target.arn
         ),
         format!(
             "evidence window {} .. {}",
-            time_text(window.since),
-            time_text(window.until)
+            time_text(t.window.since),
+            time_text(t.window.until)
         ),
     ];
     let path = dir.join("apply.sh");
-    let account = scope["account"].as_str();
-    std::fs::write(&path, apply_script(plan, &header, account))
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(
+        &path,
+        apply_script(&t.plan, &header, Some(&t.target.account)),
+    )
+    .with_context(|| format!("cannot write {}", path.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -1165,27 +707,23 @@ const LISTED: usize = 12;
 
 fn report(out: &mut dyn Write, t: &Tightened) -> anyhow::Result<()> {
     let Tightened {
-        warnings,
-        scope,
+        target,
         window,
         sources,
         level,
+        warnings,
         plan,
-        denied,
-        still,
-        replayed,
+        refused: denied,
+        still_allowed: still,
+        replay: replayed,
     } = t;
-    let evidence = match (sources.trail, sources.reports) {
-        (true, true) => "the trail and the last-accessed reports",
-        (true, false) => "the trail",
-        _ => "the last-accessed reports",
-    };
+    let evidence = sources.describe();
     writeln!(
         out,
         "{} {} ({}), {} level",
-        scope["kind"].as_str().unwrap_or_default(),
-        scope["name"].as_str().unwrap_or_default(),
-        scope["arn"].as_str().unwrap_or_default(),
+        target.kind.as_str(),
+        target.name,
+        target.arn,
         match level {
             Level::Service => "service",
             Level::Action => "action",
@@ -1335,7 +873,11 @@ fn report(out: &mut dyn Write, t: &Tightened) -> anyhow::Result<()> {
             writeln!(out, "  {line}")?;
         }
     }
-    for (name, count) in still {
+    for crate::tighten::StillAllowed {
+        policy: name,
+        removed_items_it_allows: count,
+    } in still
+    {
         writeln!(
             out,
             "\nnote: {name} (AWS managed) still allows {count} of the services or actions \

@@ -123,7 +123,7 @@ pub fn run(store: &Path, args: WhoGrantsArgs, out: &mut dyn Write) -> anyhow::Re
     for warning in &loaded.warnings {
         eprintln!("warning: {warning}");
     }
-    let attached = |p: &LoadedPolicy| match &p.via_group {
+    let attached = |p: &LoadedPolicy| match p.via.group() {
         Some(group) => format!("through group {group}"),
         None => "directly".to_owned(),
     };

@@ -32,6 +32,7 @@ mod context;
 mod decide;
 pub mod event;
 mod glob;
+pub mod principal;
 pub mod resource;
 mod statement;
 mod tri;

@@ -7,69 +7,8 @@ use arrow::array::RecordBatch;
 
 use super::Session;
 use super::iam::strings;
-use crate::eval::event::EventFacts;
 
-/// One stored event, with what its call needed.
-#[derive(Debug, Clone, Default)]
-pub struct StoredEvent {
-    pub event_id: String,
-    pub event_source: String,
-    pub event_name: String,
-    /// RFC 3339.
-    pub event_time: Option<String>,
-    pub region: Option<String>,
-    pub source_ip: Option<String>,
-    pub identity_type: Option<String>,
-    pub principal_arn: Option<String>,
-    pub principal_id: Option<String>,
-    pub user_name: Option<String>,
-    pub account_id: Option<String>,
-    pub mfa: Option<String>,
-    pub invoked_by: Option<String>,
-    pub vpc_endpoint_id: Option<String>,
-    pub tls: Option<bool>,
-    pub request_parameters: Option<String>,
-    pub response_elements: Option<String>,
-    pub error_code: Option<String>,
-    pub mapping_status: Option<String>,
-    /// The call's own actions, primary first.
-    pub actions: Vec<String>,
-    /// The actions the service checked on the caller's behalf.
-    pub dependent: Vec<String>,
-    /// ARNs of `resources[]`.
-    pub resources: Vec<String>,
-}
-
-impl StoredEvent {
-    /// What the evaluator reads; `resources` must be [`StoredEvent::resources`] as `&str`.
-    pub fn facts<'a>(&'a self, resources: &'a [&'a str]) -> EventFacts<'a> {
-        EventFacts {
-            event_source: &self.event_source,
-            event_name: &self.event_name,
-            event_time: self.event_time.as_deref(),
-            region: self.region.as_deref(),
-            source_ip: self.source_ip.as_deref(),
-            identity_type: self.identity_type.as_deref(),
-            principal_arn: self.principal_arn.as_deref(),
-            principal_id: self.principal_id.as_deref(),
-            user_name: self.user_name.as_deref(),
-            account_id: self.account_id.as_deref(),
-            mfa_authenticated: self.mfa.as_deref(),
-            invoked_by: self.invoked_by.as_deref(),
-            vpc_endpoint_id: self.vpc_endpoint_id.as_deref(),
-            tls: self.tls,
-            resources,
-            request_parameters: self.request_parameters.as_deref(),
-            response_elements: self.response_elements.as_deref(),
-            iam_names: None,
-        }
-    }
-
-    /// `resources` as the `&str` slice [`StoredEvent::facts`] takes.
-    pub fn resource_refs(&self) -> Vec<&str> {
-        self.resources.iter().map(String::as_str).collect()
-    }
-}
+pub use crate::eval::event::StoredEvent;
 
 const COLUMNS: &str = "eventid, eventsource, eventname, eventtime, awsregion, sourceipaddress, \
     useridentity['type'] AS identity_type, principal_arn, \

@@ -12,64 +12,7 @@ use arrow::datatypes::DataType;
 use super::Session;
 use crate::policy::PolicyDocument;
 
-/// A principal of the store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrincipalRef {
-    /// Its account.
-    pub account_id: String,
-    /// `user`, `group` or `role`.
-    pub principal_type: String,
-    /// Its name.
-    pub name: String,
-    /// Its ARN.
-    pub arn: String,
-    /// The ARN of its permissions boundary, if any.
-    pub boundary: Option<String>,
-}
-
-/// One policy as it reaches a principal.
-#[derive(Debug, Clone)]
-pub struct LoadedPolicy {
-    /// The managed policy's ARN, or `inline:<owner>:<name>`.
-    pub key: String,
-    /// Its name.
-    pub name: String,
-    /// `direct` or `group`.
-    pub via: String,
-    /// The group it comes through.
-    pub via_group: Option<String>,
-    /// The current document.
-    pub document: PolicyDocument,
-}
-
-/// Everything that decides what a principal may do.
-#[derive(Debug, Clone)]
-pub struct PrincipalPolicies {
-    /// Who.
-    pub principal: PrincipalRef,
-    /// Identity-based policies.
-    pub identity: Vec<LoadedPolicy>,
-    /// The permissions boundary.
-    pub boundary: Option<LoadedPolicy>,
-    /// The SCPs attached to each entity of the account's organisation path, from the root
-    /// down (empty when the account is in no ingested organisation, or is its management
-    /// account, which SCPs do not restrict).
-    pub scps: Vec<(String, Vec<LoadedPolicy>)>,
-    /// The account's organisation path, when known.
-    pub org_path: Option<String>,
-    /// What could not be loaded: a policy, boundary or SCP without a document or whose
-    /// document does not parse, a group missing from the snapshot, an account whose
-    /// organisation path or SCP targets are unknown. Any of these can hide a Deny or a
-    /// narrower boundary, so a decision over an incomplete picture is never an allow.
-    pub warnings: Vec<String>,
-}
-
-impl PrincipalPolicies {
-    /// Whether every layer that decides for this principal was loaded.
-    pub fn is_complete(&self) -> bool {
-        self.warnings.is_empty()
-    }
-}
+pub use crate::eval::principal::{LoadedPolicy, PrincipalPolicies, PrincipalRef, Via};
 
 /// `'text'` as a SQL string literal.
 pub fn quote(text: &str) -> String {
@@ -191,13 +134,21 @@ pub async fn load_principal(
         let key = keys[i].clone().unwrap_or_default();
         let name = names[i].clone().unwrap_or_default();
         match parse(&documents[i], &key, &mut warnings) {
-            Some(document) => identity.push(LoadedPolicy {
-                key,
-                name,
-                via: vias[i].clone().unwrap_or_default(),
-                via_group: groups[i].clone(),
-                document,
-            }),
+            Some(document) => {
+                let via = vias[i].as_deref().unwrap_or_default();
+                let Some(via) = Via::from_attachment(via, groups[i].as_deref()) else {
+                    warnings.push(format!(
+                        "{key}: attached `{via}`, which trailcut does not know"
+                    ));
+                    continue;
+                };
+                identity.push(LoadedPolicy {
+                    key,
+                    name,
+                    via,
+                    document,
+                })
+            }
             None => continue,
         }
     }
@@ -230,8 +181,7 @@ pub async fn load_principal(
                 Some(document) => Some(LoadedPolicy {
                     key: arn.clone(),
                     name: names[0].clone().unwrap_or_default(),
-                    via: "boundary".to_owned(),
-                    via_group: None,
+                    via: Via::Boundary,
                     document,
                 }),
                 None => {
@@ -340,8 +290,7 @@ pub async fn load_scps(
         by_entity.entry(entity).or_default().push(LoadedPolicy {
             key: id,
             name: names[i].clone().unwrap_or_default(),
-            via: "scp".to_owned(),
-            via_group: None,
+            via: Via::Scp,
             document,
         });
     }

@@ -36,14 +36,22 @@ pub fn ints(batches: &[RecordBatch], column: &str) -> anyhow::Result<Vec<Option<
     Ok(out)
 }
 
-/// The period whose evidence counts, in microseconds since the epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Window {
-    pub since: i64,
-    pub until: i64,
+pub use crate::tighten::{Sources, Window};
+
+/// A window as SQL conditions.
+pub trait WindowSql {
+    /// The SQL condition on `column` (a timestamp).
+    fn sql(&self, column: &str) -> String;
+    /// The SQL condition on the events table: its date partitions (so whole directories
+    /// are skipped) and its event time.
+    fn events_sql(&self) -> String;
+    /// The window as the usage rollup can answer it: the whole UTC days inside it (an SQL
+    /// condition on `usage`, `None` when there are none), and the partial days at its
+    /// edges, which only a scan of the events can count exactly.
+    fn parts(&self, rollup: bool) -> (Option<String>, Vec<Window>);
 }
 
-impl Window {
+impl WindowSql for Window {
     /// The SQL condition on `column` (a timestamp).
     fn sql(&self, column: &str) -> String {
         format!(
@@ -54,7 +62,7 @@ impl Window {
 
     /// The SQL condition on the events table: its date partitions (so whole directories
     /// are skipped) and its event time.
-    pub fn events_sql(&self) -> String {
+    fn events_sql(&self) -> String {
         let day = |micros: i64| {
             chrono::DateTime::from_timestamp_micros(micros)
                 .map(|t| t.format("%Y-%m-%d").to_string())
@@ -66,11 +74,6 @@ impl Window {
             day(self.until),
             self.sql("eventtime")
         )
-    }
-
-    /// Whole days, rounded.
-    pub fn days(&self) -> i64 {
-        (self.until - self.since + 43_200_000_000) / 86_400_000_000
     }
 
     /// The window as the usage rollup can answer it: the whole UTC days inside it (an SQL
@@ -186,13 +189,6 @@ async fn event_span(session: &Session, filter: &str) -> anyhow::Result<Option<(i
     let first = ints(&batches, "first")?.into_iter().flatten().next();
     let last = ints(&batches, "last")?.into_iter().flatten().next();
     Ok(first.zip(last))
-}
-
-/// Which evidence to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sources {
-    pub trail: bool,
-    pub reports: bool,
 }
 
 /// What to tighten.
@@ -837,11 +833,11 @@ impl Gatherer {
     ) -> (Usage, Visibility) {
         let mut usage = Usage::default();
         let mut visibility = Visibility {
-            trail: self.sources.trail,
+            trail: self.sources.trail(),
             data_event_services: self.data_events.clone(),
             ..Visibility::default()
         };
-        if self.sources.trail {
+        if self.sources.trail() {
             for p in principals {
                 if let Some(u) = self.trail.get(p) {
                     usage.merge(u);
@@ -857,7 +853,7 @@ impl Gatherer {
                 }
             }
         }
-        if self.sources.reports {
+        if self.sources.reports() {
             for s in subjects {
                 if let Some(r) = self.reports.get(s) {
                     usage.merge(&r.usage);
@@ -872,7 +868,7 @@ impl Gatherer {
             visibility.reports = cover
                 .iter()
                 .any(|alternative| !alternative.is_empty() && alternative.iter().all(current));
-            if self.sources.trail {
+            if self.sources.trail() {
                 usage.discount_attempts(ATTEMPT_SLACK, |service| {
                     has_data_events(service) && !self.data_events.contains(service)
                 });
@@ -1175,13 +1171,13 @@ pub async fn load_scp_scope(
     let unplaced: Vec<String> = strings(&batches, "id")?.into_iter().flatten().collect();
     let mut usage = Usage::default();
     let mut visibility = Visibility {
-        trail: sources.trail,
+        trail: sources.trail(),
         data_event_services: data_event_services(session, window).await?,
         ..Visibility::default()
     };
     let mut principals = BTreeSet::new();
     let mut used_before = BTreeSet::new();
-    if sources.trail && !accounts.is_empty() {
+    if sources.trail() && !accounts.is_empty() {
         let list = quote_list(accounts.iter());
         let batches = session
             .run(&format!(
@@ -1240,7 +1236,7 @@ pub async fn load_scp_scope(
     }
     let mut candidates = None;
     let mut last_reported = BTreeMap::new();
-    if sources.reports {
+    if sources.reports() {
         let batches = session
             .run(&format!(
                 "WITH jobs AS (SELECT job_id FROM services_last_accessed WHERE subject = {s} \

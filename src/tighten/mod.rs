@@ -10,24 +10,47 @@
 //! - `script.rs`: the plan as the aws CLI commands an administrator runs (`apply.sh`).
 //! - `rewrite.rs`: one document rewritten at service or action level, never allowing
 //!   anything the original did not (checked by expansion on every rewrite).
+//! - `limits.rs`: IAM's size limits, and the steps that make a resource-level plan fit;
+//! - `coverage.rs`: whether the trail covers the window, per account;
+//! - `refused.rs`: refused calls, and AWS managed policies that still allow what went;
+//! - `replay.rs`: every successful call of the principals whose policies change,
+//!   evaluated before and after;
+//! - `outcome.rs`: a run's typed result, and plan.json;
+//! - `window.rs`: the window and which evidence counts.
 //!
 //! Pure and synchronous like `policy` and `eval`: the evidence arrives as plain maps,
-//! gathered from the store by the CLI.
+//! read from the store by `sql::tighten`.
 
+mod coverage;
+mod limits;
 mod observe;
+mod outcome;
 mod plan;
+mod refused;
+mod replay;
 mod resources;
 mod rewrite;
 mod scp;
 mod script;
+#[cfg(test)]
+mod testing;
+mod window;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use coverage::{CoverageError, TrailCoverage, check_trail};
+pub use limits::{FitError, Fitted, Oversized, fit, oversized, size_limit};
 pub use observe::{Blind, Visibility, data_event_resource, has_data_events};
+pub use outcome::{
+    PLAN_SCHEMA_VERSION, PlanFile, ScpPlanFile, ScpTarget, Target, TargetKind, Tightened,
+    WindowText, writes_document,
+};
 pub use plan::{
     After, Entity, EntityKind, Move, Outcome, Plan, PolicyKind, PolicyPlan, Scope, ScopeAttachment,
     ScopeMembership, ScopePolicy, plan,
 };
+pub use refused::{Refused, StillAllowed, still_allowed};
+pub use replay::{Regression, Replay, Swap, Swapped, swap};
 pub use resources::{ResourceChoice, ResourceUse, covers, escape, generalise};
 pub use rewrite::{
     DEFAULT_MAX_ARNS, Decision, Item, RewriteError, RewriteOptions, Rewritten, Untouched, rewrite,
@@ -37,6 +60,7 @@ pub use script::{
     ScpChange, apply_script, comment, document_path, file_name, flag, scp_apply_script,
     scp_document_path, shell_word, summary,
 };
+pub use window::{DAY, Sources, Window};
 
 /// How finely a rewrite keeps what was used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]

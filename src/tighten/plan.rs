@@ -403,62 +403,8 @@ fn names(policies: &[&ScopePolicy]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tighten::{Evidence, Level, Source};
-
-    fn entity(kind: EntityKind, name: &str) -> Entity {
-        Entity {
-            kind,
-            name: name.to_owned(),
-            arn: format!("arn:aws:iam::123456789012:{}/{name}", kind.as_str()),
-        }
-    }
-
-    fn used(who: &str, actions: &[&str]) -> Usage {
-        let mut usage = Usage::default();
-        for action in actions {
-            usage.add_action(action, &Evidence::one(Source::Trail, who, Some(1), 1));
-        }
-        usage
-    }
-
-    fn trail() -> Visibility {
-        Visibility {
-            trail: true,
-            ..Visibility::default()
-        }
-    }
-
-    fn policy(
-        name: &str,
-        kind: PolicyKind,
-        actions: &str,
-        attached: &[Entity],
-        usage: Usage,
-    ) -> ScopePolicy {
-        let document = PolicyDocument::parse(&format!(
-            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":{actions},"Resource":"*"}}]}}"#
-        ))
-        .unwrap();
-        let key = match kind {
-            PolicyKind::AwsManaged => format!("arn:aws:iam::aws:policy/{name}"),
-            _ => format!("arn:aws:iam::123456789012:policy/{name}"),
-        };
-        ScopePolicy {
-            key: key.clone(),
-            name: name.to_owned(),
-            arn: Some(key),
-            kind,
-            document,
-            owner: None,
-            attached_to: attached.to_vec(),
-            versions: vec!["v1".to_owned()],
-            default_version: Some("v1".to_owned()),
-            through: attached.to_vec(),
-            usage,
-            visibility: trail(),
-            boundary_of: 0,
-        }
-    }
+    use crate::tighten::Level;
+    use crate::tighten::testing::{entity, policy, trail, used};
 
     /// The seed's nikhilj story: IAMFullAccess attached to him directly and to
     /// security-team; CloudTrail read-only through security-team; Route 53 and Elastic
@@ -553,7 +499,7 @@ mod tests {
             policies: policies.clone(),
         };
         let options = RewriteOptions {
-            level: Some(Level::Service),
+            level: Level::Service,
             ..RewriteOptions::default()
         };
         let plan = plan(&scope, &options, ActionCatalog::embedded()).unwrap();

@@ -26,17 +26,17 @@ use super::resources::{ResourceChoice, SHOWN, covers, escape, generalise, has_va
 use super::{Evidence, Level, Usage, service_of};
 
 /// How to rewrite.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RewriteOptions {
-    /// Service or action level.
-    pub level: Option<Level>,
+    /// Service, action or resource level.
+    pub level: Level,
     /// Sids of statements to keep as they are.
     pub keep_sids: Vec<String>,
     /// Remove what the evidence cannot see instead of keeping it.
     pub drop_unobservable: bool,
     /// Resource level: distinct ARNs per action written as they are before they are
-    /// generalised ([`DEFAULT_MAX_ARNS`] when `None`).
-    pub max_arns: Option<usize>,
+    /// generalised.
+    pub max_arns: usize,
     /// Resource level: the narrowed actions of one service in a statement share the union
     /// of their resources, so that they share one statement (smaller documents; never
     /// beyond the resources the service's calls used).
@@ -45,6 +45,20 @@ pub struct RewriteOptions {
 
 /// `--max-arns`' default.
 pub const DEFAULT_MAX_ARNS: usize = 20;
+
+impl Default for RewriteOptions {
+    /// The action level, every statement rewritten, unobservable items kept,
+    /// [`DEFAULT_MAX_ARNS`] ARNs per action.
+    fn default() -> Self {
+        Self {
+            level: Level::Action,
+            keep_sids: Vec::new(),
+            drop_unobservable: false,
+            max_arns: DEFAULT_MAX_ARNS,
+            pool_by_service: false,
+        }
+    }
+}
 
 /// What became of a service or an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -149,7 +163,7 @@ pub fn rewrite(
     options: &RewriteOptions,
     catalog: &ActionCatalog,
 ) -> Result<Rewritten, RewriteError> {
-    let level = options.level.unwrap_or(Level::Action);
+    let level = options.level;
     let mut items: BTreeMap<String, Item> = BTreeMap::new();
     let mut untouched = Vec::new();
     let mut removed_statements = Vec::new();
@@ -325,7 +339,7 @@ fn narrow(
     let Some(ResourceClause::Resource(own)) = &statement.resource else {
         return None;
     };
-    let max_arns = options.max_arns.unwrap_or(DEFAULT_MAX_ARNS);
+    let max_arns = options.max_arns;
     // Escapes (`${*}`) are policy variables, understood from version 2012-10-17 only.
     let escapes = document.version.as_deref() == Some("2012-10-17");
     let mut groups: BTreeMap<Option<Vec<String>>, Vec<String>> = BTreeMap::new();
@@ -641,10 +655,10 @@ mod tests {
 
     fn options(level: Level, keep: &[&str]) -> RewriteOptions {
         RewriteOptions {
-            level: Some(level),
+            level,
             keep_sids: keep.iter().map(|s| (*s).to_owned()).collect(),
             drop_unobservable: false,
-            max_arns: None,
+            max_arns: DEFAULT_MAX_ARNS,
             pool_by_service: false,
         }
     }
@@ -1001,7 +1015,7 @@ mod tests {
         assert_eq!(resources_of(&new.statements[1]).len(), 3);
         // Past --max-arns: the common folder.
         let few = RewriteOptions {
-            max_arns: Some(1),
+            max_arns: 1,
             ..pooled
         };
         let new = rewrite(&document, &usage, &trail(), &few, catalog())
@@ -1025,7 +1039,7 @@ mod tests {
             0,
         );
         let level = RewriteOptions {
-            max_arns: Some(1),
+            max_arns: 1,
             ..options(Level::Resource, &[])
         };
         let out = rewrite(&document, &usage, &trail(), &level, catalog()).unwrap();
@@ -1102,10 +1116,10 @@ mod tests {
                 pairs.push((action, arn));
             }
             let opts = |level| RewriteOptions {
-                level: Some(level),
+                level,
                 keep_sids: Vec::new(),
                 drop_unobservable: true,
-                max_arns: Some(max),
+                max_arns: max,
                 pool_by_service: pooled,
             };
             let narrow = rewrite(&document, &usage, &trail(), &opts(Level::Resource), catalog()).unwrap();
