@@ -2,7 +2,6 @@
 //! cut down to what was used in a window, with the evidence for every change, the aws CLI
 //! commands that apply it, and a replay of every successful call against the new policies.
 
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -13,19 +12,14 @@ use super::{Status, runtime};
 use crate::catalog::ActionCatalog;
 use crate::ingest::plausible::{Clock, TimeBounds};
 use crate::sql::Session;
-use crate::sql::events::load_events;
-use crate::sql::iam::{LoadedPolicy, Via, find_principal, load_principal, quote};
-use crate::sql::tighten::{
-    DENIED, Target as Find, WindowSql as _, find_policy, load_scope, load_scp_scope,
-    newest_evidence, trail_bounds, trail_spans,
-};
+use crate::sql::tighten::SqlEvidence;
 use crate::store::Store;
 use crate::tighten::{
-    After, Decision as ItemDecision, Evidence, Level, Move, Outcome, PLAN_SCHEMA_VERSION,
-    PolicyKind, Refused, Replay, ResourceChoice, RewriteOptions, ScpChange, ScpOptions,
-    ScpPlanFile, ScpTarget, Sources, Swap, Target, TargetKind, Tightened, TrailCoverage, Window,
-    WindowText, apply_script, check_trail, deny_unused, document_path, fit, scp_apply_script,
-    scp_document_path, still_allowed, summary, time_text, writes_document,
+    Decision as ItemDecision, Evidence, Level, Move, Outcome, PLAN_SCHEMA_VERSION, PolicyKind,
+    Request, ResourceChoice, RewriteOptions, ScpChange, ScpPlanFile, ScpRequest, ScpTarget,
+    ScpTightened, Sources, TargetName, Tightened, WindowRequest, WindowText, apply_script,
+    document_path, scp_apply_script, scp_document_path, summary, tighten, tighten_scp, time_text,
+    writes_document,
 };
 
 /// Flags of `trailcut tighten`.
@@ -169,38 +163,6 @@ pub enum EvidenceArg {
     Both,
 }
 
-/// Replays every successful call of each principal whose policies `swap` changes.
-async fn replay(
-    session: &Session,
-    swap: &Swap<'_>,
-    principals: &BTreeSet<String>,
-    window: &Window,
-) -> anyhow::Result<Replay> {
-    let mut out = Replay::default();
-    for arn in principals {
-        // A principal the IAM snapshot lacks (root, another account) cannot be replayed.
-        let principal = match find_principal(session, arn, None).await {
-            Ok(principal) => principal,
-            Err(e) => {
-                out.unknown(arn, &e);
-                continue;
-            }
-        };
-        let loaded = load_principal(session, principal).await?;
-        let Some(after) = crate::tighten::swap(arn, &loaded, swap) else {
-            continue;
-        };
-        let filter = format!(
-            "principal_arn = {} AND {} AND mapping_status = 'mapped' AND NOT {DENIED}",
-            quote(arn),
-            window.events_sql()
-        );
-        let events = load_events(session, &filter).await?;
-        out.compare(arn, &loaded, &after, &events, session.iam_names());
-    }
-    Ok(out)
-}
-
 /// Where a kept action's `Resource` now points, for the report.
 fn resource_line(choice: &ResourceChoice) -> String {
     let shown = |items: &[String]| {
@@ -279,87 +241,25 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
         max_arns: args.max_arns,
         pool_by_service: false,
     };
-    let t = runtime()?.block_on(async {
-        let session = Session::open(&store).await?;
-        let account = args.account.as_deref();
-        let (find, target) = match (&args.group, &args.user, &args.role, &args.policy) {
-            (Some(name), ..) | (_, Some(name), ..) | (_, _, Some(name), _) => {
-                let principal = find_principal(&session, name, account).await?;
-                let (kind, wanted) = if args.group.is_some() {
-                    (TargetKind::Group, "group")
-                } else if args.user.is_some() {
-                    (TargetKind::User, "user")
-                } else {
-                    (TargetKind::Role, "role")
-                };
-                if principal.principal_type != wanted {
-                    bail!(
-                        "`{name}` is a {}, not a {wanted}: use --{}",
-                        principal.principal_type,
-                        principal.principal_type
-                    );
-                }
-                let target = Target {
-                    kind,
-                    name: principal.name.clone(),
-                    arn: principal.arn.clone(),
-                    account: principal.account_id.clone(),
-                };
-                (Find::Principal(principal), target)
-            }
-            (None, None, None, Some(name)) => {
-                let find = find_policy(&session, name, account).await?;
-                let Find::Policy { arn, account } = &find else {
-                    unreachable!("find_policy finds policies");
-                };
-                let target = Target {
-                    kind: TargetKind::Policy,
-                    name: name.clone(),
-                    arn: arn.clone(),
-                    account: account.clone(),
-                };
-                (find, target)
-            }
-            _ => bail!("say what to tighten: --group, --user, --role, --policy or --scp"),
-        };
-        let (window, sources) = window_and_sources(&session, &args, &plausible).await?;
-        let accounts = [target.account.clone()];
-        let (sources, mut warnings) = if sources.trail() {
-            let coverage = TrailCoverage {
-                store: trail_bounds(&session, &plausible).await?,
-                accounts: trail_spans(&session, &accounts, &plausible).await?,
-            };
-            check_trail(&coverage, &accounts, &window, sources, args.partial_trail)?
-        } else {
-            (sources, Vec::new())
-        };
-        let (scope, principals) =
-            load_scope(&session, &find, &window, sources, level, catalog).await?;
-        if scope.policies.is_empty() {
-            bail!("{} has no policies in the store to tighten", target.arn);
-        }
-        let refused = Refused::of(&scope, catalog);
-        let fitted = fit(&scope, &options, catalog)?;
-        warnings.extend(fitted.warning);
-        let plan = fitted.plan;
-        let swap = |arn: &str, p: &LoadedPolicy| match &p.via {
-            Via::Scp | Via::Boundary => After::Keep,
-            via => plan.after(arn, &p.key, via.group()),
-        };
-        let replay = replay(&session, &swap, &principals, &window).await?;
-        let still_allowed = still_allowed(&plan, catalog);
-        anyhow::Ok(Tightened {
-            target,
-            window,
-            sources,
-            level,
-            warnings,
-            plan,
-            refused,
-            still_allowed,
-            replay,
-        })
-    })?;
+    let target = match (&args.group, &args.user, &args.role, &args.policy) {
+        (Some(name), ..) => TargetName::Group(name.clone()),
+        (_, Some(name), ..) => TargetName::User(name.clone()),
+        (_, _, Some(name), _) => TargetName::Role(name.clone()),
+        (None, None, None, Some(name)) => TargetName::Policy(name.clone()),
+        _ => bail!("say what to tighten: --group, --user, --role, --policy or --scp"),
+    };
+    let request = Request {
+        target,
+        account: args.account.clone(),
+        window: window_request(&args)?,
+        evidence: evidence(args.evidence),
+        options,
+        partial_trail: args.partial_trail,
+    };
+    let rt = runtime()?;
+    let session = rt.block_on(Session::open(&store))?;
+    let source = SqlEvidence::new(&session, &rt, plausible, catalog);
+    let t = tighten(&request, &source, catalog)?;
     let plan_json = serde_json::to_string_pretty(&t.plan_file())? + "\n";
     if let Some(dir) = args.out.as_ref().filter(|_| !args.check) {
         write_outputs(dir, &t, &plan_json)?;
@@ -390,45 +290,30 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
     Ok(Status::Success)
 }
 
-/// The window (`--days` ending at the newest plausible evidence, or `--since`/`--until`)
-/// and the evidence present among what `--evidence` asks for.
-async fn window_and_sources(
-    session: &Session,
-    args: &TightenArgs,
-    plausible: &TimeBounds,
-) -> anyhow::Result<(Window, Sources)> {
-    let until = match &args.until {
-        Some(text) => super::parse_time(text, true)?,
-        None => newest_evidence(session, plausible).await?.context(
-            "the store holds no evidence (no events, no last-accessed reports): run \
-             `trailcut ingest` or `trailcut last-accessed ingest` first",
-        )?,
-    };
-    let since = match &args.since {
-        Some(text) => super::parse_time(text, false)?,
-        None => until - i64::from(args.days) * crate::tighten::DAY,
-    };
-    if since >= until {
-        bail!("the window is empty: --since is not before --until");
+/// `--days`, `--since` and `--until`.
+fn window_request(args: &TightenArgs) -> anyhow::Result<WindowRequest> {
+    Ok(WindowRequest {
+        days: args.days,
+        since: args
+            .since
+            .as_deref()
+            .map(|t| super::parse_time(t, false))
+            .transpose()?,
+        until: args
+            .until
+            .as_deref()
+            .map(|t| super::parse_time(t, true))
+            .transpose()?,
+    })
+}
+
+/// `--evidence`.
+fn evidence(arg: EvidenceArg) -> Sources {
+    match arg {
+        EvidenceArg::Trail => Sources::Trail,
+        EvidenceArg::LastAccessed => Sources::Reports,
+        EvidenceArg::Both => Sources::Both,
     }
-    let present = |sql: &'static str| async move {
-        anyhow::Ok(!session.run(sql).await?.iter().all(|b| b.num_rows() == 0))
-    };
-    let trail = args.evidence != EvidenceArg::LastAccessed
-        && present("SELECT 1 FROM events LIMIT 1").await?;
-    let reports = args.evidence != EvidenceArg::Trail
-        && present("SELECT 1 FROM services_last_accessed LIMIT 1").await?;
-    let Some(sources) = Sources::of(trail, reports) else {
-        bail!(
-            "no {} evidence in the store",
-            match args.evidence {
-                EvidenceArg::Trail => "trail",
-                EvidenceArg::LastAccessed => "last-accessed",
-                EvidenceArg::Both => "trail or last-accessed",
-            }
-        );
-    };
-    Ok((Window { since, until }, sources))
 }
 
 /// SCP mode.
@@ -441,68 +326,29 @@ fn run_scp(
     catalog: &ActionCatalog,
     out: &mut dyn Write,
 ) -> anyhow::Result<Status> {
-    let (scope, window, sources, rewrite, replayed, warnings) = runtime()?.block_on(async {
-        let session = Session::open(store).await?;
-        let (window, sources) = window_and_sources(&session, args, plausible).await?;
-        let mut scope = load_scp_scope(&session, name, entity, &window, sources).await?;
-        // The reports count only when the entity has its own Organizations report.
-        let Some(sources) = sources.with_reports(scope.candidates.is_some()) else {
-            bail!(
-                "no evidence for {entity}: the store holds no Organizations access report for \
-                 it, and the trail does not count (--evidence)"
-            );
-        };
-        let (sources, warnings) = if sources.trail() {
-            let coverage = TrailCoverage {
-                store: trail_bounds(&session, plausible).await?,
-                accounts: trail_spans(&session, &scope.accounts, plausible).await?,
-            };
-            check_trail(
-                &coverage,
-                &scope.accounts,
-                &window,
-                sources,
-                args.partial_trail,
-            )?
-        } else {
-            (sources, Vec::new())
-        };
-        if !sources.trail() {
-            scope = load_scp_scope(&session, name, entity, &window, sources).await?;
-        }
-        let options = ScpOptions {
-            candidates: scope.candidates.as_ref(),
-            used_before: &scope.used_before,
-            deny_never_used: args.deny_never_used,
-        };
-        let rewrite = deny_unused(
-            &scope.document,
-            &scope.usage,
-            &scope.visibility,
-            &options,
-            catalog,
-        )?;
-        let replayed = match &rewrite.document {
-            Some(document) => {
-                let swap = |_: &str, p: &LoadedPolicy| {
-                    if p.via == Via::Scp && p.key == scope.id {
-                        After::Replace(document)
-                    } else {
-                        After::Keep
-                    }
-                };
-                replay(&session, &swap, &scope.principals, &window).await?
-            }
-            None => Replay::default(),
-        };
-        anyhow::Ok((scope, window, sources, rewrite, replayed, warnings))
-    })?;
-    let denied: Vec<&str> = rewrite
-        .items
-        .iter()
-        .filter(|i| i.decision == ItemDecision::Removed)
-        .map(|i| i.name.as_str())
-        .collect();
+    let request = ScpRequest {
+        scp: name.to_owned(),
+        org_entity: entity.to_owned(),
+        window: window_request(args)?,
+        evidence: evidence(args.evidence),
+        deny_never_used: args.deny_never_used,
+        partial_trail: args.partial_trail,
+    };
+    let rt = runtime()?;
+    let session = rt.block_on(Session::open(store))?;
+    let source = SqlEvidence::new(&session, &rt, *plausible, catalog);
+    let t = tighten_scp(&request, &source, catalog)?;
+    let denied = t.denied();
+    let ScpTightened {
+        scope,
+        window,
+        sources,
+        warnings,
+        rewrite,
+        replay: replayed,
+        ..
+    } = &t;
+    let (window, sources) = (*window, *sources);
     let file = scp_document_path(&scope.name);
     let plan_json = serde_json::to_string_pretty(&ScpPlanFile {
         schema_version: PLAN_SCHEMA_VERSION,
@@ -518,7 +364,7 @@ fn run_scp(
         },
         window: WindowText::from(&window),
         evidence: sources,
-        warnings: &warnings,
+        warnings,
         changes: rewrite.document.is_some(),
         services: &rewrite.items,
         denied_services: denied.clone(),
@@ -529,7 +375,7 @@ fn run_scp(
             .collect(),
         document: rewrite.document.as_ref().map(|_| file.clone()),
         characters: rewrite.text.as_ref().map(|t| t.chars().count()),
-        replay: &replayed,
+        replay: replayed,
     })? + "\n";
     if let Some(dir) = args.out.as_ref().filter(|_| !args.check) {
         std::fs::create_dir_all(dir.join("scps"))
@@ -574,7 +420,7 @@ fn run_scp(
                 scope.accounts.join(", ")
             }
         )?;
-        for warning in &warnings {
+        for warning in warnings {
             writeln!(out, "warning: {warning}")?;
         }
         if !scope.unplaced.is_empty() {

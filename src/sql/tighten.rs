@@ -11,15 +11,16 @@ use arrow::datatypes::{DataType, Int64Type};
 
 use super::Session;
 use super::events::load_events;
-use super::iam::{PrincipalRef, quote, quote_list, strings};
+use super::iam::{PrincipalRef, find_principal, load_principal, quote, quote_list, strings};
 use crate::catalog::ActionCatalog;
-use crate::eval::event::EventFacts;
-use crate::eval::resource::{ResourceStatus, event_resources};
+use crate::eval::event::{EventFacts, StoredEvent};
+use crate::eval::resource::{IamNames, ResourceStatus, event_resources};
 use crate::ingest::plausible::{CLOUDTRAIL_EPOCH, TimeBounds};
 use crate::policy::PolicyDocument;
 use crate::tighten::{
-    Entity, EntityKind, Evidence, Level, PolicyKind, ResourceUse, Scope, ScopeAttachment,
-    ScopeMembership, ScopePolicy, Source, Usage, Visibility, has_data_events,
+    Entity, EntityKind, Evidence, EvidenceSource, Found, Known, Level, PolicyKind, ResourceUse,
+    Scope, ScopeAttachment, ScopeMembership, ScopePolicy, ScpScope, Source, SourceError,
+    TrailCoverage, Usage, Visibility, has_data_events,
 };
 
 /// The values of a column as integers (timestamps as microseconds), nulls as `None`.
@@ -191,15 +192,6 @@ async fn event_span(session: &Session, filter: &str) -> anyhow::Result<Option<(i
     Ok(first.zip(last))
 }
 
-/// What to tighten.
-#[derive(Debug, Clone)]
-pub enum Target {
-    /// A user, group or role, with the policies reaching it.
-    Principal(PrincipalRef),
-    /// A customer-managed policy, by ARN, with every identity it is attached to.
-    Policy { arn: String, account: String },
-}
-
 fn entity(kind: &str, name: &str, arn: &str) -> Option<Entity> {
     Some(Entity {
         kind: EntityKind::parse(kind)?,
@@ -213,7 +205,7 @@ pub async fn find_policy(
     session: &Session,
     who: &str,
     account: Option<&str>,
-) -> anyhow::Result<Target> {
+) -> anyhow::Result<Found> {
     let mut sql = format!(
         "SELECT DISTINCT account_id, policy_arn, policy_type FROM policies \
          WHERE (policy_name = {q} OR policy_arn = {q}) AND policy_arn IS NOT NULL",
@@ -237,7 +229,7 @@ pub async fn find_policy(
             "`{who}` is an AWS managed policy: AWS owns its document. Tighten the identities \
              it is attached to (--group, --user, --role) instead"
         ),
-        1 => Ok(Target::Policy {
+        1 => Ok(Found::Policy {
             arn: arns[0].clone().unwrap_or_default(),
             account: accounts[0].clone().unwrap_or_default(),
         }),
@@ -882,20 +874,20 @@ impl Gatherer {
 /// policies reach (whom a replay may concern).
 pub async fn load_scope(
     session: &Session,
-    target: &Target,
+    target: &Found,
     window: &Window,
     sources: Sources,
     level: Level,
     catalog: &ActionCatalog,
 ) -> anyhow::Result<(Scope, BTreeSet<String>)> {
     let account = match target {
-        Target::Principal(p) => p.account_id.clone(),
-        Target::Policy { account, .. } => account.clone(),
+        Found::Principal(p) => p.account_id.clone(),
+        Found::Policy { account, .. } => account.clone(),
     };
     let att = attachments(session, &account).await?;
     // The identities the scope is about, and (for a user) its groups.
     let (scope_entities, user): (Vec<Entity>, Option<Entity>) = match target {
-        Target::Principal(p) => {
+        Found::Principal(p) => {
             let me = entity(&p.principal_type, &p.name, &p.arn)
                 .with_context(|| format!("{} is not a user, group or role", p.arn))?;
             let mut entities = vec![me.clone()];
@@ -905,12 +897,12 @@ pub async fn load_scope(
             let user = (me.kind == EntityKind::User).then_some(me);
             (entities, user)
         }
-        Target::Policy { arn, .. } => (att.by_policy.get(arn).cloned().unwrap_or_default(), None),
+        Found::Policy { arn, .. } => (att.by_policy.get(arn).cloned().unwrap_or_default(), None),
     };
     // The policies: those of the scope's identities, or the one policy.
     let mut keys: Vec<String> = match target {
-        Target::Policy { arn, .. } => vec![arn.clone()],
-        Target::Principal(_) => scope_entities
+        Found::Policy { arn, .. } => vec![arn.clone()],
+        Found::Principal(_) => scope_entities
             .iter()
             .flat_map(|e| att.by_entity.get(&e.arn).cloned().unwrap_or_default())
             .collect(),
@@ -1060,33 +1052,6 @@ pub async fn load_scope(
         }
     }
     Ok((scope, all_principals))
-}
-
-/// An SCP with the accounts it governs and their evidence.
-#[derive(Debug, Clone)]
-pub struct ScpScope {
-    pub org_id: String,
-    pub id: String,
-    pub name: String,
-    pub document: PolicyDocument,
-    /// The entity paths it is attached to.
-    pub targets: Vec<String>,
-    /// Targets outside `--org-entity`: the Deny reaches them too.
-    pub outside: Vec<String>,
-    /// The member accounts under its targets (the management account is not governed).
-    pub accounts: Vec<String>,
-    pub usage: Usage,
-    pub visibility: Visibility,
-    /// The services the entity's Organizations report lists, when there is one.
-    pub candidates: Option<BTreeSet<String>>,
-    /// Principals of those accounts with calls in the window (whom a replay concerns).
-    pub principals: BTreeSet<String>,
-    /// The report's last use of each service, in the window or not.
-    pub last_reported: BTreeMap<String, i64>,
-    /// Services used before the window (trail or report): those no longer used.
-    pub used_before: BTreeSet<String>,
-    /// Accounts of the organisation whose place in the tree is unknown.
-    pub unplaced: Vec<String>,
 }
 
 /// Loads an SCP by name or id, the accounts under its targets, and what they used.
@@ -1325,4 +1290,139 @@ pub async fn trail_spans(
         }
     }
     Ok(out)
+}
+
+/// The store as tightening's evidence source: each question answered by SQL over
+/// `session`, run to completion on `runtime`.
+pub struct SqlEvidence<'a> {
+    session: &'a Session,
+    runtime: &'a tokio::runtime::Runtime,
+    /// Events outside these bounds (an older trailcut stored them) are no evidence.
+    bounds: TimeBounds,
+    catalog: &'a ActionCatalog,
+}
+
+impl<'a> SqlEvidence<'a> {
+    pub fn new(
+        session: &'a Session,
+        runtime: &'a tokio::runtime::Runtime,
+        bounds: TimeBounds,
+        catalog: &'a ActionCatalog,
+    ) -> Self {
+        Self {
+            session,
+            runtime,
+            bounds,
+            catalog,
+        }
+    }
+
+    fn run<T>(
+        &self,
+        f: impl std::future::Future<Output = anyhow::Result<T>>,
+    ) -> Result<T, SourceError> {
+        self.runtime.block_on(f).map_err(SourceError::from)
+    }
+
+    fn present(&self, sql: &str) -> Result<bool, SourceError> {
+        self.run(async {
+            Ok(!self
+                .session
+                .run(sql)
+                .await?
+                .iter()
+                .all(|b| b.num_rows() == 0))
+        })
+    }
+}
+
+impl EvidenceSource for SqlEvidence<'_> {
+    fn newest_evidence(&self) -> Result<Option<i64>, SourceError> {
+        self.run(newest_evidence(self.session, &self.bounds))
+    }
+
+    fn has_events(&self) -> Result<bool, SourceError> {
+        self.present("SELECT 1 FROM events LIMIT 1")
+    }
+
+    fn has_reports(&self) -> Result<bool, SourceError> {
+        self.present("SELECT 1 FROM services_last_accessed LIMIT 1")
+    }
+
+    fn trail_coverage(&self, accounts: &[String]) -> Result<TrailCoverage, SourceError> {
+        self.run(async {
+            Ok(TrailCoverage {
+                accounts: trail_spans(self.session, accounts, &self.bounds).await?,
+                store: trail_bounds(self.session, &self.bounds).await?,
+            })
+        })
+    }
+
+    fn find_principal(
+        &self,
+        who: &str,
+        account: Option<&str>,
+    ) -> Result<PrincipalRef, SourceError> {
+        self.run(find_principal(self.session, who, account))
+    }
+
+    fn find_policy(&self, who: &str, account: Option<&str>) -> Result<Found, SourceError> {
+        self.run(find_policy(self.session, who, account))
+    }
+
+    fn scope(
+        &self,
+        found: &Found,
+        window: &Window,
+        sources: Sources,
+        level: Level,
+    ) -> Result<(Scope, BTreeSet<String>), SourceError> {
+        self.run(load_scope(
+            self.session,
+            found,
+            window,
+            sources,
+            level,
+            self.catalog,
+        ))
+    }
+
+    fn principal_policies(&self, arn: &str) -> Result<Known, SourceError> {
+        self.run(async {
+            let principal = match find_principal(self.session, arn, None).await {
+                Ok(principal) => principal,
+                Err(e) => return Ok(Known::Unknown(e.to_string())),
+            };
+            Ok(Known::Principal(Box::new(
+                load_principal(self.session, principal).await?,
+            )))
+        })
+    }
+
+    fn successful_calls(
+        &self,
+        arn: &str,
+        window: &Window,
+    ) -> Result<Vec<StoredEvent>, SourceError> {
+        let filter = format!(
+            "principal_arn = {} AND {} AND mapping_status = 'mapped' AND NOT {DENIED}",
+            quote(arn),
+            window.events_sql()
+        );
+        self.run(load_events(self.session, &filter))
+    }
+
+    fn iam_names(&self) -> &IamNames {
+        self.session.iam_names()
+    }
+
+    fn scp_scope(
+        &self,
+        name: &str,
+        entity: &str,
+        window: &Window,
+        sources: Sources,
+    ) -> Result<ScpScope, SourceError> {
+        self.run(load_scp_scope(self.session, name, entity, window, sources))
+    }
 }

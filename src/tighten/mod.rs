@@ -10,6 +10,8 @@
 //! - `script.rs`: the plan as the aws CLI commands an administrator runs (`apply.sh`).
 //! - `rewrite.rs`: one document rewritten at service or action level, never allowing
 //!   anything the original did not (checked by expansion on every rewrite).
+//! - `engine.rs`: the entry points, [`tighten`] and [`tighten_scp`]: a request and an
+//!   [`EvidenceSource`] in, the typed result out;
 //! - `limits.rs`: IAM's size limits, and the steps that make a resource-level plan fit;
 //! - `coverage.rs`: whether the trail covers the window, per account;
 //! - `refused.rs`: refused calls, and AWS managed policies that still allow what went;
@@ -22,6 +24,7 @@
 //! read from the store by `sql::tighten`.
 
 mod coverage;
+mod engine;
 mod limits;
 mod observe;
 mod outcome;
@@ -39,6 +42,10 @@ mod window;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use coverage::{CoverageError, TrailCoverage, check_trail};
+pub use engine::{
+    EvidenceSource, Found, Known, Request, ScpRequest, ScpScope, ScpTightened, SourceError,
+    TargetName, TightenError, WindowRequest, tighten, tighten_scp,
+};
 pub use limits::{FitError, Fitted, Oversized, fit, oversized, size_limit};
 pub use observe::{Blind, Visibility, data_event_resource, has_data_events};
 pub use outcome::{
