@@ -1,14 +1,18 @@
 -- name: last_activity
--- description: Per IAM user, group, role and customer-managed policy of the store: when it was last used according to each source (the trail: a user's or role's own events, a group's members' and a policy's principals' events for the services its policies allow; the last-accessed reports; a role's RoleLastUsed), the latest of them, and the days since, counted back from the newest event. Check this before deleting anything.
+-- description: Per IAM user, group, role and customer-managed policy of the store: when it was last used according to each source (the trail, counted as tighten counts use: the services of every action a call needed, dependent actions included, refused calls left out; a user's or role's own events, a group's members' and a policy's principals' events for the services its policies allow; the last-accessed reports; a role's RoleLastUsed), the latest of them, and the days since, counted back from the newest event. Check this before deleting anything.
 -- param: name = % | subject name pattern (SQL LIKE)
 WITH newest AS (
     SELECT max(last_seen) AS t FROM usage
     WHERE date BETWEEN DATE '2013-11-01' AND current_date() + INTERVAL '1 day'
 ),
 trail AS (
-    SELECT principal_arn, iam_service, max(last_seen) AS last_seen
-    FROM usage WHERE principal_arn IS NOT NULL AND role = 'primary'
-    GROUP BY principal_arn, iam_service
+    -- Use as tighten counts it: every action a call needed (its own and the dependent
+    -- ones, `iam:PassRole` for `lambda:CreateFunction`) is use of that action's service;
+    -- an unmapped call is use of its service; a refused call is no use.
+    SELECT principal_arn, coalesce(split_part(action, ':', 1), iam_service) AS iam_service,
+           max(last_seen) AS last_seen
+    FROM usage WHERE principal_arn IS NOT NULL AND outcome <> 'denied'
+    GROUP BY 1, 2
 ),
 subjects AS (
     SELECT account_id, principal_type AS subject_type, name, arn, role_last_used FROM principals

@@ -51,6 +51,7 @@ pub mod ingest;
 pub mod mapping;
 pub mod nesting;
 pub mod policy;
+pub mod request;
 pub mod sql;
 pub mod store;
 pub mod synth;

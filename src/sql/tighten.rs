@@ -413,14 +413,10 @@ impl Counts {
     }
 }
 
-/// Calls refused for lack of permission, or whose caller was not authenticated, by error
-/// code (an SQL condition, true only for such calls). Any other error means the call was
-/// authorised.
-pub const DENIED: &str = "(errorcode IS NOT NULL AND (errorcode LIKE '%AccessDenied%' \
-    OR errorcode LIKE '%Unauthorized%' OR errorcode LIKE '%NotAuthorized%' \
-    OR errorcode LIKE 'AuthorizationError%' OR errorcode = 'Forbidden' \
-    OR errorcode IN ('InvalidClientTokenId', 'SignatureDoesNotMatch', 'ExpiredToken', \
-      'ExpiredTokenException', 'AuthFailure', 'UnrecognizedClientException')))";
+/// Calls refused for lack of permission, or whose caller was not authenticated (an SQL
+/// condition on `events`: [`crate::request::is_denied`] of the error code). Any other
+/// error means the call was authorised.
+pub const DENIED: &str = "is_denied(errorcode)";
 
 /// The trail's evidence per principal ARN.
 async fn trail_usage(

@@ -34,6 +34,7 @@ pub fn register(ctx: &SessionContext) -> Result<()> {
     ctx.register_udf(ScalarUDF::from(MapEvent::new(MapOutput::Status)));
     ctx.register_udf(ScalarUDF::from(ActionMatches::new()));
     ctx.register_udf(ScalarUDF::from(AccessLevelOf::new()));
+    ctx.register_udf(ScalarUDF::from(IsDenied::new()));
     ctx.register_table("iam_catalog", Arc::new(catalog_table()?))?;
     Ok(())
 }
@@ -192,6 +193,44 @@ impl ScalarUDFImpl for ActionMatches {
                 patterns.insert(pattern, parsed);
             }
             builder.append_value(patterns[pattern].matches(action));
+        }
+        Ok(ColumnarValue::Array(Arc::new(builder.finish())))
+    }
+}
+
+/// `is_denied(errorcode)`: whether the call was refused for lack of permission or
+/// authentication ([`crate::request::is_denied`]); false for a call without an error.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct IsDenied {
+    signature: Signature,
+}
+
+impl IsDenied {
+    fn new() -> Self {
+        Self {
+            signature: Signature::any(1, Volatility::Immutable),
+        }
+    }
+}
+
+impl ScalarUDFImpl for IsDenied {
+    fn name(&self) -> &str {
+        "is_denied"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let (strings, rows) = string_args(args)?;
+        let mut builder = BooleanBuilder::with_capacity(rows);
+        for row in 0..rows {
+            builder.append_value(text(&strings[0], row).is_some_and(crate::request::is_denied));
         }
         Ok(ColumnarValue::Array(Arc::new(builder.finish())))
     }

@@ -98,24 +98,7 @@ pub fn usage_schema() -> SchemaRef {
     USAGE_SCHEMA.clone()
 }
 
-/// Whether an error code says the caller was not authorised (as opposed to a call that
-/// was authorised and failed). The same test as `sql::tighten::DENIED`.
-pub fn is_denied(code: &str) -> bool {
-    code.contains("AccessDenied")
-        || code.contains("Unauthorized")
-        || code.contains("NotAuthorized")
-        || code.starts_with("AuthorizationError")
-        || matches!(
-            code,
-            "Forbidden"
-                | "InvalidClientTokenId"
-                | "SignatureDoesNotMatch"
-                | "ExpiredToken"
-                | "ExpiredTokenException"
-                | "AuthFailure"
-                | "UnrecognizedClientException"
-        )
-}
+use crate::request::is_denied;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Role {
@@ -1036,27 +1019,6 @@ pub fn load_iam_names(store: &Store) -> Result<IamNames, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn denied_codes_are_authorisation_failures_only() {
-        for code in [
-            "AccessDenied",
-            "AccessDeniedException",
-            "Client.UnauthorizedOperation",
-            "AuthorizationErrorException",
-            "NotAuthorizedException",
-            "ExpiredToken",
-        ] {
-            assert!(is_denied(code), "{code}");
-        }
-        for code in [
-            "NoSuchKey",
-            "ThrottlingException",
-            "ResourceNotFoundException",
-        ] {
-            assert!(!is_denied(code), "{code}");
-        }
-    }
 
     #[test]
     fn a_rollup_file_sits_beside_its_events_file() {

@@ -409,3 +409,62 @@ fn a_permissions_boundary_is_never_rewritten_and_an_unattached_policy_is_deleted
         ["aws iam delete-policy --policy-arn=arn:aws:iam::123456789012:policy/LegacyS3ReadOnly"]
     );
 }
+
+/// Issue 20: one definition of a refused call. Development-PassLambdaRoles grants
+/// `iam:PassRole`; the last IAM call of the principals it reaches in the sample (dev-raj's
+/// `iam:CreateUser` on 2026-11-11) was refused. `last_activity` used to count it as use
+/// while `tighten` did not; both now say the policy was last used on 2026-07-28.
+#[test]
+fn last_activity_and_tighten_agree_that_a_refused_call_is_no_use() {
+    let (code, stdout, out) = tighten(&[
+        "--policy",
+        "Development-PassLambdaRoles",
+        "--level",
+        "service",
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+    let plan = json(out.path().join("plan.json"));
+    let p = policy(&plan, "Development-PassLambdaRoles");
+    assert_eq!(p["outcome"], "emptied");
+    let iam = p["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "iam")
+        .unwrap();
+    assert_eq!(iam["decision"], "removed");
+    let last_before = iam["before"]["last"].as_str().unwrap();
+    assert!(last_before.starts_with("2026-07-28"), "{iam}");
+
+    let values = std::collections::BTreeMap::from([(
+        "name".to_owned(),
+        "Development-PassLambdaRoles".to_owned(),
+    )]);
+    let sql = trailcut::sql::named::find("last_activity")
+        .unwrap()
+        .render(&values)
+        .unwrap();
+    let activity = crate::common::rows(store(), &sql);
+    assert_eq!(activity.len(), 1, "{activity:?}");
+    assert_eq!(activity[0]["trail_last_seen"], last_before, "{activity:?}");
+
+    // The SQL function, the rollup and the events agree on which calls were refused.
+    let by_function = crate::common::scalar(
+        store(),
+        "SELECT count(*) FROM events WHERE is_denied(errorcode)",
+    );
+    let by_rollup = crate::common::scalar(
+        store(),
+        "SELECT CAST(sum(events) AS BIGINT) FROM usage WHERE outcome = 'denied' AND role = 'primary'",
+    );
+    assert_eq!(by_function, 67);
+    assert_eq!(by_rollup, by_function);
+    assert_eq!(
+        crate::common::scalar(
+            store(),
+            "SELECT count(*) FROM (VALUES ('ExpiredToken'), ('NoSuchKey'), (NULL)) t(code) \
+             WHERE is_denied(code)"
+        ),
+        1
+    );
+}
