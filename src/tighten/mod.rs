@@ -18,6 +18,7 @@
 //! - `replay.rs`: every successful call of the principals whose policies change,
 //!   evaluated before and after;
 //! - `outcome.rs`: a run's typed result, and plan.json;
+//! - `text.rs`: the report as text, for a terminal;
 //! - `window.rs`: the window and which evidence counts.
 //!
 //! Pure and synchronous like `policy` and `eval`: the evidence arrives as plain maps,
@@ -37,6 +38,7 @@ mod scp;
 mod script;
 #[cfg(test)]
 mod testing;
+mod text;
 mod window;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,8 +51,8 @@ pub use engine::{
 pub use limits::{FitError, Fitted, Oversized, fit, oversized, size_limit};
 pub use observe::{Blind, Visibility, data_event_resource, has_data_events};
 pub use outcome::{
-    PLAN_SCHEMA_VERSION, PlanFile, ScpPlanFile, ScpTarget, Target, TargetKind, Tightened,
-    WindowText, writes_document,
+    OutputFile, PLAN_SCHEMA_VERSION, PlanFile, ScpPlanFile, ScpTarget, Target, TargetKind,
+    Tightened, WindowText, writes_document,
 };
 pub use plan::{
     After, Entity, EntityKind, Move, Outcome, Plan, PolicyKind, PolicyPlan, Scope, ScopeAttachment,
@@ -67,6 +69,7 @@ pub use script::{
     ScpChange, apply_script, comment, document_path, file_name, flag, scp_apply_script,
     scp_document_path, shell_word, summary,
 };
+pub use text::{write_report, write_scp_report};
 pub use window::{DAY, Sources, Window};
 
 /// How finely a rewrite keeps what was used.

@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::engine::ScpTightened;
 use super::refused::{Refused, StillAllowed};
 use super::replay::Replay;
 use super::window::{Sources, Window};
 use super::{
-    Evidence, Item, Level, Move, Outcome, Plan, PolicyKind, document_path, summary, time_text,
+    Evidence, Item, Level, Move, Outcome, Plan, PolicyKind, ScpChange, apply_script, document_path,
+    scp_apply_script, scp_document_path, summary, time_text,
 };
 
 /// The version of plan.json's layout: raised when a field changes meaning or goes away
@@ -249,6 +251,147 @@ pub struct ScpTarget<'a> {
     pub targets_outside_entity: &'a [String],
     /// The member accounts under its targets.
     pub accounts: &'a [String],
+}
+
+/// A file a run writes under its output directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Relative to the output directory (`policies/ExampleDevelopment.json`).
+    pub path: String,
+    pub text: String,
+    /// A script to run (mode 0755).
+    pub executable: bool,
+}
+
+fn pretty(value: &impl Serialize) -> String {
+    serde_json::to_string_pretty(value).expect("plan.json has string keys only") + "\n"
+}
+
+impl Tightened {
+    /// plan.json as text.
+    pub fn plan_json(&self) -> String {
+        pretty(&self.plan_file())
+    }
+
+    /// The files `--out` writes: each new document, plan.json and apply.sh.
+    pub fn files(&self) -> Vec<OutputFile> {
+        let mut files: Vec<OutputFile> = self
+            .plan
+            .policies
+            .iter()
+            .filter(|p| writes_document(p.outcome))
+            .filter_map(|p| {
+                Some(OutputFile {
+                    path: document_path(p),
+                    text: p.rewritten.document.as_ref()?.to_json_string_pretty() + "\n",
+                    executable: false,
+                })
+            })
+            .collect();
+        files.push(OutputFile {
+            path: "plan.json".to_owned(),
+            text: self.plan_json(),
+            executable: false,
+        });
+        let header = vec![
+            format!(
+                "trailcut tighten: {} {} ({})",
+                self.target.kind.as_str(),
+                self.target.name,
+                self.target.arn
+            ),
+            format!(
+                "evidence window {} .. {}",
+                time_text(self.window.since),
+                time_text(self.window.until)
+            ),
+        ];
+        files.push(OutputFile {
+            path: "apply.sh".to_owned(),
+            text: apply_script(&self.plan, &header, Some(&self.target.account)),
+            executable: true,
+        });
+        files
+    }
+}
+
+impl ScpTightened {
+    /// plan.json.
+    pub fn plan_file(&self) -> ScpPlanFile<'_> {
+        let scope = &self.scope;
+        ScpPlanFile {
+            schema_version: PLAN_SCHEMA_VERSION,
+            scope: ScpTarget {
+                kind: "scp",
+                name: &scope.name,
+                id: &scope.id,
+                org_id: &scope.org_id,
+                org_entity: &self.org_entity,
+                targets: &scope.targets,
+                targets_outside_entity: &scope.outside,
+                accounts: &scope.accounts,
+            },
+            window: WindowText::from(&self.window),
+            evidence: self.sources,
+            warnings: &self.warnings,
+            changes: self.rewrite.document.is_some(),
+            services: &self.rewrite.items,
+            denied_services: self.denied(),
+            last_reported: scope
+                .last_reported
+                .iter()
+                .map(|(s, t)| (s.as_str(), time_text(*t)))
+                .collect(),
+            document: self
+                .rewrite
+                .document
+                .as_ref()
+                .map(|_| scp_document_path(&scope.name)),
+            characters: self.rewrite.text.as_ref().map(|t| t.chars().count()),
+            replay: &self.replay,
+        }
+    }
+
+    /// plan.json as text.
+    pub fn plan_json(&self) -> String {
+        pretty(&self.plan_file())
+    }
+
+    /// The files `--out` writes: the new SCP, plan.json and apply.sh.
+    pub fn files(&self) -> Vec<OutputFile> {
+        let scope = &self.scope;
+        let mut files = Vec::new();
+        if let Some(text) = &self.rewrite.text {
+            files.push(OutputFile {
+                path: scp_document_path(&scope.name),
+                text: format!("{text}\n"),
+                executable: false,
+            });
+        }
+        files.push(OutputFile {
+            path: "plan.json".to_owned(),
+            text: self.plan_json(),
+            executable: false,
+        });
+        let (since, until) = (time_text(self.window.since), time_text(self.window.until));
+        let denied = self.denied();
+        let denied_now: &[&str] = match &self.rewrite.text {
+            Some(_) => &denied,
+            None => &[],
+        };
+        files.push(OutputFile {
+            path: "apply.sh".to_owned(),
+            text: scp_apply_script(&ScpChange {
+                name: &scope.name,
+                id: &scope.id,
+                entity: &self.org_entity,
+                window: (&since, &until),
+                denied: denied_now,
+            }),
+            executable: true,
+        });
+        files
+    }
 }
 
 #[cfg(test)]

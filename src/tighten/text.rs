@@ -1,0 +1,433 @@
+//! The run's report as text, for a terminal: what `trailcut tighten` prints.
+
+use std::io::{self, Write};
+
+use super::{
+    Decision as ItemDecision, Evidence, Level, Move, Outcome, PolicyKind, ResourceChoice,
+    ScpTightened, StillAllowed, Tightened, summary, time_text,
+};
+
+/// Items listed per kind before `... and N more`.
+const LISTED: usize = 12;
+
+/// The report of a run, as `trailcut tighten` prints it: what each policy keeps and loses
+/// with the evidence, the other changes, refused calls and the replay.
+pub fn write_report(out: &mut dyn Write, t: &Tightened) -> io::Result<()> {
+    let Tightened {
+        target,
+        window,
+        sources,
+        level,
+        warnings,
+        plan,
+        refused: denied,
+        still_allowed: still,
+        replay: replayed,
+    } = t;
+    let evidence = sources.describe();
+    writeln!(
+        out,
+        "{} {} ({}), {} level",
+        target.kind.as_str(),
+        target.name,
+        target.arn,
+        match level {
+            Level::Service => "service",
+            Level::Action => "action",
+            Level::Resource => "resource",
+        }
+    )?;
+    writeln!(
+        out,
+        "window {} .. {} ({} days); evidence: {evidence}",
+        &time_text(window.since)[..10],
+        &time_text(window.until)[..10],
+        window.days()
+    )?;
+    for warning in warnings {
+        writeln!(out, "warning: {warning}")?;
+    }
+    for p in &plan.policies {
+        let kind = match p.kind {
+            PolicyKind::AwsManaged => "AWS managed",
+            PolicyKind::CustomerManaged => "customer managed",
+            PolicyKind::Inline => "inline",
+        };
+        let outcome = match p.outcome {
+            Outcome::Unchanged => "unchanged",
+            Outcome::Rewritten => "rewritten",
+            Outcome::Emptied => "nothing kept: removed",
+            Outcome::NotEditable => "AWS managed, not editable",
+            Outcome::LeftWithGroup => "out of scope with the group left",
+            Outcome::Boundary => "a permissions boundary: not rewritten",
+        };
+        if p.outcome == Outcome::Boundary {
+            writeln!(out, "\n{} ({kind}): {outcome}", p.name)?;
+            continue;
+        }
+        writeln!(out, "\n{} ({kind}): {outcome}; {}", p.name, summary(p))?;
+        if matches!(p.outcome, Outcome::LeftWithGroup | Outcome::Boundary) {
+            continue;
+        }
+        let kept: Vec<_> = p
+            .rewritten
+            .items
+            .iter()
+            .filter(|i| i.decision == ItemDecision::Kept)
+            .collect();
+        for item in kept.iter().take(LISTED) {
+            let e = item
+                .evidence
+                .as_ref()
+                .map(evidence_line)
+                .unwrap_or_default();
+            writeln!(out, "  kept     {}  {e}", item.name)?;
+            if let Some(choice) = &item.resources {
+                writeln!(out, "           on {}", resource_line(choice))?;
+            }
+        }
+        if kept.len() > LISTED {
+            writeln!(
+                out,
+                "  kept     ... and {} more (plan.json lists all)",
+                kept.len() - LISTED
+            )?;
+        }
+        for item in &p.rewritten.items {
+            if let ItemDecision::Unobservable { blind, kept } = item.decision {
+                writeln!(
+                    out,
+                    "  {}  {}  unobservable: {}",
+                    if kept { "kept   " } else { "removed" },
+                    item.name,
+                    blind.describe()
+                )?;
+            }
+        }
+        let (seen, never): (Vec<_>, Vec<_>) = p
+            .rewritten
+            .items
+            .iter()
+            .filter(|i| i.decision == ItemDecision::Removed)
+            .partition(|i| i.before.is_some());
+        for item in seen.iter().take(LISTED) {
+            let before = item.before.as_ref().map(evidence_line).unwrap_or_default();
+            writeln!(
+                out,
+                "  removed  {}  no use in the window; before it: {before}",
+                item.name
+            )?;
+        }
+        if seen.len() > LISTED {
+            writeln!(
+                out,
+                "  removed  ... and {} more used before the window",
+                seen.len() - LISTED
+            )?;
+        }
+        if !never.is_empty() {
+            let shown: Vec<&str> = never.iter().take(LISTED).map(|i| i.name.as_str()).collect();
+            let more = if never.len() > LISTED {
+                format!(" and {} more", never.len() - LISTED)
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "  removed  {}{more}: never seen used",
+                shown.join(", ")
+            )?;
+        }
+        for u in &p.rewritten.untouched {
+            writeln!(
+                out,
+                "  as written: statement {} ({})",
+                u.sid.clone().unwrap_or_else(|| format!("[{}]", u.index)),
+                u.why
+            )?;
+        }
+    }
+    if !plan.moves.is_empty() {
+        writeln!(out, "\nchanges besides new documents:")?;
+        for m in &plan.moves {
+            let line = match m {
+                Move::Detach {
+                    policy_name,
+                    entity,
+                    why,
+                    ..
+                } => {
+                    format!(
+                        "detach {policy_name} from {} {}: {why}",
+                        entity.kind.as_str(),
+                        entity.name
+                    )
+                }
+                Move::RemoveFromGroup { user, group, why } => {
+                    format!("remove {} from group {}: {why}", user.name, group.name)
+                }
+                Move::DeletePolicy {
+                    policy_name, why, ..
+                } => format!("delete {policy_name}: {why}"),
+                Move::DeleteInline {
+                    policy_name,
+                    owner,
+                    why,
+                } => {
+                    format!("delete inline {policy_name} of {}: {why}", owner.name)
+                }
+            };
+            writeln!(out, "  {line}")?;
+        }
+    }
+    for StillAllowed {
+        policy: name,
+        removed_items_it_allows: count,
+    } in still
+    {
+        writeln!(
+            out,
+            "\nnote: {name} (AWS managed) still allows {count} of the services or actions \
+             removed above: until it is detached, the effective permissions of the principals \
+             it reaches do not shrink"
+        )?;
+    }
+    if !denied.not_granted.is_empty() {
+        writeln!(
+            out,
+            "\nneeded but not granted (refused calls; never added):"
+        )?;
+        for (action, e) in &denied.not_granted {
+            writeln!(out, "  {action}  {}", evidence_line(e))?;
+        }
+    }
+    if !denied.although_granted.is_empty() {
+        writeln!(
+            out,
+            "\nrefused although a policy here allows them (a condition, a Deny, a boundary, an \
+             SCP or a resource policy decided):"
+        )?;
+        for (action, e) in &denied.although_granted {
+            writeln!(out, "  {action}  {}", evidence_line(e))?;
+        }
+    }
+    for (service, e) in &denied.attempts {
+        writeln!(
+            out,
+            "\nnot counted: the reports' last use of {service} ({}) is a refused call in the \
+             trail; the reports count attempts",
+            evidence_line(e)
+        )?;
+    }
+    writeln!(
+        out,
+        "\nreplayed {} events ({} actions) of {} principals: {} would be denied{}",
+        replayed.events,
+        replayed.actions,
+        replayed.principals,
+        replayed.regressions.len(),
+        if replayed.not_comparable > 0 {
+            format!(
+                " ({} actions not allowed for certain before either: not compared)",
+                replayed.not_comparable
+            )
+        } else {
+            String::new()
+        }
+    )?;
+    if *level == Level::Resource && replayed.underivable > 0 {
+        writeln!(
+            out,
+            "  {} of those events have an action whose resources the event does not name: it \
+             was replayed with the resource unknown, which only a `*` Resource allows for \
+             certain (such actions keep their statement's Resource)",
+            replayed.underivable
+        )?;
+    }
+    if !replayed.incomplete.is_empty() {
+        writeln!(
+            out,
+            "  not proven for {}: their policies are not all in the store (see the warnings), \
+             so none of their calls was compared",
+            replayed.incomplete.join(", ")
+        )?;
+    }
+    for who in &replayed.unknown_principals {
+        writeln!(out, "  not replayed: {who}")?;
+    }
+    for r in replayed.regressions.iter().take(LISTED) {
+        writeln!(
+            out,
+            "  REGRESSION {} {} by {}: {} on {} would be {}: {}",
+            r.event_time.as_deref().unwrap_or_default(),
+            r.call,
+            r.principal,
+            r.action,
+            r.resource.as_deref().unwrap_or("*"),
+            r.decision,
+            r.explanation
+        )?;
+    }
+    if replayed.regressions.len() > LISTED {
+        writeln!(
+            out,
+            "  ... and {} more (plan.json lists all)",
+            replayed.regressions.len() - LISTED
+        )?;
+    }
+    Ok(())
+}
+
+/// The report of an SCP-mode run, as `trailcut tighten --scp` prints it.
+pub fn write_scp_report(out: &mut dyn Write, t: &ScpTightened) -> io::Result<()> {
+    let ScpTightened {
+        scope,
+        org_entity: entity,
+        window,
+        warnings,
+        rewrite,
+        replay: replayed,
+        ..
+    } = t;
+    let denied = t.denied();
+    writeln!(out, "SCP {} ({}) for {entity}", scope.name, scope.id)?;
+    writeln!(
+        out,
+        "window {} .. {} ({} days); accounts under its targets: {}",
+        &time_text(window.since)[..10],
+        &time_text(window.until)[..10],
+        window.days(),
+        if scope.accounts.is_empty() {
+            "none".to_owned()
+        } else {
+            scope.accounts.join(", ")
+        }
+    )?;
+    for warning in warnings {
+        writeln!(out, "warning: {warning}")?;
+    }
+    if !scope.unplaced.is_empty() {
+        writeln!(
+            out,
+            "warning: the place in the organisation of {} is unknown: if under the SCP, \
+             their use is not counted",
+            scope.unplaced.join(", ")
+        )?;
+    }
+    for target in &scope.outside {
+        writeln!(
+            out,
+            "warning: it is also attached to {target}, outside {entity}: the Deny reaches there too (its accounts' use is counted)"
+        )?;
+    }
+    for item in &rewrite.items {
+        let last = scope
+            .last_reported
+            .get(&item.name)
+            .map(|t| format!(", last reported use {}", &time_text(*t)[..10]))
+            .unwrap_or_default();
+        match item.decision {
+            ItemDecision::Kept => writeln!(
+                out,
+                "  allowed  {}  {}",
+                item.name,
+                item.evidence
+                    .as_ref()
+                    .map(evidence_line)
+                    .unwrap_or_default()
+            )?,
+            ItemDecision::Removed => {
+                writeln!(out, "  deny     {}  no use in the window{last}", item.name)?
+            }
+            ItemDecision::NeverUsed => writeln!(
+                out,
+                "  allowed  {}  never used in what the evidence covers (--deny-never-used denies it)",
+                item.name
+            )?,
+            ItemDecision::Unobservable { blind, .. } => writeln!(
+                out,
+                "  allowed  {}  unobservable: {}",
+                item.name,
+                blind.describe()
+            )?,
+        }
+    }
+    match &rewrite.text {
+        Some(text) => writeln!(
+            out,
+            "adds a Deny of {} service{} ({}); {} of {} characters",
+            denied.len(),
+            if denied.len() == 1 { "" } else { "s" },
+            super::DENY_SID,
+            text.chars().count(),
+            super::SCP_MAX_CHARS
+        )?,
+        None => writeln!(out, "every service it allows is in use: nothing to change")?,
+    }
+    writeln!(
+        out,
+        "replayed {} events ({} actions) of {} principals: {} would be denied",
+        replayed.events,
+        replayed.actions,
+        replayed.principals,
+        replayed.regressions.len()
+    )?;
+    Ok(())
+}
+
+/// Where a kept action's `Resource` now points, for the report.
+fn resource_line(choice: &ResourceChoice) -> String {
+    let shown = |items: &[String]| {
+        let more = items.len().saturating_sub(3);
+        let list = items.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+        if more > 0 {
+            format!("{list} and {more} more")
+        } else {
+            list
+        }
+    };
+    match &choice.kept_because {
+        Some(why) => format!("{} as written: {why}", shown(&choice.written)),
+        None if choice.generalised.is_empty() => shown(&choice.written),
+        None => format!(
+            "{} ({} resources seen, generalised)",
+            shown(&choice.written),
+            choice.observed
+        ),
+    }
+}
+
+fn evidence_line(e: &Evidence) -> String {
+    let mut parts = Vec::new();
+    if e.events > 0 {
+        parts.push(format!("{} events", e.events));
+    }
+    if let Some(last) = e.last {
+        parts.push(format!("last {}", &time_text(last)[..10]));
+    }
+    let who: Vec<&str> = e
+        .principals
+        .iter()
+        .map(|p| p.rsplit(['/', ':']).next().unwrap_or(p))
+        .collect();
+    if !who.is_empty() {
+        let shown = who.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+        let more = who.len().saturating_sub(3);
+        parts.push(if more > 0 {
+            format!("by {shown} and {more} more")
+        } else {
+            format!("by {shown}")
+        });
+    }
+    let sources: Vec<String> = e
+        .sources
+        .iter()
+        .map(|s| {
+            serde_json::to_value(s)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        })
+        .collect();
+    format!("{} ({})", parts.join(", "), sources.join(", "))
+}
