@@ -13,8 +13,7 @@ use std::sync::Arc;
 
 use super::layout;
 
-/// 2013-11-01T00:00:00Z, when CloudTrail began recording, in microseconds since the epoch.
-pub const CLOUDTRAIL_EPOCH: i64 = 1_383_264_000_000_000;
+pub use crate::request::CLOUDTRAIL_EPOCH;
 
 /// How far past its delivery (or its reading) an event may be dated: a day, for clocks
 /// that are a little off.

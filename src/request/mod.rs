@@ -5,6 +5,10 @@
 //! function `is_denied(errorcode)` (`sql::udfs`), the named queries and tightening all use
 //! [`is_denied`], so that a call refused in one place is refused in all of them.
 
+/// 2013-11-01T00:00:00Z, when CloudTrail began recording, in microseconds since the epoch:
+/// no event is older.
+pub const CLOUDTRAIL_EPOCH: i64 = 1_383_264_000_000_000;
+
 /// Whether an error code says the caller was not authorised (refused for lack of
 /// permission, or not authenticated), as opposed to a call that was authorised and failed
 /// (`NoSuchKey`, throttling): a refused call is no evidence of use.

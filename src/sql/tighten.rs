@@ -18,9 +18,9 @@ use crate::eval::resource::{IamNames, ResourceStatus, event_resources};
 use crate::ingest::plausible::{CLOUDTRAIL_EPOCH, TimeBounds};
 use crate::policy::PolicyDocument;
 use crate::tighten::{
-    Entity, EntityKind, Evidence, EvidenceSource, Found, Known, Level, PolicyKind, ResourceUse,
-    Scope, ScopeAttachment, ScopeMembership, ScopePolicy, ScpScope, Source, SourceError,
-    TrailCoverage, Usage, Visibility, has_data_events,
+    Attachments, Entity, EntityKind, Evidence, EvidenceSource, Found, Known, PolicyKind, PolicyRow,
+    ReportUsage, ResourceUse, ScpScope, Source, SourceError, TrailCoverage, Usage, Visibility,
+    entity,
 };
 
 /// The values of a column as integers (timestamps as microseconds), nulls as `None`.
@@ -192,14 +192,6 @@ async fn event_span(session: &Session, filter: &str) -> anyhow::Result<Option<(i
     Ok(first.zip(last))
 }
 
-fn entity(kind: &str, name: &str, arn: &str) -> Option<Entity> {
-    Some(Entity {
-        kind: EntityKind::parse(kind)?,
-        name: name.to_owned(),
-        arn: arn.to_owned(),
-    })
-}
-
 /// Finds a customer-managed policy by name or ARN.
 pub async fn find_policy(
     session: &Session,
@@ -243,18 +235,6 @@ pub async fn find_policy(
                 .join(", ")
         ),
     }
-}
-
-/// The direct attachments and inline owners of the account: who each policy is attached to.
-struct Attachments {
-    /// policy key -> identities it is attached to directly (managed) or embedded in (inline).
-    by_policy: BTreeMap<String, Vec<Entity>>,
-    /// identity ARN -> policy keys attached to it directly or embedded in it.
-    by_entity: BTreeMap<String, Vec<String>>,
-    /// group ARN -> member users.
-    members: BTreeMap<String, Vec<Entity>>,
-    /// user ARN -> groups.
-    groups: BTreeMap<String, Vec<Entity>>,
 }
 
 async fn attachments(session: &Session, account: &str) -> anyhow::Result<Attachments> {
@@ -321,30 +301,6 @@ async fn attachments(session: &Session, account: &str) -> anyhow::Result<Attachm
         members,
         groups,
     })
-}
-
-impl Attachments {
-    /// The users and roles behind an identity: a group's members, else itself.
-    fn principals(&self, e: &Entity) -> Vec<String> {
-        match e.kind {
-            EntityKind::Group => self
-                .members
-                .get(&e.arn)
-                .map(|m| m.iter().map(|u| u.arn.clone()).collect())
-                .unwrap_or_default(),
-            _ => vec![e.arn.clone()],
-        }
-    }
-}
-
-/// One policy's current document and versions.
-struct PolicyRow {
-    name: String,
-    arn: Option<String>,
-    kind: PolicyKind,
-    document: PolicyDocument,
-    versions: Vec<String>,
-    default_version: Option<String>,
 }
 
 async fn policy_row(session: &Session, account: &str, key: &str) -> anyhow::Result<PolicyRow> {
@@ -680,15 +636,6 @@ fn string_lists(batches: &[RecordBatch], column: &str) -> anyhow::Result<Vec<Vec
     Ok(out)
 }
 
-/// What the reports about one subject say over the window.
-#[derive(Debug, Default, Clone)]
-struct ReportUsage {
-    usage: Usage,
-    tracked: BTreeSet<String>,
-    /// When the job completed: it says nothing of later use.
-    completed: i64,
-}
-
 /// The reports' evidence per subject (the latest job of each subject completed within the
 /// window).
 async fn report_usage(
@@ -771,6 +718,36 @@ async fn report_usage(
     Ok(out)
 }
 
+/// Of `keys`, those that are some principal's permissions boundary in `account`, with how
+/// many.
+async fn boundaries(
+    session: &Session,
+    account: &str,
+    keys: &[String],
+) -> anyhow::Result<HashMap<String, usize>> {
+    let mut out = HashMap::new();
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    let list = quote_list(keys.iter());
+    let batches = session
+        .run(&format!(
+            "SELECT permissions_boundary, count(*) AS n FROM principals \
+             WHERE account_id = {} AND permissions_boundary IN ({list}) \
+             GROUP BY permissions_boundary",
+            quote(account)
+        ))
+        .await?;
+    let arns = strings(&batches, "permissions_boundary")?;
+    let counts = ints(&batches, "n")?;
+    for (arn, n) in arns.into_iter().zip(counts) {
+        if let (Some(arn), Some(n)) = (arn, n) {
+            out.insert(arn, n.max(0) as usize);
+        }
+    }
+    Ok(out)
+}
+
 /// The trail's services with data events in the window.
 async fn data_event_services(
     session: &Session,
@@ -787,267 +764,6 @@ async fn data_event_services(
         .into_iter()
         .flatten()
         .collect())
-}
-
-/// How much older than the window's end a report may be and still prove non-use: a
-/// report completed a day early cannot tell about the last day.
-const REPORT_SLACK: i64 = 86_400_000_000;
-
-/// How close a refused call must be to a report's last use to explain it (microseconds).
-const ATTEMPT_SLACK: i64 = 120_000_000;
-
-/// Gathers usage and visibility over principals (trail) and report subjects.
-struct Gatherer {
-    /// The window's end.
-    until: i64,
-    trail: HashMap<String, Usage>,
-    /// The trail before the window.
-    history: HashMap<String, Usage>,
-    reports: HashMap<String, ReportUsage>,
-    data_events: BTreeSet<String>,
-    sources: Sources,
-}
-
-impl Gatherer {
-    /// The evidence of `principals` (trail) and `subjects` (reports). The reports prove
-    /// non-use (visibility) only when one of the `cover` alternatives has a current report
-    /// for every subject in it: a report about a group covers its members, one about a
-    /// policy every identity it is attached to.
-    fn gather(
-        &self,
-        principals: &[String],
-        subjects: &[String],
-        cover: &[Vec<String>],
-    ) -> (Usage, Visibility) {
-        let mut usage = Usage::default();
-        let mut visibility = Visibility {
-            trail: self.sources.trail(),
-            data_event_services: self.data_events.clone(),
-            ..Visibility::default()
-        };
-        if self.sources.trail() {
-            for p in principals {
-                if let Some(u) = self.trail.get(p) {
-                    usage.merge(u);
-                }
-                for (action, e) in self
-                    .history
-                    .get(p)
-                    .map(|u| &u.actions)
-                    .into_iter()
-                    .flatten()
-                {
-                    usage.add_before(action, e);
-                }
-            }
-        }
-        if self.sources.reports() {
-            for s in subjects {
-                if let Some(r) = self.reports.get(s) {
-                    usage.merge(&r.usage);
-                    visibility.tracked_actions.extend(r.tracked.iter().cloned());
-                }
-            }
-            let current = |s: &String| {
-                self.reports
-                    .get(s)
-                    .is_some_and(|r| r.completed >= self.until - REPORT_SLACK)
-            };
-            visibility.reports = cover
-                .iter()
-                .any(|alternative| !alternative.is_empty() && alternative.iter().all(current));
-            if self.sources.trail() {
-                usage.discount_attempts(ATTEMPT_SLACK, |service| {
-                    has_data_events(service) && !self.data_events.contains(service)
-                });
-            }
-        }
-        (usage, visibility)
-    }
-}
-
-/// The scope of a target with its evidence over `window`, and every principal its
-/// policies reach (whom a replay may concern).
-pub async fn load_scope(
-    session: &Session,
-    target: &Found,
-    window: &Window,
-    sources: Sources,
-    level: Level,
-    catalog: &ActionCatalog,
-) -> anyhow::Result<(Scope, BTreeSet<String>)> {
-    let account = match target {
-        Found::Principal(p) => p.account_id.clone(),
-        Found::Policy { account, .. } => account.clone(),
-    };
-    let att = attachments(session, &account).await?;
-    // The identities the scope is about, and (for a user) its groups.
-    let (scope_entities, user): (Vec<Entity>, Option<Entity>) = match target {
-        Found::Principal(p) => {
-            let me = entity(&p.principal_type, &p.name, &p.arn)
-                .with_context(|| format!("{} is not a user, group or role", p.arn))?;
-            let mut entities = vec![me.clone()];
-            if me.kind == EntityKind::User {
-                entities.extend(att.groups.get(&me.arn).cloned().unwrap_or_default());
-            }
-            let user = (me.kind == EntityKind::User).then_some(me);
-            (entities, user)
-        }
-        Found::Policy { arn, .. } => (att.by_policy.get(arn).cloned().unwrap_or_default(), None),
-    };
-    // The policies: those of the scope's identities, or the one policy.
-    let mut keys: Vec<String> = match target {
-        Found::Policy { arn, .. } => vec![arn.clone()],
-        Found::Principal(_) => scope_entities
-            .iter()
-            .flat_map(|e| att.by_entity.get(&e.arn).cloned().unwrap_or_default())
-            .collect(),
-    };
-    keys.sort();
-    keys.dedup();
-    // Everyone the policies reach, and every report subject that speaks for them.
-    let mut reach: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
-    let mut all_principals = BTreeSet::new();
-    let mut all_subjects = BTreeSet::new();
-    for key in &keys {
-        let attached = att.by_policy.get(key).cloned().unwrap_or_default();
-        let mut principals: Vec<String> = attached.iter().flat_map(|e| att.principals(e)).collect();
-        principals.sort();
-        principals.dedup();
-        let mut subjects: Vec<String> = attached.iter().map(|e| e.arn.clone()).collect();
-        subjects.extend(principals.iter().cloned());
-        if key.starts_with("arn:") {
-            subjects.push(key.clone());
-        }
-        all_principals.extend(principals.iter().cloned());
-        all_subjects.extend(subjects.iter().cloned());
-        reach.insert(key.clone(), (principals, subjects));
-    }
-    for e in &scope_entities {
-        all_principals.extend(att.principals(e));
-        all_subjects.insert(e.arn.clone());
-    }
-    let mut trail = trail_usage(session, &all_principals, window, catalog).await?;
-    if level == Level::Resource {
-        for (principal, used) in resource_usage(session, &all_principals, window, catalog).await? {
-            trail.entry(principal).or_default().resources = used;
-        }
-    }
-    let gatherer = Gatherer {
-        until: window.until,
-        trail,
-        history: trail_usage(
-            session,
-            &all_principals,
-            // From CloudTrail's start: an older store may hold events dated 1970.
-            &Window {
-                since: CLOUDTRAIL_EPOCH.min(window.since - 1),
-                until: window.since - 1,
-            },
-            catalog,
-        )
-        .await?,
-        reports: report_usage(session, &all_subjects, window, catalog).await?,
-        data_events: data_event_services(session, window).await?,
-        sources,
-    };
-    // Policies that are someone's permissions boundary.
-    let mut boundaries: HashMap<String, usize> = HashMap::new();
-    if !keys.is_empty() {
-        let list = quote_list(keys.iter());
-        let batches = session
-            .run(&format!(
-                "SELECT permissions_boundary, count(*) AS n FROM principals \
-                 WHERE account_id = {} AND permissions_boundary IN ({list}) \
-                 GROUP BY permissions_boundary",
-                quote(&account)
-            ))
-            .await?;
-        let arns = strings(&batches, "permissions_boundary")?;
-        let counts = ints(&batches, "n")?;
-        for (arn, n) in arns.into_iter().zip(counts) {
-            if let (Some(arn), Some(n)) = (arn, n) {
-                boundaries.insert(arn, n.max(0) as usize);
-            }
-        }
-    }
-    let mut scope = Scope::default();
-    for key in &keys {
-        let row = policy_row(session, &account, key).await?;
-        let attached = att.by_policy.get(key).cloned().unwrap_or_default();
-        let (principals, subjects) = &reach[key];
-        // Reports speak for the policy if it has its own, or every identity it is attached
-        // to has one, or every principal it reaches does.
-        let mut cover = vec![
-            attached.iter().map(|e| e.arn.clone()).collect::<Vec<_>>(),
-            principals.clone(),
-        ];
-        if key.starts_with("arn:") {
-            cover.push(vec![key.clone()]);
-        }
-        let (usage, visibility) = gatherer.gather(principals, subjects, &cover);
-        let through: Vec<Entity> = scope_entities
-            .iter()
-            .filter(|e| attached.contains(e))
-            .cloned()
-            .collect();
-        let (owner, attached_to) = match row.kind {
-            PolicyKind::Inline => (attached.first().cloned(), Vec::new()),
-            _ => (None, attached),
-        };
-        scope.policies.push(ScopePolicy {
-            key: key.clone(),
-            name: row.name,
-            arn: row.arn,
-            kind: row.kind,
-            document: row.document,
-            owner,
-            attached_to,
-            versions: row.versions,
-            default_version: row.default_version,
-            through,
-            usage,
-            visibility,
-            boundary_of: boundaries.get(key).copied().unwrap_or_default(),
-        });
-    }
-    for e in &scope_entities {
-        let principals = att.principals(e);
-        let mut subjects = principals.clone();
-        subjects.push(e.arn.clone());
-        subjects.sort();
-        subjects.dedup();
-        let cover = [vec![e.arn.clone()], principals.clone()];
-        let (usage, visibility) = gatherer.gather(&principals, &subjects, &cover);
-        for key in att.by_entity.get(&e.arn).into_iter().flatten() {
-            let managed = scope
-                .policies
-                .iter()
-                .any(|p| &p.key == key && p.kind != PolicyKind::Inline);
-            if managed {
-                scope.attachments.push(ScopeAttachment {
-                    policy_key: key.clone(),
-                    entity: e.clone(),
-                    usage: usage.clone(),
-                    visibility: visibility.clone(),
-                });
-            }
-        }
-    }
-    if let Some(user) = &user {
-        let me = std::slice::from_ref(&user.arn);
-        let (usage, visibility) = gatherer.gather(me, me, &[me.to_vec()]);
-        for group in att.groups.get(&user.arn).into_iter().flatten() {
-            scope.memberships.push(ScopeMembership {
-                user: user.clone(),
-                group: group.clone(),
-                policy_keys: att.by_entity.get(&group.arn).cloned().unwrap_or_default(),
-                usage: usage.clone(),
-                visibility: visibility.clone(),
-            });
-        }
-    }
-    Ok((scope, all_principals))
 }
 
 /// Loads an SCP by name or id, the accounts under its targets, and what they used.
@@ -1366,21 +1082,53 @@ impl EvidenceSource for SqlEvidence<'_> {
         self.run(find_policy(self.session, who, account))
     }
 
-    fn scope(
+    fn attachments(&self, account: &str) -> Result<Attachments, SourceError> {
+        self.run(attachments(self.session, account))
+    }
+
+    fn policy(&self, account: &str, key: &str) -> Result<PolicyRow, SourceError> {
+        self.run(policy_row(self.session, account, key))
+    }
+
+    fn boundaries(
         &self,
-        found: &Found,
+        account: &str,
+        keys: &[String],
+    ) -> Result<HashMap<String, usize>, SourceError> {
+        self.run(boundaries(self.session, account, keys))
+    }
+
+    fn trail_usage(
+        &self,
+        principals: &BTreeSet<String>,
         window: &Window,
-        sources: Sources,
-        level: Level,
-    ) -> Result<(Scope, BTreeSet<String>), SourceError> {
-        self.run(load_scope(
+    ) -> Result<HashMap<String, Usage>, SourceError> {
+        self.run(trail_usage(self.session, principals, window, self.catalog))
+    }
+
+    fn resource_usage(
+        &self,
+        principals: &BTreeSet<String>,
+        window: &Window,
+    ) -> Result<HashMap<String, BTreeMap<String, ResourceUse>>, SourceError> {
+        self.run(resource_usage(
             self.session,
-            found,
+            principals,
             window,
-            sources,
-            level,
             self.catalog,
         ))
+    }
+
+    fn report_usage(
+        &self,
+        subjects: &BTreeSet<String>,
+        window: &Window,
+    ) -> Result<HashMap<String, ReportUsage>, SourceError> {
+        self.run(report_usage(self.session, subjects, window, self.catalog))
+    }
+
+    fn data_event_services(&self, window: &Window) -> Result<BTreeSet<String>, SourceError> {
+        self.run(data_event_services(self.session, window))
     }
 
     fn principal_policies(&self, arn: &str) -> Result<Known, SourceError> {

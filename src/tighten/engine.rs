@@ -7,15 +7,16 @@
 //! evidence counts, whether the trail covers the window, the plan, its fit to IAM's limits,
 //! the replay) is made here.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::coverage::{CoverageError, TrailCoverage, check_trail};
 use super::limits::{FitError, fit};
 use super::outcome::{Target, TargetKind, Tightened};
 use super::refused::{Refused, still_allowed};
 use super::replay::{Replay, Swap, swap};
+use super::scope::{Attachments, PolicyRow, ReportUsage, assemble};
 use super::window::{DAY, Sources, Window};
-use super::{After, Level, RewriteOptions, Scope, ScpError, ScpOptions, ScpRewrite, Usage};
+use super::{After, ResourceUse, RewriteOptions, ScpError, ScpOptions, ScpRewrite, Usage};
 use super::{Visibility, deny_unused};
 use crate::catalog::ActionCatalog;
 use crate::eval::event::StoredEvent;
@@ -51,15 +52,38 @@ pub trait EvidenceSource {
     -> Result<PrincipalRef, SourceError>;
     /// A customer-managed policy by name or ARN.
     fn find_policy(&self, who: &str, account: Option<&str>) -> Result<Found, SourceError>;
-    /// The scope of `found` with its evidence over `window`, and every principal its
-    /// policies reach (whom a replay may concern).
-    fn scope(
+    /// The account's direct attachments, inline owners and group memberships.
+    fn attachments(&self, account: &str) -> Result<Attachments, SourceError>;
+    /// A policy's current document and versions, by key (ARN or `inline:...`).
+    fn policy(&self, account: &str, key: &str) -> Result<PolicyRow, SourceError>;
+    /// Of `keys`, those that are some principal's permissions boundary, with how many.
+    fn boundaries(
         &self,
-        found: &Found,
+        account: &str,
+        keys: &[String],
+    ) -> Result<HashMap<String, usize>, SourceError>;
+    /// The trail's evidence per principal over `window`: successful calls (mapped to
+    /// actions in the catalogue's spelling, or to services when unmapped) and refused
+    /// ones.
+    fn trail_usage(
+        &self,
+        principals: &BTreeSet<String>,
         window: &Window,
-        sources: Sources,
-        level: Level,
-    ) -> Result<(Scope, BTreeSet<String>), SourceError>;
+    ) -> Result<HashMap<String, Usage>, SourceError>;
+    /// The resources each principal's successful calls used over `window`, by action.
+    fn resource_usage(
+        &self,
+        principals: &BTreeSet<String>,
+        window: &Window,
+    ) -> Result<HashMap<String, BTreeMap<String, ResourceUse>>, SourceError>;
+    /// What the latest last-accessed report of each subject completed in `window` says.
+    fn report_usage(
+        &self,
+        subjects: &BTreeSet<String>,
+        window: &Window,
+    ) -> Result<HashMap<String, ReportUsage>, SourceError>;
+    /// The services with data events in the trail over `window`.
+    fn data_event_services(&self, window: &Window) -> Result<BTreeSet<String>, SourceError>;
     /// Everything that decides what the principal `arn` may do.
     fn principal_policies(&self, arn: &str) -> Result<Known, SourceError>;
     /// The successful calls of `arn` in `window` whose actions are known, in time order.
@@ -210,6 +234,8 @@ pub enum TightenError {
         found: String,
         wanted: &'static str,
     },
+    #[error("{0} is not a user, group or role")]
+    NotAnIdentity(String),
     #[error("{0} has no policies in the store to tighten")]
     NoPolicies(String),
     #[error(transparent)]
@@ -346,7 +372,7 @@ pub fn tighten(
     let (sources, mut warnings) =
         covered(source, &accounts, &window, sources, request.partial_trail)?;
     let level = request.options.level;
-    let (scope, principals) = source.scope(&found, &window, sources, level)?;
+    let (scope, principals) = assemble(source, &found, &window, sources, level)?;
     if scope.policies.is_empty() {
         return Err(TightenError::NoPolicies(target.arn));
     }
@@ -435,15 +461,16 @@ pub fn tighten_scp(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tighten::testing::{entity, policy, used};
+    use crate::tighten::testing::{entity, used};
     use crate::tighten::{EntityKind, Outcome, PolicyKind};
 
     const DEV: &str = "arn:aws:iam::123456789012:group/Development";
     const ALICE: &str = "arn:aws:iam::123456789012:user/alice";
+    const POLICY: &str = "arn:aws:iam::123456789012:policy/DevTools";
     const NEWEST: i64 = 1_760_000_000_000_000;
 
-    /// A store of one group, Development, whose policy allows S3 and EC2 and whose one
-    /// member, alice, used S3 only.
+    /// A store of one group, Development, whose policy DevTools allows S3 and EC2 and
+    /// whose one member, alice, used S3 only (one call, in the window).
     struct Fake {
         events: Vec<StoredEvent>,
         newest: Option<i64>,
@@ -511,27 +538,58 @@ mod tests {
         fn find_policy(&self, who: &str, _: Option<&str>) -> Result<Found, SourceError> {
             Err(format!("no managed policy named `{who}`").into())
         }
-        fn scope(
-            &self,
-            _: &Found,
-            _: &Window,
-            _: Sources,
-            _: Level,
-        ) -> Result<(Scope, BTreeSet<String>), SourceError> {
+        fn attachments(&self, _: &str) -> Result<Attachments, SourceError> {
             let dev = entity(EntityKind::Group, "Development");
-            let mut p = policy(
-                "DevTools",
-                PolicyKind::CustomerManaged,
-                r#"["s3:*", "ec2:*"]"#,
-                std::slice::from_ref(&dev),
-                used(ALICE, &["s3:ListAllMyBuckets"]),
-            );
-            p.document = document();
-            let scope = Scope {
-                policies: vec![p],
-                ..Scope::default()
-            };
-            Ok((scope, BTreeSet::from([ALICE.to_owned()])))
+            let alice = entity(EntityKind::User, "alice");
+            Ok(Attachments {
+                by_policy: BTreeMap::from([(POLICY.to_owned(), vec![dev.clone()])]),
+                by_entity: BTreeMap::from([(DEV.to_owned(), vec![POLICY.to_owned()])]),
+                members: BTreeMap::from([(DEV.to_owned(), vec![alice.clone()])]),
+                groups: BTreeMap::from([(ALICE.to_owned(), vec![dev])]),
+            })
+        }
+        fn policy(&self, _: &str, key: &str) -> Result<PolicyRow, SourceError> {
+            assert_eq!(key, POLICY);
+            Ok(PolicyRow {
+                name: "DevTools".to_owned(),
+                arn: Some(POLICY.to_owned()),
+                kind: PolicyKind::CustomerManaged,
+                document: document(),
+                versions: vec!["v1".to_owned()],
+                default_version: Some("v1".to_owned()),
+            })
+        }
+        fn boundaries(&self, _: &str, _: &[String]) -> Result<HashMap<String, usize>, SourceError> {
+            Ok(HashMap::new())
+        }
+        fn trail_usage(
+            &self,
+            principals: &BTreeSet<String>,
+            window: &Window,
+        ) -> Result<HashMap<String, Usage>, SourceError> {
+            let mut out = HashMap::new();
+            // alice's one call, inside the window (not in the history before it).
+            if principals.contains(ALICE) && window.until >= NEWEST {
+                out.insert(ALICE.to_owned(), used(ALICE, &["s3:ListAllMyBuckets"]));
+            }
+            Ok(out)
+        }
+        fn resource_usage(
+            &self,
+            _: &BTreeSet<String>,
+            _: &Window,
+        ) -> Result<HashMap<String, BTreeMap<String, ResourceUse>>, SourceError> {
+            Ok(HashMap::new())
+        }
+        fn report_usage(
+            &self,
+            _: &BTreeSet<String>,
+            _: &Window,
+        ) -> Result<HashMap<String, ReportUsage>, SourceError> {
+            Ok(HashMap::new())
+        }
+        fn data_event_services(&self, _: &Window) -> Result<BTreeSet<String>, SourceError> {
+            Ok(BTreeSet::new())
         }
         fn principal_policies(&self, arn: &str) -> Result<Known, SourceError> {
             if arn != ALICE {
@@ -540,7 +598,7 @@ mod tests {
             Ok(Known::Principal(Box::new(PrincipalPolicies {
                 principal: principal("user", "alice", ALICE),
                 identity: vec![LoadedPolicy {
-                    key: "arn:aws:iam::123456789012:policy/DevTools".to_owned(),
+                    key: POLICY.to_owned(),
                     name: "DevTools".to_owned(),
                     via: Via::Group("Development".to_owned()),
                     document: document(),

@@ -14,6 +14,7 @@
 //!   [`EvidenceSource`] in, the typed result out;
 //! - `limits.rs`: IAM's size limits, and the steps that make a resource-level plan fit;
 //! - `coverage.rs`: whether the trail covers the window, per account;
+//! - `scope.rs`: whom a scope's policies reach, and whose evidence counts for each;
 //! - `refused.rs`: refused calls, and AWS managed policies that still allow what went;
 //! - `replay.rs`: every successful call of the principals whose policies change,
 //!   evaluated before and after;
@@ -34,6 +35,7 @@ mod refused;
 mod replay;
 mod resources;
 mod rewrite;
+mod scope;
 mod scp;
 mod script;
 #[cfg(test)]
@@ -63,6 +65,9 @@ pub use replay::{Regression, Replay, Swap, Swapped, swap};
 pub use resources::{ResourceChoice, ResourceUse, covers, escape, generalise};
 pub use rewrite::{
     DEFAULT_MAX_ARNS, Decision, Item, RewriteError, RewriteOptions, Rewritten, Untouched, rewrite,
+};
+pub use scope::{
+    ATTEMPT_SLACK, Attachments, PolicyRow, REPORT_SLACK, ReportUsage, assemble, entity,
 };
 pub use scp::{DENY_SID, SCP_MAX_CHARS, ScpError, ScpOptions, ScpRewrite, deny_unused};
 pub use script::{

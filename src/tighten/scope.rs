@@ -1,0 +1,309 @@
+//! A scope's policies with who they reach and the evidence that speaks for each: the
+//! rules that decide whose use counts for a policy, an attachment or a membership, and
+//! when the last-accessed reports prove non-use.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::engine::{EvidenceSource, Found, TightenError};
+use super::window::{Sources, Window};
+use super::{
+    Entity, EntityKind, Level, PolicyKind, Scope, ScopeAttachment, ScopeMembership, ScopePolicy,
+    Usage, Visibility, has_data_events,
+};
+use crate::policy::PolicyDocument;
+use crate::request::CLOUDTRAIL_EPOCH;
+
+/// An identity of the store, when `kind` is `user`, `group` or `role`.
+pub fn entity(kind: &str, name: &str, arn: &str) -> Option<Entity> {
+    Some(Entity {
+        kind: EntityKind::parse(kind)?,
+        name: name.to_owned(),
+        arn: arn.to_owned(),
+    })
+}
+
+/// The direct attachments and inline owners of the account: who each policy is attached to.
+#[derive(Debug, Clone, Default)]
+pub struct Attachments {
+    /// policy key -> identities it is attached to directly (managed) or embedded in (inline).
+    pub by_policy: BTreeMap<String, Vec<Entity>>,
+    /// identity ARN -> policy keys attached to it directly or embedded in it.
+    pub by_entity: BTreeMap<String, Vec<String>>,
+    /// group ARN -> member users.
+    pub members: BTreeMap<String, Vec<Entity>>,
+    /// user ARN -> groups.
+    pub groups: BTreeMap<String, Vec<Entity>>,
+}
+
+impl Attachments {
+    /// The users and roles behind an identity: a group's members, else itself.
+    pub fn principals(&self, e: &Entity) -> Vec<String> {
+        match e.kind {
+            EntityKind::Group => self
+                .members
+                .get(&e.arn)
+                .map(|m| m.iter().map(|u| u.arn.clone()).collect())
+                .unwrap_or_default(),
+            _ => vec![e.arn.clone()],
+        }
+    }
+}
+
+/// One policy's current document and versions.
+#[derive(Debug, Clone)]
+pub struct PolicyRow {
+    pub name: String,
+    pub arn: Option<String>,
+    pub kind: PolicyKind,
+    pub document: PolicyDocument,
+    pub versions: Vec<String>,
+    pub default_version: Option<String>,
+}
+
+/// What the reports about one subject say over the window.
+#[derive(Debug, Default, Clone)]
+pub struct ReportUsage {
+    pub usage: Usage,
+    pub tracked: BTreeSet<String>,
+    /// When the job completed: it says nothing of later use.
+    pub completed: i64,
+}
+
+/// How much older than the window's end a report may be and still prove non-use: a
+/// report completed a day early cannot tell about the last day.
+pub const REPORT_SLACK: i64 = 86_400_000_000;
+
+/// How close a refused call must be to a report's last use to explain it (microseconds).
+pub const ATTEMPT_SLACK: i64 = 120_000_000;
+
+/// Gathers usage and visibility over principals (trail) and report subjects.
+struct Gatherer {
+    /// The window's end.
+    until: i64,
+    trail: HashMap<String, Usage>,
+    /// The trail before the window.
+    history: HashMap<String, Usage>,
+    reports: HashMap<String, ReportUsage>,
+    data_events: BTreeSet<String>,
+    sources: Sources,
+}
+
+impl Gatherer {
+    /// The evidence of `principals` (trail) and `subjects` (reports). The reports prove
+    /// non-use (visibility) only when one of the `cover` alternatives has a current report
+    /// for every subject in it: a report about a group covers its members, one about a
+    /// policy every identity it is attached to.
+    fn gather(
+        &self,
+        principals: &[String],
+        subjects: &[String],
+        cover: &[Vec<String>],
+    ) -> (Usage, Visibility) {
+        let mut usage = Usage::default();
+        let mut visibility = Visibility {
+            trail: self.sources.trail(),
+            data_event_services: self.data_events.clone(),
+            ..Visibility::default()
+        };
+        if self.sources.trail() {
+            for p in principals {
+                if let Some(u) = self.trail.get(p) {
+                    usage.merge(u);
+                }
+                for (action, e) in self
+                    .history
+                    .get(p)
+                    .map(|u| &u.actions)
+                    .into_iter()
+                    .flatten()
+                {
+                    usage.add_before(action, e);
+                }
+            }
+        }
+        if self.sources.reports() {
+            for s in subjects {
+                if let Some(r) = self.reports.get(s) {
+                    usage.merge(&r.usage);
+                    visibility.tracked_actions.extend(r.tracked.iter().cloned());
+                }
+            }
+            let current = |s: &String| {
+                self.reports
+                    .get(s)
+                    .is_some_and(|r| r.completed >= self.until - REPORT_SLACK)
+            };
+            visibility.reports = cover
+                .iter()
+                .any(|alternative| !alternative.is_empty() && alternative.iter().all(current));
+            if self.sources.trail() {
+                usage.discount_attempts(ATTEMPT_SLACK, |service| {
+                    has_data_events(service) && !self.data_events.contains(service)
+                });
+            }
+        }
+        (usage, visibility)
+    }
+}
+
+/// The scope of a target with its evidence over `window`, and every principal its
+/// policies reach (whom a replay may concern).
+pub fn assemble(
+    source: &dyn EvidenceSource,
+    target: &Found,
+    window: &Window,
+    sources: Sources,
+    level: Level,
+) -> Result<(Scope, BTreeSet<String>), TightenError> {
+    let account = match target {
+        Found::Principal(p) => p.account_id.clone(),
+        Found::Policy { account, .. } => account.clone(),
+    };
+    let att = source.attachments(&account)?;
+    // The identities the scope is about, and (for a user) its groups.
+    let (scope_entities, user): (Vec<Entity>, Option<Entity>) = match target {
+        Found::Principal(p) => {
+            let me = entity(&p.principal_type, &p.name, &p.arn)
+                .ok_or_else(|| TightenError::NotAnIdentity(p.arn.clone()))?;
+            let mut entities = vec![me.clone()];
+            if me.kind == EntityKind::User {
+                entities.extend(att.groups.get(&me.arn).cloned().unwrap_or_default());
+            }
+            let user = (me.kind == EntityKind::User).then_some(me);
+            (entities, user)
+        }
+        Found::Policy { arn, .. } => (att.by_policy.get(arn).cloned().unwrap_or_default(), None),
+    };
+    // The policies: those of the scope's identities, or the one policy.
+    let mut keys: Vec<String> = match target {
+        Found::Policy { arn, .. } => vec![arn.clone()],
+        Found::Principal(_) => scope_entities
+            .iter()
+            .flat_map(|e| att.by_entity.get(&e.arn).cloned().unwrap_or_default())
+            .collect(),
+    };
+    keys.sort();
+    keys.dedup();
+    // Everyone the policies reach, and every report subject that speaks for them.
+    let mut reach: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    let mut all_principals = BTreeSet::new();
+    let mut all_subjects = BTreeSet::new();
+    for key in &keys {
+        let attached = att.by_policy.get(key).cloned().unwrap_or_default();
+        let mut principals: Vec<String> = attached.iter().flat_map(|e| att.principals(e)).collect();
+        principals.sort();
+        principals.dedup();
+        let mut subjects: Vec<String> = attached.iter().map(|e| e.arn.clone()).collect();
+        subjects.extend(principals.iter().cloned());
+        if key.starts_with("arn:") {
+            subjects.push(key.clone());
+        }
+        all_principals.extend(principals.iter().cloned());
+        all_subjects.extend(subjects.iter().cloned());
+        reach.insert(key.clone(), (principals, subjects));
+    }
+    for e in &scope_entities {
+        all_principals.extend(att.principals(e));
+        all_subjects.insert(e.arn.clone());
+    }
+    let mut trail = source.trail_usage(&all_principals, window)?;
+    if level == Level::Resource {
+        for (principal, used) in source.resource_usage(&all_principals, window)? {
+            trail.entry(principal).or_default().resources = used;
+        }
+    }
+    let gatherer = Gatherer {
+        until: window.until,
+        trail,
+        history: source.trail_usage(
+            &all_principals,
+            // From CloudTrail's start: an older store may hold events dated 1970.
+            &Window {
+                since: CLOUDTRAIL_EPOCH.min(window.since - 1),
+                until: window.since - 1,
+            },
+        )?,
+        reports: source.report_usage(&all_subjects, window)?,
+        data_events: source.data_event_services(window)?,
+        sources,
+    };
+    // Policies that are someone's permissions boundary.
+    let boundaries = source.boundaries(&account, &keys)?;
+    let mut scope = Scope::default();
+    for key in &keys {
+        let row = source.policy(&account, key)?;
+        let attached = att.by_policy.get(key).cloned().unwrap_or_default();
+        let (principals, subjects) = &reach[key];
+        // Reports speak for the policy if it has its own, or every identity it is attached
+        // to has one, or every principal it reaches does.
+        let mut cover = vec![
+            attached.iter().map(|e| e.arn.clone()).collect::<Vec<_>>(),
+            principals.clone(),
+        ];
+        if key.starts_with("arn:") {
+            cover.push(vec![key.clone()]);
+        }
+        let (usage, visibility) = gatherer.gather(principals, subjects, &cover);
+        let through: Vec<Entity> = scope_entities
+            .iter()
+            .filter(|e| attached.contains(e))
+            .cloned()
+            .collect();
+        let (owner, attached_to) = match row.kind {
+            PolicyKind::Inline => (attached.first().cloned(), Vec::new()),
+            _ => (None, attached),
+        };
+        scope.policies.push(ScopePolicy {
+            key: key.clone(),
+            name: row.name,
+            arn: row.arn,
+            kind: row.kind,
+            document: row.document,
+            owner,
+            attached_to,
+            versions: row.versions,
+            default_version: row.default_version,
+            through,
+            usage,
+            visibility,
+            boundary_of: boundaries.get(key).copied().unwrap_or_default(),
+        });
+    }
+    for e in &scope_entities {
+        let principals = att.principals(e);
+        let mut subjects = principals.clone();
+        subjects.push(e.arn.clone());
+        subjects.sort();
+        subjects.dedup();
+        let cover = [vec![e.arn.clone()], principals.clone()];
+        let (usage, visibility) = gatherer.gather(&principals, &subjects, &cover);
+        for key in att.by_entity.get(&e.arn).into_iter().flatten() {
+            let managed = scope
+                .policies
+                .iter()
+                .any(|p| &p.key == key && p.kind != PolicyKind::Inline);
+            if managed {
+                scope.attachments.push(ScopeAttachment {
+                    policy_key: key.clone(),
+                    entity: e.clone(),
+                    usage: usage.clone(),
+                    visibility: visibility.clone(),
+                });
+            }
+        }
+    }
+    if let Some(user) = &user {
+        let me = std::slice::from_ref(&user.arn);
+        let (usage, visibility) = gatherer.gather(me, me, &[me.to_vec()]);
+        for group in att.groups.get(&user.arn).into_iter().flatten() {
+            scope.memberships.push(ScopeMembership {
+                user: user.clone(),
+                group: group.clone(),
+                policy_keys: att.by_entity.get(&group.arn).cloned().unwrap_or_default(),
+                usage: usage.clone(),
+                visibility: visibility.clone(),
+            });
+        }
+    }
+    Ok((scope, all_principals))
+}
