@@ -468,3 +468,54 @@ fn last_activity_and_tighten_agree_that_a_refused_call_is_no_use() {
         1
     );
 }
+
+/// Issue 20: plan.json is a documented format. Every plan of the seed's stories, and of the
+/// resource level, a boundary and dropped unobservables, matches docs/plan.schema.json,
+/// which allows no field it does not describe.
+#[test]
+fn every_plan_matches_its_published_schema() {
+    let schema = json(crate::common::repo().join("docs/plan.schema.json"));
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let runs: [&[&str]; 7] = [
+        &[
+            "--group",
+            "Development",
+            "--level",
+            "service",
+            "--keep-sid",
+            "RequiredIamAndOrgsActions",
+        ],
+        &["--user", "nikhilj", "--level", "service"],
+        &["--policy", "ExamplePolicy1", "--level", "service"],
+        &[
+            "--scp",
+            "NewServiceTest",
+            "--org-entity",
+            "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111",
+            "--days",
+            "180",
+        ],
+        &["--group", "Development", "--level", "resource"],
+        &["--group", "app-dev", "--evidence", "last-accessed", "--drop-unobservable"],
+        &["--policy", "CIDeployBoundary"],
+    ];
+    let mut last = Value::Null;
+    for args in runs {
+        let (_, _, out) = tighten(args);
+        let plan = json(out.path().join("plan.json"));
+        assert_eq!(plan["schema_version"], 1);
+        let errors: Vec<String> = validator
+            .iter_errors(&plan)
+            .map(|e| format!("{}: {e}", e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{args:?}: {errors:#?}");
+        last = plan;
+    }
+    // The check can fail: a field the schema does not describe, or a missing one.
+    let mut extra = last.clone();
+    extra["surprise"] = Value::Bool(true);
+    assert!(!validator.is_valid(&extra));
+    let mut missing = last;
+    missing.as_object_mut().unwrap().remove("replay");
+    assert!(!validator.is_valid(&missing));
+}
