@@ -496,7 +496,13 @@ fn every_plan_matches_its_published_schema() {
             "180",
         ],
         &["--group", "Development", "--level", "resource"],
-        &["--group", "app-dev", "--evidence", "last-accessed", "--drop-unobservable"],
+        &[
+            "--group",
+            "app-dev",
+            "--evidence",
+            "last-accessed",
+            "--drop-unobservable",
+        ],
         &["--policy", "CIDeployBoundary"],
     ];
     let mut last = Value::Null;
