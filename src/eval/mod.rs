@@ -40,7 +40,7 @@ mod values;
 mod variables;
 
 #[cfg(test)]
-mod proptests;
+pub(crate) mod proptests;
 
 use crate::policy::{Effect, PolicyDocument};
 

@@ -17,7 +17,7 @@ use crate::policy::{
 use super::{Context, Decision, NamedPolicy, PolicySet, Request, evaluate};
 
 /// The catalogue's S3, STS and SQS services and actions.
-fn catalog() -> &'static ActionCatalog {
+pub(crate) fn catalog() -> &'static ActionCatalog {
     static SLICE: std::sync::OnceLock<ActionCatalog> = std::sync::OnceLock::new();
     SLICE.get_or_init(|| {
         let full = include_str!("../catalog/iam-catalog.jsonl");

@@ -31,6 +31,8 @@ mod limits;
 mod observe;
 mod outcome;
 mod plan;
+#[cfg(test)]
+mod proptests;
 mod refused;
 mod replay;
 mod resources;

@@ -525,3 +525,80 @@ fn every_plan_matches_its_published_schema() {
     missing.as_object_mut().unwrap().remove("replay");
     assert!(!validator.is_valid(&missing));
 }
+
+/// Issue 20: the report and plan.json of the seed's four stories, as committed under
+/// `tests/snapshots/tighten/`. A change in the rules shows here line by line; after
+/// reviewing it, `TRAILCUT_UPDATE_SNAPSHOTS=1 cargo test --test integration -- the_four_stories`
+/// rewrites them. The output directory's path is the only part that varies between runs.
+#[test]
+fn the_four_stories_match_their_snapshots() {
+    let update = std::env::var_os("TRAILCUT_UPDATE_SNAPSHOTS").is_some();
+    let dir = crate::common::repo().join("tests/snapshots/tighten");
+    let stories: [(&str, &[&str]); 4] = [
+        (
+            "1-development",
+            &[
+                "--group",
+                "Development",
+                "--level",
+                "service",
+                "--keep-sid",
+                "RequiredIamAndOrgsActions",
+            ],
+        ),
+        ("2-nikhilj", &["--user", "nikhilj", "--level", "service"]),
+        (
+            "3-example-policy1",
+            &["--policy", "ExamplePolicy1", "--level", "service"],
+        ),
+        (
+            "4-new-service-test-scp",
+            &[
+                "--scp",
+                "NewServiceTest",
+                "--org-entity",
+                "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111",
+                "--days",
+                "180",
+            ],
+        ),
+    ];
+    let mut differences = Vec::new();
+    for (name, args) in stories {
+        let (code, stdout, out) = tighten(args);
+        assert_eq!(code, 0, "{name}: {stdout}");
+        let report = stdout.replace(&out.path().display().to_string(), "<out>");
+        let plan = std::fs::read_to_string(out.path().join("plan.json")).unwrap();
+        for (file, text) in [
+            (format!("{name}.txt"), report),
+            (format!("{name}.plan.json"), plan),
+        ] {
+            let path = dir.join(&file);
+            if update {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &text).unwrap();
+                continue;
+            }
+            let expected = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            if expected != text {
+                let line = expected
+                    .lines()
+                    .zip(text.lines())
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(expected.lines().count().min(text.lines().count()));
+                differences.push(format!(
+                    "{file} line {}:\n  expected: {}\n  now:      {}",
+                    line + 1,
+                    expected.lines().nth(line).unwrap_or("<end>"),
+                    text.lines().nth(line).unwrap_or("<end>")
+                ));
+            }
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "the stories' outputs changed (review, then TRAILCUT_UPDATE_SNAPSHOTS=1 to accept):\n{}",
+        differences.join("\n")
+    );
+}
