@@ -9,13 +9,13 @@ use std::path::PathBuf;
 
 use arrow::array::RecordBatch;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use trailcut::eval::event::EventFacts;
-use trailcut::eval::resource::{IamNames, event_resources};
 use trailcut::eval::{Context, NamedPolicy, PolicySet, Request, evaluate};
 use trailcut::ingest::batch::EventBatchBuilder;
 use trailcut::ingest::decode::decode_object;
 use trailcut::mapping::EventMapper;
 use trailcut::policy::PolicyDocument;
+use trailcut::request::event::EventFacts;
+use trailcut::request::resource::{IamNames, event_resources};
 use trailcut::store::parquet_io;
 use trailcut::store::usage::Rollup;
 use trailcut::synth::GenOptions;

@@ -10,9 +10,9 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 
 use super::{Status, runtime};
-use crate::eval::event::{EventFacts, event_context};
-use crate::eval::resource::event_resources;
 use crate::eval::{Decision, Request, evaluate};
+use crate::request::event::{EventFacts, event_context};
+use crate::request::resource::event_resources;
 use crate::sql::Session;
 use crate::sql::events::load_events;
 use crate::sql::iam::{find_principal, load_principal, quote};

@@ -30,10 +30,8 @@
 mod condition;
 mod context;
 mod decide;
-pub mod event;
 mod glob;
 pub mod principal;
-pub mod resource;
 mod statement;
 mod tri;
 mod values;

@@ -1,9 +1,14 @@
-//! What a CloudTrail event says about the requests it made, shared by every reader of the
-//! trail: whether the call was refused.
+//! A CloudTrail event turned into the requests it made, shared by every reader of the
+//! trail: the global condition keys it shows (`event`), the resources each of its actions
+//! acted on (`resource`), and whether the call was refused ([`is_denied`]).
 //!
-//! Pure and synchronous like `eval` and `mapping`. The rollup (`store::usage`), the SQL
-//! function `is_denied(errorcode)` (`sql::udfs`), the named queries and tightening all use
-//! [`is_denied`], so that a call refused in one place is refused in all of them.
+//! Pure and synchronous like `eval` and `mapping`. The evaluator's `policy event`, the
+//! replay, the usage rollup (`store::usage`) and the SQL functions `event_resources` and
+//! `is_denied(errorcode)` all read events through this module, so that a request, a
+//! resource or a refused call means the same in each of them.
+
+pub mod event;
+pub mod resource;
 
 /// 2013-11-01T00:00:00Z, when CloudTrail began recording, in microseconds since the epoch:
 /// no event is older.

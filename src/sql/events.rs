@@ -1,4 +1,4 @@
-//! Stored events as the evaluator reads them: the columns [`EventFacts`] borrows, owned,
+//! Stored events as the evaluator reads them: the columns [`EventFacts`](crate::request::event::EventFacts) borrows, owned,
 //! for one event (`trailcut policy event`) or every event of a replay.
 
 use std::collections::HashMap;
@@ -8,7 +8,7 @@ use arrow::array::RecordBatch;
 use super::Session;
 use super::iam::strings;
 
-pub use crate::eval::event::StoredEvent;
+pub use crate::request::event::StoredEvent;
 
 const COLUMNS: &str = "eventid, eventsource, eventname, eventtime, awsregion, sourceipaddress, \
     useridentity['type'] AS identity_type, principal_arn, \

@@ -42,7 +42,7 @@ pub struct Session {
     store: Store,
     view: Arc<StoreView>,
     tables: Vec<String>,
-    iam_names: Arc<crate::eval::resource::IamNames>,
+    iam_names: Arc<crate::request::resource::IamNames>,
     rollup: bool,
     guard: read_only::StoreGuard,
 }
@@ -144,8 +144,8 @@ impl Session {
     }
 
     /// The IAM snapshot's users, groups and roles by name (empty without one), for
-    /// [`crate::eval::resource::event_resources`].
-    pub fn iam_names(&self) -> &crate::eval::resource::IamNames {
+    /// [`crate::request::resource::event_resources`].
+    pub fn iam_names(&self) -> &crate::request::resource::IamNames {
         &self.iam_names
     }
 

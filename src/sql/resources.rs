@@ -1,7 +1,7 @@
 //! `event_resources(action, eventsource, eventname, awsregion, useridentity, resources,
 //! requestparameters, responseelements)`: the resources one action of an event acted on,
 //! as a struct `{status, arns}` (`derived`, `not_scoped` or `underivable`; the ARNs when
-//! derived). A thin wrapper around [`crate::eval::resource::event_resources`], with the
+//! derived). A thin wrapper around [`crate::request::resource::event_resources`], with the
 //! store's IAM snapshot for names, so that SQL and `trailcut tighten --level resource` give
 //! one answer.
 //!
@@ -25,8 +25,8 @@ use datafusion::logical_expr::{
 use datafusion::prelude::SessionContext;
 
 use super::udfs::{strings, text};
-use crate::eval::event::EventFacts;
-use crate::eval::resource::{IamNames, event_resources};
+use crate::request::event::EventFacts;
+use crate::request::resource::{IamNames, event_resources};
 
 /// Registers `event_resources`, resolving IAM names through `names`.
 pub fn register(ctx: &SessionContext, names: Arc<IamNames>) {

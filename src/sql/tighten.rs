@@ -13,10 +13,10 @@ use super::Session;
 use super::events::load_events;
 use super::iam::{PrincipalRef, find_principal, load_principal, quote, quote_list, strings};
 use crate::catalog::ActionCatalog;
-use crate::eval::event::{EventFacts, StoredEvent};
-use crate::eval::resource::{IamNames, ResourceStatus, event_resources};
 use crate::ingest::plausible::{CLOUDTRAIL_EPOCH, TimeBounds};
 use crate::policy::PolicyDocument;
+use crate::request::event::{EventFacts, StoredEvent};
+use crate::request::resource::{IamNames, ResourceStatus, event_resources};
 use crate::tighten::{
     Attachments, Entity, EntityKind, Evidence, EvidenceSource, Found, Known, PolicyKind, PolicyRow,
     ReportUsage, ResourceUse, ScpScope, Source, SourceError, TrailCoverage, Usage, Visibility,

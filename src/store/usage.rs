@@ -26,7 +26,7 @@
 //! checked on the caller's behalf (`dependent`). An event trailcut could not map gives one
 //! `primary` row without an action. `outcome` is `success`, `denied` (an authorisation
 //! failure) or `error`; `resource_status` and `resource_arns` are
-//! [`event_resources`]' answer for the action.
+//! [`event_resources`](crate::request::resource::event_resources)' answer for the action.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -42,8 +42,8 @@ use parquet::file::properties::WriterProperties;
 
 use super::schema::{col, event_time_type};
 use super::{Store, StoreError, TMP_SUFFIX, durable_rename, parquet_files, parquet_io};
-use crate::eval::event::EventFacts;
-use crate::eval::resource::{IamNames, ResourceDeriver, ResourceStatus};
+use crate::request::event::EventFacts;
+use crate::request::resource::{IamNames, ResourceDeriver, ResourceStatus};
 
 /// The rollup table's name and directory.
 pub const USAGE: &str = "usage";

@@ -22,8 +22,8 @@ use crossbeam_channel::{Receiver, Sender, bounded};
 use super::parquet_io::{self, WrittenFile};
 use super::{Store, StoreError, TMP_SUFFIX, durable_rename, journal, parquet_files, usage};
 use crate::cores::Cores;
-use crate::eval::resource::IamNames;
 use crate::ingest::batch::DecodedBatch;
+use crate::request::resource::IamNames;
 
 /// Tunables of the writer.
 #[derive(Debug, Clone)]

@@ -19,10 +19,10 @@ use super::window::{DAY, Sources, Window};
 use super::{After, ResourceUse, RewriteOptions, ScpError, ScpOptions, ScpRewrite, Usage};
 use super::{Visibility, deny_unused};
 use crate::catalog::ActionCatalog;
-use crate::eval::event::StoredEvent;
 use crate::eval::principal::{LoadedPolicy, PrincipalPolicies, PrincipalRef, Via};
-use crate::eval::resource::IamNames;
 use crate::policy::PolicyDocument;
+use crate::request::event::StoredEvent;
+use crate::request::resource::IamNames;
 
 /// An error of the evidence source, passed on as it is.
 pub type SourceError = Box<dyn std::error::Error + Send + Sync>;

@@ -3,10 +3,10 @@
 //! regression; a plan with regressions is not applied without the user's say.
 
 use super::After;
-use crate::eval::event::{EventFacts, StoredEvent, event_context};
 use crate::eval::principal::{LoadedPolicy, PrincipalPolicies, policy_set};
-use crate::eval::resource::{IamNames, ResourceStatus, event_resources};
 use crate::eval::{Decision, Request, evaluate};
+use crate::request::event::{EventFacts, StoredEvent, event_context};
+use crate::request::resource::{IamNames, ResourceStatus, event_resources};
 
 /// One call the new policies would deny.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

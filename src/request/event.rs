@@ -6,7 +6,7 @@
 //! undetermined rather than guessed; keys it shows to be missing (no MFA attribute on a
 //! long-term access key) are marked absent.
 
-use super::Context;
+use crate::eval::Context;
 
 /// What an event says about its request: borrowed from a stored row or a raw record.
 #[derive(Debug, Clone, Copy, Default)]
@@ -217,7 +217,7 @@ impl StoredEvent {
 mod tests {
     use super::*;
     use crate::eval::ContextValue;
-    use crate::eval::resource::{ResourceStatus, event_resources};
+    use crate::request::resource::{ResourceStatus, event_resources};
 
     /// The one resource derived, as the tests before `event_resources` read it.
     fn event_resource(e: &EventFacts<'_>, action: &str) -> Option<String> {
