@@ -18,8 +18,8 @@ use crate::ingest::aws::last_accessed::{
 };
 use crate::ingest::aws::{AwsOptions, authz::collect_pages, iam_client, sdk_config};
 use crate::ingest::last_accessed::{IngestSummary, JobSummary, Subject};
+use crate::ingest::report_rows::write_report;
 use crate::store::Store;
-use crate::store::report_tables::write_report;
 
 /// Flags of `trailcut collect`.
 #[derive(Debug, Args)]

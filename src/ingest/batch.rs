@@ -19,10 +19,11 @@ use serde_json::value::RawValue;
 
 use super::decode::RecordSink;
 use super::derive;
-use super::mapcols::MappingColumns;
 use super::plausible::TimeBounds;
 use super::record::{CloudTrailRecord, Text};
 use crate::mapping::dependent::EventJson;
+pub use crate::store::batch::{DecodedBatch, Outlier, OutlierBatch};
+use crate::store::mapcols::MappingColumns;
 use crate::store::schema::{self, events_schema};
 
 /// A record left out of the batch, with its 1-based position in the source object.
@@ -32,27 +33,6 @@ pub struct RecordError {
     pub record: u64,
     /// What was wrong, e.g. "missing `eventTime`".
     pub message: String,
-}
-
-/// A record set aside because its time is not plausible for its object.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outlier {
-    /// 1-based position of the record in its source object.
-    pub record: u64,
-    /// Its `eventTime` as written.
-    pub event_time: String,
-    /// Why the time is not plausible, e.g. "before CloudTrail began (2013-11-01T00:00:00Z)".
-    pub reason: String,
-}
-
-/// The outliers of one [`EventBatchBuilder::finish`]: their rows in the `events` schema,
-/// and an [`Outlier`] for each row, in order.
-#[derive(Debug)]
-pub struct OutlierBatch {
-    /// The rows, decoded like any other.
-    pub batch: RecordBatch,
-    /// Where each row came from and why it is set aside.
-    pub outliers: Vec<Outlier>,
 }
 
 /// N nullable string columns that form one struct column.
@@ -184,17 +164,6 @@ impl Default for EventBatchBuilder {
     }
 }
 
-/// One finished batch with what the sink needs to partition and de-duplicate it.
-#[derive(Debug)]
-pub struct DecodedBatch {
-    /// Rows in the `events` schema.
-    pub batch: RecordBatch,
-    /// The de-duplication key of each row.
-    pub keys: Vec<u128>,
-    /// The UTC day (days since the epoch) of each row.
-    pub days: Vec<i32>,
-}
-
 impl EventBatchBuilder {
     /// An empty builder.
     pub fn new() -> Self {
@@ -306,7 +275,7 @@ impl EventBatchBuilder {
                 synthesized.as_str()
             }
         };
-        self.keys.push(derive::event_key(event_id));
+        self.keys.push(crate::store::batch::event_key(event_id));
         let day = derive::day_of_micros(micros);
         self.days.push(day);
 

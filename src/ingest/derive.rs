@@ -276,33 +276,6 @@ pub fn day_of_micros(micros: i64) -> i32 {
     micros.div_euclid(86_400_000_000) as i32
 }
 
-/// The 128-bit key that identifies an event for de-duplication: the UUID itself when
-/// `eventID` is one (always, for CloudTrail), otherwise a BLAKE3 digest of the text.
-pub fn event_key(event_id: &str) -> u128 {
-    parse_uuid(event_id).unwrap_or_else(|| {
-        let hash = blake3::hash(event_id.as_bytes());
-        let mut bytes = [0u8; 16];
-        bytes.copy_from_slice(&hash.as_bytes()[..16]);
-        u128::from_be_bytes(bytes)
-    })
-}
-
-fn parse_uuid(text: &str) -> Option<u128> {
-    let b = text.as_bytes();
-    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
-        return None;
-    }
-    let mut v = 0u128;
-    for (i, &c) in b.iter().enumerate() {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            continue;
-        }
-        let digit = (c as char).to_digit(16)?;
-        v = (v << 4) | u128::from(digit);
-    }
-    Some(v)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -479,16 +452,6 @@ mod tests {
             let micros = expected.timestamp() * 1_000_000 + i64::from(expected.timestamp_subsec_micros());
             proptest::prop_assert_eq!(parse_event_time(&text), Ok(micros), "{}", text);
         }
-    }
-
-    #[test]
-    fn uuid_keys_are_exact_and_others_hashed() {
-        assert_eq!(
-            event_key("c64c4ded-ef03-4e5c-81eb-153b118d72f2"),
-            0xc64c4ded_ef03_4e5c_81eb_153b118d72f2
-        );
-        assert_ne!(event_key("not-a-uuid"), event_key("not-a-uuid2"));
-        assert_eq!(event_key("not-a-uuid"), event_key("not-a-uuid"));
     }
 
     #[test]

@@ -627,7 +627,7 @@ pub fn ingest_reports(
     let _lock = store.open_for_write()?;
     let now = chrono::Utc::now().timestamp_micros();
     for report in reports {
-        let rows = crate::store::report_tables::write_report(store, &report, now)?;
+        let rows = crate::ingest::report_rows::write_report(store, &report, now)?;
         summary.jobs.push(JobSummary::of(&report, rows));
     }
     Ok(summary)

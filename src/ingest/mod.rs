@@ -18,11 +18,11 @@ pub mod derive;
 pub mod gunzip;
 pub mod last_accessed;
 pub mod layout;
-pub mod mapcols;
 pub mod memory;
 pub mod org;
 pub mod plausible;
 pub mod record;
+pub mod report_rows;
 pub mod source;
 
 use std::fmt;

@@ -13,11 +13,15 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanArray, RecordBatch, StringArray};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::nesting::MAX_DEPTH;
+use crate::store::org_tables::{TABLES, table_schema};
 
 /// Marks a policy summary of another type (see `policy_summary`).
 const NOT_AN_SCP: &str = "\u{0}not an SCP: ";
@@ -688,25 +692,9 @@ pub struct OrgReport {
     pub warnings: Vec<String>,
 }
 
-fn state_path(store: &crate::store::Store, org: &str) -> PathBuf {
-    store.meta_dir().join(format!("org-{org}.json"))
-}
-
 /// The organisations known to the store.
 pub fn known_orgs(store: &crate::store::Store) -> Vec<String> {
-    let mut orgs: Vec<String> = std::fs::read_dir(store.meta_dir())
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter_map(|n| {
-            n.strip_prefix("org-")
-                .and_then(|n| n.strip_suffix(".json"))
-                .map(str::to_owned)
-        })
-        .collect();
-    orgs.sort();
-    orgs
+    crate::store::org_tables::known_orgs(store)
 }
 
 /// Loads what the store knows of an organisation.
@@ -714,20 +702,109 @@ pub fn load(
     store: &crate::store::Store,
     org: &str,
 ) -> Result<Organization, crate::store::StoreError> {
-    let path = state_path(store, org);
-    match std::fs::read(&path) {
-        Ok(bytes) => {
+    match crate::store::org_tables::read_state(store, org)? {
+        Some(bytes) => {
             serde_json::from_slice(&bytes).map_err(|e| crate::store::StoreError::Journal {
-                path,
+                path: store.meta_dir().join(format!("org-{org}.json")),
                 message: e.to_string(),
             })
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Organization {
+        None => Ok(Organization {
             id: org.to_owned(),
             ..Organization::default()
         }),
-        Err(e) => Err(crate::store::StoreError::io(&path)(e)),
     }
+}
+
+fn strings(values: Vec<Option<String>>) -> ArrayRef {
+    Arc::new(StringArray::from(values))
+}
+
+/// The four tables' rows for `org`, in `store::org_tables`' schemas.
+pub fn batches(org: &Organization) -> Result<[RecordBatch; 4], arrow::error::ArrowError> {
+    let org_col = |n: usize| strings(vec![Some(org.id.clone()); n]);
+    let units: Vec<_> = org.units.values().collect();
+    let units = RecordBatch::try_new(
+        table_schema(TABLES[0]).expect("known"),
+        vec![
+            org_col(units.len()),
+            strings(units.iter().map(|u| Some(u.id.clone())).collect()),
+            strings(units.iter().map(|u| u.name.clone()).collect()),
+            strings(units.iter().map(|u| u.arn.clone()).collect()),
+            strings(units.iter().map(|u| Some(u.unit_type.clone())).collect()),
+            strings(units.iter().map(|u| u.parent.clone()).collect()),
+            strings(units.iter().map(|u| org.path_of(&u.id)).collect()),
+        ],
+    )?;
+    let accounts: Vec<_> = org.accounts.values().collect();
+    let management = org.management();
+    let accounts = RecordBatch::try_new(
+        table_schema(TABLES[1]).expect("known"),
+        vec![
+            org_col(accounts.len()),
+            strings(accounts.iter().map(|a| Some(a.id.clone())).collect()),
+            strings(accounts.iter().map(|a| a.name.clone()).collect()),
+            strings(accounts.iter().map(|a| a.arn.clone()).collect()),
+            strings(accounts.iter().map(|a| a.email.clone()).collect()),
+            strings(accounts.iter().map(|a| a.status.clone()).collect()),
+            strings(accounts.iter().map(|a| a.parent.clone()).collect()),
+            strings(accounts.iter().map(|a| org.path_of(&a.id)).collect()),
+            Arc::new(BooleanArray::from(
+                accounts
+                    .iter()
+                    .map(|a| Some(management.as_deref() == Some(a.id.as_str())))
+                    .collect::<Vec<_>>(),
+            )),
+        ],
+    )?;
+    let policies: Vec<_> = org.policies.values().collect();
+    let scps = RecordBatch::try_new(
+        table_schema(TABLES[2]).expect("known"),
+        vec![
+            org_col(policies.len()),
+            strings(policies.iter().map(|p| Some(p.id.clone())).collect()),
+            strings(policies.iter().map(|p| p.name.clone()).collect()),
+            strings(policies.iter().map(|p| p.arn.clone()).collect()),
+            strings(policies.iter().map(|p| p.description.clone()).collect()),
+            Arc::new(BooleanArray::from(
+                policies.iter().map(|p| p.aws_managed).collect::<Vec<_>>(),
+            )),
+            strings(policies.iter().map(|p| p.document.clone()).collect()),
+        ],
+    )?;
+    let targets: Vec<(&String, &Target)> = org
+        .targets
+        .iter()
+        .flat_map(|(p, ts)| ts.iter().map(move |t| (p, t)))
+        .collect();
+    let scp_targets = RecordBatch::try_new(
+        table_schema(TABLES[3]).expect("known"),
+        vec![
+            org_col(targets.len()),
+            strings(targets.iter().map(|(p, _)| Some((*p).clone())).collect()),
+            strings(
+                targets
+                    .iter()
+                    .map(|(p, _)| org.policies.get(*p).and_then(|s| s.name.clone()))
+                    .collect(),
+            ),
+            strings(
+                targets
+                    .iter()
+                    .map(|(_, t)| Some(t.target_id.clone()))
+                    .collect(),
+            ),
+            strings(targets.iter().map(|(_, t)| t.target_type.clone()).collect()),
+            strings(targets.iter().map(|(_, t)| t.name.clone()).collect()),
+            strings(
+                targets
+                    .iter()
+                    .map(|(_, t)| org.path_of(&t.target_id))
+                    .collect(),
+            ),
+        ],
+    )?;
+    Ok([units, accounts, scps, scp_targets])
 }
 
 /// Reads the files, merges them into their organisation's state and rewrites its tables.
@@ -813,21 +890,15 @@ pub fn ingest_facts(
         .filter(|id| org.path_of(id).is_none())
         .cloned()
         .collect();
-    let batches = crate::store::org_tables::batches(&org)?;
+    let batches = batches(&org)?;
     for (table, batch) in crate::store::org_tables::TABLES.iter().zip(&batches) {
         report.rows.insert(table, batch.num_rows());
     }
     let state = serde_json::to_vec_pretty(&org).map_err(|e| crate::store::StoreError::Journal {
-        path: state_path(store, &org_id),
+        path: store.meta_dir().join(format!("org-{org_id}.json")),
         message: e.to_string(),
     })?;
-    crate::store::org_tables::replace(
-        store,
-        &org_id,
-        &batches,
-        &state,
-        &state_path(store, &org_id),
-    )?;
+    crate::store::org_tables::replace(store, &org_id, &batches, &state)?;
     report.org_id = Some(org_id);
     Ok(report)
 }

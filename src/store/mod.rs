@@ -22,9 +22,11 @@
 //! DuckDB), so trailcut's bookkeeping never shows up as data.
 
 pub mod authz_tables;
+pub mod batch;
 pub mod failpoint;
 pub mod journal;
 pub mod manifest;
+pub mod mapcols;
 pub mod org_tables;
 pub mod outliers;
 pub mod parquet_io;

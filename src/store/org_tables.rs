@@ -2,15 +2,14 @@
 //! `scps` and `scp_targets`, rewritten together (with the organisation's state in
 //! `_trailcut/`) through the journal on every `trailcut org ingest`.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanArray, RecordBatch, StringArray};
+use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
 use super::parquet_io::{plain_properties, write_file};
 use super::{Store, StoreError, TMP_SUFFIX, journal};
-use crate::ingest::org::Organization;
 
 /// The tables, in the order [`batches`] returns them.
 pub const TABLES: [&str; 4] = ["org_units", "org_accounts", "scps", "scp_targets"];
@@ -78,95 +77,37 @@ pub fn table_schema(table: &str) -> Option<SchemaRef> {
     )))
 }
 
-fn strings(values: Vec<Option<String>>) -> ArrayRef {
-    Arc::new(StringArray::from(values))
+/// Where the store keeps what it knows of an organisation between ingests (the merged
+/// facts of every file given so far, as JSON: `_trailcut/org-<id>.json`).
+fn state_path(store: &Store, org: &str) -> PathBuf {
+    store.meta_dir().join(format!("org-{org}.json"))
 }
 
-/// The four tables' rows for `org`.
-pub fn batches(org: &Organization) -> Result<[RecordBatch; 4], arrow::error::ArrowError> {
-    let org_col = |n: usize| strings(vec![Some(org.id.clone()); n]);
-    let units: Vec<_> = org.units.values().collect();
-    let units = RecordBatch::try_new(
-        table_schema(TABLES[0]).expect("known"),
-        vec![
-            org_col(units.len()),
-            strings(units.iter().map(|u| Some(u.id.clone())).collect()),
-            strings(units.iter().map(|u| u.name.clone()).collect()),
-            strings(units.iter().map(|u| u.arn.clone()).collect()),
-            strings(units.iter().map(|u| Some(u.unit_type.clone())).collect()),
-            strings(units.iter().map(|u| u.parent.clone()).collect()),
-            strings(units.iter().map(|u| org.path_of(&u.id)).collect()),
-        ],
-    )?;
-    let accounts: Vec<_> = org.accounts.values().collect();
-    let management = org.management();
-    let accounts = RecordBatch::try_new(
-        table_schema(TABLES[1]).expect("known"),
-        vec![
-            org_col(accounts.len()),
-            strings(accounts.iter().map(|a| Some(a.id.clone())).collect()),
-            strings(accounts.iter().map(|a| a.name.clone()).collect()),
-            strings(accounts.iter().map(|a| a.arn.clone()).collect()),
-            strings(accounts.iter().map(|a| a.email.clone()).collect()),
-            strings(accounts.iter().map(|a| a.status.clone()).collect()),
-            strings(accounts.iter().map(|a| a.parent.clone()).collect()),
-            strings(accounts.iter().map(|a| org.path_of(&a.id)).collect()),
-            Arc::new(BooleanArray::from(
-                accounts
-                    .iter()
-                    .map(|a| Some(management.as_deref() == Some(a.id.as_str())))
-                    .collect::<Vec<_>>(),
-            )),
-        ],
-    )?;
-    let policies: Vec<_> = org.policies.values().collect();
-    let scps = RecordBatch::try_new(
-        table_schema(TABLES[2]).expect("known"),
-        vec![
-            org_col(policies.len()),
-            strings(policies.iter().map(|p| Some(p.id.clone())).collect()),
-            strings(policies.iter().map(|p| p.name.clone()).collect()),
-            strings(policies.iter().map(|p| p.arn.clone()).collect()),
-            strings(policies.iter().map(|p| p.description.clone()).collect()),
-            Arc::new(BooleanArray::from(
-                policies.iter().map(|p| p.aws_managed).collect::<Vec<_>>(),
-            )),
-            strings(policies.iter().map(|p| p.document.clone()).collect()),
-        ],
-    )?;
-    let targets: Vec<(&String, &crate::ingest::org::Target)> = org
-        .targets
-        .iter()
-        .flat_map(|(p, ts)| ts.iter().map(move |t| (p, t)))
+/// The organisations the store knows, by id.
+pub fn known_orgs(store: &Store) -> Vec<String> {
+    let mut orgs: Vec<String> = std::fs::read_dir(store.meta_dir())
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter_map(|n| {
+            n.strip_prefix("org-")
+                .and_then(|n| n.strip_suffix(".json"))
+                .map(str::to_owned)
+        })
         .collect();
-    let scp_targets = RecordBatch::try_new(
-        table_schema(TABLES[3]).expect("known"),
-        vec![
-            org_col(targets.len()),
-            strings(targets.iter().map(|(p, _)| Some((*p).clone())).collect()),
-            strings(
-                targets
-                    .iter()
-                    .map(|(p, _)| org.policies.get(*p).and_then(|s| s.name.clone()))
-                    .collect(),
-            ),
-            strings(
-                targets
-                    .iter()
-                    .map(|(_, t)| Some(t.target_id.clone()))
-                    .collect(),
-            ),
-            strings(targets.iter().map(|(_, t)| t.target_type.clone()).collect()),
-            strings(targets.iter().map(|(_, t)| t.name.clone()).collect()),
-            strings(
-                targets
-                    .iter()
-                    .map(|(_, t)| org.path_of(&t.target_id))
-                    .collect(),
-            ),
-        ],
-    )?;
-    Ok([units, accounts, scps, scp_targets])
+    orgs.sort();
+    orgs
+}
+
+/// The organisation's state as last stored, `None` when the store has none.
+pub fn read_state(store: &Store, org: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    let path = state_path(store, org);
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError::io(&path)(e)),
+    }
 }
 
 /// Replaces the organisation's four files and its state together.
@@ -175,8 +116,8 @@ pub fn replace(
     org_id: &str,
     batches: &[RecordBatch; 4],
     state: &[u8],
-    state_path: &Path,
 ) -> Result<(), StoreError> {
+    let state_path = state_path(store, org_id);
     let mut add = Vec::with_capacity(TABLES.len() + 1);
     for (table, batch) in TABLES.iter().zip(batches) {
         let dir = store.root().join(table);

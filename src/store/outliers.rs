@@ -13,10 +13,10 @@ use std::sync::{Arc, LazyLock};
 use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
+use super::batch::OutlierBatch;
 use super::parquet_io::{plain_properties, write_file};
 use super::schema::events_schema;
 use super::{Store, StoreError, TMP_SUFFIX, journal};
-use crate::ingest::batch::OutlierBatch;
 
 /// The name of the table and its directory.
 pub const OUTLIERS: &str = "outliers";

@@ -20,8 +20,8 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
 use super::StoreError;
+use super::batch::event_key;
 use super::schema::{col, events_schema};
-use crate::ingest::derive::event_key;
 
 /// Rows per row group: large enough for good compression, small enough that a scan
 /// parallelises and a reader's memory stays modest.
@@ -527,7 +527,7 @@ pub fn merge_sorted(
                 None => return Ok(None),
                 Some(batch) => {
                     // Files from an older trailcut gain the columns added since.
-                    let batch = crate::ingest::mapcols::with_mapping_columns(batch?)?;
+                    let batch = crate::store::mapcols::with_mapping_columns(batch?)?;
                     if batch.num_rows() == 0 {
                         continue;
                     }

@@ -11,7 +11,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::writer::{close_synced, next_file_name};
 use super::{Store, StoreError, TMP_SUFFIX, journal, parquet_files, parquet_io};
-use crate::ingest::mapcols::{lacks_mapping_columns, with_mapping_columns};
+use crate::store::mapcols::{lacks_mapping_columns, with_mapping_columns};
 
 /// What an upgrade found and did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -754,7 +754,7 @@ fn replace_rollup(store: &Store, events_file: &Path, rollup: &Rollup) -> Result<
 pub fn rebuild(store: &Store, events_file: &Path, names: &IamNames) -> Result<(), StoreError> {
     let mut rollup = Rollup::new();
     for batch in parquet_io::open_reader(events_file, 16 * 1024, None)? {
-        let batch = crate::ingest::mapcols::with_mapping_columns(batch?)?;
+        let batch = crate::store::mapcols::with_mapping_columns(batch?)?;
         rollup.add(&batch, names)?;
     }
     replace_rollup(store, events_file, &rollup)
@@ -980,7 +980,7 @@ fn rederive_calls(
         },
     )?;
     for batch in events {
-        let batch = crate::ingest::mapcols::with_mapping_columns(batch?)?;
+        let batch = crate::store::mapcols::with_mapping_columns(batch?)?;
         rollup.add(&batch, names)?;
     }
     replace_rollup(store, events_file, &rollup)
@@ -1053,7 +1053,7 @@ mod tests {
         }
         let batch = builder.finish().batch;
         assert!(batch.num_rows() > 1000, "{}", batch.num_rows());
-        crate::ingest::mapcols::with_mapping_columns(batch).unwrap()
+        crate::store::mapcols::with_mapping_columns(batch).unwrap()
     }
 
     #[test]

@@ -19,10 +19,10 @@ use std::thread::JoinHandle;
 use arrow::array::RecordBatch;
 use crossbeam_channel::{Receiver, Sender, bounded};
 
+use super::batch::DecodedBatch;
 use super::parquet_io::{self, WrittenFile};
 use super::{Store, StoreError, TMP_SUFFIX, durable_rename, journal, parquet_files, usage};
 use crate::cores::Cores;
-use crate::ingest::batch::DecodedBatch;
 use crate::request::resource::IamNames;
 
 /// Tunables of the writer.

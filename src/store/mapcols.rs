@@ -14,9 +14,9 @@ use arrow::array::{
 };
 use arrow::datatypes::DataType;
 
+use super::schema::{col, events_schema};
 use crate::mapping::dependent::{self, EventJson};
 use crate::mapping::{EventMapper, Mapping};
-use crate::store::schema::{col, events_schema};
 
 type CallCache = HashMap<String, Arc<Mapping>, foldhash::fast::RandomState>;
 
