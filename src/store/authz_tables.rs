@@ -14,8 +14,9 @@ use std::sync::{Arc, LazyLock};
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
-use super::parquet_io::{open_reader, plain_properties, write_file};
-use super::{Store, StoreError, TMP_SUFFIX, journal};
+use super::journal::{self, TableFile};
+use super::parquet_io::open_reader;
+use super::{Store, StoreError};
 
 /// `principals`: users, groups and roles.
 pub const PRINCIPALS: &str = "principals";
@@ -165,15 +166,14 @@ pub fn replace_snapshot(
     account: &str,
     batches: &[RecordBatch; 5],
 ) -> Result<(), StoreError> {
-    let mut add = Vec::with_capacity(TABLES.len());
-    for (i, table) in TABLES.iter().enumerate() {
-        let dir = store.root().join(table);
-        std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
-        let fin = snapshot_path(store, table, account);
-        let tmp = dir.join(format!("{account}.parquet{TMP_SUFFIX}"));
-        write_file(&tmp, &SCHEMAS[i], [&batches[i]], plain_properties())?;
-        add.push((tmp, fin));
-    }
-    // Renaming over the old files replaces them; nothing to remove.
-    journal::swap(store, &add, &[])
+    let files: Vec<TableFile<'_>> = TABLES
+        .iter()
+        .zip(batches)
+        .map(|(table, batch)| TableFile {
+            table,
+            stem: account,
+            batch,
+        })
+        .collect();
+    journal::replace_files(store, &files, None)
 }

@@ -15,6 +15,46 @@ use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, durable_rename, failpoint, retired, sync_dir};
 
+/// One whole Parquet file of a table: `<root>/<table>/<stem>.parquet`.
+#[derive(Debug, Clone, Copy)]
+pub struct TableFile<'a> {
+    pub table: &'a str,
+    pub stem: &'a str,
+    pub batch: &'a arrow::array::RecordBatch,
+}
+
+/// Replaces table files whole, with a state file beside them when given (`(path, bytes)`,
+/// a path inside the store): each is written and synced under a temporary name, then all
+/// are swapped in at once, so that a crash leaves either every file replaced or none. The
+/// one write-and-swap of the tables that are replaced rather than appended to (IAM
+/// snapshots, organisations, last-accessed jobs).
+pub fn replace_files(
+    store: &Store,
+    files: &[TableFile<'_>],
+    state: Option<(&Path, &[u8])>,
+) -> Result<(), StoreError> {
+    let mut add = Vec::with_capacity(files.len() + 1);
+    for file in files {
+        let dir = store.root().join(file.table);
+        fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
+        let tmp = dir.join(format!("{}.parquet{}", file.stem, super::TMP_SUFFIX));
+        super::parquet_io::write_file(
+            &tmp,
+            &file.batch.schema(),
+            [file.batch],
+            super::parquet_io::plain_properties(),
+        )?;
+        add.push((tmp, dir.join(format!("{}.parquet", file.stem))));
+    }
+    if let Some((path, bytes)) = state {
+        let tmp = path.with_extension(format!("json{}", super::TMP_SUFFIX));
+        write_synced(&tmp, bytes)?;
+        add.push((tmp, path.to_path_buf()));
+    }
+    // Renaming over the old files replaces them; nothing to remove.
+    swap(store, &add, &[])
+}
+
 /// A swap in progress, paths relative to the store root.
 #[derive(Debug, Serialize, Deserialize)]
 struct Journal {

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
-use super::parquet_io::{plain_properties, write_file};
-use super::{Store, StoreError, TMP_SUFFIX, journal};
+use super::journal::{self, TableFile};
+use super::{Store, StoreError};
 
 /// The tables, in the order [`batches`] returns them.
 pub const TABLES: [&str; 4] = ["org_units", "org_accounts", "scps", "scp_targets"];
@@ -117,17 +117,14 @@ pub fn replace(
     batches: &[RecordBatch; 4],
     state: &[u8],
 ) -> Result<(), StoreError> {
-    let state_path = state_path(store, org_id);
-    let mut add = Vec::with_capacity(TABLES.len() + 1);
-    for (table, batch) in TABLES.iter().zip(batches) {
-        let dir = store.root().join(table);
-        std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
-        let tmp = dir.join(format!("{org_id}.parquet{TMP_SUFFIX}"));
-        write_file(&tmp, &batch.schema(), [batch], plain_properties())?;
-        add.push((tmp, dir.join(format!("{org_id}.parquet"))));
-    }
-    let tmp_state = state_path.with_extension(format!("json{TMP_SUFFIX}"));
-    journal::write_synced(&tmp_state, state)?;
-    add.push((tmp_state, state_path.to_path_buf()));
-    journal::swap(store, &add, &[])
+    let files: Vec<TableFile<'_>> = TABLES
+        .iter()
+        .zip(batches)
+        .map(|(table, batch)| TableFile {
+            table,
+            stem: org_id,
+            batch,
+        })
+        .collect();
+    journal::replace_files(store, &files, Some((&state_path(store, org_id), state)))
 }

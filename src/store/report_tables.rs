@@ -8,8 +8,8 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
-use super::parquet_io::{plain_properties, write_file};
-use super::{Store, StoreError, TMP_SUFFIX, journal};
+use super::journal::{self, TableFile};
+use super::{Store, StoreError};
 
 /// `services_last_accessed`.
 pub const SERVICES: &str = "services_last_accessed";
@@ -135,16 +135,10 @@ pub type ReportFiles = Vec<(&'static str, String, RecordBatch)>;
 /// Writes a report's files, replacing an earlier copy of the same job; returns the rows
 /// written.
 pub fn write_report(store: &Store, files: &ReportFiles) -> Result<usize, StoreError> {
-    let mut add = Vec::with_capacity(files.len());
-    let mut rows = 0;
-    for (table, stem, batch) in files {
-        let dir = store.root().join(table);
-        std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
-        let tmp = dir.join(format!("{stem}.parquet{TMP_SUFFIX}"));
-        write_file(&tmp, &batch.schema(), [batch], plain_properties())?;
-        add.push((tmp, dir.join(format!("{stem}.parquet"))));
-        rows += batch.num_rows();
-    }
-    journal::swap(store, &add, &[])?;
-    Ok(rows)
+    let table_files: Vec<TableFile<'_>> = files
+        .iter()
+        .map(|(table, stem, batch)| TableFile { table, stem, batch })
+        .collect();
+    journal::replace_files(store, &table_files, None)?;
+    Ok(files.iter().map(|(_, _, batch)| batch.num_rows()).sum())
 }

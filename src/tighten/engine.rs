@@ -205,7 +205,7 @@ impl ScpTightened {
         self.rewrite
             .items
             .iter()
-            .filter(|i| i.decision == super::Decision::Removed)
+            .filter(|i| i.decision == super::Verdict::Removed)
             .map(|i| i.name.as_str())
             .collect()
     }

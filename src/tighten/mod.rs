@@ -66,7 +66,7 @@ pub use refused::{Refused, StillAllowed, still_allowed};
 pub use replay::{Regression, Replay, Swap, Swapped, swap};
 pub use resources::{ResourceChoice, ResourceUse, covers, escape, generalise};
 pub use rewrite::{
-    DEFAULT_MAX_ARNS, Decision, Item, RewriteError, RewriteOptions, Rewritten, Untouched, rewrite,
+    DEFAULT_MAX_ARNS, Item, RewriteError, RewriteOptions, Rewritten, Untouched, Verdict, rewrite,
 };
 pub use scope::{
     ATTEMPT_SLACK, Attachments, PolicyRow, REPORT_SLACK, ReportUsage, assemble, entity,

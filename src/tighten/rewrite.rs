@@ -63,7 +63,7 @@ impl Default for RewriteOptions {
 /// What became of a service or an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "decision", rename_all = "kebab-case")]
-pub enum Decision {
+pub enum Verdict {
     /// Used in the window.
     Kept,
     /// Not used, and the evidence would have shown a use.
@@ -80,13 +80,13 @@ pub enum Decision {
     },
 }
 
-impl Decision {
+impl Verdict {
     /// Whether the rewrite keeps it.
     pub fn keeps(self) -> bool {
         match self {
-            Decision::Kept | Decision::NeverUsed => true,
-            Decision::Removed => false,
-            Decision::Unobservable { kept, .. } => kept,
+            Verdict::Kept | Verdict::NeverUsed => true,
+            Verdict::Removed => false,
+            Verdict::Unobservable { kept, .. } => kept,
         }
     }
 }
@@ -97,7 +97,7 @@ pub struct Item {
     /// `s3`, or `s3:GetObject`.
     pub name: String,
     #[serde(flatten)]
-    pub decision: Decision,
+    pub decision: Verdict,
     /// Its use in the window, when any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Evidence>,
@@ -183,21 +183,21 @@ pub fn rewrite(
             None
         };
         let granted = statement.actions(catalog);
-        let unobservable = |blind: Blind| Decision::Unobservable {
+        let unobservable = |blind: Blind| Verdict::Unobservable {
             blind,
             kept: !options.drop_unobservable,
         };
         // Each service or action of the statement with its decision and, when kept, the
         // patterns that keep it.
-        let mut judged: Vec<(String, Decision, Option<&Evidence>, Vec<String>)> = Vec::new();
+        let mut judged: Vec<(String, Verdict, Option<&Evidence>, Vec<String>)> = Vec::new();
         match level {
             Level::Service => {
                 for (service, actions) in by_service(&granted) {
                     let evidence = usage.services.get(&service);
                     let decision = match (evidence, visibility.service_blind(&service, &actions)) {
-                        (Some(_), _) => Decision::Kept,
+                        (Some(_), _) => Verdict::Kept,
                         (None, Some(blind)) => unobservable(blind),
-                        (None, None) => Decision::Removed,
+                        (None, None) => Verdict::Removed,
                     };
                     let patterns = service_patterns(statement, &service, &actions);
                     judged.push((service, decision, evidence, patterns));
@@ -207,10 +207,10 @@ pub fn rewrite(
                 for action in &granted {
                     let evidence = usage.actions.get(*action);
                     let decision = match evidence {
-                        Some(_) => Decision::Kept,
+                        Some(_) => Verdict::Kept,
                         None => match visibility.action_blind(action, usage) {
                             Some(blind) => unobservable(blind),
-                            None => Decision::Removed,
+                            None => Verdict::Removed,
                         },
                     };
                     judged.push((
@@ -234,7 +234,7 @@ pub fn rewrite(
         let whole = judged.len();
         // A conditioned statement stays as written, unless nothing it grants was used at
         // all: removing a whole Allow never widens.
-        let unused = !judged.is_empty() && judged.iter().all(|j| j.1 == Decision::Removed);
+        let unused = !judged.is_empty() && judged.iter().all(|j| j.1 == Verdict::Removed);
         if let Some(why) = why.filter(|w| !(*w == "condition" && unused)) {
             untouched.push(Untouched {
                 index,
@@ -246,7 +246,7 @@ pub fn rewrite(
         }
         let mut kept = 0;
         let mut patterns: Vec<String> = Vec::new();
-        let mut kept_items: Vec<(String, Decision)> = Vec::new();
+        let mut kept_items: Vec<(String, Verdict)> = Vec::new();
         for (name, decision, evidence, keep) in judged {
             let before = evidence
                 .is_none()
@@ -329,7 +329,7 @@ struct Narrowed {
 /// no `Resource`); the choices are then not recorded.
 fn narrow(
     statement: &Statement,
-    kept: &[(String, Decision)],
+    kept: &[(String, Verdict)],
     whole: usize,
     usage: &Usage,
     options: &RewriteOptions,
@@ -356,7 +356,7 @@ fn narrow(
         let scoped = catalog
             .action(name)
             .is_some_and(|a| !a.resources.is_empty());
-        let why: Option<String> = if *decision != Decision::Kept {
+        let why: Option<String> = if *decision != Verdict::Kept {
             Some("not seen used: the evidence cannot see it".to_owned())
         } else if !scoped || used.is_some_and(|u| u.not_scoped > 0) {
             Some("the action supports no resource-level permission".to_owned())
@@ -710,7 +710,7 @@ mod tests {
             .unwrap();
         assert!(matches!(
             item.decision,
-            Decision::Unobservable { kept: true, .. }
+            Verdict::Unobservable { kept: true, .. }
         ));
         assert!(actions_of(&out.document.unwrap(), 0).contains(&"cloudtrail-data:*".to_owned()));
     }
@@ -740,7 +740,7 @@ mod tests {
         let get = out.items.iter().find(|i| i.name == "s3:GetObject").unwrap();
         assert!(matches!(
             get.decision,
-            Decision::Unobservable {
+            Verdict::Unobservable {
                 blind: Blind::DataEvent { .. },
                 kept: true
             }
@@ -796,7 +796,7 @@ mod tests {
         assert_eq!(out.untouched.len(), 1);
         assert_eq!(out.untouched[0].why, "condition");
         let pass = out.items.iter().find(|i| i.name == "iam:PassRole").unwrap();
-        assert_eq!(pass.decision, Decision::Removed);
+        assert_eq!(pass.decision, Verdict::Removed);
     }
 
     #[test]
@@ -816,7 +816,7 @@ mod tests {
         assert!(out.document.is_none());
         assert!(out.changed);
         assert_eq!(out.items.len(), 1);
-        assert_eq!(out.items[0].decision, Decision::Removed);
+        assert_eq!(out.items[0].decision, Verdict::Removed);
     }
 
     #[test]
@@ -879,7 +879,7 @@ mod tests {
             .unwrap();
         assert!(matches!(
             item.decision,
-            Decision::Unobservable {
+            Verdict::Unobservable {
                 blind: Blind::UnknownToCatalogue,
                 kept: true
             }

@@ -9,7 +9,7 @@ use crate::policy::{
     ActionClause, Effect, ListForm, OneOrMany, PolicyDocument, ResourceClause, Statement,
 };
 
-use super::rewrite::{Decision, Item};
+use super::rewrite::{Item, Verdict};
 use super::{Usage, Visibility, service_of};
 
 /// The largest SCP AWS Organizations accepts, in characters.
@@ -83,14 +83,14 @@ pub fn deny_unused(
         }
         let evidence = usage.services.get(service);
         let decision = match (evidence, visibility.service_blind(service, actions)) {
-            (Some(_), _) => Decision::Kept,
-            (None, Some(blind)) => Decision::Unobservable { blind, kept: true },
+            (Some(_), _) => Verdict::Kept,
+            (None, Some(blind)) => Verdict::Unobservable { blind, kept: true },
             (None, None) if options.deny_never_used || options.used_before.contains(service) => {
-                Decision::Removed
+                Verdict::Removed
             }
-            (None, None) => Decision::NeverUsed,
+            (None, None) => Verdict::NeverUsed,
         };
-        if decision == Decision::Removed {
+        if decision == Verdict::Removed {
             deny.push(service.clone());
         }
         items.push(Item {
@@ -259,7 +259,7 @@ mod tests {
         let out = run(&document, &some, &before, false).unwrap();
         assert!(out.document.is_none());
         let s3 = out.items.iter().find(|i| i.name == "s3").unwrap();
-        assert_eq!(s3.decision, Decision::NeverUsed);
+        assert_eq!(s3.decision, Verdict::NeverUsed);
         let out = run(&document, &some, &before, true).unwrap();
         assert_eq!(denied(&out.document.unwrap()), ["s3:*"]);
         // FullAWSAccess with nothing used: a Deny of every service is far over 5,120.

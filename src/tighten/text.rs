@@ -3,8 +3,8 @@
 use std::io::{self, Write};
 
 use super::{
-    Decision as ItemDecision, Evidence, Level, Move, Outcome, PolicyKind, ResourceChoice,
-    ScpTightened, StillAllowed, Tightened, summary, time_text,
+    Evidence, Level, Move, Outcome, PolicyKind, ResourceChoice, ScpTightened, StillAllowed,
+    Tightened, Verdict, summary, time_text,
 };
 
 /// Items listed per kind before `... and N more`.
@@ -73,7 +73,7 @@ pub fn write_report(out: &mut dyn Write, t: &Tightened) -> io::Result<()> {
             .rewritten
             .items
             .iter()
-            .filter(|i| i.decision == ItemDecision::Kept)
+            .filter(|i| i.decision == Verdict::Kept)
             .collect();
         for item in kept.iter().take(LISTED) {
             let e = item
@@ -94,7 +94,7 @@ pub fn write_report(out: &mut dyn Write, t: &Tightened) -> io::Result<()> {
             )?;
         }
         for item in &p.rewritten.items {
-            if let ItemDecision::Unobservable { blind, kept } = item.decision {
+            if let Verdict::Unobservable { blind, kept } = item.decision {
                 writeln!(
                     out,
                     "  {}  {}  unobservable: {}",
@@ -108,7 +108,7 @@ pub fn write_report(out: &mut dyn Write, t: &Tightened) -> io::Result<()> {
             .rewritten
             .items
             .iter()
-            .filter(|i| i.decision == ItemDecision::Removed)
+            .filter(|i| i.decision == Verdict::Removed)
             .partition(|i| i.before.is_some());
         for item in seen.iter().take(LISTED) {
             let before = item.before.as_ref().map(evidence_line).unwrap_or_default();
@@ -327,7 +327,7 @@ pub fn write_scp_report(out: &mut dyn Write, t: &ScpTightened) -> io::Result<()>
             .map(|t| format!(", last reported use {}", &time_text(*t)[..10]))
             .unwrap_or_default();
         match item.decision {
-            ItemDecision::Kept => writeln!(
+            Verdict::Kept => writeln!(
                 out,
                 "  allowed  {}  {}",
                 item.name,
@@ -336,15 +336,15 @@ pub fn write_scp_report(out: &mut dyn Write, t: &ScpTightened) -> io::Result<()>
                     .map(evidence_line)
                     .unwrap_or_default()
             )?,
-            ItemDecision::Removed => {
+            Verdict::Removed => {
                 writeln!(out, "  deny     {}  no use in the window{last}", item.name)?
             }
-            ItemDecision::NeverUsed => writeln!(
+            Verdict::NeverUsed => writeln!(
                 out,
                 "  allowed  {}  never used in what the evidence covers (--deny-never-used denies it)",
                 item.name
             )?,
-            ItemDecision::Unobservable { blind, .. } => writeln!(
+            Verdict::Unobservable { blind, .. } => writeln!(
                 out,
                 "  allowed  {}  unobservable: {}",
                 item.name,
