@@ -64,4 +64,6 @@ pub mod request;
 pub mod sql;
 pub mod store;
 pub mod synth;
+#[cfg(test)]
+mod testing;
 pub mod tighten;

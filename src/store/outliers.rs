@@ -1,6 +1,6 @@
 //! The `outliers` table: events whose time no trail could have written (before CloudTrail
 //! began, or more than a day after their file was delivered or read; see
-//! [`crate::ingest::plausible`]), stored apart from `events` so that no window, usage
+//! `ingest::plausible`), stored apart from `events` so that no window, usage
 //! rollup or tightening ever reads them, and kept for SQL: `SELECT * FROM outliers`.
 //!
 //! Its rows are the `events` columns plus where each came from (`source`, `record`) and

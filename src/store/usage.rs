@@ -1032,28 +1032,11 @@ mod tests {
         );
     }
 
-    /// The sample trail's events (gzip files under sample_data/trail), mapping columns
-    /// included, in one batch.
+    /// The sample trail's events, mapping columns included, in one batch.
     fn sample_events() -> RecordBatch {
-        use std::io::Read as _;
-        let mut builder = crate::ingest::batch::EventBatchBuilder::new();
-        let mut stack = vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample_data/trail")];
-        while let Some(path) = stack.pop() {
-            if path.is_dir() {
-                stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
-            } else if path.to_string_lossy().ends_with(".json.gz")
-                && !path.to_string_lossy().contains("Digest")
-            {
-                let mut text = String::new();
-                flate2::read::MultiGzDecoder::new(std::fs::File::open(&path).unwrap())
-                    .read_to_string(&mut text)
-                    .unwrap();
-                crate::ingest::decode::decode_str(&text, &mut builder).unwrap();
-            }
-        }
-        let batch = builder.finish().batch;
+        let batch = crate::testing::sample_events();
         assert!(batch.num_rows() > 1000, "{}", batch.num_rows());
-        crate::store::mapcols::with_mapping_columns(batch).unwrap()
+        batch
     }
 
     #[test]

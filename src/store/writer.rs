@@ -703,8 +703,6 @@ pub fn close_synced(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::batch::EventBatchBuilder;
-    use crate::ingest::decode::decode_str;
 
     fn decoded(events: &[(&str, &str)]) -> DecodedBatch {
         let records: Vec<String> = events
@@ -715,9 +713,7 @@ mod tests {
                 )
             })
             .collect();
-        let mut builder = EventBatchBuilder::new();
-        decode_str(&format!("[{}]", records.join(",")), &mut builder).unwrap();
-        builder.finish()
+        crate::testing::decoded(&format!("[{}]", records.join(",")))
     }
 
     fn stored_rows(store: &Store) -> usize {
