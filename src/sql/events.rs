@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use arrow::array::RecordBatch;
 
-use super::Session;
 use super::iam::strings;
+use super::{Session, SqlResult};
 
 pub use crate::request::event::StoredEvent;
 
@@ -26,7 +26,7 @@ fn words(text: Option<String>) -> Vec<String> {
 }
 
 /// The events matching `filter` (an SQL condition on `events`), in event-time order.
-pub async fn load_events(session: &Session, filter: &str) -> anyhow::Result<Vec<StoredEvent>> {
+pub async fn load_events(session: &Session, filter: &str) -> SqlResult<Vec<StoredEvent>> {
     let batches = session
         .run(&format!(
             "SELECT {COLUMNS} FROM events WHERE {filter} ORDER BY eventtime, eventid"
@@ -56,7 +56,7 @@ pub async fn load_events(session: &Session, filter: &str) -> anyhow::Result<Vec<
     Ok(events)
 }
 
-fn from_batches(batches: &[RecordBatch]) -> anyhow::Result<Vec<StoredEvent>> {
+fn from_batches(batches: &[RecordBatch]) -> SqlResult<Vec<StoredEvent>> {
     let names = [
         "eventid",
         "eventsource",

@@ -5,11 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context as _, bail};
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::DataType;
 
-use super::Session;
+use super::{Session, SqlError, SqlResult};
 use crate::policy::PolicyDocument;
 
 pub use crate::eval::principal::{LoadedPolicy, PrincipalPolicies, PrincipalRef, Via};
@@ -29,12 +28,12 @@ pub fn quote_list<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
 }
 
 /// The values of a column as text (cast to strings), nulls as `None`.
-pub fn strings(batches: &[RecordBatch], column: &str) -> anyhow::Result<Vec<Option<String>>> {
+pub fn strings(batches: &[RecordBatch], column: &str) -> SqlResult<Vec<Option<String>>> {
     let mut out = Vec::new();
     for batch in batches {
         let array = batch
             .column_by_name(column)
-            .with_context(|| format!("no column `{column}`"))?;
+            .ok_or_else(|| SqlError::NoColumn(column.to_owned()))?;
         let array = arrow::compute::cast(array, &DataType::Utf8)?;
         let array = array.as_string::<i32>();
         out.extend(
@@ -50,7 +49,7 @@ pub async fn find_principal(
     session: &Session,
     who: &str,
     account: Option<&str>,
-) -> anyhow::Result<PrincipalRef> {
+) -> SqlResult<PrincipalRef> {
     let mut sql = format!(
         "SELECT account_id, principal_type, name, arn, permissions_boundary FROM principals \
          WHERE (name = {q} OR arn = {q})",
@@ -70,17 +69,18 @@ pub async fn find_principal(
         0 => {
             let any = session.run("SELECT 1 FROM principals LIMIT 1").await?;
             if any.iter().all(|b| b.num_rows() == 0) {
-                bail!(
+                return Err(SqlError::Lookup(
                     "the store has no IAM principals: run `trailcut authz ingest` with the \
                      output of `aws iam get-account-authorization-details` first"
-                );
+                        .to_string(),
+                ));
             }
-            bail!(
+            Err(SqlError::Lookup(format!(
                 "no user, group or role named `{who}`{} in the store",
                 account
                     .map(|a| format!(" in account {a}"))
                     .unwrap_or_default()
-            )
+            )))
         }
         1 => Ok(PrincipalRef {
             account_id: accounts[0].clone().unwrap_or_default(),
@@ -91,7 +91,7 @@ pub async fn find_principal(
         }),
         _ => {
             let listed: Vec<String> = arns.iter().flatten().cloned().collect();
-            bail!(
+            Err(SqlError::Lookup(format!(
                 "`{who}` names {} principals: {}; pass the ARN{}",
                 listed.len(),
                 listed.join(", "),
@@ -100,7 +100,7 @@ pub async fn find_principal(
                 } else {
                     ""
                 }
-            )
+            )))
         }
     }
 }
@@ -109,7 +109,7 @@ pub async fn find_principal(
 pub async fn load_principal(
     session: &Session,
     principal: PrincipalRef,
-) -> anyhow::Result<PrincipalPolicies> {
+) -> SqlResult<PrincipalPolicies> {
     let mut warnings = Vec::new();
     let account = quote(&principal.account_id);
     // Identity policies, each with the current document (left join: a policy attached but
@@ -216,7 +216,7 @@ pub async fn load_scps(
     session: &Session,
     account: &str,
     warnings: &mut Vec<String>,
-) -> anyhow::Result<(Option<String>, Vec<(String, Vec<LoadedPolicy>)>)> {
+) -> SqlResult<(Option<String>, Vec<(String, Vec<LoadedPolicy>)>)> {
     let batches = session
         .run(&format!(
             "SELECT org_id, path, is_management FROM org_accounts WHERE id = {} ORDER BY org_id",

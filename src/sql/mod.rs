@@ -2,6 +2,7 @@
 //! registered, statement execution, named queries from `queries/*.sql`, and output
 //! formats. The CLI's `query` verb and the demo are thin layers over this module.
 
+mod error;
 pub mod events;
 pub mod iam;
 pub mod named;
@@ -10,6 +11,8 @@ pub mod read_only;
 pub mod resources;
 pub mod tighten;
 pub mod udfs;
+
+pub use error::{SqlError, SqlResult};
 
 use arrow::array::RecordBatch;
 use datafusion::error::{DataFusionError, Result};

@@ -5,13 +5,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use anyhow::{Context as _, bail};
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Int64Type};
 
-use super::Session;
 use super::events::load_events;
 use super::iam::{PrincipalRef, find_principal, load_principal, quote, quote_list, strings};
+use super::{Session, SqlError, SqlResult};
 use crate::catalog::ActionCatalog;
 use crate::ingest::plausible::{CLOUDTRAIL_EPOCH, TimeBounds};
 use crate::policy::PolicyDocument;
@@ -24,12 +23,12 @@ use crate::tighten::{
 };
 
 /// The values of a column as integers (timestamps as microseconds), nulls as `None`.
-pub fn ints(batches: &[RecordBatch], column: &str) -> anyhow::Result<Vec<Option<i64>>> {
+pub fn ints(batches: &[RecordBatch], column: &str) -> SqlResult<Vec<Option<i64>>> {
     let mut out = Vec::new();
     for batch in batches {
         let array = batch
             .column_by_name(column)
-            .with_context(|| format!("no column `{column}`"))?;
+            .ok_or_else(|| SqlError::NoColumn(column.to_owned()))?;
         let array = arrow::compute::cast(array, &DataType::Int64)?;
         let array = array.as_primitive::<Int64Type>();
         out.extend((0..array.len()).map(|i| (!array.is_null(i)).then(|| array.value(i))));
@@ -138,10 +137,7 @@ fn plausible(column: &str, bounds: &TimeBounds) -> String {
 }
 
 /// The newest plausible evidence in the store: its last event, or its newest report.
-pub async fn newest_evidence(
-    session: &Session,
-    bounds: &TimeBounds,
-) -> anyhow::Result<Option<i64>> {
+pub async fn newest_evidence(session: &Session, bounds: &TimeBounds) -> SqlResult<Option<i64>> {
     let trail = trail_bounds(session, bounds).await?.map(|(_, last)| last);
     let batches = session
         .run(&format!(
@@ -154,10 +150,7 @@ pub async fn newest_evidence(
 }
 
 /// The store's first and last plausible event.
-pub async fn trail_bounds(
-    session: &Session,
-    bounds: &TimeBounds,
-) -> anyhow::Result<Option<(i64, i64)>> {
+pub async fn trail_bounds(session: &Session, bounds: &TimeBounds) -> SqlResult<Option<(i64, i64)>> {
     // The days inside the bounds first: DataFusion answers that from the files' statistics,
     // without a scan, and it is exact unless an implausible event shares a day with
     // plausible ones, which only a scan can leave out.
@@ -181,7 +174,7 @@ pub async fn trail_bounds(
 }
 
 /// The first and last event matching `filter`.
-async fn event_span(session: &Session, filter: &str) -> anyhow::Result<Option<(i64, i64)>> {
+async fn event_span(session: &Session, filter: &str) -> SqlResult<Option<(i64, i64)>> {
     let batches = session
         .run(&format!(
             "SELECT min(eventtime) AS first, max(eventtime) AS last FROM events WHERE {filter}"
@@ -193,11 +186,7 @@ async fn event_span(session: &Session, filter: &str) -> anyhow::Result<Option<(i
 }
 
 /// Finds a customer-managed policy by name or ARN.
-pub async fn find_policy(
-    session: &Session,
-    who: &str,
-    account: Option<&str>,
-) -> anyhow::Result<Found> {
+pub async fn find_policy(session: &Session, who: &str, account: Option<&str>) -> SqlResult<Found> {
     let mut sql = format!(
         "SELECT DISTINCT account_id, policy_arn, policy_type FROM policies \
          WHERE (policy_name = {q} OR policy_arn = {q}) AND policy_arn IS NOT NULL",
@@ -211,21 +200,23 @@ pub async fn find_policy(
     let arns = strings(&batches, "policy_arn")?;
     let types = strings(&batches, "policy_type")?;
     match arns.len() {
-        0 => bail!(
+        0 => Err(SqlError::Lookup(format!(
             "no managed policy named `{who}` in the store{} (`trailcut authz ingest` loads them)",
             account
                 .map(|a| format!(" in account {a}"))
                 .unwrap_or_default()
-        ),
-        _ if types.iter().any(|t| t.as_deref() == Some("aws_managed")) => bail!(
-            "`{who}` is an AWS managed policy: AWS owns its document. Tighten the identities \
+        ))),
+        _ if types.iter().any(|t| t.as_deref() == Some("aws_managed")) => {
+            Err(SqlError::Lookup(format!(
+                "`{who}` is an AWS managed policy: AWS owns its document. Tighten the identities \
              it is attached to (--group, --user, --role) instead"
-        ),
+            )))
+        }
         1 => Ok(Found::Policy {
             arn: arns[0].clone().unwrap_or_default(),
             account: accounts[0].clone().unwrap_or_default(),
         }),
-        _ => bail!(
+        _ => Err(SqlError::Lookup(format!(
             "`{who}` names {} policies: {}; pass the ARN or --account ID",
             arns.len(),
             arns.iter()
@@ -233,11 +224,11 @@ pub async fn find_policy(
                 .cloned()
                 .collect::<Vec<_>>()
                 .join(", ")
-        ),
+        ))),
     }
 }
 
-async fn attachments(session: &Session, account: &str) -> anyhow::Result<Attachments> {
+async fn attachments(session: &Session, account: &str) -> SqlResult<Attachments> {
     let a = quote(account);
     let batches = session
         .run(&format!(
@@ -303,7 +294,7 @@ async fn attachments(session: &Session, account: &str) -> anyhow::Result<Attachm
     })
 }
 
-async fn policy_row(session: &Session, account: &str, key: &str) -> anyhow::Result<PolicyRow> {
+async fn policy_row(session: &Session, account: &str, key: &str) -> SqlResult<PolicyRow> {
     let batches = session
         .run(&format!(
             "SELECT policy_name, policy_arn, policy_type, version_id, is_default, document \
@@ -321,11 +312,16 @@ async fn policy_row(session: &Session, account: &str, key: &str) -> anyhow::Resu
     let documents = strings(&batches, "document")?;
     let current = (0..names.len())
         .find(|&i| defaults[i].as_deref() == Some("true") || types[i].as_deref() == Some("inline"))
-        .with_context(|| format!("policy {key} has no current document in the store"))?;
+        .ok_or_else(|| {
+            SqlError::Missing(format!("policy {key} has no current document in the store"))
+        })?;
     let text = documents[current]
         .as_deref()
-        .with_context(|| format!("policy {key} has no document in the store"))?;
-    let document = PolicyDocument::parse(text).with_context(|| format!("policy {key}"))?;
+        .ok_or_else(|| SqlError::Missing(format!("policy {key} has no document in the store")))?;
+    let document = PolicyDocument::parse(text).map_err(|source| SqlError::Policy {
+        what: format!("policy {key}"),
+        source,
+    })?;
     let kind = match types[current].as_deref() {
         Some("aws_managed") => PolicyKind::AwsManaged,
         Some("inline") => PolicyKind::Inline,
@@ -349,7 +345,7 @@ struct Counts {
 }
 
 impl Counts {
-    fn read(batches: &[RecordBatch]) -> anyhow::Result<Counts> {
+    fn read(batches: &[RecordBatch]) -> SqlResult<Counts> {
         Ok(Counts {
             events: ints(batches, "events")?,
             firsts: ints(batches, "first")?,
@@ -380,7 +376,7 @@ async fn trail_usage(
     principals: &BTreeSet<String>,
     window: &Window,
     catalog: &ActionCatalog,
-) -> anyhow::Result<HashMap<String, Usage>> {
+) -> SqlResult<HashMap<String, Usage>> {
     let mut out: HashMap<String, Usage> = HashMap::new();
     if principals.is_empty() {
         return Ok(out);
@@ -509,7 +505,7 @@ async fn resource_usage(
     principals: &BTreeSet<String>,
     window: &Window,
     catalog: &ActionCatalog,
-) -> anyhow::Result<HashMap<String, BTreeMap<String, ResourceUse>>> {
+) -> SqlResult<HashMap<String, BTreeMap<String, ResourceUse>>> {
     let mut out: HashMap<String, BTreeMap<String, ResourceUse>> = HashMap::new();
     if principals.is_empty() {
         return Ok(out);
@@ -570,7 +566,7 @@ async fn edge_resource_usage(
     filter: &str,
     catalog: &ActionCatalog,
     out: &mut HashMap<String, BTreeMap<String, ResourceUse>>,
-) -> anyhow::Result<()> {
+) -> SqlResult<()> {
     for event in load_events(session, filter).await? {
         let Some(principal) = event.principal_arn.as_deref() else {
             continue;
@@ -608,15 +604,15 @@ async fn edge_resource_usage(
 }
 
 /// A list-of-strings column, row by row.
-fn string_lists(batches: &[RecordBatch], column: &str) -> anyhow::Result<Vec<Vec<String>>> {
+fn string_lists(batches: &[RecordBatch], column: &str) -> SqlResult<Vec<Vec<String>>> {
     let mut out = Vec::new();
     for batch in batches {
         let array = batch
             .column_by_name(column)
-            .ok_or_else(|| anyhow::anyhow!("no column `{column}`"))?;
+            .ok_or_else(|| SqlError::NoColumn(column.to_owned()))?;
         let lists = array
             .as_list_opt::<i32>()
-            .ok_or_else(|| anyhow::anyhow!("`{column}` is not a list"))?;
+            .ok_or_else(|| SqlError::NotAList(column.to_owned()))?;
         for row in 0..lists.len() {
             if lists.is_null(row) {
                 out.push(Vec::new());
@@ -643,7 +639,7 @@ async fn report_usage(
     subjects: &BTreeSet<String>,
     window: &Window,
     catalog: &ActionCatalog,
-) -> anyhow::Result<HashMap<String, ReportUsage>> {
+) -> SqlResult<HashMap<String, ReportUsage>> {
     let mut out: HashMap<String, ReportUsage> = HashMap::new();
     if subjects.is_empty() {
         return Ok(out);
@@ -724,7 +720,7 @@ async fn boundaries(
     session: &Session,
     account: &str,
     keys: &[String],
-) -> anyhow::Result<HashMap<String, usize>> {
+) -> SqlResult<HashMap<String, usize>> {
     let mut out = HashMap::new();
     if keys.is_empty() {
         return Ok(out);
@@ -749,10 +745,7 @@ async fn boundaries(
 }
 
 /// The trail's services with data events in the window.
-async fn data_event_services(
-    session: &Session,
-    window: &Window,
-) -> anyhow::Result<BTreeSet<String>> {
+async fn data_event_services(session: &Session, window: &Window) -> SqlResult<BTreeSet<String>> {
     let batches = session
         .run(&format!(
             "SELECT DISTINCT iam_service FROM events WHERE eventcategory = 'Data' \
@@ -773,7 +766,7 @@ pub async fn load_scp_scope(
     entity: &str,
     window: &Window,
     sources: Sources,
-) -> anyhow::Result<ScpScope> {
+) -> SqlResult<ScpScope> {
     let entity = entity.trim_matches('/');
     let batches = session
         .run(&format!(
@@ -786,22 +779,33 @@ pub async fn load_scp_scope(
     let names = strings(&batches, "name")?;
     let documents = strings(&batches, "document")?;
     match ids.len() {
-        0 => bail!(
-            "no SCP named `{name}` in the store (`trailcut org ingest` or `trailcut collect org` \
+        0 => {
+            return Err(SqlError::Lookup(format!(
+                "no SCP named `{name}` in the store (`trailcut org ingest` or `trailcut collect org` \
              loads them)"
-        ),
+            )));
+        }
         1 => {}
-        n => bail!("`{name}` names {n} SCPs (in several organisations?): pass its id"),
+        n => {
+            return Err(SqlError::Lookup(format!(
+                "`{name}` names {n} SCPs (in several organisations?): pass its id"
+            )));
+        }
     }
     let org_id = orgs[0].clone().unwrap_or_default();
     if !entity.starts_with(&org_id) {
-        bail!("--org-entity `{entity}` is not in organisation {org_id}, which holds `{name}`");
+        return Err(SqlError::Lookup(format!(
+            "--org-entity `{entity}` is not in organisation {org_id}, which holds `{name}`"
+        )));
     }
     let id = ids[0].clone().unwrap_or_default();
     let text = documents[0]
         .as_deref()
-        .with_context(|| format!("SCP {name} has no document in the store"))?;
-    let document = PolicyDocument::parse(text).with_context(|| format!("SCP {name}"))?;
+        .ok_or_else(|| SqlError::Missing(format!("SCP {name} has no document in the store")))?;
+    let document = PolicyDocument::parse(text).map_err(|source| SqlError::Policy {
+        what: format!("SCP {name}"),
+        source,
+    })?;
     let batches = session
         .run(&format!(
             "SELECT target_path FROM scp_targets WHERE org_id = {} AND policy_id = {} \
@@ -815,7 +819,9 @@ pub async fn load_scp_scope(
         .flatten()
         .collect();
     if targets.is_empty() {
-        bail!("SCP {name} is attached to nothing the store knows: nothing to tighten");
+        return Err(SqlError::Lookup(format!(
+            "SCP {name} is attached to nothing the store knows: nothing to tighten"
+        )));
     }
     let within = |path: &str| path == entity || path.starts_with(&format!("{entity}/"));
     let outside: Vec<String> = targets.iter().filter(|t| !within(t)).cloned().collect();
@@ -980,7 +986,7 @@ pub async fn trail_spans(
     session: &Session,
     accounts: &[String],
     bounds: &TimeBounds,
-) -> anyhow::Result<BTreeMap<String, (i64, i64)>> {
+) -> SqlResult<BTreeMap<String, (i64, i64)>> {
     let mut out = BTreeMap::new();
     if accounts.is_empty() {
         return Ok(out);
@@ -1029,10 +1035,7 @@ impl<'a> SqlEvidence<'a> {
         }
     }
 
-    fn run<T>(
-        &self,
-        f: impl std::future::Future<Output = anyhow::Result<T>>,
-    ) -> Result<T, SourceError> {
+    fn run<T>(&self, f: impl std::future::Future<Output = SqlResult<T>>) -> Result<T, SourceError> {
         self.runtime.block_on(f).map_err(SourceError::from)
     }
 
