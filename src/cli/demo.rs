@@ -89,6 +89,54 @@ fn files_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// One of the seed's stories: `trailcut tighten` with these flags on sample_data.
+#[derive(Debug, Clone, Copy)]
+pub struct Story {
+    pub title: &'static str,
+    /// Its output directory's name.
+    pub name: &'static str,
+    pub args: &'static [&'static str],
+}
+
+/// The seed's four stories (sample_data/README.md tells them), as the demo runs them and
+/// the tests check them.
+pub const STORIES: [Story; 4] = [
+    Story {
+        title: "The Development group, cut from power-user to the services it used (seed story 1)",
+        name: "development",
+        args: &[
+            "--group",
+            "Development",
+            "--level",
+            "service",
+            "--keep-sid",
+            "RequiredIamAndOrgsActions",
+        ],
+    },
+    Story {
+        title: "nikhilj's unused access, traced to the policies and groups that grant it (story 2)",
+        name: "nikhilj",
+        args: &["--user", "nikhilj", "--level", "service"],
+    },
+    Story {
+        title: "ExamplePolicy1, trimmed from the use of every identity it is attached to (story 3)",
+        name: "example-policy1",
+        args: &["--policy", "ExamplePolicy1", "--level", "service"],
+    },
+    Story {
+        title: "The Development OU's SCP denies the services unused for 180 days (story 4)",
+        name: "development-ou",
+        args: &[
+            "--scp",
+            "NewServiceTest",
+            "--org-entity",
+            "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111",
+            "--days",
+            "180",
+        ],
+    },
+];
+
 /// Runs `trailcut demo`.
 pub fn run(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let data = args.data.unwrap_or_else(default_data);
@@ -141,49 +189,12 @@ pub fn run(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
         anyhow::Ok(())
     })?;
 
-    // The seed's four stories (sample_data/README.md tells them).
-    let stories: [(&str, &str, Vec<&str>); 4] = [
-        (
-            "The Development group, cut from power-user to the services it used (seed story 1)",
-            "development",
-            vec![
-                "--group",
-                "Development",
-                "--level",
-                "service",
-                "--keep-sid",
-                "RequiredIamAndOrgsActions",
-            ],
-        ),
-        (
-            "nikhilj's unused access, traced to the policies and groups that grant it (story 2)",
-            "nikhilj",
-            vec!["--user", "nikhilj", "--level", "service"],
-        ),
-        (
-            "ExamplePolicy1, trimmed from the use of every identity it is attached to (story 3)",
-            "example-policy1",
-            vec!["--policy", "ExamplePolicy1", "--level", "service"],
-        ),
-        (
-            "The Development OU's SCP denies the services unused for 180 days (story 4)",
-            "development-ou",
-            vec![
-                "--scp",
-                "NewServiceTest",
-                "--org-entity",
-                "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111",
-                "--days",
-                "180",
-            ],
-        ),
-    ];
     let mut status = Status::Success;
-    for (i, (title, dir, argv)) in stories.iter().enumerate() {
-        writeln!(out, "\n== {}. {title}\n", i + 3)?;
-        let dir = out_dir.join(dir);
+    for (i, story) in STORIES.iter().enumerate() {
+        writeln!(out, "\n== {}. {}\n", i + 3, story.title)?;
+        let dir = out_dir.join(story.name);
         let dir_text = dir.display().to_string();
-        let mut argv = argv.clone();
+        let mut argv = story.args.to_vec();
         argv.extend(["--out", dir_text.as_str()]);
         writeln!(out, "$ trailcut tighten {}\n", argv.join(" "))?;
         let tighten = super::tighten::parse_args(&argv)?;

@@ -33,7 +33,7 @@ pub(crate) fn catalog() -> &'static ActionCatalog {
     })
 }
 
-const PATTERNS: &[&str] = &[
+pub(crate) const PATTERNS: &[&str] = &[
     "*",
     "s3:*",
     "s3:Get*",

@@ -194,12 +194,8 @@ mod tests {
         assert!(e.to_string().contains("--level service"), "{e}");
     }
 
-    #[test]
-    fn a_resource_level_rewrite_is_generalised_until_it_fits() {
-        let catalog = ActionCatalog::embedded();
-        // One action used on 10 objects with long keys in each of 2 buckets: 20 ARNs
-        // written out (--max-arns' default) are over a managed policy's 6,144 characters;
-        // generalised past 10, they are one pattern per bucket.
+    /// A role's policy allowing `s3:GetObject`, used on `arns`, planned at resource level.
+    fn fit_objects(arns: impl IntoIterator<Item = String>) -> Fitted {
         let role = entity(EntityKind::Role, "reader");
         let mut p = policy(
             "Reader",
@@ -209,53 +205,7 @@ mod tests {
             used(&role.arn, &["s3:GetObject"]),
         );
         let mut objects = ResourceUse::default();
-        for bucket in 0..2 {
-            for key in 0..10 {
-                let arn = format!(
-                    "arn:aws:s3:::bucket-{bucket}/dir-{key}/{}.csv",
-                    "x".repeat(380)
-                );
-                objects
-                    .arns
-                    .insert(arn, Evidence::one(Source::Trail, &role.arn, Some(1), 1));
-            }
-        }
-        p.usage.resources.insert("s3:GetObject".to_owned(), objects);
-        let options = RewriteOptions {
-            level: Level::Resource,
-            ..RewriteOptions::default()
-        };
-        let fitted = fit(&scope(p), &options, catalog).unwrap();
-        assert!(oversized(&fitted.plan).is_none());
-        let warning = fitted.warning.expect("coarser than asked");
-        assert_eq!(
-            warning,
-            "to fit IAM's size limits, resources were generalised past 10 per action"
-        );
-        let text = fitted.plan.policies[0]
-            .rewritten
-            .document
-            .as_ref()
-            .unwrap()
-            .to_json_string();
-        assert!(text.contains("arn:aws:s3:::bucket-0/*"), "{text}");
-    }
-
-    #[test]
-    fn resources_that_never_fit_fall_back_to_the_action_level() {
-        let catalog = ActionCatalog::embedded();
-        // 40 buckets, one long object each: no pattern covers two of them.
-        let role = entity(EntityKind::Role, "reader");
-        let mut p = policy(
-            "Reader",
-            PolicyKind::CustomerManaged,
-            r#""s3:GetObject""#,
-            std::slice::from_ref(&role),
-            used(&role.arn, &["s3:GetObject"]),
-        );
-        let mut objects = ResourceUse::default();
-        for bucket in 0..40 {
-            let arn = format!("arn:aws:s3:::bucket-{bucket}-{}", "y".repeat(200));
+        for arn in arns {
             objects
                 .arns
                 .insert(arn, Evidence::one(Source::Trail, &role.arn, Some(1), 1));
@@ -265,22 +215,55 @@ mod tests {
             level: Level::Resource,
             ..RewriteOptions::default()
         };
-        let fitted = fit(&scope(p), &options, catalog).unwrap();
-        assert!(
-            fitted
-                .warning
-                .as_deref()
-                .unwrap()
-                .starts_with("no resource-level document fits"),
-            "{:?}",
-            fitted.warning
-        );
-        let text = fitted.plan.policies[0]
+        fit(&scope(p), &options, ActionCatalog::embedded()).unwrap()
+    }
+
+    fn document_text(fitted: &Fitted) -> String {
+        fitted.plan.policies[0]
             .rewritten
             .document
             .as_ref()
             .unwrap()
-            .to_json_string();
+            .to_json_string()
+    }
+
+    #[test]
+    fn a_resource_level_rewrite_is_generalised_until_it_fits() {
+        // One action used on 10 objects with long keys in each of 2 buckets: 20 ARNs
+        // written out (--max-arns' default) are over a managed policy's 6,144 characters;
+        // generalised past 10, they are one pattern per bucket.
+        let fitted = fit_objects((0..2).flat_map(|bucket| {
+            (0..10).map(move |key| {
+                format!(
+                    "arn:aws:s3:::bucket-{bucket}/dir-{key}/{}.csv",
+                    "x".repeat(380)
+                )
+            })
+        }));
+        assert!(oversized(&fitted.plan).is_none());
+        assert_eq!(
+            fitted.warning.as_deref(),
+            Some("to fit IAM's size limits, resources were generalised past 10 per action")
+        );
+        let text = document_text(&fitted);
+        assert!(text.contains("arn:aws:s3:::bucket-0/*"), "{text}");
+    }
+
+    #[test]
+    fn resources_that_never_fit_fall_back_to_the_action_level() {
+        // 40 buckets, one long object each: no pattern covers two of them.
+        let fitted = fit_objects(
+            (0..40).map(|bucket| format!("arn:aws:s3:::bucket-{bucket}-{}", "y".repeat(200))),
+        );
+        assert!(
+            fitted
+                .warning
+                .as_deref()
+                .is_some_and(|w| w.starts_with("no resource-level document fits")),
+            "{:?}",
+            fitted.warning
+        );
+        let text = document_text(&fitted);
         assert!(!text.contains("bucket-"), "{text}");
     }
 }

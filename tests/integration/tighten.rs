@@ -7,7 +7,15 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use trailcut::cli::demo::STORIES;
+
 use crate::common::trailcut;
+
+/// The seed's four stories, as `demo` runs them.
+const DEVELOPMENT: &[&str] = STORIES[0].args;
+const NIKHILJ: &[&str] = STORIES[1].args;
+const EXAMPLE_POLICY1: &[&str] = STORIES[2].args;
+const NEW_SERVICE_TEST_SCP: &[&str] = STORIES[3].args;
 
 fn store() -> &'static Path {
     crate::common::sample_store()
@@ -70,14 +78,7 @@ fn policy<'a>(plan: &'a Value, name: &str) -> &'a Value {
 
 #[test]
 fn the_development_group_is_cut_to_the_five_services_it_used() {
-    let (code, stdout, out) = tighten(&[
-        "--group",
-        "Development",
-        "--level",
-        "service",
-        "--keep-sid",
-        "RequiredIamAndOrgsActions",
-    ]);
+    let (code, stdout, out) = tighten(DEVELOPMENT);
     assert_eq!(code, 0, "{stdout}");
     // The seed's second document: the five services, and the required IAM and
     // Organizations actions as written.
@@ -161,7 +162,7 @@ fn the_development_group_is_cut_to_the_five_services_it_used() {
 
 #[test]
 fn nikhiljs_unused_access_is_traced_to_the_policies_and_groups_that_grant_it() {
-    let (code, stdout, out) = tighten(&["--user", "nikhilj", "--level", "service"]);
+    let (code, stdout, out) = tighten(NIKHILJ);
     assert_eq!(code, 0, "{stdout}");
     assert_eq!(
         commands(out.path()),
@@ -186,7 +187,7 @@ fn nikhiljs_unused_access_is_traced_to_the_policies_and_groups_that_grant_it() {
 
 #[test]
 fn example_policy1_loses_its_ec2_statement() {
-    let (code, stdout, out) = tighten(&["--policy", "ExamplePolicy1", "--level", "service"]);
+    let (code, stdout, out) = tighten(EXAMPLE_POLICY1);
     assert_eq!(code, 0, "{stdout}");
     let document = json(out.path().join("policies/ExamplePolicy1.json"));
     let sids: Vec<&str> = document["Statement"]
@@ -298,14 +299,7 @@ fn unknown_and_aws_managed_targets_are_refused_with_a_reason() {
 
 #[test]
 fn the_development_ous_scp_denies_the_services_unused_for_180_days() {
-    let (code, stdout, out) = tighten(&[
-        "--scp",
-        "NewServiceTest",
-        "--org-entity",
-        "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111",
-        "--days",
-        "180",
-    ]);
+    let (code, stdout, out) = tighten(NEW_SERVICE_TEST_SCP);
     assert_eq!(code, 0, "{stdout}");
     let document = json(out.path().join("scps/NewServiceTest.json"));
     let statements = document["Statement"].as_array().unwrap();
@@ -477,24 +471,10 @@ fn every_plan_matches_its_published_schema() {
     let schema = json(crate::common::repo().join("docs/plan.schema.json"));
     let validator = jsonschema::validator_for(&schema).unwrap();
     let runs: [&[&str]; 7] = [
-        &[
-            "--group",
-            "Development",
-            "--level",
-            "service",
-            "--keep-sid",
-            "RequiredIamAndOrgsActions",
-        ],
-        &["--user", "nikhilj", "--level", "service"],
-        &["--policy", "ExamplePolicy1", "--level", "service"],
-        &[
-            "--scp",
-            "NewServiceTest",
-            "--org-entity",
-            "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111",
-            "--days",
-            "180",
-        ],
+        DEVELOPMENT,
+        NIKHILJ,
+        EXAMPLE_POLICY1,
+        NEW_SERVICE_TEST_SCP,
         &["--group", "Development", "--level", "resource"],
         &[
             "--group",
@@ -535,33 +515,10 @@ fn the_four_stories_match_their_snapshots() {
     let update = std::env::var_os("TRAILCUT_UPDATE_SNAPSHOTS").is_some();
     let dir = crate::common::repo().join("tests/snapshots/tighten");
     let stories: [(&str, &[&str]); 4] = [
-        (
-            "1-development",
-            &[
-                "--group",
-                "Development",
-                "--level",
-                "service",
-                "--keep-sid",
-                "RequiredIamAndOrgsActions",
-            ],
-        ),
-        ("2-nikhilj", &["--user", "nikhilj", "--level", "service"]),
-        (
-            "3-example-policy1",
-            &["--policy", "ExamplePolicy1", "--level", "service"],
-        ),
-        (
-            "4-new-service-test-scp",
-            &[
-                "--scp",
-                "NewServiceTest",
-                "--org-entity",
-                "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111",
-                "--days",
-                "180",
-            ],
-        ),
+        ("1-development", DEVELOPMENT),
+        ("2-nikhilj", NIKHILJ),
+        ("3-example-policy1", EXAMPLE_POLICY1),
+        ("4-new-service-test-scp", NEW_SERVICE_TEST_SCP),
     ];
     let mut differences = Vec::new();
     for (name, args) in stories {
