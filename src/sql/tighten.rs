@@ -18,8 +18,8 @@ use crate::request::event::{EventFacts, StoredEvent};
 use crate::request::resource::{IamNames, ResourceStatus, event_resources};
 use crate::tighten::{
     Attachments, Entity, EntityKind, Evidence, EvidenceSource, Found, Known, PolicyKind, PolicyRow,
-    ReportUsage, ResourceUse, ScpScope, Source, SourceError, TrailCoverage, Usage, Visibility,
-    entity,
+    ReportUsage, ReportedService, ResourceUse, ScpRow, ServiceUse, Source, SourceError,
+    TrailCoverage, Usage, entity,
 };
 
 /// The values of a column as integers (timestamps as microseconds), nulls as `None`.
@@ -759,15 +759,8 @@ async fn data_event_services(session: &Session, window: &Window) -> SqlResult<BT
         .collect())
 }
 
-/// Loads an SCP by name or id, the accounts under its targets, and what they used.
-pub async fn load_scp_scope(
-    session: &Session,
-    name: &str,
-    entity: &str,
-    window: &Window,
-    sources: Sources,
-) -> SqlResult<ScpScope> {
-    let entity = entity.trim_matches('/');
+/// The SCPs named or numbered `name`.
+async fn scps(session: &Session, name: &str) -> SqlResult<Vec<ScpRow>> {
     let batches = session
         .run(&format!(
             "SELECT org_id, id, name, document FROM scps WHERE name = {q} OR id = {q}",
@@ -778,53 +771,41 @@ pub async fn load_scp_scope(
     let ids = strings(&batches, "id")?;
     let names = strings(&batches, "name")?;
     let documents = strings(&batches, "document")?;
-    match ids.len() {
-        0 => {
-            return Err(SqlError::Lookup(format!(
-                "no SCP named `{name}` in the store (`trailcut org ingest` or `trailcut collect org` \
-             loads them)"
-            )));
-        }
-        1 => {}
-        n => {
-            return Err(SqlError::Lookup(format!(
-                "`{name}` names {n} SCPs (in several organisations?): pass its id"
-            )));
-        }
-    }
-    let org_id = orgs[0].clone().unwrap_or_default();
-    if !entity.starts_with(&org_id) {
-        return Err(SqlError::Lookup(format!(
-            "--org-entity `{entity}` is not in organisation {org_id}, which holds `{name}`"
-        )));
-    }
-    let id = ids[0].clone().unwrap_or_default();
-    let text = documents[0]
-        .as_deref()
-        .ok_or_else(|| SqlError::Missing(format!("SCP {name} has no document in the store")))?;
-    let document = PolicyDocument::parse(text).map_err(|source| SqlError::Policy {
-        what: format!("SCP {name}"),
-        source,
-    })?;
+    Ok((0..ids.len())
+        .map(|i| ScpRow {
+            org_id: orgs[i].clone().unwrap_or_default(),
+            id: ids[i].clone().unwrap_or_default(),
+            name: names[i].clone(),
+            document: documents[i].clone(),
+        })
+        .collect())
+}
+
+/// The entity paths an SCP is attached to.
+async fn scp_targets(session: &Session, org_id: &str, policy_id: &str) -> SqlResult<Vec<String>> {
     let batches = session
         .run(&format!(
             "SELECT target_path FROM scp_targets WHERE org_id = {} AND policy_id = {} \
              ORDER BY target_path",
-            quote(&org_id),
-            quote(&id)
+            quote(org_id),
+            quote(policy_id)
         ))
         .await?;
-    let targets: Vec<String> = strings(&batches, "target_path")?
+    Ok(strings(&batches, "target_path")?
         .into_iter()
         .flatten()
-        .collect();
+        .collect())
+}
+
+/// The organisation's member accounts at or under any of `targets`.
+async fn member_accounts_under(
+    session: &Session,
+    org_id: &str,
+    targets: &[String],
+) -> SqlResult<Vec<String>> {
     if targets.is_empty() {
-        return Err(SqlError::Lookup(format!(
-            "SCP {name} is attached to nothing the store knows: nothing to tighten"
-        )));
+        return Ok(Vec::new());
     }
-    let within = |path: &str| path == entity || path.starts_with(&format!("{entity}/"));
-    let outside: Vec<String> = targets.iter().filter(|t| !within(t)).cloned().collect();
     let under = targets
         .iter()
         .map(|t| {
@@ -840,144 +821,136 @@ pub async fn load_scp_scope(
         .run(&format!(
             "SELECT id FROM org_accounts WHERE org_id = {} AND NOT is_management AND ({under}) \
              ORDER BY id",
-            quote(&org_id)
+            quote(org_id)
         ))
         .await?;
-    let accounts: Vec<String> = strings(&batches, "id")?.into_iter().flatten().collect();
-    // Accounts whose place in the tree is unknown may be under a target too.
+    Ok(strings(&batches, "id")?.into_iter().flatten().collect())
+}
+
+/// The organisation's accounts whose place in the tree is unknown.
+async fn unplaced_accounts(session: &Session, org_id: &str) -> SqlResult<Vec<String>> {
     let batches = session
         .run(&format!(
             "SELECT id FROM org_accounts WHERE org_id = {} AND path IS NULL ORDER BY id",
-            quote(&org_id)
+            quote(org_id)
         ))
         .await?;
-    let unplaced: Vec<String> = strings(&batches, "id")?.into_iter().flatten().collect();
-    let mut usage = Usage::default();
-    let mut visibility = Visibility {
-        trail: sources.trail(),
-        data_event_services: data_event_services(session, window).await?,
-        ..Visibility::default()
-    };
-    let mut principals = BTreeSet::new();
-    let mut used_before = BTreeSet::new();
-    if sources.trail() && !accounts.is_empty() {
-        let list = quote_list(accounts.iter());
-        let batches = session
-            .run(&format!(
-                "SELECT iam_service, count(*) AS events, max(eventtime) AS last FROM events \
-                 WHERE eventtime < to_timestamp_micros({}) \
-                   AND eventtime >= to_timestamp_micros({CLOUDTRAIL_EPOCH}) AND account_id IN ({list}) \
-                   AND mapping_status IN ('mapped', 'unmapped') AND iam_service IS NOT NULL \
-                   AND coalesce(useridentity['type'], '') <> 'AWSService' \
-                   AND NOT {DENIED} GROUP BY iam_service",
-                window.since
-            ))
-            .await?;
-        let services = strings(&batches, "iam_service")?;
-        let events = ints(&batches, "events")?;
-        let lasts = ints(&batches, "last")?;
-        for i in 0..services.len() {
-            let Some(service) = &services[i] else {
-                continue;
-            };
-            used_before.insert(service.clone());
-            let mut evidence = Evidence::one(Source::Trail, &accounts.join(", "), lasts[i], 0);
-            evidence.events = events[i].unwrap_or_default().max(0) as u64;
-            usage.add_before(service, &evidence);
-        }
-        // SCPs do not govern AWS services acting for themselves.
-        let batches = session
-            .run(&format!(
-                "SELECT service AS iam_service, principal_arn, count(*) AS events, \
-                   min(eventtime) AS first, max(eventtime) AS last FROM ( \
-                     SELECT iam_service AS service, principal_arn, eventtime FROM events \
-                     WHERE {w} AND account_id IN ({list}) AND mapping_status IN ('mapped', 'unmapped') \
-                       AND iam_service IS NOT NULL AND principal_arn IS NOT NULL \
-                       AND coalesce(useridentity['type'], '') <> 'AWSService' AND NOT {DENIED} \
-                     UNION ALL \
-                     SELECT split_part(a, ':', 1), principal_arn, eventtime FROM \
-                       (SELECT unnest(iam_dependent_actions) AS a, principal_arn, eventtime \
-                        FROM events WHERE {w} AND account_id IN ({list}) \
-                          AND mapping_status = 'mapped' AND principal_arn IS NOT NULL \
-                          AND coalesce(useridentity['type'], '') <> 'AWSService' \
-                          AND NOT {DENIED})) \
-                 GROUP BY service, principal_arn",
-                w = window.events_sql()
-            ))
-            .await?;
-        let services = strings(&batches, "iam_service")?;
-        let arns = strings(&batches, "principal_arn")?;
-        let counts = Counts::read(&batches)?;
-        for i in 0..services.len() {
-            let (Some(service), Some(arn)) = (&services[i], &arns[i]) else {
-                continue;
-            };
-            principals.insert(arn.clone());
-            let evidence = counts.evidence(i, arn, Source::Trail);
-            usage.add_service(service, &evidence);
-        }
+    Ok(strings(&batches, "id")?.into_iter().flatten().collect())
+}
+
+/// The services the principals of `accounts` used successfully before `before`, for the
+/// accounts together (SCPs do not govern AWS services acting for themselves).
+async fn services_before(
+    session: &Session,
+    accounts: &[String],
+    before: i64,
+) -> SqlResult<Vec<ServiceUse>> {
+    if accounts.is_empty() {
+        return Ok(Vec::new());
     }
-    let mut candidates = None;
-    let mut last_reported = BTreeMap::new();
-    if sources.reports() {
-        let batches = session
-            .run(&format!(
-                "WITH jobs AS (SELECT job_id FROM services_last_accessed WHERE subject = {s} \
-                   AND {} ORDER BY job_completion_date DESC, job_id LIMIT 1) \
-                 SELECT service_namespace, last_authenticated, last_authenticated_entity \
-                 FROM services_last_accessed WHERE subject = {s} \
-                   AND job_id IN (SELECT job_id FROM jobs)",
-                window.sql("job_completion_date"),
-                s = quote(entity)
-            ))
-            .await?;
-        let services = strings(&batches, "service_namespace")?;
-        let times = ints(&batches, "last_authenticated")?;
-        let entities = strings(&batches, "last_authenticated_entity")?;
-        if !services.is_empty() {
-            visibility.reports = true;
-            let mut listed = BTreeSet::new();
-            for i in 0..services.len() {
-                let Some(service) = &services[i] else {
-                    continue;
-                };
-                listed.insert(service.clone());
-                if let Some(at) = times[i] {
-                    last_reported.insert(service.clone(), at);
-                    if at < window.since {
-                        used_before.insert(service.clone());
-                        let who = entities[i].clone().unwrap_or_else(|| entity.to_owned());
-                        let evidence = Evidence::one(Source::LastAccessed, &who, Some(at), 0);
-                        usage.add_before(service, &evidence);
-                    }
-                }
-                if let Some(at) = times[i].filter(|t| *t >= window.since) {
-                    let who = entities[i].clone().unwrap_or_else(|| entity.to_owned());
-                    usage.add_service(
-                        service,
-                        &Evidence::one(Source::LastAccessed, &who, Some(at), 0),
-                    );
-                }
-            }
-            candidates = Some(listed);
-        }
+    let list = quote_list(accounts.iter());
+    let batches = session
+        .run(&format!(
+            "SELECT iam_service, count(*) AS events, max(eventtime) AS last FROM events \
+             WHERE eventtime < to_timestamp_micros({before}) \
+               AND eventtime >= to_timestamp_micros({CLOUDTRAIL_EPOCH}) AND account_id IN ({list}) \
+               AND mapping_status IN ('mapped', 'unmapped') AND iam_service IS NOT NULL \
+               AND coalesce(useridentity['type'], '') <> 'AWSService' \
+               AND NOT {DENIED} GROUP BY iam_service"
+        ))
+        .await?;
+    let services = strings(&batches, "iam_service")?;
+    let events = ints(&batches, "events")?;
+    let lasts = ints(&batches, "last")?;
+    Ok((0..services.len())
+        .filter_map(|i| {
+            Some(ServiceUse {
+                service: services[i].clone()?,
+                principal: None,
+                events: events[i].unwrap_or_default().max(0) as u64,
+                first: None,
+                last: lasts[i],
+            })
+        })
+        .collect())
+}
+
+/// The services, dependent actions' services included, each principal of `accounts` used
+/// successfully in `window`.
+async fn services_used(
+    session: &Session,
+    accounts: &[String],
+    window: &Window,
+) -> SqlResult<Vec<ServiceUse>> {
+    if accounts.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(ScpScope {
-        org_id,
-        id,
-        name: names[0].clone().unwrap_or_default(),
-        document,
-        targets,
-        outside,
-        accounts,
-        usage,
-        visibility,
-        candidates,
-        principals,
-        last_reported,
-        used_before,
-        unplaced,
-    })
+    let list = quote_list(accounts.iter());
+    let batches = session
+        .run(&format!(
+            "SELECT service AS iam_service, principal_arn, count(*) AS events, \
+               min(eventtime) AS first, max(eventtime) AS last FROM ( \
+                 SELECT iam_service AS service, principal_arn, eventtime FROM events \
+                 WHERE {w} AND account_id IN ({list}) AND mapping_status IN ('mapped', 'unmapped') \
+                   AND iam_service IS NOT NULL AND principal_arn IS NOT NULL \
+                   AND coalesce(useridentity['type'], '') <> 'AWSService' AND NOT {DENIED} \
+                 UNION ALL \
+                 SELECT split_part(a, ':', 1), principal_arn, eventtime FROM \
+                   (SELECT unnest(iam_dependent_actions) AS a, principal_arn, eventtime \
+                    FROM events WHERE {w} AND account_id IN ({list}) \
+                      AND mapping_status = 'mapped' AND principal_arn IS NOT NULL \
+                      AND coalesce(useridentity['type'], '') <> 'AWSService' \
+                      AND NOT {DENIED})) \
+             GROUP BY service, principal_arn",
+            w = window.events_sql()
+        ))
+        .await?;
+    let services = strings(&batches, "iam_service")?;
+    let arns = strings(&batches, "principal_arn")?;
+    let counts = Counts::read(&batches)?;
+    Ok((0..services.len())
+        .filter_map(|i| {
+            Some(ServiceUse {
+                service: services[i].clone()?,
+                principal: Some(arns[i].clone()?),
+                events: counts.events[i].unwrap_or_default().max(0) as u64,
+                first: counts.firsts[i],
+                last: counts.lasts[i],
+            })
+        })
+        .collect())
+}
+
+/// The services of the latest Organizations access report about `entity` completed in
+/// `window`.
+async fn entity_report(
+    session: &Session,
+    entity: &str,
+    window: &Window,
+) -> SqlResult<Vec<ReportedService>> {
+    let batches = session
+        .run(&format!(
+            "WITH jobs AS (SELECT job_id FROM services_last_accessed WHERE subject = {s} \
+               AND {} ORDER BY job_completion_date DESC, job_id LIMIT 1) \
+             SELECT service_namespace, last_authenticated, last_authenticated_entity \
+             FROM services_last_accessed WHERE subject = {s} \
+               AND job_id IN (SELECT job_id FROM jobs)",
+            window.sql("job_completion_date"),
+            s = quote(entity)
+        ))
+        .await?;
+    let services = strings(&batches, "service_namespace")?;
+    let times = ints(&batches, "last_authenticated")?;
+    let entities = strings(&batches, "last_authenticated_entity")?;
+    Ok((0..services.len())
+        .filter_map(|i| {
+            Some(ReportedService {
+                service: services[i].clone()?,
+                last_authenticated: times[i],
+                entity: entities[i].clone(),
+            })
+        })
+        .collect())
 }
 
 /// The first and last plausible event of each account's trail in the store (by the
@@ -1163,13 +1136,47 @@ impl EvidenceSource for SqlEvidence<'_> {
         self.session.iam_names()
     }
 
-    fn scp_scope(
+    fn scps(&self, name: &str) -> Result<Vec<ScpRow>, SourceError> {
+        self.run(scps(self.session, name))
+    }
+
+    fn scp_targets(&self, org_id: &str, policy_id: &str) -> Result<Vec<String>, SourceError> {
+        self.run(scp_targets(self.session, org_id, policy_id))
+    }
+
+    fn member_accounts_under(
         &self,
-        name: &str,
+        org_id: &str,
+        targets: &[String],
+    ) -> Result<Vec<String>, SourceError> {
+        self.run(member_accounts_under(self.session, org_id, targets))
+    }
+
+    fn unplaced_accounts(&self, org_id: &str) -> Result<Vec<String>, SourceError> {
+        self.run(unplaced_accounts(self.session, org_id))
+    }
+
+    fn services_before(
+        &self,
+        accounts: &[String],
+        before: i64,
+    ) -> Result<Vec<ServiceUse>, SourceError> {
+        self.run(services_before(self.session, accounts, before))
+    }
+
+    fn services_used(
+        &self,
+        accounts: &[String],
+        window: &Window,
+    ) -> Result<Vec<ServiceUse>, SourceError> {
+        self.run(services_used(self.session, accounts, window))
+    }
+
+    fn entity_report(
+        &self,
         entity: &str,
         window: &Window,
-        sources: Sources,
-    ) -> Result<ScpScope, SourceError> {
-        self.run(load_scp_scope(self.session, name, entity, window, sources))
+    ) -> Result<Vec<ReportedService>, SourceError> {
+        self.run(entity_report(self.session, entity, window))
     }
 }

@@ -14,7 +14,7 @@ use super::limits::{FitError, fit};
 use super::outcome::{Target, TargetKind, Tightened};
 use super::refused::{Refused, still_allowed};
 use super::replay::{Replay, Swap, swap};
-use super::scope::{Attachments, PolicyRow, ReportUsage, assemble};
+use super::scope::{Attachments, PolicyRow, ReportUsage, assemble, assemble_scp};
 use super::window::{DAY, Sources, Window};
 use super::{After, ResourceUse, RewriteOptions, ScpError, ScpOptions, ScpRewrite, Usage};
 use super::{Visibility, deny_unused};
@@ -91,15 +91,39 @@ pub trait EvidenceSource {
     -> Result<Vec<StoredEvent>, SourceError>;
     /// The IAM snapshot's names, for the resources of requests that name an IAM entity.
     fn iam_names(&self) -> &IamNames;
-    /// An SCP by name or id, with the accounts under its targets within `entity` and what
-    /// they used.
-    fn scp_scope(
+    /// The SCPs named or numbered `name` (in any organisation).
+    fn scps(&self, name: &str) -> Result<Vec<ScpRow>, SourceError>;
+    /// The entity paths an SCP is attached to, sorted.
+    fn scp_targets(&self, org_id: &str, policy_id: &str) -> Result<Vec<String>, SourceError>;
+    /// The member accounts (not the management account) at or under any of `targets`.
+    fn member_accounts_under(
         &self,
-        name: &str,
+        org_id: &str,
+        targets: &[String],
+    ) -> Result<Vec<String>, SourceError>;
+    /// The accounts of the organisation whose place in the tree is unknown.
+    fn unplaced_accounts(&self, org_id: &str) -> Result<Vec<String>, SourceError>;
+    /// Each service the principals of `accounts` used successfully before `before` (not
+    /// AWS services acting for themselves), for the accounts together.
+    fn services_before(
+        &self,
+        accounts: &[String],
+        before: i64,
+    ) -> Result<Vec<ServiceUse>, SourceError>;
+    /// Each service, dependent actions' services included, each principal of `accounts`
+    /// used successfully in `window` (not AWS services acting for themselves).
+    fn services_used(
+        &self,
+        accounts: &[String],
+        window: &Window,
+    ) -> Result<Vec<ServiceUse>, SourceError>;
+    /// The services of the latest Organizations access report about `entity` completed in
+    /// `window` (empty without one).
+    fn entity_report(
+        &self,
         entity: &str,
         window: &Window,
-        sources: Sources,
-    ) -> Result<ScpScope, SourceError>;
+    ) -> Result<Vec<ReportedService>, SourceError>;
 }
 
 /// A principal as the IAM snapshot knows it, or why it does not.
@@ -108,6 +132,35 @@ pub enum Known {
     Principal(Box<PrincipalPolicies>),
     /// Not in the snapshot (root, another account), with why.
     Unknown(String),
+}
+
+/// An SCP as the store holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScpRow {
+    pub org_id: String,
+    pub id: String,
+    pub name: Option<String>,
+    /// Its document's text.
+    pub document: Option<String>,
+}
+
+/// A service's use: by one principal, or by a set of accounts together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceUse {
+    pub service: String,
+    pub principal: Option<String>,
+    pub events: u64,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+}
+
+/// One service of an Organizations access report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedService {
+    pub service: String,
+    pub last_authenticated: Option<i64>,
+    /// The entity that last used it, as the report names it.
+    pub entity: Option<String>,
 }
 
 /// An SCP with the accounts it governs and their evidence.
@@ -249,6 +302,28 @@ pub enum TightenError {
     NoScpEvidence(String),
     #[error(transparent)]
     Scp(#[from] ScpError),
+    #[error(
+        "no SCP named `{0}` in the store (`trailcut org ingest` or `trailcut collect org` loads them)"
+    )]
+    NoScp(String),
+    #[error("`{name}` names {count} SCPs (in several organisations?): pass its id")]
+    AmbiguousScp { name: String, count: usize },
+    #[error("--org-entity `{entity}` is not in organisation {org}, which holds `{name}`")]
+    EntityOutsideOrg {
+        entity: String,
+        org: String,
+        name: String,
+    },
+    #[error("SCP {0} has no document in the store")]
+    ScpWithoutDocument(String),
+    #[error("SCP {name}")]
+    ScpDocument {
+        name: String,
+        #[source]
+        source: crate::policy::PolicyError,
+    },
+    #[error("SCP {0} is attached to nothing the store knows: nothing to tighten")]
+    ScpAttachedToNothing(String),
 }
 
 /// The window and the evidence present among what `asked` allows.
@@ -407,7 +482,7 @@ pub fn tighten_scp(
 ) -> Result<ScpTightened, TightenError> {
     let entity = request.org_entity.trim_matches('/');
     let (window, sources) = window_and_sources(source, &request.window, request.evidence)?;
-    let mut scope = source.scp_scope(&request.scp, entity, &window, sources)?;
+    let mut scope = assemble_scp(source, &request.scp, entity, &window, sources)?;
     // The reports count only when the entity has its own Organizations report.
     let sources = sources
         .with_reports(scope.candidates.is_some())
@@ -420,7 +495,7 @@ pub fn tighten_scp(
         request.partial_trail,
     )?;
     if !sources.trail() {
-        scope = source.scp_scope(&request.scp, entity, &window, sources)?;
+        scope = assemble_scp(source, &request.scp, entity, &window, sources)?;
     }
     let options = ScpOptions {
         candidates: scope.candidates.as_ref(),
@@ -604,8 +679,20 @@ mod tests {
                     document: document(),
                 }],
                 boundary: None,
-                scps: Vec::new(),
-                org_path: None,
+                // NewServiceTest, allowing everything, on the account's OU.
+                scps: vec![(
+                    "ou-dev".to_owned(),
+                    vec![LoadedPolicy {
+                        key: "p-1".to_owned(),
+                        name: "NewServiceTest".to_owned(),
+                        via: Via::Scp,
+                        document: PolicyDocument::parse(
+                            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+                        )
+                        .unwrap(),
+                    }],
+                )],
+                org_path: Some("o-a1/r-1/ou-dev".to_owned()),
                 warnings: Vec::new(),
             })))
         }
@@ -620,14 +707,54 @@ mod tests {
         fn iam_names(&self) -> &IamNames {
             &self.names
         }
-        fn scp_scope(
-            &self,
-            name: &str,
-            _: &str,
-            _: &Window,
-            _: Sources,
-        ) -> Result<ScpScope, SourceError> {
-            Err(format!("no SCP named `{name}`").into())
+        fn scps(&self, name: &str) -> Result<Vec<ScpRow>, SourceError> {
+            // One SCP, allowing everything, on the Development OU.
+            Ok((name == "NewServiceTest")
+                .then(|| ScpRow {
+                    org_id: "o-a1".to_owned(),
+                    id: "p-1".to_owned(),
+                    name: Some("NewServiceTest".to_owned()),
+                    document: Some(
+                        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+                            .to_owned(),
+                    ),
+                })
+                .into_iter()
+                .collect())
+        }
+        fn scp_targets(&self, _: &str, _: &str) -> Result<Vec<String>, SourceError> {
+            Ok(vec!["o-a1/r-1/ou-dev".to_owned()])
+        }
+        fn member_accounts_under(&self, _: &str, _: &[String]) -> Result<Vec<String>, SourceError> {
+            Ok(vec!["123456789012".to_owned()])
+        }
+        fn unplaced_accounts(&self, _: &str) -> Result<Vec<String>, SourceError> {
+            Ok(Vec::new())
+        }
+        fn services_before(&self, _: &[String], _: i64) -> Result<Vec<ServiceUse>, SourceError> {
+            // S3 and Lex were used before the window; only S3 in it.
+            Ok(["s3", "lex"]
+                .into_iter()
+                .map(|service| ServiceUse {
+                    service: service.to_owned(),
+                    principal: None,
+                    events: 3,
+                    first: None,
+                    last: Some(NEWEST - 200 * DAY),
+                })
+                .collect())
+        }
+        fn services_used(&self, _: &[String], _: &Window) -> Result<Vec<ServiceUse>, SourceError> {
+            Ok(vec![ServiceUse {
+                service: "s3".to_owned(),
+                principal: Some(ALICE.to_owned()),
+                events: 1,
+                first: Some(NEWEST),
+                last: Some(NEWEST),
+            }])
+        }
+        fn entity_report(&self, _: &str, _: &Window) -> Result<Vec<ReportedService>, SourceError> {
+            Ok(Vec::new())
         }
     }
 
@@ -701,5 +828,40 @@ mod tests {
         reports.evidence = Sources::Reports;
         let e = tighten(&reports, &fake(), catalog).unwrap_err();
         assert_eq!(e.to_string(), "no last-accessed evidence in the store");
+    }
+
+    #[test]
+    fn an_scp_denies_the_services_its_accounts_stopped_using_and_the_replay_checks_it() {
+        let request = ScpRequest {
+            scp: "NewServiceTest".to_owned(),
+            org_entity: "/o-a1/r-1/ou-dev/".to_owned(),
+            window: WindowRequest {
+                days: 90,
+                since: None,
+                until: None,
+            },
+            evidence: Sources::Both,
+            deny_never_used: false,
+            partial_trail: false,
+        };
+        let t = tighten_scp(&request, &fake(), ActionCatalog::embedded()).unwrap();
+        assert_eq!(t.org_entity, "o-a1/r-1/ou-dev");
+        assert_eq!(t.scope.accounts, ["123456789012"]);
+        assert!(t.scope.outside.is_empty());
+        assert_eq!(t.scope.principals, BTreeSet::from([ALICE.to_owned()]));
+        // Lex stopped; S3 is in use; services never seen used stay allowed.
+        assert_eq!(t.denied(), ["lex"]);
+        // alice's call is replayed against the SCP with its Deny: still allowed.
+        assert_eq!((t.replay.principals, t.replay.events), (1, 1));
+        assert!(t.replay.regressions.is_empty());
+        let wrong = ScpRequest {
+            org_entity: "o-zz/r-1".to_owned(),
+            ..request.clone()
+        };
+        let e = tighten_scp(&wrong, &fake(), ActionCatalog::embedded()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--org-entity `o-zz/r-1` is not in organisation o-a1, which holds `NewServiceTest`"
+        );
     }
 }

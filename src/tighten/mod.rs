@@ -49,8 +49,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub use coverage::{CoverageError, TrailCoverage, check_trail};
 pub use engine::{
-    EvidenceSource, Found, Known, Request, ScpRequest, ScpScope, ScpTightened, SourceError,
-    TargetName, TightenError, WindowRequest, tighten, tighten_scp,
+    EvidenceSource, Found, Known, ReportedService, Request, ScpRequest, ScpRow, ScpScope,
+    ScpTightened, ServiceUse, SourceError, TargetName, TightenError, WindowRequest, tighten,
+    tighten_scp,
 };
 pub use limits::{FitError, Fitted, Oversized, fit, oversized, size_limit};
 pub use observe::{Blind, Visibility, data_event_resource, has_data_events};
@@ -69,7 +70,8 @@ pub use rewrite::{
     DEFAULT_MAX_ARNS, Item, RewriteError, RewriteOptions, Rewritten, Untouched, Verdict, rewrite,
 };
 pub use scope::{
-    ATTEMPT_SLACK, Attachments, PolicyRow, REPORT_SLACK, ReportUsage, assemble, entity,
+    ATTEMPT_SLACK, Attachments, PolicyRow, REPORT_SLACK, ReportUsage, assemble, assemble_scp,
+    entity,
 };
 pub use scp::{DENY_SID, SCP_MAX_CHARS, ScpError, ScpOptions, ScpRewrite, deny_unused};
 pub use script::{

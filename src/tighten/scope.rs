@@ -4,11 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::engine::{EvidenceSource, Found, TightenError};
+use super::engine::{EvidenceSource, Found, ScpScope, TightenError};
 use super::window::{Sources, Window};
 use super::{
-    Entity, EntityKind, Level, PolicyKind, Scope, ScopeAttachment, ScopeMembership, ScopePolicy,
-    Usage, Visibility, has_data_events,
+    Entity, EntityKind, Evidence, Level, PolicyKind, Scope, ScopeAttachment, ScopeMembership,
+    ScopePolicy, Source, Usage, Visibility, has_data_events,
 };
 use crate::policy::PolicyDocument;
 use crate::request::CLOUDTRAIL_EPOCH;
@@ -306,4 +306,124 @@ pub fn assemble(
         }
     }
     Ok((scope, all_principals))
+}
+
+/// The SCP `name` (within the organisation of `entity`), the member accounts under its
+/// targets, and what they used: before the window (what "stopped" means) and in it, from
+/// the trail and from the entity's Organizations access report.
+pub fn assemble_scp(
+    source: &dyn EvidenceSource,
+    name: &str,
+    entity: &str,
+    window: &Window,
+    sources: Sources,
+) -> Result<ScpScope, TightenError> {
+    let entity = entity.trim_matches('/');
+    let mut rows = source.scps(name)?;
+    let row = match rows.len() {
+        0 => return Err(TightenError::NoScp(name.to_owned())),
+        1 => rows.remove(0),
+        count => {
+            return Err(TightenError::AmbiguousScp {
+                name: name.to_owned(),
+                count,
+            });
+        }
+    };
+    if !entity.starts_with(&row.org_id) {
+        return Err(TightenError::EntityOutsideOrg {
+            entity: entity.to_owned(),
+            org: row.org_id,
+            name: name.to_owned(),
+        });
+    }
+    let text = row
+        .document
+        .as_deref()
+        .ok_or_else(|| TightenError::ScpWithoutDocument(name.to_owned()))?;
+    let document = PolicyDocument::parse(text).map_err(|source| TightenError::ScpDocument {
+        name: name.to_owned(),
+        source,
+    })?;
+    let targets = source.scp_targets(&row.org_id, &row.id)?;
+    if targets.is_empty() {
+        return Err(TightenError::ScpAttachedToNothing(name.to_owned()));
+    }
+    let within = |path: &str| path == entity || path.starts_with(&format!("{entity}/"));
+    let outside: Vec<String> = targets.iter().filter(|t| !within(t)).cloned().collect();
+    let accounts = source.member_accounts_under(&row.org_id, &targets)?;
+    // Accounts whose place in the tree is unknown may be under a target too.
+    let unplaced = source.unplaced_accounts(&row.org_id)?;
+    let mut usage = Usage::default();
+    let mut visibility = Visibility {
+        trail: sources.trail(),
+        data_event_services: source.data_event_services(window)?,
+        ..Visibility::default()
+    };
+    let mut principals = BTreeSet::new();
+    let mut used_before = BTreeSet::new();
+    if sources.trail() && !accounts.is_empty() {
+        let who = accounts.join(", ");
+        for used in source.services_before(&accounts, window.since)? {
+            used_before.insert(used.service.clone());
+            let mut evidence = Evidence::one(Source::Trail, &who, used.last, 0);
+            evidence.events = used.events;
+            usage.add_before(&used.service, &evidence);
+        }
+        for used in source.services_used(&accounts, window)? {
+            let Some(arn) = &used.principal else {
+                continue;
+            };
+            principals.insert(arn.clone());
+            let evidence = Evidence {
+                events: used.events,
+                first: used.first,
+                last: used.last,
+                principals: BTreeSet::from([arn.clone()]),
+                sources: BTreeSet::from([Source::Trail]),
+            };
+            usage.add_service(&used.service, &evidence);
+        }
+    }
+    let mut candidates = None;
+    let mut last_reported = BTreeMap::new();
+    if sources.reports() {
+        let reported = source.entity_report(entity, window)?;
+        if !reported.is_empty() {
+            visibility.reports = true;
+            let mut listed = BTreeSet::new();
+            for r in reported {
+                listed.insert(r.service.clone());
+                let Some(at) = r.last_authenticated else {
+                    continue;
+                };
+                last_reported.insert(r.service.clone(), at);
+                let who = r.entity.clone().unwrap_or_else(|| entity.to_owned());
+                let evidence = Evidence::one(Source::LastAccessed, &who, Some(at), 0);
+                if at < window.since {
+                    used_before.insert(r.service.clone());
+                    usage.add_before(&r.service, &evidence);
+                } else {
+                    usage.add_service(&r.service, &evidence);
+                }
+            }
+            candidates = Some(listed);
+        }
+    }
+    Ok(ScpScope {
+        org_id: row.org_id,
+        id: row.id,
+        name: row.name.unwrap_or_default(),
+        document,
+        targets,
+        outside,
+        accounts,
+        usage,
+        visibility,
+        candidates,
+        principals,
+        last_reported,
+        used_before,
+        unplaced,
+    })
 }
