@@ -202,7 +202,7 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
     let t = tighten(&request, &source, catalog)?;
     let plan_json = t.plan_json();
     if let Some(dir) = args.out.as_ref().filter(|_| !args.check) {
-        write_files(dir, &t.files())?;
+        write_files(dir, &t.files(&plan_json))?;
     }
     if args.json {
         write!(out, "{plan_json}")?;
@@ -280,7 +280,7 @@ fn run_scp(
     let t = tighten_scp(&request, &source, catalog)?;
     let plan_json = t.plan_json();
     if let Some(dir) = args.out.as_ref().filter(|_| !args.check) {
-        write_files(dir, &t.files())?;
+        write_files(dir, &t.files(&plan_json))?;
     }
     if args.json {
         write!(out, "{plan_json}")?;

@@ -705,7 +705,7 @@ pub fn load(
     match crate::store::org_tables::read_state(store, org)? {
         Some(bytes) => {
             serde_json::from_slice(&bytes).map_err(|e| crate::store::StoreError::Journal {
-                path: store.meta_dir().join(format!("org-{org}.json")),
+                path: crate::store::org_tables::state_path(store, org),
                 message: e.to_string(),
             })
         }
@@ -895,7 +895,7 @@ pub fn ingest_facts(
         report.rows.insert(table, batch.num_rows());
     }
     let state = serde_json::to_vec_pretty(&org).map_err(|e| crate::store::StoreError::Journal {
-        path: store.meta_dir().join(format!("org-{org_id}.json")),
+        path: crate::store::org_tables::state_path(store, &org_id),
         message: e.to_string(),
     })?;
     crate::store::org_tables::replace(store, &org_id, &batches, &state)?;

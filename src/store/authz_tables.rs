@@ -166,14 +166,6 @@ pub fn replace_snapshot(
     account: &str,
     batches: &[RecordBatch; 5],
 ) -> Result<(), StoreError> {
-    let files: Vec<TableFile<'_>> = TABLES
-        .iter()
-        .zip(batches)
-        .map(|(table, batch)| TableFile {
-            table,
-            stem: account,
-            batch,
-        })
-        .collect();
+    let files = TableFile::each(&TABLES, account, batches);
     journal::replace_files(store, &files, None)
 }

@@ -23,6 +23,21 @@ pub struct TableFile<'a> {
     pub batch: &'a arrow::array::RecordBatch,
 }
 
+impl<'a> TableFile<'a> {
+    /// One file per table, each named `stem`: the batches in `tables`' order.
+    pub fn each(
+        tables: &[&'a str],
+        stem: &'a str,
+        batches: &'a [arrow::array::RecordBatch],
+    ) -> Vec<Self> {
+        tables
+            .iter()
+            .zip(batches)
+            .map(|(table, batch)| TableFile { table, stem, batch })
+            .collect()
+    }
+}
+
 /// Replaces table files whole, with a state file beside them when given (`(path, bytes)`,
 /// a path inside the store): each is written and synced under a temporary name, then all
 /// are swapped in at once, so that a crash leaves either every file replaced or none. The

@@ -79,7 +79,7 @@ pub fn table_schema(table: &str) -> Option<SchemaRef> {
 
 /// Where the store keeps what it knows of an organisation between ingests (the merged
 /// facts of every file given so far, as JSON: `_trailcut/org-<id>.json`).
-fn state_path(store: &Store, org: &str) -> PathBuf {
+pub fn state_path(store: &Store, org: &str) -> PathBuf {
     store.meta_dir().join(format!("org-{org}.json"))
 }
 
@@ -117,14 +117,6 @@ pub fn replace(
     batches: &[RecordBatch; 4],
     state: &[u8],
 ) -> Result<(), StoreError> {
-    let files: Vec<TableFile<'_>> = TABLES
-        .iter()
-        .zip(batches)
-        .map(|(table, batch)| TableFile {
-            table,
-            stem: org_id,
-            batch,
-        })
-        .collect();
+    let files = TableFile::each(&TABLES, org_id, batches);
     journal::replace_files(store, &files, Some((&state_path(store, org_id), state)))
 }

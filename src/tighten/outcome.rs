@@ -273,8 +273,9 @@ impl Tightened {
         pretty(&self.plan_file())
     }
 
-    /// The files `--out` writes: each new document, plan.json and apply.sh.
-    pub fn files(&self) -> Vec<OutputFile> {
+    /// The files `--out` writes: each new document, plan.json (`plan_json`, from
+    /// [`Tightened::plan_json`]) and apply.sh.
+    pub fn files(&self, plan_json: &str) -> Vec<OutputFile> {
         let mut files: Vec<OutputFile> = self
             .plan
             .policies
@@ -290,7 +291,7 @@ impl Tightened {
             .collect();
         files.push(OutputFile {
             path: "plan.json".to_owned(),
-            text: self.plan_json(),
+            text: plan_json.to_owned(),
             executable: false,
         });
         let header = vec![
@@ -357,8 +358,9 @@ impl ScpTightened {
         pretty(&self.plan_file())
     }
 
-    /// The files `--out` writes: the new SCP, plan.json and apply.sh.
-    pub fn files(&self) -> Vec<OutputFile> {
+    /// The files `--out` writes: the new SCP, plan.json (`plan_json`, from
+    /// [`ScpTightened::plan_json`]) and apply.sh.
+    pub fn files(&self, plan_json: &str) -> Vec<OutputFile> {
         let scope = &self.scope;
         let mut files = Vec::new();
         if let Some(text) = &self.rewrite.text {
@@ -370,7 +372,7 @@ impl ScpTightened {
         }
         files.push(OutputFile {
             path: "plan.json".to_owned(),
-            text: self.plan_json(),
+            text: plan_json.to_owned(),
             executable: false,
         });
         let (since, until) = (time_text(self.window.since), time_text(self.window.until));

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
+use trailcut::cli::demo::STORIES;
 use trailcut::ingest::batch::EventBatchBuilder;
 use trailcut::ingest::decode::decode_str;
 use trailcut::ingest::plausible::{Clock, TimeBounds};
@@ -95,22 +96,9 @@ fn plan(store: &Path, args: &[&str]) -> (i32, Value) {
     (code, serde_json::from_slice(&output.stdout).unwrap())
 }
 
-const DEVELOPMENT: &[&str] = &[
-    "--group",
-    "Development",
-    "--level",
-    "service",
-    "--keep-sid",
-    "RequiredIamAndOrgsActions",
-];
-const SCP: &[&str] = &[
-    "--scp",
-    "NewServiceTest",
-    "--org-entity",
-    "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111",
-    "--days",
-    "180",
-];
+/// The seed's first and fourth stories, as the demo runs them.
+const DEVELOPMENT: &[&str] = STORIES[0].args;
+const SCP: &[&str] = STORIES[3].args;
 
 /// The plans of the sample store, computed once.
 fn baseline(args: &'static [&'static str]) -> Value {
