@@ -975,7 +975,7 @@ def load_pass_role_triggers():
 
 def values_at(value, path):
     """The non-empty values at `path` in `value` (keys compared case-insensitively; an
-    array on the way yields each element's), as src/mapping/dependent.rs reads them."""
+    array on the way yields each element's), as src/request/dependent.rs reads them."""
     if isinstance(value, list):
         return [v for item in value for v in values_at(item, path)]
     if not path:

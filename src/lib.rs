@@ -23,8 +23,9 @@
 //! one request as AWS does (explicit deny, SCPs level by level, identity policies, boundary),
 //! names the statements that decided, and reports conditions on keys the request does not
 //! show as undetermined; `eval::principal` holds a principal's policies. `request` turns a
-//! CloudTrail event into the requests it made (condition keys, resources) for the
-//! evaluator, the replay and the rollup. `tighten` cuts policies down to what was
+//! CloudTrail event into the requests it made (condition keys, resources, dependent
+//! actions), reading its raw JSON through one accessor that parses it once, for ingest's
+//! mapping columns, the evaluator, the replay, the rollup and `map`. `tighten` cuts policies down to what was
 //! used: one call (`tighten::tighten`, `tighten::tighten_scp`) takes a request and an
 //! `EvidenceSource` and returns the typed result every output is written from.
 //!

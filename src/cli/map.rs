@@ -6,6 +6,8 @@ use clap::Args;
 
 use super::Status;
 use crate::mapping::{EventMapper, MappingStatus};
+use crate::request::dependent;
+use crate::request::json::EventJson;
 
 /// Flags of `trailcut map`.
 #[derive(Debug, Args)]
@@ -13,7 +15,9 @@ use crate::mapping::{EventMapper, MappingStatus};
 Prints the actions one per line, the primary first. Dependent actions (iam:PassRole when
 the request passes a role, kms:Decrypt when the object is KMS-encrypted, ...) are listed on
 stderr with the condition that makes them needed; at ingest they are stored in
-`iam_dependent_actions` only when the event shows that condition. Permissionless calls and
+`iam_dependent_actions` only when the event shows that condition. Give the event's
+`--request` (and `--response`) JSON to see which of them it needed, as ingest decides: those
+are printed after the call's actions. Permissionless calls and
 events that are not API calls print no action and say so on stderr. Exit status 1 when the call is
 unmapped (trailcut does not guess), 0 otherwise.
 
@@ -21,7 +25,8 @@ Examples:
   trailcut map s3.amazonaws.com PutBucketReplication     s3:PutReplicationConfiguration
   trailcut map lambda.amazonaws.com GetFunction20150331v2
   trailcut map --json kms.amazonaws.com ReEncrypt
-  trailcut map lambda.amazonaws.com CreateFunction20150331   (+ iam:PassRole of `role`)")]
+  trailcut map lambda.amazonaws.com CreateFunction20150331   (+ iam:PassRole of `role`)
+  trailcut map lambda.amazonaws.com CreateFunction20150331 --request '{\"role\":\"arn:aws:iam::1:role/r\"}'")]
 pub struct MapArgs {
     /// The event source host (`s3.amazonaws.com`)
     pub event_source: String,
@@ -30,6 +35,13 @@ pub struct MapArgs {
     /// The event type (`AwsApiCall`, `AwsServiceEvent`, `AwsConsoleSignIn`, ...)
     #[arg(long, default_value = "AwsApiCall", value_name = "TYPE")]
     pub event_type: String,
+    /// The event's `requestParameters` (JSON): print the dependent actions it shows were
+    /// needed
+    #[arg(long, value_name = "JSON")]
+    pub request: Option<String>,
+    /// The event's `responseElements` (JSON), read with `--request`
+    #[arg(long, value_name = "JSON", requires = "request")]
+    pub response: Option<String>,
     /// Print JSON: status, service, actions, provenance, dependent actions
     #[arg(long)]
     pub json: bool,
@@ -38,6 +50,19 @@ pub struct MapArgs {
 /// Runs `trailcut map`.
 pub fn run(args: MapArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let m = EventMapper::embedded().map(&args.event_source, &args.event_name, &args.event_type);
+    for (flag, text) in [("--request", &args.request), ("--response", &args.response)] {
+        if let Some(text) = text {
+            serde_json::from_str::<serde::de::IgnoredAny>(text)
+                .map_err(|e| anyhow::anyhow!("{flag} is not JSON: {e}"))?;
+        }
+    }
+    let event = EventJson::new(args.request.as_deref(), args.response.as_deref(), None);
+    // `None` without an event: the dependent actions are candidates, not decided.
+    let needed = args
+        .request
+        .is_some()
+        .then(|| dependent::needed(&m.dependent, &event));
+    let is_needed = |action: &str| needed.as_ref().map(|n| n.contains(&action));
     if args.json {
         let value = serde_json::json!({
             "event_source": args.event_source,
@@ -54,6 +79,7 @@ pub fn run(args: MapArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
                 "trigger": d.trigger.kind(),
                 "when": d.trigger.describe(),
                 "source": d.source,
+                "needed": is_needed(d.action),
             })).collect::<Vec<_>>(),
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
@@ -63,9 +89,17 @@ pub fn run(args: MapArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
                 for action in &m.actions {
                     writeln!(out, "{action}")?;
                 }
+                for action in needed.iter().flatten() {
+                    writeln!(out, "{action}")?;
+                }
                 for d in &m.dependent {
+                    let label = match is_needed(d.action) {
+                        None => "dependent",
+                        Some(true) => "dependent, needed by this request",
+                        Some(false) => "dependent, not needed by this request",
+                    };
                     eprintln!(
-                        "dependent: {} {} ({})",
+                        "{label}: {} {} ({})",
                         d.action,
                         d.trigger.describe(),
                         d.source

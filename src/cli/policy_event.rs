@@ -12,7 +12,7 @@ use clap::Args;
 use super::{Status, runtime};
 use crate::eval::{Decision, Request, evaluate};
 use crate::request::event::{EventFacts, event_context};
-use crate::request::resource::event_resources;
+use crate::request::resource::ResourceDeriver;
 use crate::sql::Session;
 use crate::sql::events::load_events;
 use crate::sql::iam::{find_principal, load_principal, quote};
@@ -70,6 +70,7 @@ pub fn run(store: &Path, args: EventArgs, out: &mut dyn Write) -> anyhow::Result
         ..event.facts(&arn_refs)
     };
     let context = event_context(&facts);
+    let deriver = ResourceDeriver::new(&facts);
     let set = loaded.policy_set();
     let mut results = Vec::new();
     let mut all_allowed = loaded.is_complete();
@@ -80,7 +81,7 @@ pub fn run(store: &Path, args: EventArgs, out: &mut dyn Write) -> anyhow::Result
         .chain(event.dependent.iter().map(|a| (a.as_str(), "dependent")))
     {
         // Each resource the call touched is authorised on its own.
-        let derived = event_resources(&facts, action).arns;
+        let derived = deriver.resources(action).arns;
         let resources: Vec<Option<String>> = if derived.is_empty() {
             vec![None]
         } else {

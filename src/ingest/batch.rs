@@ -21,7 +21,7 @@ use super::decode::RecordSink;
 use super::derive;
 use super::plausible::TimeBounds;
 use super::record::{CloudTrailRecord, Text};
-use crate::mapping::dependent::EventJson;
+use crate::request::json::EventJson;
 pub use crate::store::batch::{DecodedBatch, Outlier, OutlierBatch};
 use crate::store::mapcols::MappingColumns;
 use crate::store::schema::{self, events_schema};
@@ -365,11 +365,11 @@ impl EventBatchBuilder {
             event_source,
             event_name,
             text(&r.event_type),
-            EventJson {
-                request: r.request_parameters.map(RawValue::get),
-                response: r.response_elements.map(RawValue::get),
-                additional: r.additional_event_data.map(RawValue::get),
-            },
+            &EventJson::new(
+                r.request_parameters.map(RawValue::get),
+                r.response_elements.map(RawValue::get),
+                r.additional_event_data.map(RawValue::get),
+            ),
         );
         if let Some(Err(why)) = self.bounds.map(|b| b.check(micros)) {
             let outlier = Outlier {

@@ -15,19 +15,17 @@
 //! spelling of an action that exists. The service prefix comes from the event source host
 //! (`cloudtrail-service-mappings.json` from iann0036/iam-dataset plus a few of our own).
 
-pub mod dependent;
-
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::catalog::{Action, ActionCatalog};
-use dependent::{Dependent, Trigger};
+use crate::request::dependent::{Dependent, Trigger};
 
 /// Host -> prefix for event sources whose prefix is not the host's first label.
 const SERVICE_MAPPINGS: &str = include_str!("cloudtrail-service-mappings.json");
 /// trailcut's own renames; see the file's header.
 const RENAMES: &str = include_str!("renames.tsv");
-/// Dependent actions with their triggers; see `dependent.rs`.
+/// Dependent actions with their triggers; see `request/dependent.rs`.
 const DEPENDENT: &str = include_str!("dependent.tsv");
 
 /// Event sources missing from the iam-dataset table.
@@ -134,7 +132,7 @@ pub struct Mapping {
     /// Why, in words, for rename-table rows.
     pub note: Option<&'static str>,
     /// Actions the call may also need, each with the condition that makes it needed
-    /// (`dependent::needed` checks them against an event).
+    /// (`request::dependent::needed` checks them against an event).
     pub dependent: Vec<Dependent>,
 }
 
@@ -834,10 +832,14 @@ mod tests {
             "CreateFunction20150331",
             "AwsApiCall",
         );
-        let event = dependent::EventJson {
-            request: Some(r#"{"functionName":"f","role":"arn:aws:iam::1:role/r"}"#),
-            ..Default::default()
-        };
-        assert_eq!(dependent::needed(&m.dependent, event), ["iam:PassRole"]);
+        let event = crate::request::json::EventJson::new(
+            Some(r#"{"functionName":"f","role":"arn:aws:iam::1:role/r"}"#),
+            None,
+            None,
+        );
+        assert_eq!(
+            crate::request::dependent::needed(&m.dependent, &event),
+            ["iam:PassRole"]
+        );
     }
 }

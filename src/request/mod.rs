@@ -1,13 +1,18 @@
 //! A CloudTrail event turned into the requests it made, shared by every reader of the
 //! trail: the global condition keys it shows (`event`), the resources each of its actions
-//! acted on (`resource`), and whether the call was refused ([`is_denied`]).
+//! acted on (`resource`), the dependent actions its request shows were needed
+//! (`dependent`), and whether the call was refused ([`is_denied`]). All of them read the
+//! event's raw JSON through one accessor, [`json::EventJson`], which parses each part once.
 //!
-//! Pure and synchronous like `eval` and `mapping`. The evaluator's `policy event`, the
-//! replay, the usage rollup (`store::usage`) and the SQL functions `event_resources` and
-//! `is_denied(errorcode)` all read events through this module, so that a request, a
-//! resource or a refused call means the same in each of them.
+//! Pure and synchronous like `eval` and `mapping`. Ingest's mapping columns, the usage
+//! rollup (`store::usage`), the evaluator's `policy event`, the replay, `trailcut map` and
+//! the SQL functions `event_resources` and `is_denied(errorcode)` all read events through
+//! this module, so that a request, a resource or a refused call means the same in each of
+//! them.
 
+pub mod dependent;
 pub mod event;
+pub mod json;
 pub mod resource;
 
 /// 2013-11-01T00:00:00Z, when CloudTrail began recording, in microseconds since the epoch:

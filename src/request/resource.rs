@@ -17,13 +17,10 @@
 //! resource types (`ec2:RunInstances`) is derived only where a rule knows every type the
 //! call touches: a policy narrowed to part of a call's resources would deny the call.
 
-use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
-use std::fmt;
-
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::collections::HashMap;
 
 use super::event::EventFacts;
+use super::json::{EventJson, Json};
 use crate::catalog::ActionCatalog;
 
 /// Whether an action's resources were derived.
@@ -222,9 +219,7 @@ impl Rule {
 /// The event with its JSON parsed once, and the parts every ARN needs.
 struct Event<'a> {
     facts: &'a EventFacts<'a>,
-    request: Json<'a>,
-    /// Parsed on first use: few rules read the response.
-    response: std::cell::OnceCell<Json<'a>>,
+    json: EventJson<'a>,
     partition: &'a str,
 }
 
@@ -242,28 +237,27 @@ impl<'a> Event<'a> {
             });
         Self {
             facts,
-            request: Json::parse(facts.request_parameters),
-            response: std::cell::OnceCell::new(),
+            json: EventJson::new(facts.request_parameters, facts.response_elements, None),
             partition,
         }
     }
 
     /// A non-empty string request parameter (top level, any case of the key).
     fn get(&self, key: &str) -> Option<&str> {
-        field(&self.request, key)?
+        self.json
+            .request()
+            .field(key)?
             .as_str()
             .filter(|s| !s.is_empty())
     }
 
     /// A string response element at `path` (dot-separated).
     fn response(&self, path: &str) -> Option<&str> {
-        let mut value = self
-            .response
-            .get_or_init(|| Json::parse(self.facts.response_elements));
-        for key in path.split('.') {
-            value = field(value, key)?;
-        }
-        value.as_str().filter(|s| !s.is_empty())
+        self.json
+            .response()
+            .get(path)?
+            .as_str()
+            .filter(|s| !s.is_empty())
     }
 
     fn region(&self) -> Option<&str> {
@@ -307,154 +301,10 @@ impl<'a> Event<'a> {
     }
 }
 
-/// JSON parsed as the rules read it: strings borrowed from the event's text where they
-/// carry no escapes, objects as their members in document order. Parsing into
-/// `serde_json::Value` allocated a `String` per key and string and built a map per object,
-/// for rules that read one or two keys; this tree allocates only its lists.
-#[derive(Debug, Default)]
-enum Json<'a> {
-    #[default]
-    Null,
-    /// Numbers and booleans: no rule reads them.
-    Scalar,
-    Str(Cow<'a, str>),
-    Array(Vec<Json<'a>>),
-    Object(Vec<(Cow<'a, str>, Json<'a>)>),
-}
-
-impl<'a> Json<'a> {
-    /// `text` parsed, or `Null` when it is not JSON (or nests past the parser's limit).
-    fn parse(text: Option<&'a str>) -> Self {
-        text.and_then(|t| serde_json::from_str(t).ok())
-            .unwrap_or_default()
-    }
-
-    fn as_str(&self) -> Option<&str> {
-        match self {
-            Json::Str(s) => Some(s),
-            _ => None,
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Json<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct JsonVisitor;
-        impl<'de> Visitor<'de> for JsonVisitor {
-            type Value = Json<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("JSON")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Json<'de>, E> {
-                Ok(Json::Null)
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Json<'de>, E> {
-                Ok(Json::Null)
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Json<'de>, E> {
-                Ok(Json::Scalar)
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Json<'de>, E> {
-                Ok(Json::Scalar)
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Json<'de>, E> {
-                Ok(Json::Scalar)
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Json<'de>, E> {
-                Ok(Json::Scalar)
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Json<'de>, E> {
-                Ok(Json::Str(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Json<'de>, E> {
-                Ok(Json::Str(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Json<'de>, E> {
-                Ok(Json::Str(Cow::Owned(v)))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element()? {
-                    items.push(item);
-                }
-                Ok(Json::Array(items))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
-                let mut members = Vec::new();
-                while let Some(key) = map.next_key::<Json<'de>>()? {
-                    let Json::Str(key) = key else {
-                        return Err(de::Error::custom("an object key that is not a string"));
-                    };
-                    members.push((key, map.next_value()?));
-                }
-                Ok(Json::Object(members))
-            }
-        }
-        deserializer.deserialize_any(JsonVisitor)
-    }
-}
-
-/// The member `key` of an object, in any case. As `serde_json::Value` (which keeps the
-/// order keys first appear in) answered: the first key that matches, with the value of
-/// its last occurrence when the object repeats it.
-fn field<'v, 'a>(value: &'v Json<'a>, key: &str) -> Option<&'v Json<'a>> {
-    let Json::Object(members) = value else {
-        return None;
-    };
-    let (first, _) = members.iter().find(|(k, _)| k.eq_ignore_ascii_case(key))?;
-    members
-        .iter()
-        .rev()
-        .find(|(k, _)| k == first)
-        .map(|(_, v)| v)
-}
-
-/// The values of an object, one per key (the last where a key repeats).
-fn values<'v, 'a>(members: &'v [(Cow<'a, str>, Json<'a>)]) -> Vec<&'v Json<'a>> {
-    let mut seen = HashSet::new();
-    let mut out: Vec<&Json<'a>> = members
-        .iter()
-        .rev()
-        .filter(|(k, _)| seen.insert(k.as_ref()))
-        .map(|(_, v)| v)
-        .collect();
-    out.reverse();
-    out
-}
-
-/// Every string at `path` (dot-separated; arrays are walked, and an `items` level as EC2
-/// writes lists is looked through).
-fn strings_at<'v>(value: &'v Json<'_>, path: &str, out: &mut Vec<&'v str>) {
-    let (head, rest) = match path.split_once('.') {
-        Some((h, r)) => (h, Some(r)),
-        None => (path, None),
-    };
-    match value {
-        Json::Array(items) => items.iter().for_each(|v| strings_at(v, path, out)),
-        Json::Object(_) => {
-            if let Some(next) = field(value, head) {
-                match rest {
-                    Some(rest) => strings_at(next, rest, out),
-                    None => collect_strings(next, out),
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-fn collect_strings<'v>(value: &'v Json<'_>, out: &mut Vec<&'v str>) {
-    match value {
-        Json::Str(s) if !s.is_empty() => out.push(s),
-        Json::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
-        _ => {}
-    }
-}
-
 fn ids<'v>(value: &'v Json<'_>, paths: &[&str]) -> Vec<&'v str> {
     let mut out = Vec::new();
     for path in paths {
-        strings_at(value, path, &mut out);
+        value.strings_at(path, &mut out);
     }
     out
 }
@@ -593,7 +443,7 @@ fn rule(e: &Event<'_>, service: &str, action: &str, kinds: &[&str]) -> Rule {
             if kinds != ["parameter"] {
                 return Rule::Unknown;
             }
-            let names = ids(&e.request, &["name", "names", "path"]);
+            let names = ids(e.json.request(), &["name", "names", "path"]);
             if names.is_empty() {
                 return Rule::Unknown;
             }
@@ -613,7 +463,7 @@ fn rule(e: &Event<'_>, service: &str, action: &str, kinds: &[&str]) -> Rule {
         "ec2" => ec2(e, action, kinds),
         // Alarms by name (a call without names lists them all: not derived) and dashboards.
         "cloudwatch" if kinds == ["alarm"] => {
-            let names = ids(&e.request, &["alarmName", "alarmNames"]);
+            let names = ids(e.json.request(), &["alarmName", "alarmNames"]);
             Rule::from(
                 names
                     .iter()
@@ -622,7 +472,7 @@ fn rule(e: &Event<'_>, service: &str, action: &str, kinds: &[&str]) -> Rule {
             )
         }
         "cloudwatch" if kinds == ["dashboard"] => {
-            let names = ids(&e.request, &["dashboardName", "dashboardNames"]);
+            let names = ids(e.json.request(), &["dashboardName", "dashboardNames"]);
             Rule::from(
                 names
                     .iter()
@@ -752,7 +602,7 @@ fn ec2(e: &Event<'_>, _action: &str, kinds: &[&str]) -> Rule {
             "security-group" => (&["groupId"], "security-group"),
             _ => return Rule::Unknown,
         };
-        let found = ids(&e.request, paths);
+        let found = ids(e.json.request(), paths);
         if found.is_empty() {
             return Rule::Refuse;
         }
@@ -783,7 +633,7 @@ fn iam(e: &Event<'_>, kinds: &[&str]) -> Rule {
             Rule::one(arn)
         }
         ["role"] => {
-            let passed = role_arns(&e.request);
+            let passed = role_arns(e.json.request());
             let arn = e
                 .whole(e.response("role.arn"), "iam")
                 .or_else(|| e.whole(e.get("roleArn"), "iam"))
@@ -823,7 +673,7 @@ fn role_arns<'v>(value: &'v Json<'_>) -> Vec<&'v str> {
         match value {
             Json::Str(s) if s.starts_with("arn:aws") && s.contains(":role/") => out.push(s),
             Json::Array(items) => items.iter().for_each(|v| walk(v, out)),
-            Json::Object(members) => values(members).into_iter().for_each(|v| walk(v, out)),
+            Json::Object(_) => value.values().into_iter().for_each(|v| walk(v, out)),
             _ => {}
         }
     }

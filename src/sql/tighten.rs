@@ -15,7 +15,7 @@ use crate::catalog::ActionCatalog;
 use crate::ingest::plausible::{CLOUDTRAIL_EPOCH, TimeBounds};
 use crate::policy::PolicyDocument;
 use crate::request::event::{EventFacts, StoredEvent};
-use crate::request::resource::{IamNames, ResourceStatus, event_resources};
+use crate::request::resource::{IamNames, ResourceDeriver, ResourceStatus};
 use crate::tighten::{
     Attachments, Entity, EntityKind, Evidence, EvidenceSource, Found, Known, PolicyKind, PolicyRow,
     ReportUsage, ReportedService, ResourceUse, ScpRow, ServiceUse, Source, SourceError,
@@ -581,12 +581,13 @@ async fn edge_resource_usage(
             iam_names: Some(session.iam_names()),
             ..event.facts(&resources)
         };
+        let deriver = ResourceDeriver::new(&facts);
         let by_action = out.entry(principal.to_owned()).or_default();
         for action in event.actions.iter().chain(&event.dependent) {
             let Some(known) = catalog.action(action) else {
                 continue;
             };
-            let derived = event_resources(&facts, action);
+            let derived = deriver.resources(action);
             let used = by_action.entry(known.name.clone()).or_default();
             match derived.status {
                 ResourceStatus::Derived => {

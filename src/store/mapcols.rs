@@ -15,7 +15,8 @@ use arrow::array::{
 use arrow::datatypes::DataType;
 
 use super::schema::{col, events_schema};
-use crate::mapping::dependent::{self, EventJson};
+use crate::request::dependent;
+use crate::request::json::EventJson;
 use crate::mapping::{EventMapper, Mapping};
 
 type CallCache = HashMap<String, Arc<Mapping>, foldhash::fast::RandomState>;
@@ -62,7 +63,7 @@ impl MappingColumns {
         event_source: &str,
         event_name: &str,
         event_type: Option<&str>,
-        event: EventJson<'_>,
+        event: &EventJson<'_>,
     ) {
         let event_type = event_type.unwrap_or("");
         self.key.clear();
@@ -157,11 +158,11 @@ pub fn with_mapping_columns(batch: RecordBatch) -> Result<RecordBatch, arrow::er
             source.value(row),
             name.value(row),
             get(&kind, row),
-            EventJson {
-                request: get(&request, row),
-                response: get(&response, row),
-                additional: get(&additional, row),
-            },
+            &EventJson::new(
+                get(&request, row),
+                get(&response, row),
+                get(&additional, row),
+            ),
         );
     }
     let computed = mapping.finish();

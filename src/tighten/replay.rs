@@ -6,7 +6,7 @@ use super::After;
 use crate::eval::principal::{LoadedPolicy, PrincipalPolicies, policy_set};
 use crate::eval::{Decision, Request, evaluate};
 use crate::request::event::{EventFacts, StoredEvent, event_context};
-use crate::request::resource::{IamNames, ResourceStatus, event_resources};
+use crate::request::resource::{IamNames, ResourceDeriver, ResourceStatus};
 
 /// One call the new policies would deny.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -129,10 +129,11 @@ impl Replay {
                 ..event.facts(&resources)
             };
             let context = event_context(&facts);
+            let deriver = ResourceDeriver::new(&facts);
             let mut underivable = false;
             for action in event.actions.iter().chain(&event.dependent) {
                 self.actions += 1;
-                let derived = event_resources(&facts, action);
+                let derived = deriver.resources(action);
                 underivable |= derived.status == ResourceStatus::Underivable;
                 let resources: Vec<Option<String>> = if derived.arns.is_empty() {
                     vec![None]

@@ -243,3 +243,56 @@ fn mapping_sources_count_the_embedded_tables() {
     );
     assert!(rows_of("service-prefix") > 300);
 }
+
+/// `trailcut map --request` decides the dependent actions as ingest does: the role a new
+/// function runs as must be passable only when the request names one.
+#[test]
+fn map_with_a_request_prints_the_dependent_actions_it_needed() {
+    let run = |request: &str| {
+        let out = trailcut()
+            .args([
+                "map",
+                "lambda.amazonaws.com",
+                "CreateFunction20150331",
+                "--request",
+                request,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (stdout, stderr) = run(r#"{"functionName":"f","Role":"arn:aws:iam::1:role/r"}"#);
+    assert_eq!(stdout, "lambda:CreateFunction\niam:PassRole\n");
+    assert!(stderr.contains("dependent, needed by this request: iam:PassRole"));
+    let (stdout, stderr) = run(r#"{"functionName":"f","role":""}"#);
+    assert_eq!(stdout, "lambda:CreateFunction\n");
+    assert!(stderr.contains("dependent, not needed by this request: iam:PassRole"));
+    let json = trailcut()
+        .args([
+            "map",
+            "--json",
+            "lambda.amazonaws.com",
+            "CreateFunction20150331",
+            "--request",
+            r#"{"role":"arn:aws:iam::1:role/r"}"#,
+        ])
+        .output()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let pass_role = value["dependent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["action"] == "iam:PassRole")
+        .unwrap();
+    assert_eq!(pass_role["needed"], true);
+    trailcut()
+        .args(["map", "s3.amazonaws.com", "GetObject", "--request", "{oops"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--request is not JSON"));
+}
