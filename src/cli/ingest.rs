@@ -188,6 +188,12 @@ pub fn run(store: &Path, args: IngestArgs, out: &mut dyn Write) -> anyhow::Resul
                 bail!("`{bad}` is not an S3 URL: expected s3://BUCKET[/PREFIX]");
             }
             let paths: Vec<PathBuf> = args.paths.iter().map(PathBuf::from).collect();
+            // Before the store is opened: a mistyped path must not leave an empty store.
+            for path in &paths {
+                if let Err(e) = std::fs::metadata(path) {
+                    bail!("cannot read `{}`: {e}", path.display());
+                }
+            }
             ingest_paths(&store_handle, &paths, &options, &observer)?
         } else if urls.len() != args.paths.len() {
             bail!("give local paths and s3:// URLs in separate runs");

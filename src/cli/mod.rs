@@ -12,6 +12,7 @@ pub mod last_accessed;
 pub mod map;
 pub mod mapping;
 pub mod org;
+pub mod outdir;
 pub mod policy;
 pub mod policy_event;
 pub mod query;
@@ -25,15 +26,22 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
-/// How a command ended, as scripts see it.
+/// How a command ended, as scripts see it. README.md and `trailcut --help` list them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     /// Everything asked was done.
     Success = 0,
-    /// The work finished, but some input was skipped (see the messages on stderr).
+    /// The work finished, but some input was skipped or matched nothing (see the messages
+    /// on stderr). The questions `policy eval`, `policy event` and `who-grants` answer say
+    /// "no" with it, as their help documents.
     Partial = 1,
-    /// Nothing useful was done: bad usage, unreadable store, SQL error.
+    /// Nothing useful was done: bad usage, unreadable store or input, SQL error.
     Error = 2,
+    /// `tighten --check`: a rewrite would change something.
+    ChangeDue = 3,
+    /// `tighten`: calls in the window would be denied by the new policies (the plan is
+    /// written, to read; `--allow-regressions` accepts them).
+    Regressions = 4,
 }
 
 impl From<Status> for ExitCode {
@@ -72,7 +80,10 @@ Examples:
   trailcut query                                  interactive SQL shell
   trailcut catalog expand 's3:Get*'               the IAM actions a pattern stands for
 
-Exit status: 0 success, 1 finished but some input was skipped, 2 error.
+Exit status: 0 success; 1 finished, but some input was skipped or matched nothing (for
+policy eval, policy event and who-grants: the answer is no); 2 error, nothing done;
+3 tighten --check: a change is due; 4 tighten: the replay found calls the new policies
+would deny.
 The store is a directory of plain Parquet files (see docs/store.md); DuckDB, Spark
 and Athena read it too.";
 

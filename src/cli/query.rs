@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::Args;
 
 use super::{Status, runtime};
@@ -87,16 +87,15 @@ pub fn run(store: &Path, args: QueryArgs, out: &mut dyn Write) -> anyhow::Result
         }
         _ => None,
     };
-    if !Store::new(store).exists() {
-        eprintln!(
-            "note: no store at `{}` yet: tables are empty (run `trailcut ingest` or pass --store)",
-            store.display()
+    let store = Store::new(store);
+    if !store.exists() {
+        bail!(
+            "no store at `{}`: run `trailcut ingest PATH` first, or pass --store DIR (or set \
+             TRAILCUT_STORE)",
+            store.root().display()
         );
     }
-    let store = Store::new(store);
-    if store.exists() {
-        super::store::warn_if_outdated(&store);
-    }
+    super::store::warn_if_outdated(&store);
     let rt = runtime()?;
     rt.block_on(async {
         let mut session = Session::open(&store).await?;

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use clap::{ArgGroup, Args, ValueEnum};
 
 use super::{Status, runtime};
@@ -15,8 +15,8 @@ use crate::sql::Session;
 use crate::sql::tighten::SqlEvidence;
 use crate::store::Store;
 use crate::tighten::{
-    Level, OutputFile, Request, RewriteOptions, ScpRequest, Sources, TargetName, WindowRequest,
-    tighten, tighten_scp, write_report, write_scp_report,
+    Level, Request, RewriteOptions, ScpRequest, Sources, TargetName, WindowRequest, tighten,
+    tighten_scp, write_report, write_scp_report,
 };
 
 /// Flags of `trailcut tighten`.
@@ -58,11 +58,12 @@ Examples:
   trailcut tighten --user nikhilj --out ./nikhilj
   trailcut tighten --policy ExamplePolicy1 --level action --days 120
   trailcut tighten --group Development --level resource --max-arns 10
-  trailcut tighten --group Development --check      exit 1 when a rewrite would change anything
+  trailcut tighten --group Development --check      exit 3 when a rewrite would change anything
   trailcut tighten --scp NewServiceTest --org-entity o-a1b2c3d4e5/r-ab12/ou-ab12-11111111 --days 180
 
-Exit status: 0 done (with --check: nothing would change), 1 a change is due (--check) or the
-replay found regressions, 2 error."
+Exit status: 0 done (with --check: nothing would change), 2 error, 3 a change is due
+(--check), 4 the replay found calls the new policies would deny (the plan is still written;
+--allow-regressions accepts them and exits 0)."
 )]
 pub struct TightenArgs {
     /// Tighten a group: its policies, judged by all its members
@@ -117,7 +118,7 @@ pub struct TightenArgs {
     /// Write policies/, plan.json and apply.sh here
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Change nothing on disk; exit 1 when a rewrite would change anything
+    /// Change nothing on disk; exit 3 when a rewrite would change anything
     #[arg(long)]
     pub check: bool,
     /// Go on when an account's trail does not cover the whole window (uses outside what it
@@ -202,7 +203,7 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
     let t = tighten(&request, &source, catalog)?;
     let plan_json = t.plan_json();
     if let Some(dir) = args.out.as_ref().filter(|_| !args.check) {
-        write_files(dir, &t.files(&plan_json))?;
+        super::outdir::write(dir, &t.files(&plan_json))?;
     }
     if args.json {
         write!(out, "{plan_json}")?;
@@ -222,10 +223,10 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
              --allow-regressions to accept",
             if regressions == 1 { "" } else { "s" }
         );
-        return Ok(Status::Partial);
+        return Ok(Status::Regressions);
     }
     if args.check && t.plan.changes() {
-        return Ok(Status::Partial);
+        return Ok(Status::ChangeDue);
     }
     Ok(Status::Success)
 }
@@ -280,7 +281,7 @@ fn run_scp(
     let t = tighten_scp(&request, &source, catalog)?;
     let plan_json = t.plan_json();
     if let Some(dir) = args.out.as_ref().filter(|_| !args.check) {
-        write_files(dir, &t.files(&plan_json))?;
+        super::outdir::write(dir, &t.files(&plan_json))?;
     }
     if args.json {
         write!(out, "{plan_json}")?;
@@ -291,31 +292,10 @@ fn run_scp(
         eprintln!(
             "error: calls in the window would be denied by the new SCP; --allow-regressions to accept"
         );
-        return Ok(Status::Partial);
+        return Ok(Status::Regressions);
     }
     if args.check && t.rewrite.document.is_some() {
-        return Ok(Status::Partial);
+        return Ok(Status::ChangeDue);
     }
     Ok(Status::Success)
-}
-
-/// Writes a run's files under `dir`.
-fn write_files(dir: &Path, files: &[OutputFile]) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    for file in files {
-        let path = dir.join(&file.path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        std::fs::write(&path, &file.text)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        #[cfg(unix)]
-        if file.executable {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
-                .with_context(|| format!("cannot make {} executable", path.display()))?;
-        }
-    }
-    Ok(())
 }

@@ -37,7 +37,9 @@ impl Trigger {
         }
         let paths = text.strip_prefix("request:")?;
         let paths: Vec<String> = paths.split('|').map(str::to_ascii_lowercase).collect();
-        let valid = paths.iter().all(|p| p.split('.').all(|key| !key.is_empty()));
+        let valid = paths
+            .iter()
+            .all(|p| p.split('.').all(|key| !key.is_empty()));
         valid.then_some(Trigger::Request(paths))
     }
 
@@ -153,9 +155,15 @@ mod tests {
             trigger: Trigger::KmsEncrypted,
             source: "iam-policy-autopilot",
         };
-        let encrypted =
-            EventJson::new(None, Some(r#"{"x-amz-server-side-encryption":"aws:kms"}"#), None);
-        assert_eq!(needed(std::slice::from_ref(&d), &encrypted), ["kms:Decrypt"]);
+        let encrypted = EventJson::new(
+            None,
+            Some(r#"{"x-amz-server-side-encryption":"aws:kms"}"#),
+            None,
+        );
+        assert_eq!(
+            needed(std::slice::from_ref(&d), &encrypted),
+            ["kms:Decrypt"]
+        );
         let plain = EventJson::new(
             None,
             Some(r#"{"x-amz-server-side-encryption":"AES256"}"#),

@@ -49,7 +49,8 @@ impl<'a> EventJson<'a> {
 
     /// `responseElements`, parsed (`Null` when absent or not JSON).
     pub fn response(&self) -> &Json<'a> {
-        self.response.get_or_init(|| Json::parse(self.response_text))
+        self.response
+            .get_or_init(|| Json::parse(self.response_text))
     }
 
     /// Whether the request, the response or the additional data holds `needle` anywhere
@@ -110,7 +111,8 @@ impl<'a> Json<'a> {
 
     /// The value at `path` (dot-separated keys) through objects only.
     pub fn get(&self, path: &str) -> Option<&Json<'a>> {
-        path.split('.').try_fold(self, |value, key| value.field(key))
+        path.split('.')
+            .try_fold(self, |value, key| value.field(key))
     }
 
     /// The values of an object, one per key (the last where a key repeats); nothing for

@@ -15,9 +15,9 @@ use arrow::array::{
 use arrow::datatypes::DataType;
 
 use super::schema::{col, events_schema};
+use crate::mapping::{EventMapper, Mapping};
 use crate::request::dependent;
 use crate::request::json::EventJson;
-use crate::mapping::{EventMapper, Mapping};
 
 type CallCache = HashMap<String, Arc<Mapping>, foldhash::fast::RandomState>;
 

@@ -283,16 +283,18 @@ fn small_writes_are_compacted_and_files_stay_in_call_order() {
 }
 
 #[test]
-fn a_missing_path_is_an_error_with_its_name() {
-    let store = tempfile::tempdir().unwrap();
+fn a_missing_path_is_an_error_with_its_name_and_leaves_no_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
     let output = trailcut()
         .arg("--store")
-        .arg(store.path())
+        .arg(&store)
         .args(["ingest", "/no/such/trail"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("/no/such/trail"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("`/no/such/trail`"));
+    assert!(!store.exists(), "no empty store left behind");
 }
 
 /// Issue 18, finding 7: gzip bombs among good files cost at most the memory budget; each

@@ -224,7 +224,7 @@ fn example_policy1_loses_its_ec2_statement() {
 }
 
 #[test]
-fn check_exits_1_only_when_something_would_change() {
+fn check_exits_3_only_when_something_would_change() {
     let run = |args: &[&str]| {
         trailcut()
             .arg("--store")
@@ -239,7 +239,7 @@ fn check_exits_1_only_when_something_would_change() {
     };
     assert_eq!(
         run(&["--policy", "ExamplePolicy1", "--level", "service"]),
-        Some(1)
+        Some(3)
     );
     assert_eq!(
         run(&["--policy", "App-Dev-Route53", "--level", "service"]),
@@ -258,7 +258,7 @@ fn dropping_what_the_reports_cannot_see_is_caught_by_the_replay() {
         "last-accessed",
         "--drop-unobservable",
     ]);
-    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(code, 4, "{stdout}");
     assert!(stdout.contains("REGRESSION"), "{stdout}");
     let plan = json(out.path().join("plan.json"));
     let regressions = plan["replay"]["regressions"].as_array().unwrap();
