@@ -59,6 +59,7 @@ pub mod cores;
 pub mod eval;
 pub mod ingest;
 pub mod mapping;
+pub mod nearest;
 pub mod nesting;
 pub mod policy;
 pub mod request;

@@ -8,6 +8,7 @@
 //! edits, an unknown service prefix with the catalogue's prefixes.
 
 use super::{ActionCatalog, ActionPattern};
+use crate::nearest::closest;
 
 /// A pattern that matches no action of the catalogue, and what it may have meant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,48 +115,6 @@ impl ActionCatalog {
     }
 }
 
-/// The item whose key is nearest to `target`, within an edit distance that a typo makes
-/// (1 for short names, 2 from five characters on); the first of equals.
-fn closest<T>(
-    target: &str,
-    items: impl Iterator<Item = T>,
-    key: impl Fn(&T) -> String,
-) -> Option<T> {
-    let limit = if target.len() >= 5 { 2 } else { 1 };
-    let mut best: Option<(usize, T)> = None;
-    for item in items {
-        let distance = edit_distance(target.as_bytes(), key(&item).as_bytes());
-        if distance <= limit && best.as_ref().is_none_or(|(d, _)| distance < *d) {
-            best = Some((distance, item));
-        }
-    }
-    best.map(|(_, item)| item)
-}
-
-/// Levenshtein distance with adjacent transpositions (optimal string alignment).
-fn edit_distance(a: &[u8], b: &[u8]) -> usize {
-    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in rows.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in rows[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut d = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d = d.min(rows[i - 2][j - 2] + 1);
-            }
-            rows[i][j] = d;
-        }
-    }
-    rows[a.len()][b.len()]
-}
-
 /// Every single edit of a pattern's name that leaves its wildcards alone: deletions,
 /// adjacent transpositions, then substitutions and insertions of a letter or digit.
 fn one_edit(name: &str) -> impl Iterator<Item = String> + '_ {
@@ -259,13 +218,5 @@ mod tests {
         assert_eq!(no_match("s3:Zzzzzzzz*").unwrap().suggestion, None);
         // No literal service: nothing cheap to suggest.
         assert_eq!(no_match("*:Zzzzzzzz").unwrap().suggestion, None);
-    }
-
-    #[test]
-    fn edit_distance_counts_transpositions_once() {
-        assert_eq!(edit_distance(b"getobject", b"getobject"), 0);
-        assert_eq!(edit_distance(b"getobjet", b"getobject"), 1);
-        assert_eq!(edit_distance(b"gteobject", b"getobject"), 1);
-        assert_eq!(edit_distance(b"", b"abc"), 3);
     }
 }

@@ -1,21 +1,21 @@
-//! `trailcut demo`: the main job on the bundled sample data, in a temporary store, so a
-//! new user sees what trailcut does with one command: ingest the trail, the IAM details,
-//! the organisation and the last-accessed reports, then tighten the seed's four stories.
+//! `trailcut demo`: the main job on the bundled sample data, so a new user sees what
+//! trailcut does with one command: load the trail, the IAM details, the organisation and
+//! the last-accessed reports into the store (`--store`, by default ./trailcut-store), then
+//! tighten the seed's four stories into `--out` (./trailcut-demo). The store stays, and the
+//! demo ends with commands that work on it.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use clap::Args;
 
 use super::{Status, runtime};
-use crate::ingest::authz::ingest_authorization;
-use crate::ingest::last_accessed::{Subject, ingest_reports};
-use crate::ingest::org::{OrgIds, ingest_org};
-use crate::ingest::{IngestOptions, Quiet, ingest_paths};
+use crate::ingest::load::load;
+use crate::ingest::{IngestOptions, Quiet};
 use crate::sql::Session;
 use crate::sql::output::{OutputFormat, write_batches};
 use crate::store::Store;
+use crate::store::manifest::Manifest;
 
 /// Flags of `trailcut demo`.
 #[derive(Debug, Args)]
@@ -24,9 +24,9 @@ pub struct DemoArgs {
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
 
-    /// Keep the store here instead of a temporary directory
-    #[arg(long, value_name = "DIR")]
-    pub keep_store: Option<PathBuf>,
+    /// Where the four stories' plans and scripts go, one folder each
+    #[arg(long, value_name = "DIR", default_value = "trailcut-demo")]
+    pub out: PathBuf,
 }
 
 fn default_data() -> PathBuf {
@@ -36,57 +36,6 @@ fn default_data() -> PathBuf {
     } else {
         PathBuf::from("sample_data")
     }
-}
-
-/// One job of the sample reports: its subject, the service of a with-entities report, and
-/// its files.
-type ReportJob = (Subject, Option<String>, Vec<PathBuf>);
-
-/// `INDEX.tsv` of the sample reports: each subject (and service) with its files.
-fn report_index(dir: &Path) -> anyhow::Result<Vec<ReportJob>> {
-    let path = dir.join("INDEX.tsv");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let mut jobs: Vec<ReportJob> = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        if line.starts_with('#') || line.trim().is_empty() {
-            continue;
-        }
-        let mut fields = line.split('\t');
-        let file = dir.join(fields.next().unwrap_or_default());
-        let args: Vec<&str> = fields.flat_map(str::split_whitespace).collect();
-        let value = |flag: &str| {
-            args.iter()
-                .position(|a| *a == flag)
-                .and_then(|i| args.get(i + 1))
-                .copied()
-        };
-        let subject = match (value("--arn"), value("--entity-path")) {
-            (Some(arn), _) => Subject::from_arn(arn),
-            (None, Some(path)) => Subject::from_entity_path(path),
-            (None, None) => Err("no --arn or --entity-path".to_owned()),
-        }
-        .map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), n + 1))?;
-        let service = value("--service").map(str::to_owned);
-        match jobs
-            .iter_mut()
-            .find(|(s, svc, _)| *s == subject && *svc == service)
-        {
-            Some((_, _, files)) => files.push(file),
-            None => jobs.push((subject, service, vec![file])),
-        }
-    }
-    Ok(jobs)
-}
-
-fn files_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    files.retain(|f| f.extension().is_some_and(|e| e == "json"));
-    files.sort();
-    Ok(files)
 }
 
 /// One of the seed's stories: `trailcut tighten` with these flags on sample_data.
@@ -138,43 +87,31 @@ pub const STORIES: [Story; 4] = [
 ];
 
 /// Runs `trailcut demo`.
-pub fn run(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+pub fn run(store_dir: &Path, args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let data = args.data.unwrap_or_else(default_data);
-    let trail = data.join("trail");
     anyhow::ensure!(
-        trail.is_dir(),
+        data.join("trail").is_dir(),
         "no sample trail at `{}` (pass --data DIR)",
-        trail.display()
+        data.join("trail").display()
     );
-    let temp;
-    let (store_dir, out_dir) = match &args.keep_store {
-        Some(dir) => (dir.clone(), dir.with_extension("tighten")),
-        None => {
-            temp = tempfile::tempdir().context("cannot create a temporary store")?;
-            (temp.path().join("store"), temp.path().join("tighten"))
-        }
-    };
-    let store = Store::new(&store_dir);
+    let store = Store::new(store_dir);
+    refuse_a_store_of_other_data(&store, &data)?;
+    let out_dir = args.out;
 
     writeln!(
         out,
         "== 1. Ingest the sample trail, the accounts' IAM details, the organisation and the \
-         last-accessed reports ({})\n",
+         last-accessed reports, in one command:\n\n$ trailcut --store {} ingest {}\n",
+        store_dir.display(),
         data.display()
     )?;
-    let report = ingest_paths(&store, &[trail], &IngestOptions::default(), &Quiet)?;
-    super::ingest::write_summary(&report, &store_dir, out)?;
-    let authz = ingest_authorization(&store, &files_in(&data.join("iam"))?, None)?;
-    super::authz::finish(&authz, false, out)?;
-    let org = ingest_org(&store, &files_in(&data.join("org"))?, &OrgIds::default())?;
-    super::org::finish(&org, false, out)?;
-    let mut jobs = 0;
-    for (subject, service, files) in report_index(&data.join("last-accessed"))? {
-        let summary = ingest_reports(&store, &subject, None, service.as_deref(), &files)?;
-        anyhow::ensure!(summary.errors.is_empty(), "{}", summary.errors.join("; "));
-        jobs += summary.jobs.len();
-    }
-    writeln!(out, "last-accessed: {jobs} jobs")?;
+    let loaded = load(&store, &[data], &IngestOptions::default(), &Quiet)?;
+    anyhow::ensure!(
+        !loaded.skipped_anything(),
+        "the sample data did not load cleanly: {}",
+        loaded.problems.join("; ")
+    );
+    super::ingest::finish_loaded(&loaded, store_dir, false, out)?;
 
     runtime()?.block_on(async {
         let session = Session::open(&store).await?;
@@ -198,7 +135,7 @@ pub fn run(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
         argv.extend(["--out", dir_text.as_str()]);
         writeln!(out, "$ trailcut tighten {}\n", argv.join(" "))?;
         let tighten = super::tighten::parse_args(&argv)?;
-        if super::tighten::run(&store_dir, tighten, out)? != Status::Success {
+        if super::tighten::run(store_dir, tighten, out)? != Status::Success {
             status = Status::Partial;
         }
         let script = std::fs::read_to_string(dir.join("apply.sh")).unwrap_or_default();
@@ -208,20 +145,61 @@ pub fn run(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
             writeln!(out, "  {command}")?;
         }
     }
+    let store_flag = if store_dir == Path::new(super::DEFAULT_STORE) {
+        String::new()
+    } else {
+        format!(
+            " --store {}",
+            crate::tighten::shell_word(&store_dir.display().to_string())
+        )
+    };
     writeln!(
         out,
-        "\nNext: `trailcut query` opens a SQL shell over a store (`--list` shows the named \
-         queries); `trailcut tighten --help` explains every option.{}",
-        match &args.keep_store {
-            Some(_) => format!(
-                " The store is in {}, the outputs in {}.",
-                store_dir.display(),
-                out_dir.display()
-            ),
-            None => String::new(),
-        }
+        "\nThe store is in {}, each story's plan.json, policies and apply.sh in {}. Next, on \
+         this store:",
+        store_dir.display(),
+        out_dir.display()
     )?;
+    let next = [
+        ("query --list", "the named queries"),
+        (
+            "query --name service_usage",
+            "who used which service, and when",
+        ),
+        (
+            "tighten --group Development --level service --out dev-plan",
+            "story 1 again, as you would run it",
+        ),
+        ("query", "a SQL shell over the store"),
+    ];
+    let commands: Vec<String> = next
+        .iter()
+        .map(|(command, _)| format!("trailcut{store_flag} {command}"))
+        .collect();
+    let width = commands.iter().map(String::len).max().unwrap_or(0);
+    for (command, (_, what)) in commands.iter().zip(next) {
+        writeln!(out, "  {command:<width$}   {what}")?;
+    }
+
     Ok(status)
+}
+
+/// The demo adds the sample's events to the store: refused when the store holds sources
+/// from elsewhere, so that a user's own store is never mixed with the sample.
+fn refuse_a_store_of_other_data(store: &Store, data: &Path) -> anyhow::Result<()> {
+    if !store.exists() {
+        return Ok(());
+    }
+    let data = std::fs::canonicalize(data).unwrap_or_else(|_| data.to_path_buf());
+    let manifest = Manifest::load(store)?;
+    if let Some(other) = manifest.paths().find(|p| !Path::new(p).starts_with(&data)) {
+        anyhow::bail!(
+            "the store `{}` holds data from elsewhere (`{other}`): the demo would add the \
+             sample's events to it; pass --store DIR for a new store",
+            store.root().display()
+        );
+    }
+    Ok(())
 }
 
 async fn show(session: &Session, sql: &str, out: &mut dyn Write) -> anyhow::Result<()> {

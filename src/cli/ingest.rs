@@ -13,8 +13,10 @@ use super::{Status, parse_time, thousands};
 use crate::ingest::aws::AwsOptions;
 use crate::ingest::aws::lookup::{LookupOptions, default_since, ingest_lookup_events};
 use crate::ingest::aws::s3::{S3Options, S3Url, ingest_s3};
+use crate::ingest::kind::InputKind;
 use crate::ingest::layout::Selection;
-use crate::ingest::{IngestObserver, IngestOptions, IngestReport, Problem, ingest_paths};
+use crate::ingest::load::{Loaded, load};
+use crate::ingest::{IngestObserver, IngestOptions, IngestReport, Problem};
 use crate::store::Store;
 
 /// Flags of `trailcut ingest`.
@@ -22,7 +24,12 @@ use crate::store::Store;
 #[command(after_help = "\
 Reads .json, .json.gz, .jsonl and .ndjson files: CloudTrail's {\"Records\":[...]}, bare arrays,
 NDJSON, EventBridge envelopes and `aws cloudtrail lookup-events` output. Digest files are
-skipped. Re-running is safe: sources in the manifest are skipped and events are stored once
+skipped. The other AWS outputs trailcut reads are recognised in the same walk and routed to
+their readers, so one command loads a whole folder such as sample_data/: IAM authorization
+details (`authz ingest`), AWS Organizations listings (`org ingest`) and IAM last-accessed
+reports (`last-accessed ingest`), whose subjects come from an INDEX.tsv beside them (a line
+per report: the file name, a tab, `--arn ARN` or `--entity-path PATH`, and `--service NS`
+for a with-entities report). The summary counts each kind. Re-running is safe: sources in the manifest are skipped and events are stored once
 per eventID. Exit status 1 means some input was skipped; the messages say which and where:
 a record that does not decode costs that record, a file that is not JSON (or decompresses
 to more than a quarter of --memory-mib) costs that file.
@@ -50,6 +57,7 @@ the next day's directory.
 
 Examples:
   trailcut ingest ./AWSLogs
+  trailcut ingest sample_data                        trail, IAM, organisation and reports
   trailcut ingest s3://org-trail-bucket --since 2026-09-01 --account 111122223333
   trailcut ingest s3://bucket/prefix/AWSLogs/o-a1b2c3d4e5 --trail-region us-east-1,eu-west-1
   trailcut ingest --lookup-events --trail-region us-east-1 --since 2026-11-01")]
@@ -194,7 +202,9 @@ pub fn run(store: &Path, args: IngestArgs, out: &mut dyn Write) -> anyhow::Resul
                     bail!("cannot read `{}`: {e}", path.display());
                 }
             }
-            ingest_paths(&store_handle, &paths, &options, &observer)?
+            let loaded = load(&store_handle, &paths, &options, &observer)?;
+            observer.done();
+            return finish_loaded(&loaded, store, args.json, out);
         } else if urls.len() != args.paths.len() {
             bail!("give local paths and s3:// URLs in separate runs");
         } else {
@@ -223,6 +233,55 @@ pub fn run(store: &Path, args: IngestArgs, out: &mut dyn Write) -> anyhow::Resul
         write_summary(&report, store, out)?;
     }
     Ok(if report.skipped_anything() {
+        Status::Partial
+    } else {
+        Status::Success
+    })
+}
+
+/// Prints what an ingest of local paths did, kind by kind, and its exit status.
+pub fn finish_loaded(
+    loaded: &Loaded,
+    store: &Path,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<Status> {
+    for problem in &loaded.problems {
+        eprintln!("warning: {problem}");
+    }
+    if json {
+        // The trail's report at the top, as before, with the other kinds beside it.
+        let mut value = match &loaded.trail {
+            Some(trail) => serde_json::to_value(trail)?,
+            None => serde_json::json!({}),
+        };
+        value["peak_rss_bytes"] = serde_json::json!(super::peak_rss_bytes());
+        value["kinds"] = serde_json::to_value(loaded)?;
+        serde_json::to_writer_pretty(&mut *out, &value)?;
+        writeln!(out)?;
+    } else {
+        if loaded.files.len() > 1 || !loaded.files.contains_key(&InputKind::Trail) {
+            let kinds: Vec<String> = loaded
+                .files
+                .iter()
+                .map(|(kind, n)| format!("{} {}", thousands(*n as u64), kind.noun(*n)))
+                .collect();
+            writeln!(out, "found {}", kinds.join(", "))?;
+        }
+        if let Some(authz) = &loaded.authorization {
+            super::authz::finish(authz, false, out)?;
+        }
+        if let Some(org) = &loaded.organization {
+            super::org::finish(org, false, out)?;
+        }
+        for job in &loaded.reports {
+            super::last_accessed::finish(&job.summary, false, out)?;
+        }
+        if let Some(trail) = &loaded.trail {
+            write_summary(trail, store, out)?;
+        }
+    }
+    Ok(if loaded.skipped_anything() {
         Status::Partial
     } else {
         Status::Success

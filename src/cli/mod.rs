@@ -87,6 +87,9 @@ would deny.
 The store is a directory of plain Parquet files (see docs/store.md); DuckDB, Spark
 and Athena read it too.";
 
+/// The store when `--store` and `TRAILCUT_STORE` do not name one.
+pub const DEFAULT_STORE: &str = "./trailcut-store";
+
 /// The command line of `trailcut`.
 #[derive(Debug, Parser)]
 #[command(name = "trailcut", version, long_version = long_version(), about = ABOUT, after_help = AFTER_HELP)]
@@ -96,7 +99,7 @@ pub struct Cli {
         long,
         global = true,
         env = "TRAILCUT_STORE",
-        default_value = "./trailcut-store",
+        default_value = DEFAULT_STORE,
         value_name = "DIR"
     )]
     pub store: PathBuf,
@@ -112,7 +115,7 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Run SQL over the store (an argument, a file, a named query, or a shell)
     Query(query::QueryArgs),
-    /// Run the main job on the bundled sample data in a temporary store
+    /// Run the main job on the bundled sample data: load it into the store, tighten the four stories
     Demo(demo::DemoArgs),
     /// Write a synthetic, realistic trail with its ground truth (benchmarks, tests)
     GenTrail(gen_trail::GenTrailArgs),
@@ -170,7 +173,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
         Command::Ingest(args) => ingest::run(&cli.store, args, &mut keeps_going),
         Command::Query(args) => query::run(&cli.store, args, &mut out),
-        Command::Demo(args) => demo::run(args, &mut out),
+        Command::Demo(args) => demo::run(&cli.store, args, &mut out),
         Command::GenTrail(args) => gen_trail::run(args, &mut keeps_going),
         Command::Bench(args) => bench::run(args, &mut out),
         Command::Catalog(args) => catalog::run(args, &mut out),

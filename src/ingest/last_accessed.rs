@@ -598,6 +598,66 @@ impl JobSummary {
     }
 }
 
+/// One job of an index: whom its reports are about, the service of a with-entities
+/// report, and its files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedJob {
+    pub subject: Subject,
+    pub service: Option<String>,
+    pub files: Vec<PathBuf>,
+}
+
+/// Reads an index of reports (`INDEX.tsv`, tab-separated): on each line a report's file
+/// name (relative to the index's folder), then the subject as `last-accessed ingest` takes
+/// it (`--arn ARN` or `--entity-path PATH`), then `--service NS` for a with-entities report.
+/// Lines starting with `#` are comments. Files with the same subject and service form one
+/// job, in the order listed.
+pub fn read_index(path: &Path) -> Result<Vec<IndexedJob>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("`{}`: {e}", path.display()))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut jobs: Vec<IndexedJob> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let at = |message: String| format!("`{}` line {}: {message}", path.display(), n + 1);
+        let mut fields = line.split('\t');
+        let file = fields.next().unwrap_or_default().trim();
+        if file.is_empty() {
+            return Err(at("no file name before the first tab".to_owned()));
+        }
+        let args: Vec<&str> = fields.flat_map(str::split_whitespace).collect();
+        let value = |flag: &str| {
+            args.iter()
+                .position(|a| *a == flag)
+                .and_then(|i| args.get(i + 1))
+                .copied()
+        };
+        let subject = match (value("--arn"), value("--entity-path")) {
+            (Some(arn), _) => Subject::from_arn(arn),
+            (None, Some(entity)) => Subject::from_entity_path(entity),
+            (None, None) => {
+                Err("no --arn ARN or --entity-path PATH after the file name".to_owned())
+            }
+        }
+        .map_err(at)?;
+        let service = value("--service").map(str::to_owned);
+        let file = dir.join(file);
+        match jobs
+            .iter_mut()
+            .find(|j| j.subject == subject && j.service == service)
+        {
+            Some(job) => job.files.push(file),
+            None => jobs.push(IndexedJob {
+                subject,
+                service,
+                files: vec![file],
+            }),
+        }
+    }
+    Ok(jobs)
+}
+
 /// Reads report files about `subject` and writes each job, replacing an earlier copy.
 pub fn ingest_reports(
     store: &crate::store::Store,

@@ -16,8 +16,10 @@ pub mod batch;
 pub mod decode;
 pub mod derive;
 pub mod gunzip;
+pub mod kind;
 pub mod last_accessed;
 pub mod layout;
+pub mod load;
 pub mod memory;
 pub mod org;
 pub mod plausible;
@@ -328,9 +330,29 @@ pub fn ingest_paths(
     options: &IngestOptions,
     observer: &dyn IngestObserver,
 ) -> Result<IngestReport, IngestError> {
+    let mut found = source::discover(inputs);
+    // Not CloudTrail: `load` routes them; here they are named and skipped.
+    for (path, kind) in std::mem::take(&mut found.routed) {
+        found.unreadable.push((
+            path,
+            format!(
+                "{} are not CloudTrail logs: `trailcut ingest` routes them to their reader",
+                kind.describe()
+            ),
+        ));
+    }
+    ingest_found(store, found, options, observer)
+}
+
+/// Ingests the CloudTrail logs `found` by [`source::discover`].
+pub fn ingest_found(
+    store: &Store,
+    mut found: source::Discovery,
+    options: &IngestOptions,
+    observer: &dyn IngestObserver,
+) -> Result<IngestReport, IngestError> {
     let started = Instant::now();
     let _lock = store.open_for_write()?;
-    let mut found = source::discover(inputs);
     let before = found.files.len();
     if !options.selection.is_everything() {
         found

@@ -1,10 +1,14 @@
 //! Finds the source objects to ingest under the paths a user gave: files as given, and
 //! inside directories every `.json`, `.jsonl` or `.ndjson` file, gzipped or not, such as
 //! the S3 layout `AWSLogs/[o-orgid/]<account>/CloudTrail/<region>/YYYY/MM/DD/*.json.gz`.
-//! CloudTrail digest files are recognised and counted, never decoded.
+//! CloudTrail digest files are recognised and counted, never decoded; files of the other
+//! kinds trailcut reads (IAM authorization details, organisation listings, last-accessed
+//! reports and their `INDEX.tsv`) are set apart by [`super::kind::sniff`].
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
+
+use super::kind::{INDEX_NAME, InputKind, sniff};
 
 /// One file to ingest.
 #[derive(Debug, Clone)]
@@ -46,6 +50,9 @@ pub struct Discovery {
     pub ignored: u64,
     /// Inputs that could not be read: the path and why.
     pub unreadable: Vec<(PathBuf, String)>,
+    /// Files of other kinds than CloudTrail logs (IAM, organisation, reports, their
+    /// indexes), for `ingest::load` to route.
+    pub routed: Vec<(PathBuf, InputKind)>,
 }
 
 impl Discovery {
@@ -109,8 +116,25 @@ pub fn discover(inputs: &[PathBuf]) -> Discovery {
                 continue;
             }
             if !named_directly && !is_json_name(path) {
-                found.ignored += 1;
+                if entry.file_name() == INDEX_NAME {
+                    found
+                        .routed
+                        .push((path.to_path_buf(), InputKind::ReportIndex));
+                } else {
+                    found.ignored += 1;
+                }
                 continue;
+            }
+            match sniff(path) {
+                Ok(InputKind::Trail) => {}
+                Ok(kind) => {
+                    found.routed.push((path.to_path_buf(), kind));
+                    continue;
+                }
+                Err(e) => {
+                    found.unreadable.push((path.to_path_buf(), e.to_string()));
+                    continue;
+                }
             }
             match describe(path) {
                 Ok(file) => found.files.push(file),

@@ -103,6 +103,14 @@ impl IamNames {
             .map(String::as_str)
     }
 
+    /// The ARNs of every `kind` (`user`, `group`, `role`) the snapshot of `account` has.
+    pub fn arns_of<'s>(&'s self, account: &'s str, kind: &'s str) -> impl Iterator<Item = &'s str> {
+        self.arns
+            .iter()
+            .filter(move |((a, k, _), _)| a == account && k == kind)
+            .map(|(_, arn)| arn.as_str())
+    }
+
     /// How many entities are known.
     pub fn len(&self) -> usize {
         self.arns.len()

@@ -118,6 +118,11 @@ impl Manifest {
         Ok(manifest)
     }
 
+    /// The paths (or URLs) of every source ingested.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.by_path.keys().map(String::as_str)
+    }
+
     /// True when the object at `path` was ingested with this size and modification time.
     pub fn has_path(&self, path: &str, size: u64, modified: i64) -> bool {
         self.by_path.get(path) == Some(&(size, modified))

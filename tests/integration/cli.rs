@@ -26,7 +26,19 @@ fn help_teaches_the_verbs_and_exit_statuses() {
 #[test]
 fn demo_runs_on_the_sample_data() {
     // The whole job: ingest everything, then the seed's four stories, each replayed clean.
-    let output = trailcut().arg("demo").output().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let (store, out) = (tmp.path().join("store"), tmp.path().join("out"));
+    let demo = || {
+        trailcut()
+            .arg("--store")
+            .arg(&store)
+            .arg("demo")
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    let output = demo();
     assert!(
         output.status.success(),
         "{}",
@@ -36,7 +48,8 @@ fn demo_runs_on_the_sample_data() {
     for expected in [
         "4,314 events read",
         "arn:aws:iam::123456789012:user/paulo",
-        "last-accessed: 9 jobs",
+        "found 1,265 CloudTrail log files, 2 IAM authorization details files, 15 AWS \
+         Organizations listings, 10 IAM last-accessed reports, 1 report index",
         "ExampleDevelopment (customer managed): rewritten; keeps 5 of",
         "aws iam remove-user-from-group --group-name=security-team --user-name=nikhilj",
         "aws iam delete-policy --policy-arn=arn:aws:iam::123456789012:policy/App-Dev-ElasticTranscoder",
@@ -46,6 +59,54 @@ fn demo_runs_on_the_sample_data() {
         assert!(stdout.contains(expected), "missing `{expected}`:\n{stdout}");
     }
     assert_eq!(stdout.matches(": 0 would be denied").count(), 4, "{stdout}");
+    // The store stays, and the commands the demo ends with work on it.
+    let next: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("The store is in"))
+        .skip(1)
+        .filter_map(|l| l.trim().strip_prefix("trailcut "))
+        .collect();
+    assert_eq!(next.len(), 4, "{stdout}");
+    let named = next[1].split("   ").next().unwrap();
+    let words: Vec<&str> = named.split_whitespace().collect();
+    let answer = trailcut().args(&words).output().unwrap();
+    assert!(
+        answer.status.success(),
+        "{named}: {}",
+        String::from_utf8_lossy(&answer.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&answer.stdout).contains("s3"),
+        "{named}"
+    );
+    // Run again on its own store: the same answers, nothing stored twice.
+    let again = demo();
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let again = String::from_utf8_lossy(&again.stdout);
+    assert!(again.contains("0 events read, 0 new"), "{again}");
+    assert_eq!(again.matches(": 0 would be denied").count(), 4, "{again}");
+    // A store of other data is refused: the sample is never mixed into it.
+    let other = tempfile::tempdir().unwrap();
+    let elsewhere = other.path().join("trail.json");
+    std::fs::write(
+        &elsewhere,
+        r#"{"Records":[{"eventVersion":"1.08","eventTime":"2026-11-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","eventID":"e1","awsRegion":"us-east-1"}]}"#,
+    )
+    .unwrap();
+    ingest(&other.path().join("store"), &[elsewhere]);
+    let refused = trailcut()
+        .arg("--store")
+        .arg(other.path().join("store"))
+        .args(["demo", "--out"])
+        .arg(tmp.path().join("out2"))
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("holds data from elsewhere"));
 }
 
 #[test]
@@ -131,20 +192,30 @@ fn query_writes_parquet() {
 
 /// Issue 18, finding 9: `trailcut ingest ... 2>&1 | head -1` panicked on the first warning
 /// (`failed printing to stderr: Broken pipe`, exit 101) and stored nothing. With stdout and
-/// stderr both a pipe nobody reads, the ingest of all of sample_data (whose IAM, organisation
-/// and report files each draw a warning) still stores every event and ends as a run whose
-/// output is read does, not with a panic.
+/// stderr both a pipe nobody reads, the ingest of the sample trail beside 30 files that each
+/// draw a warning still stores every event and ends as a run whose output is read does, not
+/// with a panic.
 #[test]
 fn a_closed_stdout_and_stderr_cost_no_event() {
+    let inputs = tempfile::tempdir().unwrap();
+    for i in 0..30 {
+        std::fs::write(
+            inputs.path().join(format!("broken-{i}.json")),
+            "{\"Records\": [",
+        )
+        .unwrap();
+    }
+    let paths = [sample_trail(), inputs.path().to_path_buf()];
     let read = tempfile::tempdir().unwrap();
     let expected = trailcut()
         .arg("--store")
         .arg(read.path())
         .arg("ingest")
-        .arg(crate::common::repo().join("sample_data"))
+        .args(&paths)
         .output()
         .unwrap();
     assert!(!expected.stderr.is_empty());
+    assert_eq!(expected.status.code(), Some(1));
     let store = tempfile::tempdir().unwrap();
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
@@ -152,7 +223,7 @@ fn a_closed_stdout_and_stderr_cost_no_event() {
         .arg("--store")
         .arg(store.path())
         .arg("ingest")
-        .arg(crate::common::repo().join("sample_data"))
+        .args(&paths)
         .stdout(writer.try_clone().unwrap())
         .stderr(writer)
         .status()

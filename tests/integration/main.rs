@@ -13,6 +13,7 @@ mod eval;
 mod fuzz_corpus;
 mod ingest;
 mod last_accessed;
+mod load;
 mod lookup;
 mod mapping_columns;
 mod nesting;
