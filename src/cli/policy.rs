@@ -34,7 +34,7 @@ Invalid documents are refused with the JSON path of the problem, and so are Prin
 NotPrincipal, as in `policy eval`: the document is an identity policy, permissions boundary
 or SCP, which govern a principal's own requests. Each action or pattern that matches nothing
 in the catalogue (a typo, an unknown service) is named on stderr, with a close match when one
-exists.
+exists, and the exit status is then 1.
 
 Example:
   trailcut policy expand policy.json | grep '^s3:'")]
@@ -159,7 +159,8 @@ fn expand(file: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<Status
         .validate_no_principal("an identity policy, permissions boundary or SCP")
         .map_err(|e| anyhow::anyhow!("`{}`: {e}", file.display()))?;
     let catalog = ActionCatalog::embedded();
-    for (path, found) in document.unknown_actions(catalog) {
+    let unknown = document.unknown_actions(catalog);
+    for (path, found) in &unknown {
         eprintln!("warning: `{}`: {path}: {found}", file.display());
     }
     // In the catalogue's order (case-insensitive), as `trailcut catalog expand` prints.
@@ -187,7 +188,12 @@ fn expand(file: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<Status
             writeln!(out, "{action}")?;
         }
     }
-    Ok(Status::Success)
+    // A pattern that names no action grants nothing: most likely a typo, so it is loud.
+    Ok(if unknown.is_empty() {
+        Status::Success
+    } else {
+        Status::Partial
+    })
 }
 
 /// What a principal can do at most, without conditions: its identity policies together

@@ -24,9 +24,14 @@ The store is read-only to SQL: INSERT, UPDATE, DELETE, DROP or replacing a store
 and COPY or --out into the store's directory are refused. Files outside it can be read
 (CREATE EXTERNAL TABLE) and written (COPY ... TO, --out).
 
+Named queries (--name, in any case; `-` for `_`) check their parameters before any SQL
+runs: `days` is a positive whole number; `principal` and `subject` are SQL LIKE patterns
+over ARNs, and a bare name (`alice`) means that name at the end of an ARN (`%/alice`).
+A named query with --param that returns no row says so on stderr and exits 1.
+
 Examples:
   trailcut query --list
-  trailcut query --name event_usage --param principal='%user/alice' --param days=30
+  trailcut query --name event_usage --param principal=alice --param days=30
   trailcut query \"SELECT eventsource, count(*) AS n FROM events GROUP BY 1 ORDER BY n DESC\"
   trailcut query -f my.sql --format json
   trailcut query --name service_usage --out usage.parquet")]
@@ -107,6 +112,16 @@ pub fn run(store: &Path, args: QueryArgs, out: &mut dyn Write) -> anyhow::Result
                 } else {
                     let batches = session.run(&sql).await?;
                     write_batches(&batches, format, out)?;
+                    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+                    // A named query narrowed by a parameter that matched nothing says so:
+                    // an empty answer is then more likely a typo than a fact.
+                    if rows == 0 && args.name.is_some() && !args.params.is_empty() {
+                        eprintln!(
+                            "warning: no rows: nothing in the store matched --param {}",
+                            args.params.join(" --param ")
+                        );
+                        return Ok(Status::Partial);
+                    }
                 }
                 Ok(Status::Success)
             }

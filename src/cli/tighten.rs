@@ -60,6 +60,7 @@ Examples:
   trailcut tighten --group Development --level resource --max-arns 10
   trailcut tighten --group Development --check      exit 3 when a rewrite would change anything
   trailcut tighten --scp NewServiceTest --org-entity o-a1b2c3d4e5/r-ab12/ou-ab12-11111111 --days 180
+  trailcut tighten --scp NewServiceTest --org-entity ou-ab12-11111111 --days 180
 
 Exit status: 0 done (with --check: nothing would change), 2 error, 3 a change is due
 (--check), 4 the replay found calls the new policies would deny (the plan is still written;
@@ -81,8 +82,9 @@ pub struct TightenArgs {
     /// SCP mode: add to this SCP a Deny of the services no account under --org-entity used
     #[arg(long, value_name = "NAME|ID", requires = "org_entity")]
     pub scp: Option<String>,
-    /// SCP mode: the Organizations entity path whose accounts' use counts
-    #[arg(long, value_name = "PATH", requires = "scp")]
+    /// SCP mode: the Organizations entity whose accounts' use counts: its path
+    /// (o-.../r-.../ou-...) or the bare id of an OU, root or account in the stored tree
+    #[arg(long, value_name = "PATH|ID", requires = "scp")]
     pub org_entity: Option<String>,
     /// SCP mode: deny services never seen used as well, not only those no longer used
     #[arg(long, requires = "scp")]

@@ -1,6 +1,6 @@
-//! `trailcut who-grants --principal NAME --service PREFIX`: each policy that gives a
-//! principal actions of a service, and how it is attached: directly, or through which
-//! group. The question behind the seed's nikhilj story: which of his two groups (or his
+//! `trailcut who-grants --principal NAME --service PREFIX[,PREFIX...]`: each policy that
+//! gives a principal actions of a service, and how it is attached: directly, or through
+//! which group. The question behind the seed's nikhilj story: which of his two groups (or his
 //! own policies) gives him IAM?
 
 use std::io::Write;
@@ -11,6 +11,7 @@ use clap::Args;
 
 use super::{Status, runtime};
 use crate::catalog::ActionCatalog;
+use crate::eval::principal::PrincipalPolicies;
 use crate::policy::{Effect, PolicyDocument};
 use crate::sql::Session;
 use crate::sql::iam::{LoadedPolicy, find_principal, load_principal};
@@ -26,20 +27,26 @@ service, how many actions, and whether a condition limits them; then Deny statem
 the service, and whether the permissions boundary or the account's SCPs leave the
 service out.
 
-Example (the sample data):
-  trailcut authz ingest sample_data/iam/*.json
-  trailcut who-grants --principal nikhilj --service iam
+--service takes several services (comma-separated or repeated), each as its IAM prefix
+(`route53`) or its CloudTrail event source (`route53.amazonaws.com`). --user, --group and
+--role are other names of --principal. --json prints {\"principal\", \"account_id\",
+\"services\": [{\"service\", \"granted\", \"policies\", \"limits\"}]}.
 
-Exit status 0 when some policy grants the service and neither the boundary nor the SCPs
-leave it out; 1 when no policy grants it, something takes it away, or the store lacks part
-of the principal's policies (named on stderr); 2 on error.")]
+Examples (the sample data):
+  trailcut ingest sample_data
+  trailcut who-grants --user nikhilj --service iam
+  trailcut who-grants --principal nikhilj --service iam,s3,route53.amazonaws.com
+
+Exit status 0 when some policy grants every service asked and neither the boundary nor the
+SCPs leave it out; 1 when for some service no policy grants it, something takes it away, or
+the store lacks part of the principal's policies (named on stderr); 2 on error.")]
 pub struct WhoGrantsArgs {
-    /// A user, group or role (name or ARN)
-    #[arg(long, value_name = "NAME_OR_ARN")]
+    /// A user, group or role (name, in any case, or ARN)
+    #[arg(long, value_name = "NAME_OR_ARN", visible_aliases = ["user", "group", "role"])]
     pub principal: String,
-    /// The service prefix (`iam`, `s3`, `route53`)
-    #[arg(long, value_name = "PREFIX")]
-    pub service: String,
+    /// The services: IAM prefixes (`iam`, `s3`) or event sources (`route53.amazonaws.com`)
+    #[arg(long, value_name = "SERVICE", required = true, value_delimiter = ',')]
+    pub service: Vec<String>,
     /// The account, when the name exists in several
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
@@ -107,22 +114,38 @@ fn statements_on(
     (names, actions.len(), conditional)
 }
 
-/// Runs `trailcut who-grants`.
-pub fn run(store: &Path, args: WhoGrantsArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
-    let catalog = ActionCatalog::embedded();
-    let service = args.service.trim().to_ascii_lowercase();
-    if catalog.service(&service).is_none() {
-        bail!("`{service}` is not an IAM service prefix (see `trailcut catalog list`)");
+/// What one service comes to for the principal.
+#[derive(Debug, serde::Serialize)]
+struct ServiceAnswer {
+    service: String,
+    /// Some policy allows the service and nothing known takes it away again.
+    granted: bool,
+    policies: Vec<Row>,
+    limits: Vec<String>,
+}
+
+/// `text` as an IAM service prefix: a prefix the catalogue has, or an event source host.
+fn service_prefix(text: &str, catalog: &ActionCatalog) -> anyhow::Result<String> {
+    let text = text.trim().to_ascii_lowercase();
+    if catalog.service(&text).is_some() {
+        return Ok(text);
     }
-    let store = Store::new(store);
-    let loaded = runtime()?.block_on(async {
-        let session = Session::open(&store).await?;
-        let principal = find_principal(&session, &args.principal, args.account.as_deref()).await?;
-        load_principal(&session, principal).await
-    })?;
-    for warning in &loaded.warnings {
-        eprintln!("warning: {warning}");
+    if text.contains('.')
+        && let Some(prefix) = crate::mapping::EventMapper::embedded().service_prefix(&text)
+        && catalog.service(prefix).is_some()
+    {
+        return Ok(prefix.to_owned());
     }
+    let hint = crate::nearest::closest(&text, catalog.services().iter(), |s| s.prefix.clone())
+        .map(|s| format!(" (did you mean `{}`?)", s.prefix))
+        .unwrap_or_default();
+    bail!(
+        "`{text}` is not an IAM service prefix or event source{hint} (see `trailcut catalog list`)"
+    )
+}
+
+/// The policies that name `service`, and what takes it away.
+fn answer(loaded: &PrincipalPolicies, service: String, catalog: &ActionCatalog) -> ServiceAnswer {
     let attached = |p: &LoadedPolicy| match p.via.group() {
         Some(group) => format!("through group {group}"),
         None => "directly".to_owned(),
@@ -145,7 +168,6 @@ pub fn run(store: &Path, args: WhoGrantsArgs, out: &mut dyn Write) -> anyhow::Re
             }
         }
     }
-    let granted = rows.iter().any(|r| r.effect == "Allow");
     // Layers that can take the service away again.
     let mut limits = Vec::new();
     if let Some(b) = &loaded.boundary {
@@ -169,34 +191,72 @@ pub fn run(store: &Path, args: WhoGrantsArgs, out: &mut dyn Write) -> anyhow::Re
             ));
         }
     }
+    let granted = rows.iter().any(|r| r.effect == "Allow") && limits.is_empty();
+    ServiceAnswer {
+        service,
+        granted,
+        policies: rows,
+        limits,
+    }
+}
+
+/// Runs `trailcut who-grants`.
+pub fn run(store: &Path, args: WhoGrantsArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let catalog = ActionCatalog::embedded();
+    let mut services: Vec<String> = Vec::new();
+    for text in &args.service {
+        let prefix = service_prefix(text, catalog)?;
+        if !services.contains(&prefix) {
+            services.push(prefix);
+        }
+    }
+    let store = Store::new(store);
+    let loaded = runtime()?.block_on(async {
+        let session = Session::open(&store).await?;
+        let principal = find_principal(&session, &args.principal, args.account.as_deref()).await?;
+        load_principal(&session, principal).await
+    })?;
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let answers: Vec<ServiceAnswer> = services
+        .into_iter()
+        .map(|service| answer(&loaded, service, catalog))
+        .collect();
     let p = &loaded.principal;
     if args.json {
         let value = serde_json::json!({
             "principal": p.arn,
             "account_id": p.account_id,
-            "service": service,
-            "policies": rows,
-            "limits": limits,
+            "services": answers,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
     } else {
-        writeln!(out, "{} ({}) and {service}:", p.arn, p.principal_type)?;
-        if rows.is_empty() {
-            writeln!(out, "  no policy of this principal names {service} actions")?;
-        } else {
-            let batch = rows_batch(&rows)?;
-            write_batches(&[batch], OutputFormat::Table, out)?;
-        }
-        for limit in &limits {
-            writeln!(out, "but {limit}")?;
+        for (i, a) in answers.iter().enumerate() {
+            if i > 0 {
+                writeln!(out)?;
+            }
+            let service = &a.service;
+            writeln!(out, "{} ({}) and {service}:", p.arn, p.principal_type)?;
+            if a.policies.is_empty() {
+                writeln!(out, "  no policy of this principal names {service} actions")?;
+            } else {
+                let batch = rows_batch(&a.policies)?;
+                write_batches(&[batch], OutputFormat::Table, out)?;
+            }
+            for limit in &a.limits {
+                writeln!(out, "but {limit}")?;
+            }
         }
     }
-    // 0 only when a policy grants the service and nothing known takes it away again.
-    Ok(if granted && limits.is_empty() && loaded.is_complete() {
-        Status::Success
-    } else {
-        Status::Partial
-    })
+    // 0 only when a policy grants every service and nothing known takes it away again.
+    Ok(
+        if answers.iter().all(|a| a.granted) && loaded.is_complete() {
+            Status::Success
+        } else {
+            Status::Partial
+        },
+    )
 }
 
 fn rows_batch(rows: &[Row]) -> anyhow::Result<arrow::array::RecordBatch> {

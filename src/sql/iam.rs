@@ -50,9 +50,10 @@ pub async fn find_principal(
     who: &str,
     account: Option<&str>,
 ) -> SqlResult<PrincipalRef> {
+    // IAM names are unique within an account whatever their case, as IAM compares them.
     let mut sql = format!(
         "SELECT account_id, principal_type, name, arn, permissions_boundary FROM principals \
-         WHERE (name = {q} OR arn = {q})",
+         WHERE (lower(name) = lower({q}) OR arn = {q})",
         q = quote(who)
     );
     if let Some(account) = account {
@@ -75,8 +76,9 @@ pub async fn find_principal(
                         .to_string(),
                 ));
             }
+            let hint = nearest_name(session, "principals", "name", who, account).await?;
             Err(SqlError::Lookup(format!(
-                "no user, group or role named `{who}`{} in the store",
+                "no user, group or role named `{who}`{} in the store{hint}",
                 account
                     .map(|a| format!(" in account {a}"))
                     .unwrap_or_default()
@@ -103,6 +105,32 @@ pub async fn find_principal(
             )))
         }
     }
+}
+
+/// ` (did you mean `NAME`?)` when a name in `column` of `table` (in `account`, when given)
+/// is a typo away from `who`; empty otherwise.
+pub async fn nearest_name(
+    session: &Session,
+    table: &str,
+    column: &str,
+    who: &str,
+    account: Option<&str>,
+) -> SqlResult<String> {
+    let filter = account
+        .map(|a| format!(" WHERE account_id = {}", quote(a)))
+        .unwrap_or_default();
+    let batches = session
+        .run(&format!(
+            "SELECT DISTINCT {column} AS name FROM {table}{filter}"
+        ))
+        .await?;
+    let names: Vec<String> = strings(&batches, "name")?.into_iter().flatten().collect();
+    let bare = who.rsplit('/').next().unwrap_or(who).to_ascii_lowercase();
+    Ok(
+        crate::nearest::closest(&bare, names.iter(), |n| n.to_ascii_lowercase())
+            .map(|n| format!(" (did you mean `{n}`?)"))
+            .unwrap_or_default(),
+    )
 }
 
 /// Loads everything that decides what `principal` may do.

@@ -32,8 +32,16 @@ const BUILTIN: &[&str] = &[
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum NamedQueryError {
     /// No query has this name.
-    #[error("no named query `{0}` (see `trailcut query --list`)")]
-    Unknown(String),
+    #[error("no named query `{0}`{1} (see `trailcut query --list`)")]
+    Unknown(String, String),
+    /// A value the parameter cannot take.
+    #[error("query `{query}`: --param {param}={value} is not {expected}")]
+    BadValue {
+        query: String,
+        param: String,
+        value: String,
+        expected: &'static str,
+    },
     /// A `--param` the query does not declare.
     #[error("query `{query}` has no parameter `{param}`; it takes: {known}")]
     UnknownParam {
@@ -61,6 +69,36 @@ pub struct Param {
     pub default: Option<String>,
     /// What it means.
     pub description: String,
+}
+
+impl Param {
+    /// `value` as the query's SQL takes it, or why it cannot be. A parameter whose default
+    /// is a number takes a positive whole number (`days`); a principal or subject pattern
+    /// that is a bare name (no `/`, `:` or `%`) matches that name at the end of an ARN,
+    /// which is how a person names a principal.
+    pub fn sql_value(&self, query: &str, value: &str) -> Result<String, NamedQueryError> {
+        let bad = |expected| NamedQueryError::BadValue {
+            query: query.to_owned(),
+            param: self.name.clone(),
+            value: value.to_owned(),
+            expected,
+        };
+        let numeric = self
+            .default
+            .as_deref()
+            .is_some_and(|d| d.parse::<u64>().is_ok());
+        if numeric {
+            return match value.trim().parse::<u32>() {
+                Ok(n) if n > 0 => Ok(n.to_string()),
+                _ => Err(bad("a positive whole number")),
+            };
+        }
+        let names_principals = matches!(self.name.as_str(), "principal" | "subject");
+        if names_principals && !value.is_empty() && !value.contains(['/', ':', '%']) {
+            return Ok(format!("%/{value}"));
+        }
+        Ok(value.to_owned())
+    }
 }
 
 /// A parsed named query.
@@ -143,6 +181,7 @@ impl NamedQuery {
                     param: p.name.clone(),
                 }
             })?;
+            let value = p.sql_value(&self.name, value)?;
             chosen.insert(p.name.as_str(), value.replace('\'', "''"));
         }
         // One pass over the template: a value is never scanned again, so a value that
@@ -183,12 +222,18 @@ pub fn builtin() -> Vec<NamedQuery> {
     all
 }
 
-/// The built-in query called `name`.
+/// The built-in query called `name` (in any case, `-` for `_`), or the closest name in the
+/// error.
 pub fn find(name: &str) -> Result<NamedQuery, NamedQueryError> {
-    builtin()
-        .into_iter()
-        .find(|q| q.name == name)
-        .ok_or_else(|| NamedQueryError::Unknown(name.to_owned()))
+    let wanted = name.to_ascii_lowercase().replace('-', "_");
+    let all = builtin();
+    if let Some(found) = all.iter().find(|q| q.name == wanted) {
+        return Ok(found.clone());
+    }
+    let hint = crate::nearest::closest(&wanted, all.iter(), |q| q.name.clone())
+        .map(|q| format!(" (did you mean `{}`?)", q.name))
+        .unwrap_or_default();
+    Err(NamedQueryError::Unknown(name.to_owned(), hint))
 }
 
 /// Parses `key=value` pairs from the command line.
@@ -208,9 +253,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn names_and_values_are_forgiven_or_refused_with_a_reason() {
+        assert_eq!(find("Service-Usage").unwrap().name, "service_usage");
+        let typo = find("servise_usage").unwrap_err().to_string();
+        assert!(typo.contains("did you mean `service_usage`"), "{typo}");
+        let q = find("service_usage").unwrap();
+        let render = |k: &str, v: &str| q.render(&BTreeMap::from([(k.to_owned(), v.to_owned())]));
+        for days in ["-5", "abc", "0", "1.5"] {
+            let refused = render("days", days).unwrap_err().to_string();
+            assert!(
+                refused.contains("is not a positive whole number"),
+                "{refused}"
+            );
+        }
+        assert!(render("days", " 30").unwrap().contains("30"));
+        assert!(
+            render("principal", "paulo")
+                .unwrap()
+                .contains("LIKE '%/paulo'")
+        );
+        let arn = "arn:aws:iam::123456789012:user/paulo";
+        assert!(
+            render("principal", arn)
+                .unwrap()
+                .contains(&format!("LIKE '{arn}'"))
+        );
+        assert!(
+            render("principal", "%paulo%")
+                .unwrap()
+                .contains("LIKE '%paulo%'")
+        );
+    }
+
+    #[test]
     fn a_value_holding_another_parameter_stays_as_written() {
         let query = NamedQuery::parse(
-            "-- name: q\n-- param: a = 1 | a\n-- param: b = 2 | b\nSELECT '${a}', '${b} days', '${c}'",
+            "-- name: q\n-- param: a = one | a\n-- param: b = 2 | b\nSELECT '${a}', '${b} days', '${c}'",
         )
         .unwrap();
         let values = BTreeMap::from([("a".to_owned(), "${b}'".to_owned())]);

@@ -9,7 +9,9 @@ use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Int64Type};
 
 use super::events::load_events;
-use super::iam::{PrincipalRef, find_principal, load_principal, quote, quote_list, strings};
+use super::iam::{
+    PrincipalRef, find_principal, load_principal, nearest_name, quote, quote_list, strings,
+};
 use super::{Session, SqlError, SqlResult};
 use crate::catalog::ActionCatalog;
 use crate::ingest::plausible::{CLOUDTRAIL_EPOCH, TimeBounds};
@@ -189,7 +191,7 @@ async fn event_span(session: &Session, filter: &str) -> SqlResult<Option<(i64, i
 pub async fn find_policy(session: &Session, who: &str, account: Option<&str>) -> SqlResult<Found> {
     let mut sql = format!(
         "SELECT DISTINCT account_id, policy_arn, policy_type FROM policies \
-         WHERE (policy_name = {q} OR policy_arn = {q}) AND policy_arn IS NOT NULL",
+         WHERE (lower(policy_name) = lower({q}) OR policy_arn = {q}) AND policy_arn IS NOT NULL",
         q = quote(who)
     );
     if let Some(account) = account {
@@ -200,12 +202,16 @@ pub async fn find_policy(session: &Session, who: &str, account: Option<&str>) ->
     let arns = strings(&batches, "policy_arn")?;
     let types = strings(&batches, "policy_type")?;
     match arns.len() {
-        0 => Err(SqlError::Lookup(format!(
-            "no managed policy named `{who}` in the store{} (`trailcut authz ingest` loads them)",
-            account
-                .map(|a| format!(" in account {a}"))
-                .unwrap_or_default()
-        ))),
+        0 => {
+            let hint = nearest_name(session, "policies", "policy_name", who, account).await?;
+            Err(SqlError::Lookup(format!(
+                "no managed policy named `{who}` in the store{}{hint} (`trailcut authz ingest` \
+                 loads them)",
+                account
+                    .map(|a| format!(" in account {a}"))
+                    .unwrap_or_default()
+            )))
+        }
         _ if types.iter().any(|t| t.as_deref() == Some("aws_managed")) => {
             Err(SqlError::Lookup(format!(
                 "`{who}` is an AWS managed policy: AWS owns its document. Tighten the identities \
@@ -828,6 +834,19 @@ async fn member_accounts_under(
     Ok(strings(&batches, "id")?.into_iter().flatten().collect())
 }
 
+/// The path of the root, OU or account `id` in the organisation's tree.
+async fn entity_path(session: &Session, org_id: &str, id: &str) -> SqlResult<Option<String>> {
+    let (org, id) = (quote(org_id), quote(id));
+    let batches = session
+        .run(&format!(
+            "SELECT path FROM org_units WHERE org_id = {org} AND id = {id} AND path IS NOT NULL \
+             UNION ALL SELECT path FROM org_accounts WHERE org_id = {org} AND id = {id} \
+             AND path IS NOT NULL"
+        ))
+        .await?;
+    Ok(strings(&batches, "path")?.into_iter().flatten().next())
+}
+
 /// The organisation's accounts whose place in the tree is unknown.
 async fn unplaced_accounts(session: &Session, org_id: &str) -> SqlResult<Vec<String>> {
     let batches = session
@@ -1151,6 +1170,10 @@ impl EvidenceSource for SqlEvidence<'_> {
         targets: &[String],
     ) -> Result<Vec<String>, SourceError> {
         self.run(member_accounts_under(self.session, org_id, targets))
+    }
+
+    fn entity_path(&self, org_id: &str, id: &str) -> Result<Option<String>, SourceError> {
+        self.run(entity_path(self.session, org_id, id))
     }
 
     fn unplaced_accounts(&self, org_id: &str) -> Result<Vec<String>, SourceError> {

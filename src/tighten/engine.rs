@@ -103,6 +103,9 @@ pub trait EvidenceSource {
     ) -> Result<Vec<String>, SourceError>;
     /// The accounts of the organisation whose place in the tree is unknown.
     fn unplaced_accounts(&self, org_id: &str) -> Result<Vec<String>, SourceError>;
+    /// The path from the organisation down to the root, OU or account `id`
+    /// (`o-a1b2c3d4e5/r-ab12/ou-ab12-11111111`), when the organisation's tree holds it.
+    fn entity_path(&self, org_id: &str, id: &str) -> Result<Option<String>, SourceError>;
     /// Each service the principals of `accounts` used successfully before `before` (not
     /// AWS services acting for themselves), for the accounts together.
     fn services_before(
@@ -474,13 +477,34 @@ pub fn tighten(
     })
 }
 
+/// `--org-entity` as a path from the organisation: given whole, or as the bare id of a
+/// root, OU or account (`ou-ab12-11111111`, `123456789012`) that the organisation of the
+/// SCP `scp` places in its tree.
+fn resolve_entity(
+    source: &dyn EvidenceSource,
+    scp: &str,
+    entity: &str,
+) -> Result<String, TightenError> {
+    let entity = entity.trim_matches('/');
+    if entity.contains('/') || entity.starts_with("o-") {
+        return Ok(entity.to_owned());
+    }
+    for row in source.scps(scp)? {
+        if let Some(path) = source.entity_path(&row.org_id, entity)? {
+            return Ok(path);
+        }
+    }
+    Ok(entity.to_owned())
+}
+
 /// SCP mode: adds to an SCP a Deny of the services no account under the entity used.
 pub fn tighten_scp(
     request: &ScpRequest,
     source: &dyn EvidenceSource,
     catalog: &ActionCatalog,
 ) -> Result<ScpTightened, TightenError> {
-    let entity = request.org_entity.trim_matches('/');
+    let entity = resolve_entity(source, &request.scp, &request.org_entity)?;
+    let entity = entity.as_str();
     let (window, sources) = window_and_sources(source, &request.window, request.evidence)?;
     let mut scope = assemble_scp(source, &request.scp, entity, &window, sources)?;
     // The reports count only when the entity has its own Organizations report.
@@ -722,6 +746,10 @@ mod tests {
                 .into_iter()
                 .collect())
         }
+        fn entity_path(&self, _: &str, id: &str) -> Result<Option<String>, SourceError> {
+            Ok((id == "ou-dev").then(|| "o-a1/r-1/ou-dev".to_owned()))
+        }
+
         fn scp_targets(&self, _: &str, _: &str) -> Result<Vec<String>, SourceError> {
             Ok(vec!["o-a1/r-1/ou-dev".to_owned()])
         }
@@ -846,6 +874,14 @@ mod tests {
         };
         let t = tighten_scp(&request, &fake(), ActionCatalog::embedded()).unwrap();
         assert_eq!(t.org_entity, "o-a1/r-1/ou-dev");
+        // The OU's bare id: the same tightening, from its place in the tree.
+        let by_id = ScpRequest {
+            org_entity: "ou-dev".to_owned(),
+            ..request.clone()
+        };
+        let t_by_id = tighten_scp(&by_id, &fake(), ActionCatalog::embedded()).unwrap();
+        assert_eq!(t_by_id.org_entity, "o-a1/r-1/ou-dev");
+        assert_eq!(t_by_id.plan_json(), t.plan_json());
         assert_eq!(t.scope.accounts, ["123456789012"]);
         assert!(t.scope.outside.is_empty());
         assert_eq!(t.scope.principals, BTreeSet::from([ALICE.to_owned()]));

@@ -176,7 +176,9 @@ fn who_grants_traces_nikhiljs_iam_to_both_places() {
         .stdout
         .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let allows: Vec<(String, String)> = v["policies"]
+    assert_eq!(v["services"][0]["service"], "iam");
+    assert_eq!(v["services"][0]["granted"], true);
+    let allows: Vec<(String, String)> = v["services"][0]["policies"]
         .as_array()
         .unwrap()
         .iter()
@@ -196,13 +198,48 @@ fn who_grants_traces_nikhiljs_iam_to_both_places() {
         allows.contains(&("IAMFullAccess".into(), "through group security-team".into())),
         "{allows:?}"
     );
-    // A service nobody gave him.
-    trailcut()
+    // A service nobody gave him, asked with --user, in another case, beside one he has,
+    // the second by its event source.
+    let out = trailcut()
         .arg("--store")
         .arg(iam_store())
-        .args(["who-grants", "--principal", "nikhilj", "--service", "lex"])
-        .assert()
-        .code(1);
+        .args([
+            "who-grants",
+            "--user",
+            "NikhilJ",
+            "--service",
+            "lex,iam.amazonaws.com",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("and lex:\n  no policy of this principal names lex actions"),
+        "{text}"
+    );
+    assert!(
+        text.contains("and iam:") && text.contains("IAMFullAccess"),
+        "{text}"
+    );
+    // A misspelt service and a misspelt principal: the closest names.
+    let err = |args: &[&str]| {
+        let out = trailcut()
+            .arg("--store")
+            .arg(iam_store())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let e = err(&["who-grants", "--user", "nikhilj", "--service", "lamda"]);
+    assert!(e.contains("did you mean `lambda`"), "{e}");
+    let e = err(&["who-grants", "--user", "nikhil", "--service", "iam"]);
+    assert!(
+        e.contains("no user, group or role named `nikhil`") && e.contains("did you mean `nikhilj`"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -458,7 +495,7 @@ fn expand_names_actions_that_match_nothing() {
         .args(["policy", "expand"])
         .arg(&doc)
         .assert()
-        .code(0)
+        .code(1)
         .stdout("s3:GetObject\n")
         .stderr(predicate::str::contains(format!(
             "{at}[1]: `s3:GetObjet` is not an action in the catalogue of "

@@ -295,6 +295,44 @@ fn unknown_and_aws_managed_targets_are_refused_with_a_reason() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("is a user, not a group"));
+    // A typo: the closest name. Another case: the same principal, as IAM compares names.
+    trailcut()
+        .arg("--store")
+        .arg(store())
+        .args(["tighten", "--group", "Developement"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("(did you mean `Development`?)"));
+    let (code, stdout, _) = tighten(&["--group", "development", "--level", "service"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("arn:aws:iam::123456789012:group/Development"),
+        "{stdout}"
+    );
+    trailcut()
+        .arg("--store")
+        .arg(store())
+        .args(["tighten", "--policy", "ExamplePolicy"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "(did you mean `ExamplePolicy1`?)",
+        ));
+}
+
+#[test]
+fn an_org_entity_may_be_given_by_its_bare_id() {
+    let (code, by_path, out) = tighten(NEW_SERVICE_TEST_SCP);
+    assert_eq!(code, 0, "{by_path}");
+    let mut args = NEW_SERVICE_TEST_SCP.to_vec();
+    let at = args.iter().position(|a| *a == "--org-entity").unwrap();
+    args[at + 1] = "ou-ab12-11111111";
+    let (code, by_id, out_by_id) = tighten(&args);
+    assert_eq!(code, 0, "{by_id}");
+    assert_eq!(
+        std::fs::read(out.path().join("plan.json")).unwrap(),
+        std::fs::read(out_by_id.path().join("plan.json")).unwrap()
+    );
 }
 
 #[test]
