@@ -212,7 +212,7 @@ pub fn run(store: &Path, args: CollectArgs, out: &mut dyn Write) -> anyhow::Resu
         bar
     });
     let pages = runtime()?.block_on(async {
-        let sdk = sdk_config(&options).await;
+        let sdk = sdk_config(&options).await.map_err(anyhow::Error::msg)?;
         collect_pages(&iam_client(&sdk), |n| {
             if let Some(bar) = &bar {
                 bar.set_message(format!("GetAccountAuthorizationDetails: {n} pages"));
@@ -272,7 +272,7 @@ fn collect_last_accessed(
         .then(|| ProgressBar::new(0).with_style(bar_style()));
     let mut summary = IngestSummary::default();
     runtime()?.block_on(async {
-        let sdk = sdk_config(options).await;
+        let sdk = sdk_config(options).await.map_err(anyhow::Error::msg)?;
         let iam = iam_client(&sdk);
         for &selection in selections {
             if let Some(bar) = &bar {
@@ -346,7 +346,7 @@ fn collect_org(
         .is_terminal()
         .then(ProgressBar::new_spinner);
     let facts = runtime()?.block_on(async {
-        let sdk = sdk_config(options).await;
+        let sdk = sdk_config(options).await.map_err(anyhow::Error::msg)?;
         crate::ingest::aws::org::collect_org(&crate::ingest::aws::organizations_client(&sdk), |n| {
             if let Some(bar) = &bar {
                 bar.set_message(format!("Organizations: {n} calls"));

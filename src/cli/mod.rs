@@ -54,6 +54,17 @@ impl From<Status> for ExitCode {
 /// message already holds (`StoreError::Io` prints its `io::Error`, which is also its
 /// source) is not repeated.
 pub fn error_text(error: &anyhow::Error) -> String {
+    if let Some(message) = error.chain().find_map(|cause| {
+        let datafusion = cause
+            .downcast_ref::<datafusion::error::DataFusionError>()
+            .or_else(|| match cause.downcast_ref::<crate::sql::SqlError>() {
+                Some(crate::sql::SqlError::Query(e)) => Some(e),
+                _ => None,
+            })?;
+        crate::sql::error::user_message(datafusion)
+    }) {
+        return message;
+    }
     let mut text = String::new();
     for cause in error.chain() {
         let message = cause.to_string();

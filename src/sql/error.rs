@@ -38,3 +38,53 @@ pub enum SqlError {
 
 /// A result of the SQL layer.
 pub type SqlResult<T> = std::result::Result<T, SqlError>;
+
+/// The errors a person typing SQL makes, as one line that names what they typed: a column
+/// that no table of the query has (DataFusion's message lists every valid field, which for
+/// `events` is forty lines), with the closest column when one is a typo away. `None` for
+/// any other error, which is shown as it is.
+pub fn user_message(error: &DataFusionError) -> Option<String> {
+    use datafusion::common::SchemaError;
+    let DataFusionError::SchemaError(schema_error, _) = error.find_root() else {
+        return None;
+    };
+    let SchemaError::FieldNotFound {
+        field,
+        valid_fields,
+    } = schema_error.as_ref()
+    else {
+        return None;
+    };
+    let mut names: Vec<&str> = valid_fields.iter().map(|c| c.name()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let wanted = field.name().to_ascii_lowercase();
+    let hint = crate::nearest::closest(&wanted, names.iter(), |n| n.to_ascii_lowercase())
+        .map(|n| format!(" (did you mean `{n}`?)"))
+        .unwrap_or_default();
+    Some(format!(
+        "no column `{}` in the query's tables{hint}; `DESCRIBE events` in `trailcut query` or \
+         docs/store.md lists each table's columns",
+        field.flat_name()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_missing_column_is_one_line_with_the_closest_name() {
+        let ctx = datafusion::prelude::SessionContext::new();
+        ctx.sql("CREATE TABLE events (eventname VARCHAR, eventsource VARCHAR)")
+            .await
+            .unwrap();
+        let error = ctx.sql("SELECT eventnme FROM events").await.unwrap_err();
+        let text = user_message(&error).unwrap();
+        assert!(text.starts_with("no column `eventnme`"), "{text}");
+        assert!(text.contains("(did you mean `eventname`?)"), "{text}");
+        assert!(!text.contains("Valid fields"), "{text}");
+        let other = DataFusionError::Plan("something else".into());
+        assert_eq!(user_message(&other), None);
+    }
+}

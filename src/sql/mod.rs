@@ -2,7 +2,7 @@
 //! registered, statement execution, named queries from `queries/*.sql`, and output
 //! formats. The CLI's `query` verb and the demo are thin layers over this module.
 
-mod error;
+pub mod error;
 pub mod events;
 pub mod iam;
 pub mod named;

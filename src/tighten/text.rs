@@ -221,10 +221,10 @@ pub fn write_report(out: &mut dyn Write, t: &Tightened) -> io::Result<()> {
     }
     writeln!(
         out,
-        "\nreplayed {} events ({} actions) of {} principals: {} would be denied{}",
-        replayed.events,
-        replayed.actions,
-        replayed.principals,
+        "\nreplayed {} ({}) of {}: {} would be denied{}",
+        count(replayed.events, "event"),
+        count(replayed.actions, "action"),
+        count(replayed.principals, "principal"),
         replayed.regressions.len(),
         if replayed.not_comparable > 0 {
             format!(
@@ -366,10 +366,10 @@ pub fn write_scp_report(out: &mut dyn Write, t: &ScpTightened) -> io::Result<()>
     }
     writeln!(
         out,
-        "replayed {} events ({} actions) of {} principals: {} would be denied",
-        replayed.events,
-        replayed.actions,
-        replayed.principals,
+        "replayed {} ({}) of {}: {} would be denied",
+        count(replayed.events, "event"),
+        count(replayed.actions, "action"),
+        count(replayed.principals, "principal"),
         replayed.regressions.len()
     )?;
     Ok(())
@@ -397,10 +397,19 @@ fn resource_line(choice: &ResourceChoice) -> String {
     }
 }
 
+/// `n` and a noun, singular for one: `1 principal`, `87 events`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 fn evidence_line(e: &Evidence) -> String {
     let mut parts = Vec::new();
     if e.events > 0 {
-        parts.push(format!("{} events", e.events));
+        parts.push(count(e.events as usize, "event"));
     }
     if let Some(last) = e.last {
         parts.push(format!("last {}", &time_text(last)[..10]));

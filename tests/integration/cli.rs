@@ -135,6 +135,69 @@ fn query_formats_and_errors() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("nosuchcolumn"));
+    // A typo in a column: one line, the closest column, not DataFusion's list of forty.
+    let typo = trailcut()
+        .arg("--store")
+        .arg(store.path())
+        .args(["query", "SELECT eventnme FROM events"])
+        .output()
+        .unwrap();
+    assert_eq!(typo.status.code(), Some(2));
+    let stderr = String::from_utf8(typo.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("no column `eventnme`") && stderr.contains("did you mean `eventname`"),
+        "{stderr}"
+    );
+    // Parameters are checked before SQL: no Arrow interval parser error.
+    trailcut()
+        .arg("--store")
+        .arg(store.path())
+        .args(["query", "--name", "service_usage", "--param", "days=abc"])
+        .assert()
+        .code(2)
+        .stderr("error: query `service_usage`: --param days=abc is not a positive whole number\n");
+    // A bare principal name, and one that matches nobody: loud, exit 1.
+    trailcut()
+        .arg("--store")
+        .arg(store.path())
+        .args([
+            "query",
+            "--name",
+            "service_usage",
+            "--param",
+            "principal=paulo",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "arn:aws:iam::123456789012:user/paulo",
+        ));
+    trailcut()
+        .arg("--store")
+        .arg(store.path())
+        .args([
+            "query",
+            "--name",
+            "service_usage",
+            "--param",
+            "principal=nobody",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "no rows: nothing in the store matched --param principal=nobody",
+        ));
+    // No store: an error that says what to do, not an empty answer.
+    trailcut()
+        .arg("--store")
+        .arg(store.path().join("missing"))
+        .args(["query", "SELECT 1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no store at"));
     // Named queries: list, parameters, unknown names.
     trailcut()
         .args(["query", "--list"])

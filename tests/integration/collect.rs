@@ -707,3 +707,29 @@ fn a_throttled_job_start_is_retried() {
         7
     );
 }
+
+/// A profile that does not exist is named, with the files looked in, before any request:
+/// not an instance-metadata error five steps down the credential chain.
+#[test]
+fn a_missing_profile_is_named_before_any_request() {
+    let stub = serve(|_, _| (200, String::new()));
+    let store = tempfile::tempdir().unwrap();
+    std::fs::write(
+        store.path().join("no-config"),
+        "[profile audit]\nregion = us-east-1\n",
+    )
+    .unwrap();
+    let out = collect(&stub, store.path())
+        .args(["collect", "authz", "--profile", "audti"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("AWS profile `audti` (--profile) is defined in neither"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("(did you mean `audit`?)"), "{stderr}");
+    assert!(!stderr.contains("IMDS"), "{stderr}");
+    assert!(stub.calls.lock().unwrap().is_empty(), "no request was sent");
+}

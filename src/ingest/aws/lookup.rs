@@ -105,7 +105,9 @@ pub fn ingest_lookup_events(
         known,
         runtime,
     } = RemoteRun::open(store)?;
-    let sdk = runtime.block_on(sdk_config(&lookup.aws));
+    let sdk = runtime
+        .block_on(sdk_config(&lookup.aws))
+        .map_err(IngestError::Remote)?;
     let account = runtime
         .block_on(aws_sdk_sts::Client::new(&sdk).get_caller_identity().send())
         .map_err(|e| {

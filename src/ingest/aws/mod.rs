@@ -28,7 +28,10 @@ pub struct AwsOptions {
 }
 
 /// Loads the SDK configuration: environment, profile (SSO included), instance metadata.
-pub async fn sdk_config(options: &AwsOptions) -> SdkConfig {
+/// A profile named by `--profile` or `AWS_PROFILE` must exist in the shared files: a typo
+/// is named here rather than ending, steps later, at instance metadata.
+pub async fn sdk_config(options: &AwsOptions) -> Result<SdkConfig, String> {
+    check_profile(options)?;
     use aws_smithy_http_client::{Builder, tls};
     let http = Builder::new()
         .tls_provider(tls::Provider::Rustls(
@@ -48,7 +51,81 @@ pub async fn sdk_config(options: &AwsOptions) -> SdkConfig {
     if let Some(region) = &options.region {
         loader = loader.region(Region::new(region.clone()));
     }
-    loader.load().await
+    Ok(loader.load().await)
+}
+
+/// The shared config and credentials files the SDK reads.
+fn shared_files() -> [(std::path::PathBuf, bool); 2] {
+    let home = std::env::var_os("HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_default();
+    let file = |var: &str, default: &str| {
+        std::env::var_os(var)
+            .filter(|v| !v.is_empty())
+            .map_or_else(|| home.join(".aws").join(default), std::path::PathBuf::from)
+    };
+    [
+        (file("AWS_CONFIG_FILE", "config"), true),
+        (file("AWS_SHARED_CREDENTIALS_FILE", "credentials"), false),
+    ]
+}
+
+/// The profiles a shared file defines: `[default]` and `[profile NAME]` in the config file,
+/// `[NAME]` in the credentials file.
+fn profiles_in(text: &str, config: bool) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| {
+            let section = line.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
+            if !config {
+                return Some(section.to_owned());
+            }
+            match section {
+                "default" => Some("default".to_owned()),
+                _ => section
+                    .strip_prefix("profile")
+                    .filter(|rest| rest.starts_with([' ', '\t']))
+                    .map(|rest| rest.trim().to_owned()),
+            }
+        })
+        .collect()
+}
+
+/// Refuses a profile (`--profile`, else `AWS_PROFILE`) that neither shared file defines.
+fn check_profile(options: &AwsOptions) -> Result<(), String> {
+    let env = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
+    let (name, from) = match (&options.profile, env) {
+        (Some(profile), _) => (profile.clone(), "--profile"),
+        (None, Some(profile)) => (profile, "AWS_PROFILE"),
+        (None, None) => return Ok(()),
+    };
+    profile_defined(&name, from, &shared_files())
+}
+
+/// Whether one of `files` defines the profile `name`; if not, a message naming the files and
+/// the closest profile they define.
+fn profile_defined(
+    name: &str,
+    from: &str,
+    files: &[(std::path::PathBuf, bool); 2],
+) -> Result<(), String> {
+    let mut known = Vec::new();
+    for (path, config) in files {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            known.extend(profiles_in(&text, *config));
+        }
+    }
+    if known.iter().any(|k| k == name) {
+        return Ok(());
+    }
+    let hint = crate::nearest::closest(name, known.iter(), |p| (*p).clone())
+        .map(|p| format!(" (did you mean `{p}`?)"))
+        .unwrap_or_default();
+    Err(format!(
+        "AWS profile `{name}` ({from}) is defined in neither {} nor {}{hint}; \
+         `aws configure list-profiles` lists the profiles",
+        files[0].0.display(),
+        files[1].0.display()
+    ))
 }
 
 /// What a remote ingest starts from: the store locked for writing, what its manifest
@@ -164,7 +241,8 @@ pub fn organizations_client(sdk: &SdkConfig) -> aws_sdk_organizations::Client {
 }
 
 /// An SDK error with its causes, on one line: each cause's message once, without the
-/// debug dump the SDK's own context display appends.
+/// debug dump the SDK's own context display appends. When no credentials were found, the
+/// chain's last step (instance metadata) is not the news: what to do is.
 pub fn describe<E: std::error::Error>(error: &E) -> String {
     let mut parts = vec![error.to_string()];
     let mut source = error.source();
@@ -175,5 +253,48 @@ pub fn describe<E: std::error::Error>(error: &E) -> String {
         }
         source = cause.source();
     }
-    parts.join(": ")
+    let text = parts.join(": ");
+    if text.contains("loading credentials") || text.contains("no providers in chain") {
+        let profile = std::env::var("AWS_PROFILE")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "default".to_owned());
+        return format!(
+            "no AWS credentials found: the SDK tried the environment (AWS_ACCESS_KEY_ID), the \
+             profile `{profile}` of the shared config files, web identity, the container \
+             endpoint and instance metadata (IMDS), where it stopped. Pass --profile NAME, set \
+             AWS_PROFILE or AWS_ACCESS_KEY_ID, or run `aws sso login` (SDK: {text})"
+        );
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_are_read_as_the_sdk_reads_the_shared_files() {
+        let config = "[default]\nregion = x\n[profile audit]\n[profile  spaced ]\n[sso-session s]\n[profilex]\n";
+        assert_eq!(profiles_in(config, true), ["default", "audit", "spaced"]);
+        assert_eq!(
+            profiles_in("[prod]\n[default]\n", false),
+            ["prod", "default"]
+        );
+    }
+
+    #[test]
+    fn a_missing_profile_is_named_with_the_closest() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        std::fs::write(&config, "[profile audit]\n").unwrap();
+        let files = [(config, true), (dir.path().join("none"), false)];
+        assert_eq!(profile_defined("audit", "--profile", &files), Ok(()));
+        let refused = profile_defined("audti", "--profile", &files).unwrap_err();
+        assert!(
+            refused.contains("AWS profile `audti` (--profile)"),
+            "{refused}"
+        );
+        assert!(refused.contains("(did you mean `audit`?)"), "{refused}");
+    }
 }

@@ -185,7 +185,7 @@ pub fn ingest_s3(
 
 /// An S3 client for the bucket's own region (found with HeadBucket when none is given).
 async fn client_for(url: &S3Url, s3: &S3Options) -> Result<Client, IngestError> {
-    let sdk = sdk_config(&s3.aws).await;
+    let sdk = sdk_config(&s3.aws).await.map_err(IngestError::Remote)?;
     let build = |region: Option<String>| {
         let mut conf = aws_sdk_s3::config::Builder::from(&sdk);
         if let Some(endpoint) = &s3.endpoint_url {
