@@ -60,6 +60,49 @@ pub enum Blind {
 }
 
 impl Blind {
+    /// Why the evidence cannot see an item, for a group of items blind the same way.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Blind::DataEvent { .. } => {
+                "data-plane calls, and the trail records no data events of their service"
+            }
+            Blind::ServiceOnlyInReports => {
+                "the reports say their service was used, but the trail shows no call of it"
+            }
+            Blind::NotTracked => "the last-accessed reports do not track these actions",
+            Blind::UnknownToCatalogue => "patterns naming no action of trailcut's catalogue",
+            Blind::UnmappedCalls => {
+                "the trail holds calls of their service that map to no known action"
+            }
+        }
+    }
+
+    /// Which evidence would tell whether the items were used. `subject` is the ARN the
+    /// last-accessed reports would be about.
+    pub fn settle(self, subject: &str) -> String {
+        match self {
+            Blind::DataEvent { .. } => format!(
+                "last-accessed reports see every service: `trailcut collect last-accessed \
+                 --arn {subject}` (or `trailcut ingest` the reports' files), then run again"
+            ),
+            Blind::ServiceOnlyInReports => format!(
+                "action-level reports name the actions they track: `trailcut collect \
+                 last-accessed --arn {subject}` (action level is its default)"
+            ),
+            Blind::NotTracked => {
+                "a trail covering the window shows each call: ingest it and pass `--evidence both`"
+                    .to_owned()
+            }
+            Blind::UnknownToCatalogue => {
+                "nothing trailcut reads: check the names by hand (`trailcut catalog show`)".to_owned()
+            }
+            Blind::UnmappedCalls => {
+                "`trailcut query --name unmapped_events` lists the calls trailcut could not map"
+                    .to_owned()
+            }
+        }
+    }
+
     /// One line for a human.
     pub fn describe(self) -> String {
         match self {

@@ -300,13 +300,16 @@ pub fn rewrite(
             statements.push(with_actions(statement, patterns));
         }
     }
-    let new = (!statements.is_empty()).then(|| PolicyDocument {
+    let mut new = (!statements.is_empty()).then(|| PolicyDocument {
         statements,
         statement_form: document.statement_form,
         ..document.clone()
     });
-    if let Some(new) = &new {
+    if let Some(new) = &mut new {
         check_narrower(document, new, catalog)?;
+        // After the check, which ties each statement to its original by Sid. A Sid has no
+        // effect on what a policy allows.
+        describe_sids(document, new);
     }
     Ok(Rewritten {
         changed: new.as_ref() != Some(document),
@@ -315,6 +318,68 @@ pub fn rewrite(
         untouched,
         removed_statements,
     })
+}
+
+/// Gives each statement the rewrite changed, where it had a Sid, one that says what it
+/// now grants (`AllowCloudtrailEc2KmsLogsS3`, `AllowS3Actions`): the original's
+/// (`FullAccessToAllServicesExceptPeopleManagement`) described what was cut away.
+/// Statements kept as written keep theirs; each Sid stays unique in the document.
+fn describe_sids(old: &PolicyDocument, new: &mut PolicyDocument) {
+    let as_written = |s: &Statement| old.statements.contains(s);
+    let mut taken: BTreeSet<String> = new
+        .statements
+        .iter()
+        .filter(|s| as_written(s))
+        .filter_map(|s| s.sid.clone())
+        .collect();
+    for index in 0..new.statements.len() {
+        let statement = &new.statements[index];
+        if as_written(statement) || statement.sid.is_none() {
+            continue;
+        }
+        let base = describing_sid(statement);
+        let mut sid = base.clone();
+        let mut n = 2;
+        while taken.contains(&sid) {
+            sid = format!("{base}{n}");
+            n += 1;
+        }
+        taken.insert(sid.clone());
+        new.statements[index].sid = Some(sid);
+    }
+}
+
+/// `Allow` and the services a statement's actions belong to (their number past five),
+/// with `Actions` when it grants single actions rather than whole services.
+fn describing_sid(statement: &Statement) -> String {
+    let patterns = statement.action.patterns();
+    let mut services: Vec<String> = Vec::new();
+    for pattern in patterns {
+        let prefix = pattern.as_str().split(':').next().unwrap_or_default();
+        let camel: String = prefix
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                let mut chars = part.chars();
+                chars.next().map_or_else(String::new, |first| {
+                    first.to_ascii_uppercase().to_string() + chars.as_str()
+                })
+            })
+            .collect();
+        if !camel.is_empty() && !services.contains(&camel) {
+            services.push(camel);
+        }
+    }
+    let whole_services = patterns.iter().all(|p| p.as_str().ends_with(":*"));
+    let mut sid = if services.len() <= 5 {
+        format!("Allow{}", services.join(""))
+    } else {
+        format!("Allow{}Services", services.len())
+    };
+    if !whole_services {
+        sid.push_str("Actions");
+    }
+    sid
 }
 
 /// A statement split by resource: its statements and each action's choice.
@@ -361,10 +426,27 @@ fn narrow(
         } else if !scoped || used.is_some_and(|u| u.not_scoped > 0) {
             Some("the action supports no resource-level permission".to_owned())
         } else if let Some(u) = used.filter(|u| u.underivable > 0) {
-            Some(format!(
-                "{} of its calls do not name their resources",
-                u.underivable
-            ))
+            // With several resource types, the calls may name some (the instance) but not
+            // every type IAM may check (a license configuration): say which.
+            let optional: Vec<&str> = catalog
+                .action(name)
+                .map(|a| {
+                    a.resources
+                        .iter()
+                        .filter(|r| !r.required)
+                        .map(|r| r.kind.as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(match optional.as_slice() {
+                [] => format!("{} of its calls do not name their resources", u.underivable),
+                kinds => format!(
+                    "for {} of its calls IAM may also check resource types their events do not \
+                     show ({})",
+                    u.underivable,
+                    kinds.join(", ")
+                ),
+            })
         } else if observed.is_empty() {
             Some("no call in the trail names its resources".to_owned())
         } else if !escapes && observed.iter().any(|a| a.contains(['*', '?', '$'])) {
@@ -975,20 +1057,25 @@ mod tests {
         let out = rewrite(&document, &usage, &trail(), &level, catalog()).unwrap();
         let new = out.document.unwrap();
         // On `*`: no resource-level permission, or calls that do not name their resources.
-        assert_eq!(new.statements[0].sid.as_deref(), Some("Data"));
+        // Each changed statement's Sid says what it now grants.
+        assert_eq!(
+            new.statements[0].sid.as_deref(),
+            Some("AllowEc2KmsS3Actions")
+        );
         assert_eq!(
             actions_of(&new, 0),
             ["ec2:RunInstances", "kms:Decrypt", "s3:ListAllMyBuckets"]
         );
         assert_eq!(resources_of(&new.statements[0]), ["*"]);
         // Each narrowed action on its own resources, a literal `*` escaped.
-        assert_eq!(new.statements[1].sid.as_deref(), Some("Data2"));
+        assert_eq!(new.statements[1].sid.as_deref(), Some("AllowS3Actions"));
         assert_eq!(actions_of(&new, 1), ["s3:GetObject"]);
         assert_eq!(
             resources_of(&new.statements[1]),
             ["arn:aws:s3:::data/a.csv", "arn:aws:s3:::data/b${*}.csv"]
         );
         assert_eq!(actions_of(&new, 2), ["s3:PutObject"]);
+        assert_eq!(new.statements[2].sid.as_deref(), Some("AllowS3Actions2"), "unique");
         assert_eq!(
             resources_of(&new.statements[2]),
             ["arn:aws:s3:::data/out.csv"]

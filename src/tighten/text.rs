@@ -75,7 +75,8 @@ pub fn write_report(out: &mut dyn Write, t: &Tightened) -> io::Result<()> {
             .iter()
             .filter(|i| i.decision == Verdict::Kept)
             .collect();
-        for item in kept.iter().take(LISTED) {
+        // Every item kept on evidence, in full: what the new policy grants.
+        for item in &kept {
             let e = item
                 .evidence
                 .as_ref()
@@ -86,24 +87,7 @@ pub fn write_report(out: &mut dyn Write, t: &Tightened) -> io::Result<()> {
                 writeln!(out, "           on {}", resource_line(choice))?;
             }
         }
-        if kept.len() > LISTED {
-            writeln!(
-                out,
-                "  kept     ... and {} more (plan.json lists all)",
-                kept.len() - LISTED
-            )?;
-        }
-        for item in &p.rewritten.items {
-            if let Verdict::Unobservable { blind, kept } = item.decision {
-                writeln!(
-                    out,
-                    "  {}  {}  unobservable: {}",
-                    if kept { "kept   " } else { "removed" },
-                    item.name,
-                    blind.describe()
-                )?;
-            }
-        }
+        write_unobservable(out, p, &target.arn)?;
         let (seen, never): (Vec<_>, Vec<_>) = p
             .rewritten
             .items
@@ -395,6 +379,94 @@ fn resource_line(choice: &ResourceChoice) -> String {
             choice.observed
         ),
     }
+}
+
+/// What the evidence could not see, a line per reason: the items (by service at action
+/// level), which of them were used before the window, and which evidence would settle it.
+fn write_unobservable(
+    out: &mut dyn Write,
+    p: &super::PolicyPlan,
+    subject: &str,
+) -> io::Result<()> {
+    use std::collections::BTreeMap;
+    // (reason, kept) -> items, in the plan's order.
+    let mut groups: BTreeMap<(&'static str, bool), Vec<&super::Item>> = BTreeMap::new();
+    let mut settle: BTreeMap<&'static str, String> = BTreeMap::new();
+    for item in &p.rewritten.items {
+        if let Verdict::Unobservable { blind, kept } = item.decision {
+            groups.entry((blind.reason(), kept)).or_default().push(item);
+            settle
+                .entry(blind.reason())
+                .or_insert_with(|| blind.settle(subject));
+        }
+    }
+    let mut kept_any = false;
+    for ((reason, kept), items) in &groups {
+        kept_any |= *kept;
+        writeln!(
+            out,
+            "  {}  {}, unobservable: {reason}:",
+            if *kept { "kept   " } else { "removed" },
+            count(items.len(), if items[0].name.contains(':') { "action" } else { "service" }),
+        )?;
+        writeln!(out, "           {}", by_service(items))?;
+        let before: Vec<String> = items
+            .iter()
+            .filter_map(|i| {
+                let e = i.before.as_ref()?;
+                let last = e.last.map(|t| format!(", last {}", &time_text(t)[..10]));
+                Some(format!(
+                    "{} ({}{})",
+                    i.name,
+                    count(e.events as usize, "event"),
+                    last.unwrap_or_default()
+                ))
+            })
+            .collect();
+        if !before.is_empty() {
+            writeln!(
+                out,
+                "           used before the window, not in it: {}",
+                before.join("; ")
+            )?;
+        }
+        if let Some(how) = settle.get(reason) {
+            writeln!(out, "           to settle it: {how}")?;
+        }
+    }
+    if kept_any {
+        writeln!(
+            out,
+            "           or --drop-unobservable removes what the evidence cannot see (the replay \
+             still checks every call in the trail)"
+        )?;
+    }
+    Ok(())
+}
+
+/// Item names, actions grouped by their service (`swf: 30 actions`) when there are many.
+fn by_service(items: &[&super::Item]) -> String {
+    let actions = items.iter().all(|i| i.name.contains(':'));
+    if !actions || items.len() <= LISTED {
+        return items
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+    let mut services: Vec<(&str, usize)> = Vec::new();
+    for item in items {
+        let service = item.name.split(':').next().unwrap_or_default();
+        match services.iter_mut().find(|(s, _)| *s == service) {
+            Some((_, n)) => *n += 1,
+            None => services.push((service, 1)),
+        }
+    }
+    services
+        .iter()
+        .map(|(s, n)| format!("{s}: {}", count(*n, "action")))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `n` and a noun, singular for one: `1 principal`, `87 events`.

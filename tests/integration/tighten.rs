@@ -85,10 +85,8 @@ fn the_development_group_is_cut_to_the_five_services_it_used() {
     let document = json(out.path().join("policies/ExampleDevelopment.json"));
     let statements = document["Statement"].as_array().unwrap();
     assert_eq!(statements.len(), 2);
-    assert_eq!(
-        statements[0]["Sid"],
-        "FullAccessToAllServicesExceptPeopleManagement"
-    );
+    // Its Sid says what it grants now, no longer what the original cut away.
+    assert_eq!(statements[0]["Sid"], "AllowCloudtrailEc2KmsLogsS3");
     assert_eq!(
         actions(&statements[0]),
         ["cloudtrail:*", "ec2:*", "kms:*", "logs:*", "s3:*"]
@@ -158,6 +156,41 @@ fn the_development_group_is_cut_to_the_five_services_it_used() {
         stdout.contains("of 3 principals: 0 would be denied"),
         "{stdout}"
     );
+}
+
+/// Story 1 with the trail alone: what the trail cannot see is kept, grouped by why, with
+/// the services used before the window named and the evidence that would settle it.
+#[test]
+fn what_the_trail_cannot_see_is_explained_in_a_few_lines() {
+    let mut args = DEVELOPMENT.to_vec();
+    args.extend(["--evidence", "trail"]);
+    let (code, stdout, _) = tighten(&args);
+    assert_eq!(code, 0, "{stdout}");
+    let example = stdout
+        .split("\n\n")
+        .find(|p| p.starts_with("ExampleDevelopment"))
+        .unwrap();
+    assert!(
+        example.contains(
+            "kept     16 services, unobservable: data-plane calls, and the trail records no \
+             data events of their service:"
+        ),
+        "{example}"
+    );
+    assert!(example.contains("dynamodb (27 events, last 2026-07-27)"), "{example}");
+    assert!(
+        example.contains(
+            "to settle it: last-accessed reports see every service: `trailcut collect \
+             last-accessed --arn arn:aws:iam::123456789012:group/Development`"
+        ),
+        "{example}"
+    );
+    assert!(example.contains("--drop-unobservable"), "{example}");
+    assert!(!example.contains("unobservable: a data event"), "one line per service no more");
+    // The kept list in full: every service kept on evidence has its own line.
+    for service in ["cloudtrail", "ec2", "kms", "logs", "s3"] {
+        assert!(example.contains(&format!("  kept     {service}  ")), "{example}");
+    }
 }
 
 #[test]
