@@ -138,11 +138,19 @@ pub fn run(store_dir: &Path, args: DemoArgs, out: &mut dyn Write) -> anyhow::Res
         if super::tighten::run(store_dir, tighten, out)? != Status::Success {
             status = Status::Partial;
         }
-        let script = std::fs::read_to_string(dir.join("apply.sh")).unwrap_or_default();
-        let commands: Vec<&str> = script.lines().filter(|l| l.starts_with("aws ")).collect();
-        writeln!(out, "\napply.sh:")?;
-        for command in commands {
-            writeln!(out, "  {command}")?;
+        for (script, when) in [
+            ("apply.sh", ""),
+            ("cleanup.sh", " (to run once the change has proven itself)"),
+        ] {
+            let text = std::fs::read_to_string(dir.join(script)).unwrap_or_default();
+            let commands = crate::tighten::script_commands(&text);
+            if commands.is_empty() {
+                continue;
+            }
+            writeln!(out, "\n{script}{when}:")?;
+            for command in commands {
+                writeln!(out, "  {command}")?;
+            }
         }
     }
     let store_flag = if store_dir == Path::new(super::DEFAULT_STORE) {

@@ -59,6 +59,14 @@ pub fn prepare(dir: &Path) -> anyhow::Result<()> {
         return Ok(());
     }
     entries.sort();
+    if entries.iter().any(|e| e == crate::tighten::MARKS) {
+        bail!(
+            "--out {} holds a plan that apply.sh has carried out ({} records its steps): keep \
+             the directory for rollback.sh, or give another one",
+            dir.display(),
+            crate::tighten::MARKS
+        );
+    }
     if !is_previous_output(&dir.join("plan.json")) {
         bail!(
             "--out {} is not empty and holds no trailcut plan.json (it has {}): give a new or \
@@ -148,6 +156,16 @@ mod tests {
         assert!(!dir.join("policies/Old.json").exists(), "no stale document");
         assert!(!dir.join("policies/aws-managed").exists());
         assert!(!dir.join("apply.sh").exists());
+
+        std::fs::write(dir.join(crate::tighten::MARKS), "s1 v4\napplied\n").unwrap();
+        let refused = write(&dir, &[file("plan.json", PLAN)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("keep the directory for rollback.sh"),
+            "{refused}"
+        );
+        std::fs::remove_file(dir.join(crate::tighten::MARKS)).unwrap();
 
         std::fs::write(dir.join("notes.txt"), "mine").unwrap();
         let refused = write(&dir, &[file("plan.json", PLAN)])

@@ -117,7 +117,12 @@ pub struct TightenArgs {
     /// Remove what the evidence cannot see instead of keeping it
     #[arg(long)]
     pub drop_unobservable: bool,
-    /// Write policies/, plan.json and apply.sh here
+    /// Replace each AWS managed policy the plan cuts, where it stays attached, with a
+    /// customer-managed copy of its rewrite (`NAME-Trailcut`): apply.sh creates it, attaches
+    /// it, then detaches the AWS managed policy; rollback.sh puts the AWS managed one back
+    #[arg(long)]
+    pub replace_aws_managed: bool,
+    /// Write policies/, plan.json, apply.sh, rollback.sh and cleanup.sh here
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Change nothing on disk; exit 3 when a rewrite would change anything
@@ -183,6 +188,7 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
         drop_unobservable: args.drop_unobservable,
         max_arns: args.max_arns,
         pool_by_service: false,
+        replace_aws_managed: args.replace_aws_managed,
     };
     let target = match (&args.group, &args.user, &args.role, &args.policy) {
         (Some(name), ..) => TargetName::Group(name.clone()),

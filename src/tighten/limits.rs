@@ -32,7 +32,10 @@ pub struct Oversized {
 /// The first new document of `plan` that IAM would refuse for its size.
 pub fn oversized(plan: &Plan) -> Option<Oversized> {
     plan.policies.iter().find_map(|p| {
-        if !matches!(p.outcome, Outcome::Rewritten | Outcome::NotEditable) {
+        if !matches!(
+            p.outcome,
+            Outcome::Rewritten | Outcome::NotEditable | Outcome::Replaced
+        ) {
             return None;
         }
         let document = p.rewritten.document.as_ref()?;

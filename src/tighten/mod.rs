@@ -25,6 +25,7 @@
 //! Pure and synchronous like `policy` and `eval`: the evidence arrives as plain maps,
 //! read from the store by `sql::tighten`.
 
+mod apply;
 mod coverage;
 mod engine;
 mod limits;
@@ -47,6 +48,7 @@ mod window;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use apply::{MARKS, Scripts, iam_scripts, original_path, script_commands};
 pub use coverage::{CoverageError, TrailCoverage, check_trail};
 pub use engine::{
     EvidenceSource, Found, Known, ReportedService, Request, ScpRequest, ScpRow, ScpScope,
@@ -61,7 +63,7 @@ pub use outcome::{
 };
 pub use plan::{
     After, Entity, EntityKind, Move, Outcome, Plan, PolicyKind, PolicyPlan, Scope, ScopeAttachment,
-    ScopeMembership, ScopePolicy, plan,
+    ScopeMembership, ScopePolicy, plan, replacement_name,
 };
 pub use refused::{Refused, StillAllowed, still_allowed};
 pub use replay::{Regression, Replay, Swap, Swapped, swap};
@@ -75,8 +77,8 @@ pub use scope::{
 };
 pub use scp::{DENY_SID, SCP_MAX_CHARS, ScpError, ScpOptions, ScpRewrite, deny_unused};
 pub use script::{
-    ScpChange, apply_script, comment, document_path, file_name, flag, scp_apply_script,
-    scp_document_path, shell_word, summary,
+    ScpChange, comment, document_path, file_name, flag, scp_apply_script, scp_document_path,
+    shell_word, summary,
 };
 pub use text::{write_report, write_scp_report};
 pub use window::{DAY, Sources, Window};

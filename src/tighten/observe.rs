@@ -94,7 +94,8 @@ impl Blind {
                     .to_owned()
             }
             Blind::UnknownToCatalogue => {
-                "nothing trailcut reads: check the names by hand (`trailcut catalog show`)".to_owned()
+                "nothing trailcut reads: check the names by hand (`trailcut catalog show`)"
+                    .to_owned()
             }
             Blind::UnmappedCalls => {
                 "`trailcut query --name unmapped_events` lists the calls trailcut could not map"

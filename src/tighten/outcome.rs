@@ -11,8 +11,8 @@ use super::refused::{Refused, StillAllowed};
 use super::replay::Replay;
 use super::window::{Sources, Window};
 use super::{
-    Evidence, Item, Level, Move, Outcome, Plan, PolicyKind, ScpChange, apply_script, document_path,
-    scp_apply_script, scp_document_path, summary, time_text,
+    Evidence, Item, Level, Move, Outcome, Plan, PolicyKind, ScpChange, document_path, iam_scripts,
+    original_path, scp_apply_script, scp_document_path, summary, time_text,
 };
 
 /// The version of plan.json's layout: raised when a field changes meaning or goes away
@@ -210,7 +210,10 @@ fn refused_actions(list: &BTreeMap<String, Evidence>) -> Vec<RefusedAction<'_>> 
 /// Whether a policy with this outcome gets a new document written (a rewrite, or the
 /// replacement suggested for an AWS managed policy).
 pub fn writes_document(outcome: Outcome) -> bool {
-    matches!(outcome, Outcome::Rewritten | Outcome::NotEditable)
+    matches!(
+        outcome,
+        Outcome::Rewritten | Outcome::NotEditable | Outcome::Replaced
+    )
 }
 
 /// plan.json in SCP mode.
@@ -273,8 +276,9 @@ impl Tightened {
         pretty(&self.plan_file())
     }
 
-    /// The files `--out` writes: each new document, plan.json (`plan_json`, from
-    /// [`Tightened::plan_json`]) and apply.sh.
+    /// The files `--out` writes: each new document (and each rewritten inline policy's
+    /// original, for rollback.sh), plan.json (`plan_json`, from [`Tightened::plan_json`]),
+    /// apply.sh, rollback.sh and cleanup.sh.
     pub fn files(&self, plan_json: &str) -> Vec<OutputFile> {
         let mut files: Vec<OutputFile> = self
             .plan
@@ -289,6 +293,20 @@ impl Tightened {
                 })
             })
             .collect();
+        for p in self
+            .plan
+            .policies
+            .iter()
+            .filter(|p| p.outcome == Outcome::Rewritten)
+        {
+            if let Some(path) = original_path(p) {
+                files.push(OutputFile {
+                    path,
+                    text: p.original.to_json_string_pretty() + "\n",
+                    executable: false,
+                });
+            }
+        }
         files.push(OutputFile {
             path: "plan.json".to_owned(),
             text: plan_json.to_owned(),
@@ -307,11 +325,18 @@ impl Tightened {
                 time_text(self.window.until)
             ),
         ];
-        files.push(OutputFile {
-            path: "apply.sh".to_owned(),
-            text: apply_script(&self.plan, &header, Some(&self.target.account)),
-            executable: true,
-        });
+        let scripts = iam_scripts(&self.plan, &header, &self.target.account);
+        for (path, text) in [
+            ("apply.sh", scripts.apply),
+            ("rollback.sh", scripts.rollback),
+            ("cleanup.sh", scripts.cleanup),
+        ] {
+            files.push(OutputFile {
+                path: path.to_owned(),
+                text,
+                executable: true,
+            });
+        }
         files
     }
 }

@@ -136,6 +136,10 @@ pub enum Outcome {
     /// An AWS managed policy with unused grants: trailcut cannot edit it. Detached where
     /// nobody used it; elsewhere the report lists what it would cut.
     NotEditable,
+    /// An AWS managed policy with unused grants, replaced (`--replace-aws-managed`) where
+    /// it stays attached by a customer-managed copy of its rewrite
+    /// ([`replacement_name`]), then detached.
+    Replaced,
     /// Reached the scope only through groups the user leaves.
     LeftWithGroup,
     /// A permissions boundary of some principal: its document limits them, so it is not
@@ -218,7 +222,7 @@ impl Plan {
             || self
                 .policies
                 .iter()
-                .any(|p| p.outcome == Outcome::Rewritten)
+                .any(|p| matches!(p.outcome, Outcome::Rewritten | Outcome::Replaced))
     }
 
     /// What the policy `key`, reaching the principal `principal_arn` directly or through
@@ -248,13 +252,24 @@ impl Plan {
         }
         match self.policies.iter().find(|p| p.key == key) {
             Some(p) if p.outcome == Outcome::Emptied => After::Drop,
-            Some(p) if p.outcome == Outcome::Rewritten => match &p.rewritten.document {
-                Some(document) => After::Replace(document),
-                None => After::Drop,
-            },
+            Some(p) if matches!(p.outcome, Outcome::Rewritten | Outcome::Replaced) => {
+                match &p.rewritten.document {
+                    Some(document) => After::Replace(document),
+                    None => After::Drop,
+                }
+            }
             _ => After::Keep,
         }
     }
+}
+
+/// The customer-managed policy that replaces the AWS managed policy `name`
+/// (`PowerUserAccess-Trailcut`), within IAM's 128 characters.
+pub fn replacement_name(name: &str) -> String {
+    const SUFFIX: &str = "-Trailcut";
+    let room = 128 - SUFFIX.len();
+    let base: String = name.chars().take(room).collect();
+    format!("{base}{SUFFIX}")
 }
 
 /// Plans a scope.
@@ -308,6 +323,8 @@ pub fn plan(
             Outcome::LeftWithGroup
         } else if !rewritten.changed {
             Outcome::Unchanged
+        } else if p.kind == PolicyKind::AwsManaged && options.replace_aws_managed {
+            Outcome::Replaced
         } else if p.kind == PolicyKind::AwsManaged {
             Outcome::NotEditable
         } else if rewritten.document.is_none() && deletable {

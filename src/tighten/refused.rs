@@ -61,14 +61,19 @@ pub fn still_allowed(plan: &Plan, catalog: &ActionCatalog) -> Vec<StillAllowed> 
     let removed: BTreeSet<&str> = plan
         .policies
         .iter()
-        .filter(|p| matches!(p.outcome, Outcome::Rewritten | Outcome::Emptied))
+        .filter(|p| {
+            matches!(
+                p.outcome,
+                Outcome::Rewritten | Outcome::Emptied | Outcome::Replaced
+            )
+        })
         .flat_map(|p| p.rewritten.removed().map(|i| i.name.as_str()))
         .collect();
     let mut out = Vec::new();
     for p in plan
         .policies
         .iter()
-        .filter(|p| p.kind == PolicyKind::AwsManaged)
+        .filter(|p| p.kind == PolicyKind::AwsManaged && p.outcome != Outcome::Replaced)
     {
         // Does it still reach the scope through an identity it stays attached to?
         let gone = |e: &Entity| {

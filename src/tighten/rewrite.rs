@@ -41,6 +41,10 @@ pub struct RewriteOptions {
     /// of their resources, so that they share one statement (smaller documents; never
     /// beyond the resources the service's calls used).
     pub pool_by_service: bool,
+    /// An AWS managed policy the rewrite cuts is replaced, where it stays attached, by a
+    /// customer-managed copy of its rewrite (`--replace-aws-managed`); else it is left,
+    /// and the report lists what it still allows.
+    pub replace_aws_managed: bool,
 }
 
 /// `--max-arns`' default.
@@ -56,6 +60,7 @@ impl Default for RewriteOptions {
             drop_unobservable: false,
             max_arns: DEFAULT_MAX_ARNS,
             pool_by_service: false,
+            replace_aws_managed: false,
         }
     }
 }
@@ -742,6 +747,7 @@ mod tests {
             drop_unobservable: false,
             max_arns: DEFAULT_MAX_ARNS,
             pool_by_service: false,
+            replace_aws_managed: false,
         }
     }
 
@@ -1075,7 +1081,11 @@ mod tests {
             ["arn:aws:s3:::data/a.csv", "arn:aws:s3:::data/b${*}.csv"]
         );
         assert_eq!(actions_of(&new, 2), ["s3:PutObject"]);
-        assert_eq!(new.statements[2].sid.as_deref(), Some("AllowS3Actions2"), "unique");
+        assert_eq!(
+            new.statements[2].sid.as_deref(),
+            Some("AllowS3Actions2"),
+            "unique"
+        );
         assert_eq!(
             resources_of(&new.statements[2]),
             ["arn:aws:s3:::data/out.csv"]
@@ -1208,6 +1218,7 @@ mod tests {
                 drop_unobservable: true,
                 max_arns: max,
                 pool_by_service: pooled,
+                replace_aws_managed: false,
             };
             let narrow = rewrite(&document, &usage, &trail(), &opts(Level::Resource), catalog()).unwrap();
             let wide = rewrite(&document, &usage, &trail(), &opts(Level::Action), catalog()).unwrap();

@@ -1,6 +1,6 @@
-//! `apply.sh`: the aws CLI commands that carry a plan out, in an order that never leaves a
-//! principal with less than the plan gives it halfway (new versions before detachments,
-//! detachments before deletions), for an administrator to review and run.
+//! What every script trailcut writes shares: the quoting of names ([`shell_word`],
+//! [`flag`], [`comment`], [`file_name`]), where documents go, and SCP mode's script. The
+//! scripts of a user, group, role or policy plan are in `apply.rs`.
 //!
 //! A script is code built from untrusted input: user, group, role and policy names come
 //! from authorization-details files, an SCP's name and id from Organizations, and IAM and
@@ -12,10 +12,7 @@
 
 use std::fmt::Write as _;
 
-use super::plan::{EntityKind, Move, Outcome, Plan, PolicyKind, PolicyPlan};
-
-/// IAM keeps at most five versions of a managed policy.
-const MAX_VERSIONS: usize = 5;
+use super::plan::{PolicyKind, PolicyPlan};
 
 /// Where a policy's new document is written, relative to the output directory: each kind
 /// in its own place, so that names never collide (an AWS managed policy's replacement and a
@@ -111,14 +108,6 @@ pub fn comment(text: &str) -> String {
     out
 }
 
-fn entity_flag(kind: EntityKind) -> &'static str {
-    match kind {
-        EntityKind::User => "--user-name",
-        EntityKind::Group => "--group-name",
-        EntityKind::Role => "--role-name",
-    }
-}
-
 /// The lines every script starts with: the shebang, `header` as comments, and `set -eu`.
 fn preamble(header: &[String]) -> String {
     let mut s = String::from("#!/bin/sh\n");
@@ -148,205 +137,6 @@ fn command(s: &mut String, service: &str, verb: &str, options: &[(&str, &str)]) 
 /// A comment line of its own, before a command.
 fn note(s: &mut String, text: &str) {
     let _ = writeln!(s, "\n# {}", comment(text));
-}
-
-/// The script for `plan`; `header` lines become comments at the top. With `account`, the
-/// script first checks that the credentials are that account's.
-pub fn apply_script(plan: &Plan, header: &[String], account: Option<&str>) -> String {
-    let mut s = preamble(header);
-    if let Some(account) = account {
-        let _ = writeln!(
-            s,
-            "account=$(aws sts get-caller-identity --query Account --output text)\n\
-             if [ \"$account\" != {} ]; then\n  \
-             echo {} \"$account\" >&2\n  \
-             exit 1\nfi",
-            shell_word(account),
-            shell_word(&format!(
-                "these changes are for account {account}, the credentials are for"
-            ))
-        );
-    }
-    let mut any = false;
-    // 1. New documents.
-    for p in plan
-        .policies
-        .iter()
-        .filter(|p| p.outcome == Outcome::Rewritten)
-    {
-        any = true;
-        let document = format!("file://{}", document_path(p));
-        note(&mut s, &format!("{}: {}", p.name, summary(p)));
-        match (&p.kind, &p.owner, &p.arn) {
-            (PolicyKind::Inline, Some(owner), _) => {
-                let verb = match owner.kind {
-                    EntityKind::User => "put-user-policy",
-                    EntityKind::Group => "put-group-policy",
-                    EntityKind::Role => "put-role-policy",
-                };
-                command(
-                    &mut s,
-                    "iam",
-                    verb,
-                    &[
-                        (entity_flag(owner.kind), &owner.name),
-                        ("--policy-name", &p.name),
-                        ("--policy-document", &document),
-                    ],
-                );
-            }
-            (_, _, Some(arn)) => {
-                if p.versions.len() >= MAX_VERSIONS {
-                    // The oldest version that is not the default makes room for the new one.
-                    if let Some(oldest) = p
-                        .versions
-                        .iter()
-                        .find(|v| Some(*v) != p.default_version.as_ref())
-                    {
-                        command(
-                            &mut s,
-                            "iam",
-                            "delete-policy-version",
-                            &[("--policy-arn", arn), ("--version-id", oldest)],
-                        );
-                    }
-                }
-                s.push_str(&format!(
-                    "aws iam create-policy-version {} {} --set-as-default\n",
-                    flag("--policy-arn", arn),
-                    flag("--policy-document", &document)
-                ));
-            }
-            _ => {}
-        }
-    }
-    // 2. Detachments and group removals.
-    for m in &plan.moves {
-        match m {
-            Move::Detach {
-                policy_key,
-                policy_name,
-                entity,
-                why,
-            } => {
-                any = true;
-                let verb = match entity.kind {
-                    EntityKind::User => "detach-user-policy",
-                    EntityKind::Group => "detach-group-policy",
-                    EntityKind::Role => "detach-role-policy",
-                };
-                note(
-                    &mut s,
-                    &format!("{policy_name} from {}: {why}", entity.name),
-                );
-                command(
-                    &mut s,
-                    "iam",
-                    verb,
-                    &[
-                        (entity_flag(entity.kind), &entity.name),
-                        ("--policy-arn", policy_key),
-                    ],
-                );
-            }
-            Move::RemoveFromGroup { user, group, why } => {
-                any = true;
-                note(
-                    &mut s,
-                    &format!("{} out of {}: {why}", user.name, group.name),
-                );
-                command(
-                    &mut s,
-                    "iam",
-                    "remove-user-from-group",
-                    &[("--group-name", &group.name), ("--user-name", &user.name)],
-                );
-            }
-            _ => {}
-        }
-    }
-    // 3. Deletions: a managed policy's other versions first, as IAM requires.
-    for m in &plan.moves {
-        match m {
-            Move::DeletePolicy {
-                policy_key,
-                policy_name,
-                why,
-            } => {
-                any = true;
-                note(&mut s, &format!("delete {policy_name}: {why}"));
-                if let Some(p) = plan.policies.iter().find(|p| &p.key == policy_key) {
-                    for v in p
-                        .versions
-                        .iter()
-                        .filter(|v| Some(*v) != p.default_version.as_ref())
-                    {
-                        command(
-                            &mut s,
-                            "iam",
-                            "delete-policy-version",
-                            &[("--policy-arn", policy_key), ("--version-id", v)],
-                        );
-                    }
-                }
-                command(
-                    &mut s,
-                    "iam",
-                    "delete-policy",
-                    &[("--policy-arn", policy_key)],
-                );
-            }
-            Move::DeleteInline {
-                policy_name,
-                owner,
-                why,
-            } => {
-                any = true;
-                let verb = match owner.kind {
-                    EntityKind::User => "delete-user-policy",
-                    EntityKind::Group => "delete-group-policy",
-                    EntityKind::Role => "delete-role-policy",
-                };
-                note(
-                    &mut s,
-                    &format!("delete {policy_name} of {}: {why}", owner.name),
-                );
-                command(
-                    &mut s,
-                    "iam",
-                    verb,
-                    &[
-                        (entity_flag(owner.kind), &owner.name),
-                        ("--policy-name", policy_name),
-                    ],
-                );
-            }
-            _ => {}
-        }
-    }
-    // AWS managed policies trailcut cannot edit.
-    for p in plan
-        .policies
-        .iter()
-        .filter(|p| p.outcome == Outcome::NotEditable)
-    {
-        let replacement = match &p.rewritten.document {
-            Some(_) => format!("a customer-managed replacement is in {}", document_path(p)),
-            None => "nothing of it is used".to_owned(),
-        };
-        note(
-            &mut s,
-            &format!(
-                "{} is AWS managed: not editable. {}; {replacement}",
-                p.name,
-                summary(p)
-            ),
-        );
-    }
-    if !any {
-        s.push_str("\n# Nothing to change.\n");
-    }
-    s
 }
 
 /// What an SCP-mode script carries out.
@@ -418,7 +208,7 @@ mod tests {
     use super::*;
     use crate::catalog::ActionCatalog;
     use crate::policy::PolicyDocument;
-    use crate::tighten::plan::Entity;
+    use crate::tighten::plan::{Entity, EntityKind, Move, Outcome, Plan};
     use crate::tighten::{RewriteOptions, Usage, Visibility, rewrite};
 
     fn policy(name: &str, kind: PolicyKind, versions: &[&str], outcome: Outcome) -> PolicyPlan {
@@ -455,49 +245,6 @@ mod tests {
         }
     }
 
-    fn commands(script: &str) -> Vec<&str> {
-        script.lines().filter(|l| l.starts_with("aws ")).collect()
-    }
-
-    #[test]
-    fn a_sixth_version_makes_room_and_a_deleted_policy_loses_its_versions_first() {
-        let plan = Plan {
-            policies: vec![
-                policy(
-                    "Full",
-                    PolicyKind::CustomerManaged,
-                    &["v1", "v2", "v3", "v4", "v5"],
-                    Outcome::Rewritten,
-                ),
-                policy(
-                    "Gone",
-                    PolicyKind::CustomerManaged,
-                    &["v1", "v2"],
-                    Outcome::Emptied,
-                ),
-                policy("inline", PolicyKind::Inline, &[], Outcome::Rewritten),
-            ],
-            moves: vec![Move::DeletePolicy {
-                policy_key: "arn:aws:iam::123456789012:policy/Gone".to_owned(),
-                policy_name: "Gone".to_owned(),
-                why: "unused".to_owned(),
-            }],
-        };
-        let script = apply_script(&plan, &["test".to_owned()], Some("123456789012"));
-        assert!(script.starts_with("#!/bin/sh\n# test\n"));
-        assert!(script.contains("if [ \"$account\" != 123456789012 ]; then"));
-        assert_eq!(
-            commands(&script),
-            [
-                "aws iam delete-policy-version --policy-arn=arn:aws:iam::123456789012:policy/Full --version-id=v1",
-                "aws iam create-policy-version --policy-arn=arn:aws:iam::123456789012:policy/Full --policy-document=file://policies/Full.json --set-as-default",
-                "aws iam put-role-policy --role-name='app role' --policy-name=inline --policy-document=file://policies/inline/role-app_role/inline.json",
-                "aws iam delete-policy-version --policy-arn=arn:aws:iam::123456789012:policy/Gone --version-id=v1",
-                "aws iam delete-policy --policy-arn=arn:aws:iam::123456789012:policy/Gone",
-            ]
-        );
-    }
-
     /// Names that IAM, Organizations or a doctored file can hold and a shell would act on.
     const HOSTILE: &[&str] = &[
         "NST$(cd${IFS}..;touch${IFS}pwned)",
@@ -518,24 +265,37 @@ mod tests {
         printf '\\036\\0' >> \"$AWS_LOG\"\n\
         if [ \"$1\" = sts ]; then printf '%s\\n' \"$AWS_ACCOUNT\"; fi\n";
 
-    /// Runs `script` as `dir/out/apply.sh` with the fake `aws` first on the PATH; returns
-    /// the calls it made, or panics with the script's output when it does not end as
-    /// `succeeds` says.
+    /// Runs `script` as `out/apply.sh` in a new directory; see [`run_in`].
     #[cfg(unix)]
     fn run_recorded(script: &str, account: &str, succeeds: bool) -> Vec<Vec<String>> {
-        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let bin = dir.path().join("bin");
-        let out = dir.path().join("out");
+        run_in(dir.path(), "apply.sh", script, account, succeeds)
+    }
+
+    /// Runs `script` as `dir/out/NAME` with the fake `aws` first on the PATH (scripts run
+    /// in one `dir` share their record of steps done); returns the calls it made, or
+    /// panics with the script's output when it does not end as `succeeds` says.
+    #[cfg(unix)]
+    fn run_in(
+        dir: &std::path::Path,
+        name: &str,
+        script: &str,
+        account: &str,
+        succeeds: bool,
+    ) -> Vec<Vec<String>> {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = dir.join("bin");
+        let out = dir.join("out");
         std::fs::create_dir_all(&bin).unwrap();
         std::fs::create_dir_all(&out).unwrap();
         std::fs::write(bin.join("aws"), FAKE_AWS).unwrap();
         std::fs::set_permissions(bin.join("aws"), std::fs::Permissions::from_mode(0o755)).unwrap();
-        std::fs::write(out.join("apply.sh"), script).unwrap();
-        let log = dir.path().join("aws.log");
+        std::fs::write(out.join(name), script).unwrap();
+        let log = dir.join("aws.log");
+        let _ = std::fs::remove_file(&log);
         let output = std::process::Command::new("/bin/sh")
-            .arg(out.join("apply.sh"))
-            .current_dir(dir.path())
+            .arg(out.join(name))
+            .current_dir(dir)
             .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
             .env("AWS_LOG", &log)
             .env("AWS_ACCOUNT", account)
@@ -550,7 +310,7 @@ mod tests {
         );
         // Nothing but the fake aws ran: no file appeared beside the script or above it.
         let mut found = Vec::new();
-        for entry in walkdir::WalkDir::new(dir.path()) {
+        for entry in walkdir::WalkDir::new(dir) {
             let entry = entry.unwrap();
             if entry.file_name().to_string_lossy().contains("pwned") {
                 found.push(entry.path().to_owned());
@@ -609,16 +369,19 @@ mod tests {
     #[test]
     fn hostile_names_reach_the_aws_cli_as_themselves_and_run_nothing_else() {
         let account = "1234$(touch pwned)";
-        let mut policies = Vec::new();
-        let mut moves = Vec::new();
-        let mut expected: Vec<Vec<String>> = vec![strings(&[
+        let sts = strings(&[
             "sts",
             "get-caller-identity",
             "--query",
             "Account",
             "--output",
             "text",
-        ])];
+        ]);
+        let mut policies = Vec::new();
+        let mut moves = Vec::new();
+        // What apply.sh, rollback.sh and cleanup.sh each call, in order.
+        let (mut apply, mut undo, mut clean) = (vec![sts.clone()], Vec::new(), vec![sts.clone()]);
+        let mut undo_moves = Vec::new();
         for (i, name) in HOSTILE.iter().enumerate() {
             let name = format!("{name}{i}");
             let arn = format!("arn:aws:iam::123456789012:policy/{name}");
@@ -637,25 +400,47 @@ mod tests {
                 name: format!("g{name}"),
                 arn: format!("arn:aws:iam::123456789012:group/g{name}"),
             };
-            expected.push(vec![
+            apply.push(vec![
                 "iam".into(),
                 "delete-policy-version".into(),
                 format!("--policy-arn={arn}"),
                 format!("--version-id=v1{name}"),
             ]);
-            expected.push(vec![
+            apply.push(vec![
                 "iam".into(),
                 "create-policy-version".into(),
                 format!("--policy-arn={arn}"),
                 format!("--policy-document=file://{}", document_path(&managed)),
                 "--set-as-default".into(),
+                "--query".into(),
+                "PolicyVersion.VersionId".into(),
+                "--output".into(),
+                "text".into(),
             ]);
-            expected.push(vec![
+            apply.push(vec![
                 "iam".into(),
                 "put-user-policy".into(),
                 format!("--user-name={name}"),
                 format!("--policy-name={name}"),
                 format!("--policy-document=file://{}", document_path(&inline)),
+            ]);
+            // Undone in the reverse order; the fake aws printed no version id, so there
+            // is no created version to delete.
+            undo.push(vec![
+                "iam".into(),
+                "put-user-policy".into(),
+                format!("--user-name={name}"),
+                format!("--policy-name={name}"),
+                format!(
+                    "--policy-document=file://{}",
+                    crate::tighten::apply::original_path(&inline).unwrap()
+                ),
+            ]);
+            undo.push(vec![
+                "iam".into(),
+                "set-default-policy-version".into(),
+                format!("--policy-arn={arn}"),
+                format!("--version-id=v5{name}"),
             ]);
             policies.push(managed);
             policies.push(inline);
@@ -679,22 +464,27 @@ mod tests {
         for (i, name) in HOSTILE.iter().enumerate() {
             let name = format!("{name}{i}");
             let arn = format!("arn:aws:iam::123456789012:policy/{name}");
-            expected.push(vec![
-                "iam".into(),
-                "detach-group-policy".into(),
-                format!("--group-name=g{name}"),
-                format!("--policy-arn={arn}"),
-            ]);
-            expected.push(vec![
-                "iam".into(),
-                "remove-user-from-group".into(),
-                format!("--group-name=g{name}"),
-                format!("--user-name={name}"),
-            ]);
-        }
-        for (i, name) in HOSTILE.iter().enumerate() {
-            let name = format!("{name}{i}");
-            expected.push(vec![
+            let detach = |verb: &str| {
+                vec![
+                    "iam".into(),
+                    format!("{verb}-group-policy"),
+                    format!("--group-name=g{name}"),
+                    format!("--policy-arn={arn}"),
+                ]
+            };
+            let membership = |verb: &str| {
+                vec![
+                    "iam".into(),
+                    verb.into(),
+                    format!("--group-name=g{name}"),
+                    format!("--user-name={name}"),
+                ]
+            };
+            apply.push(detach("detach"));
+            apply.push(membership("remove-user-from-group"));
+            undo_moves.push(detach("attach"));
+            undo_moves.push(membership("add-user-to-group"));
+            clean.push(vec![
                 "iam".into(),
                 "delete-user-policy".into(),
                 format!("--user-name={name}"),
@@ -714,26 +504,78 @@ mod tests {
             policy_name: gone.clone(),
             why: HOSTILE[4].to_owned(),
         });
-        expected.push(vec![
+        clean.push(vec![
             "iam".into(),
             "delete-policy-version".into(),
             format!("--policy-arn={gone_arn}"),
             format!("--version-id=v1{}", HOSTILE[1]),
         ]);
-        expected.push(vec![
+        clean.push(vec![
             "iam".into(),
             "delete-policy".into(),
             format!("--policy-arn={gone_arn}"),
         ]);
         let plan = Plan { policies, moves };
         let header: Vec<String> = HOSTILE.iter().map(|h| format!("scope {h}")).collect();
-        let script = apply_script(&plan, &header, Some(account));
-        assert_eq!(run_recorded(&script, account, true), expected, "{script}");
-        // Credentials of another account stop the script before its first change.
+        let scripts = crate::tighten::apply::iam_scripts(&plan, &header, account);
+        let dir = tempfile::tempdir().unwrap();
+        let run =
+            |name: &str, script: &str, ok: bool| run_in(dir.path(), name, script, account, ok);
+        // Credentials of another account stop each script before its first change.
+        for script in [&scripts.apply, &scripts.rollback, &scripts.cleanup] {
+            let other = tempfile::tempdir().unwrap();
+            let calls = run_in(other.path(), "s.sh", script, "123456789012", false);
+            assert_eq!(calls, std::slice::from_ref(&sts), "{script}");
+        }
         assert_eq!(
-            run_recorded(&script, "123456789012", false),
-            expected[..1],
-            "{script}"
+            run("apply.sh", &scripts.apply, true),
+            apply,
+            "{}",
+            scripts.apply
+        );
+        // Run again: every step is done, nothing is called twice.
+        assert_eq!(
+            run("apply.sh", &scripts.apply, true),
+            std::slice::from_ref(&sts)
+        );
+        // The rollback undoes each step in the reverse order, once.
+        let mut expected_undo = vec![sts.clone()];
+        expected_undo.extend(
+            undo_moves
+                .chunks(2)
+                .rev()
+                .flat_map(|c| [c[1].clone(), c[0].clone()]),
+        );
+        expected_undo.extend(undo.chunks(2).rev().flat_map(|c| c.iter().cloned()));
+        assert_eq!(
+            run("rollback.sh", &scripts.rollback, true),
+            expected_undo,
+            "{}",
+            scripts.rollback
+        );
+        assert_eq!(
+            run("rollback.sh", &scripts.rollback, true),
+            std::slice::from_ref(&sts)
+        );
+        // cleanup.sh runs only after apply.sh; then a rollback cannot bring deletions back.
+        assert_eq!(
+            run("cleanup.sh", &scripts.cleanup, false),
+            std::slice::from_ref(&sts)
+        );
+        run("apply.sh", &scripts.apply, true);
+        assert_eq!(
+            run("cleanup.sh", &scripts.cleanup, true),
+            clean,
+            "{}",
+            scripts.cleanup
+        );
+        assert_eq!(
+            run("cleanup.sh", &scripts.cleanup, true),
+            std::slice::from_ref(&sts)
+        );
+        assert_eq!(
+            run("rollback.sh", &scripts.rollback, false),
+            std::slice::from_ref(&sts)
         );
     }
 

@@ -57,7 +57,8 @@ pub fn write_report(out: &mut dyn Write, t: &Tightened) -> io::Result<()> {
             Outcome::Unchanged => "unchanged",
             Outcome::Rewritten => "rewritten",
             Outcome::Emptied => "nothing kept: removed",
-            Outcome::NotEditable => "AWS managed, not editable",
+            Outcome::NotEditable => "AWS managed, not editable (--replace-aws-managed replaces it)",
+            Outcome::Replaced => "AWS managed: replaced by a customer-managed copy of its rewrite",
             Outcome::LeftWithGroup => "out of scope with the group left",
             Outcome::Boundary => "a permissions boundary: not rewritten",
         };
@@ -383,11 +384,7 @@ fn resource_line(choice: &ResourceChoice) -> String {
 
 /// What the evidence could not see, a line per reason: the items (by service at action
 /// level), which of them were used before the window, and which evidence would settle it.
-fn write_unobservable(
-    out: &mut dyn Write,
-    p: &super::PolicyPlan,
-    subject: &str,
-) -> io::Result<()> {
+fn write_unobservable(out: &mut dyn Write, p: &super::PolicyPlan, subject: &str) -> io::Result<()> {
     use std::collections::BTreeMap;
     // (reason, kept) -> items, in the plan's order.
     let mut groups: BTreeMap<(&'static str, bool), Vec<&super::Item>> = BTreeMap::new();
@@ -407,7 +404,14 @@ fn write_unobservable(
             out,
             "  {}  {}, unobservable: {reason}:",
             if *kept { "kept   " } else { "removed" },
-            count(items.len(), if items[0].name.contains(':') { "action" } else { "service" }),
+            count(
+                items.len(),
+                if items[0].name.contains(':') {
+                    "action"
+                } else {
+                    "service"
+                }
+            ),
         )?;
         writeln!(out, "           {}", by_service(items))?;
         let before: Vec<String> = items

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod apply;
 mod authz;
 mod bench;
 mod catalog;

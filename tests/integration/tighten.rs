@@ -47,12 +47,18 @@ fn json(path: PathBuf) -> Value {
 }
 
 /// The aws CLI commands of apply.sh, without comments and the preamble.
+/// The commands of apply.sh and cleanup.sh that change something, in order.
 fn commands(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("apply.sh"))
-        .unwrap()
-        .lines()
-        .filter(|l| l.starts_with("aws "))
-        .map(str::to_owned)
+    ["apply.sh", "cleanup.sh"]
+        .iter()
+        .flat_map(|script| {
+            // SCP mode writes apply.sh only.
+            let text = std::fs::read_to_string(dir.join(script)).unwrap_or_default();
+            trailcut::tighten::script_commands(&text)
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
@@ -177,7 +183,10 @@ fn what_the_trail_cannot_see_is_explained_in_a_few_lines() {
         ),
         "{example}"
     );
-    assert!(example.contains("dynamodb (27 events, last 2026-07-27)"), "{example}");
+    assert!(
+        example.contains("dynamodb (27 events, last 2026-07-27)"),
+        "{example}"
+    );
     assert!(
         example.contains(
             "to settle it: last-accessed reports see every service: `trailcut collect \
@@ -186,10 +195,16 @@ fn what_the_trail_cannot_see_is_explained_in_a_few_lines() {
         "{example}"
     );
     assert!(example.contains("--drop-unobservable"), "{example}");
-    assert!(!example.contains("unobservable: a data event"), "one line per service no more");
+    assert!(
+        !example.contains("unobservable: a data event"),
+        "one line per service no more"
+    );
     // The kept list in full: every service kept on evidence has its own line.
     for service in ["cloudtrail", "ec2", "kms", "logs", "s3"] {
-        assert!(example.contains(&format!("  kept     {service}  ")), "{example}");
+        assert!(
+            example.contains(&format!("  kept     {service}  ")),
+            "{example}"
+        );
     }
 }
 
