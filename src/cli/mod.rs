@@ -18,6 +18,7 @@ pub mod policy_event;
 pub mod query;
 pub mod store;
 pub mod tighten;
+pub mod tighten_bulk;
 pub mod who_grants;
 
 use std::path::PathBuf;

@@ -14,6 +14,7 @@ use crate::ingest::plausible::{Clock, TimeBounds};
 use crate::sql::Session;
 use crate::sql::tighten::SqlEvidence;
 use crate::store::Store;
+use crate::tighten::bulk::{BulkRequest, SubjectKind};
 use crate::tighten::{
     Level, Request, RewriteOptions, ScpRequest, Sources, TargetName, WindowRequest, tighten,
     tighten_scp, write_report, write_scp_report,
@@ -22,7 +23,8 @@ use crate::tighten::{
 /// Flags of `trailcut tighten`.
 #[derive(Debug, Args)]
 #[command(
-    group(ArgGroup::new("target").required(true).args(["group", "user", "role", "policy", "scp"])),
+    group(ArgGroup::new("target").required(true).multiple(true).args(["group", "user", "role", "policy", "scp", "all_policies", "all_groups", "all_roles", "all_users"])),
+    group(ArgGroup::new("single").args(["group", "user", "role", "policy", "scp"])),
     after_help = "\
 A permission is kept when anyone it reaches used it successfully in the window: a group's
 policy serves every member, a managed policy every identity it is attached to. Deny
@@ -61,6 +63,14 @@ Examples:
   trailcut tighten --group Development --check      exit 3 when a rewrite would change anything
   trailcut tighten --scp NewServiceTest --org-entity o-a1b2c3d4e5/r-ab12/ou-ab12-11111111 --days 180
   trailcut tighten --scp NewServiceTest --org-entity ou-ab12-11111111 --days 180
+  trailcut tighten --all-policies --all-groups --exclude 'Break*' --out ./plans
+
+Bulk runs (--all-policies, --all-groups, --all-roles, --all-users) tighten each
+customer-managed policy, group, role or user of the IAM snapshot in turn, with the same
+options, writing each plan to its own folder under --out (KIND-ACCOUNT-NAME) and a
+summary.json, and print a summary table. A subject that fails is reported and the rest
+carry on (exit status 1). Roles AWS manages (service-linked roles under /aws-service-role/,
+Identity Center's under /aws-reserved/) are left out unless --include-aws-roles.
 
 Exit status: 0 done (with --check: nothing would change), 2 error, 3 a change is due
 (--check), 4 the replay found calls the new policies would deny (the plan is still written;
@@ -79,6 +89,25 @@ pub struct TightenArgs {
     /// Tighten a customer-managed policy (name or ARN), judged by every identity it is attached to
     #[arg(long, value_name = "NAME|ARN")]
     pub policy: Option<String>,
+    /// Bulk: every customer-managed policy of the IAM snapshot
+    #[arg(long, conflicts_with_all = ["group", "user", "role", "policy", "scp"])]
+    pub all_policies: bool,
+    /// Bulk: every group
+    #[arg(long, conflicts_with_all = ["group", "user", "role", "policy", "scp"])]
+    pub all_groups: bool,
+    /// Bulk: every role (but those AWS manages, unless --include-aws-roles)
+    #[arg(long, conflicts_with_all = ["group", "user", "role", "policy", "scp"])]
+    pub all_roles: bool,
+    /// Bulk: every user
+    #[arg(long, conflicts_with_all = ["group", "user", "role", "policy", "scp"])]
+    pub all_users: bool,
+    /// Bulk: leave out subjects whose name matches this pattern (`*`, `?`; any case;
+    /// repeatable)
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude: Vec<String>,
+    /// Bulk: take the service-linked and Identity Center roles too
+    #[arg(long)]
+    pub include_aws_roles: bool,
     /// SCP mode: add to this SCP a Deny of the services no account under --org-entity used
     #[arg(long, value_name = "NAME|ID", requires = "org_entity")]
     pub scp: Option<String>,
@@ -190,12 +219,48 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
         pool_by_service: false,
         replace_aws_managed: args.replace_aws_managed,
     };
+    let kinds: Vec<SubjectKind> = [
+        (args.all_policies, SubjectKind::Policies),
+        (args.all_groups, SubjectKind::Groups),
+        (args.all_roles, SubjectKind::Roles),
+        (args.all_users, SubjectKind::Users),
+    ]
+    .into_iter()
+    .filter_map(|(asked, kind)| asked.then_some(kind))
+    .collect();
+    if !kinds.is_empty() {
+        let bulk = BulkRequest {
+            kinds,
+            exclude: args.exclude.clone(),
+            account: args.account.clone(),
+            include_aws_roles: args.include_aws_roles,
+            window: window_request(&args)?,
+            evidence: evidence(args.evidence),
+            options,
+            partial_trail: args.partial_trail,
+        };
+        let rt = runtime()?;
+        let session = rt.block_on(Session::open(&store))?;
+        let source = SqlEvidence::new(&session, &rt, plausible, catalog);
+        return super::tighten_bulk::run(
+            &bulk,
+            &source,
+            catalog,
+            args.out.as_deref(),
+            args.check,
+            args.allow_regressions,
+            out,
+        );
+    }
     let target = match (&args.group, &args.user, &args.role, &args.policy) {
         (Some(name), ..) => TargetName::Group(name.clone()),
         (_, Some(name), ..) => TargetName::User(name.clone()),
         (_, _, Some(name), _) => TargetName::Role(name.clone()),
         (None, None, None, Some(name)) => TargetName::Policy(name.clone()),
-        _ => bail!("say what to tighten: --group, --user, --role, --policy or --scp"),
+        _ => bail!(
+            "say what to tighten: --group, --user, --role, --policy or --scp, or --all-policies, \
+             --all-groups, --all-roles, --all-users"
+        ),
     };
     let request = Request {
         target,

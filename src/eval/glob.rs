@@ -22,6 +22,14 @@ pub(crate) struct Glob<'p> {
     literal: Option<&'p [bool]>,
 }
 
+/// Whether `text` matches the wildcard `pattern` (`*` any run, `?` one character), case
+/// aside: for names, which IAM compares in any case.
+pub(crate) fn matches_name(pattern: &str, text: &str) -> bool {
+    Pattern::verbatim(pattern.to_lowercase())
+        .glob()
+        .matches(&text.to_lowercase())
+}
+
 impl<'a> Pattern<'a> {
     /// A pattern as written: every `*` and `?` a wildcard.
     pub(crate) fn verbatim(text: impl Into<Cow<'a, str>>) -> Self {

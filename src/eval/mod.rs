@@ -30,7 +30,7 @@
 mod condition;
 mod context;
 mod decide;
-mod glob;
+pub(crate) mod glob;
 pub mod principal;
 mod statement;
 mod tri;

@@ -18,6 +18,7 @@ use crate::ingest::plausible::{CLOUDTRAIL_EPOCH, TimeBounds};
 use crate::policy::PolicyDocument;
 use crate::request::event::{EventFacts, StoredEvent};
 use crate::request::resource::{IamNames, ResourceDeriver, ResourceStatus};
+use crate::tighten::bulk::{Subject, SubjectKind};
 use crate::tighten::{
     Attachments, Entity, EntityKind, Evidence, EvidenceSource, Found, Known, PolicyKind, PolicyRow,
     ReportUsage, ReportedService, ResourceUse, ScpRow, ServiceUse, Source, SourceError,
@@ -847,6 +848,43 @@ async fn entity_path(session: &Session, org_id: &str, id: &str) -> SqlResult<Opt
     Ok(strings(&batches, "path")?.into_iter().flatten().next())
 }
 
+/// Every subject of `kind` (of `account`, when given).
+async fn subjects(
+    session: &Session,
+    kind: SubjectKind,
+    account: Option<&str>,
+) -> SqlResult<Vec<Subject>> {
+    let in_account = account
+        .map(|a| format!(" AND account_id = {}", quote(a)))
+        .unwrap_or_default();
+    let sql = match kind {
+        SubjectKind::Policies => format!(
+            "SELECT DISTINCT account_id, policy_name AS name, path FROM policies \
+             WHERE policy_type = 'customer_managed' AND policy_arn IS NOT NULL{in_account}"
+        ),
+        other => format!(
+            "SELECT account_id, name, path FROM principals WHERE principal_type = {}{in_account}",
+            quote(other.as_str())
+        ),
+    };
+    let batches = session.run(&sql).await?;
+    let accounts = strings(&batches, "account_id")?;
+    let names = strings(&batches, "name")?;
+    let paths = strings(&batches, "path")?;
+    Ok(accounts
+        .into_iter()
+        .zip(names)
+        .zip(paths)
+        .filter_map(|((account, name), path)| {
+            Some(Subject {
+                account: account?,
+                name: name?,
+                path: path.unwrap_or_else(|| "/".to_owned()),
+            })
+        })
+        .collect())
+}
+
 /// The organisation's accounts whose place in the tree is unknown.
 async fn unplaced_accounts(session: &Session, org_id: &str) -> SqlResult<Vec<String>> {
     let batches = session
@@ -1174,6 +1212,14 @@ impl EvidenceSource for SqlEvidence<'_> {
 
     fn entity_path(&self, org_id: &str, id: &str) -> Result<Option<String>, SourceError> {
         self.run(entity_path(self.session, org_id, id))
+    }
+
+    fn subjects(
+        &self,
+        kind: SubjectKind,
+        account: Option<&str>,
+    ) -> Result<Vec<Subject>, SourceError> {
+        self.run(subjects(self.session, kind, account))
     }
 
     fn unplaced_accounts(&self, org_id: &str) -> Result<Vec<String>, SourceError> {

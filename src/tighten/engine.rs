@@ -52,6 +52,12 @@ pub trait EvidenceSource {
     -> Result<PrincipalRef, SourceError>;
     /// A customer-managed policy by name or ARN.
     fn find_policy(&self, who: &str, account: Option<&str>) -> Result<Found, SourceError>;
+    /// Every subject of `kind` in the IAM snapshot (of `account`, when given).
+    fn subjects(
+        &self,
+        kind: super::bulk::SubjectKind,
+        account: Option<&str>,
+    ) -> Result<Vec<super::bulk::Subject>, SourceError>;
     /// The account's direct attachments, inline owners and group memberships.
     fn attachments(&self, account: &str) -> Result<Attachments, SourceError>;
     /// A policy's current document and versions, by key (ARN or `inline:...`).
@@ -637,6 +643,23 @@ mod tests {
         fn find_policy(&self, who: &str, _: Option<&str>) -> Result<Found, SourceError> {
             Err(format!("no managed policy named `{who}`").into())
         }
+        fn subjects(
+            &self,
+            kind: crate::tighten::bulk::SubjectKind,
+            _: Option<&str>,
+        ) -> Result<Vec<crate::tighten::bulk::Subject>, SourceError> {
+            use crate::tighten::bulk::{Subject, SubjectKind};
+            let one = |name: &str, path: &str| Subject {
+                account: "123456789012".to_owned(),
+                name: name.to_owned(),
+                path: path.to_owned(),
+            };
+            Ok(match kind {
+                SubjectKind::Groups => vec![one("Development", "/"), one("Ops", "/")],
+                SubjectKind::Roles => vec![one("AWSServiceRoleForSupport", "/aws-service-role/")],
+                _ => Vec::new(),
+            })
+        }
         fn attachments(&self, _: &str) -> Result<Attachments, SourceError> {
             let dev = entity(EntityKind::Group, "Development");
             let alice = entity(EntityKind::User, "alice");
@@ -799,6 +822,43 @@ mod tests {
             options: RewriteOptions::default(),
             partial_trail: false,
         }
+    }
+
+    #[test]
+    fn a_bulk_run_takes_every_subject_and_one_failure_stops_none() {
+        use crate::tighten::bulk::{BulkRequest, SubjectKind, tighten_all};
+        let catalog = ActionCatalog::embedded();
+        let one = request(TargetName::Group(String::new()));
+        let bulk = |exclude: &[&str]| BulkRequest {
+            kinds: vec![SubjectKind::Groups, SubjectKind::Roles],
+            exclude: exclude.iter().map(|e| (*e).to_owned()).collect(),
+            account: None,
+            include_aws_roles: false,
+            window: one.window,
+            evidence: one.evidence,
+            options: one.options.clone(),
+            partial_trail: false,
+        };
+        let (results, skipped) = tighten_all(&bulk(&[]), &fake(), catalog).unwrap();
+        let names: Vec<&str> = results.iter().map(|r| r.subject.name.as_str()).collect();
+        assert_eq!(names, ["Development", "Ops"]);
+        let alone = tighten(
+            &request(TargetName::Group("Development".to_owned())),
+            &fake(),
+            catalog,
+        )
+        .unwrap();
+        assert_eq!(
+            results[0].result.as_ref().unwrap().plan_json(),
+            alone.plan_json()
+        );
+        assert!(results[1].result.is_err(), "Ops is unknown to the source");
+        // The service-linked role is AWS's: left out, and said so.
+        assert_eq!(skipped.aws_roles.len(), 1);
+        // Excluded by a pattern, in any case.
+        let (results, skipped) = tighten_all(&bulk(&["ops", "dev*"]), &fake(), catalog).unwrap();
+        assert!(results.is_empty());
+        assert_eq!(skipped.excluded.len(), 2);
     }
 
     #[test]

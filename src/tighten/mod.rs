@@ -26,6 +26,7 @@
 //! read from the store by `sql::tighten`.
 
 mod apply;
+pub mod bulk;
 mod coverage;
 mod engine;
 mod limits;

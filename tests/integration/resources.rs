@@ -215,7 +215,10 @@ fn the_development_group_at_resource_level_keeps_every_resource_it_used_and_no_m
             assert!(resource.starts_with("arn:aws:"), "{resource}");
         }
     }
-    let sids: BTreeSet<&str> = narrowed.iter().map(|s| s["Sid"].as_str().unwrap()).collect();
+    let sids: BTreeSet<&str> = narrowed
+        .iter()
+        .map(|s| s["Sid"].as_str().unwrap())
+        .collect();
     assert_eq!(sids.len(), narrowed.len(), "{sids:?}");
     // Objects are scoped to the buckets used, never to buckets in general.
     let objects: Vec<String> = narrowed

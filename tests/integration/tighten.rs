@@ -645,3 +645,52 @@ fn the_four_stories_match_their_snapshots() {
         differences.join("\n")
     );
 }
+
+/// Issue 21, item 4: every customer-managed policy in one run, each plan in its own folder
+/// and the same as its own run's, a summary, and a second run into the same directory.
+#[test]
+fn a_bulk_run_writes_one_plan_per_policy_and_a_summary() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("plans");
+    let bulk = || {
+        trailcut()
+            .arg("--store")
+            .arg(store())
+            .args(["tighten", "--all-policies", "--exclude", "app-dev-*", "--level", "service"])
+            .arg("--out")
+            .arg(&dir)
+            .output()
+            .unwrap()
+    };
+    let first = bulk();
+    let table = String::from_utf8(first.stdout).unwrap();
+    assert_eq!(first.status.code(), Some(0), "{table}");
+    assert!(table.contains("excluded by --exclude: 3"), "{table}");
+    let summary = json(dir.join("summary.json"));
+    let rows = summary["subjects"].as_array().unwrap();
+    assert_eq!(rows.len(), 6, "{summary:#}");
+    assert!(rows.iter().all(|r| r["kind"] == "policy" && r["result"] != "error"));
+    let example = rows.iter().find(|r| r["name"] == "ExamplePolicy1").unwrap();
+    assert_eq!(example["result"], "changes");
+    let folder = dir.join(example["detail"].as_str().unwrap());
+    let (code, _, alone) = tighten(&["--policy", "ExamplePolicy1", "--level", "service"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        json(folder.join("plan.json")),
+        json(alone.path().join("plan.json"))
+    );
+    // Again into the same directory: the previous run's folders are replaced.
+    assert_eq!(bulk().status.code(), Some(0));
+    // Not over a directory trailcut did not write.
+    let foreign = out.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
+    trailcut()
+        .arg("--store")
+        .arg(store())
+        .args(["tighten", "--all-groups", "--out"])
+        .arg(&foreign)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not a previous bulk run's"));
+}
