@@ -60,20 +60,21 @@ pub const STORIES: [Story; 4] = [
             "service",
             "--keep-sid",
             "RequiredIamAndOrgsActions",
+            "--replace-aws-managed",
         ],
     },
     Story {
-        title: "nikhilj's unused access, traced to the policies and groups that grant it (story 2)",
+        title: "nikhilj's unused access, traced to the policies and groups that grant it (seed story 2)",
         name: "nikhilj",
         args: &["--user", "nikhilj", "--level", "service"],
     },
     Story {
-        title: "ExamplePolicy1, trimmed from the use of every identity it is attached to (story 3)",
+        title: "ExamplePolicy1, trimmed from the use of every identity it is attached to (seed story 3; sample_data's story 4)",
         name: "example-policy1",
         args: &["--policy", "ExamplePolicy1", "--level", "service"],
     },
     Story {
-        title: "The Development OU's SCP denies the services unused for 180 days (story 4)",
+        title: "The Development OU's SCP denies the services unused for 180 days (seed story 4; sample_data's story 5)",
         name: "development-ou",
         args: &[
             "--scp",
@@ -97,12 +98,19 @@ pub fn run(store_dir: &Path, args: DemoArgs, out: &mut dyn Write) -> anyhow::Res
     let store = Store::new(store_dir);
     refuse_a_store_of_other_data(&store, &data)?;
     let out_dir = args.out;
+    let store_flag = if store_dir == Path::new(super::DEFAULT_STORE) {
+        String::new()
+    } else {
+        format!(
+            " --store {}",
+            crate::tighten::shell_word(&store_dir.display().to_string())
+        )
+    };
 
     writeln!(
         out,
         "== 1. Ingest the sample trail, the accounts' IAM details, the organisation and the \
-         last-accessed reports, in one command:\n\n$ trailcut --store {} ingest {}\n",
-        store_dir.display(),
+         last-accessed reports, in one command:\n\n$ trailcut{store_flag} ingest {}\n",
         data.display()
     )?;
     let loaded = load(&store, &[data], &IngestOptions::default(), &Quiet)?;
@@ -133,7 +141,8 @@ pub fn run(store_dir: &Path, args: DemoArgs, out: &mut dyn Write) -> anyhow::Res
         let dir_text = dir.display().to_string();
         let mut argv = story.args.to_vec();
         argv.extend(["--out", dir_text.as_str()]);
-        writeln!(out, "$ trailcut tighten {}\n", argv.join(" "))?;
+        let words: Vec<String> = argv.iter().map(|a| crate::tighten::shell_word(a)).collect();
+        writeln!(out, "$ trailcut{store_flag} tighten {}\n", words.join(" "))?;
         let tighten = super::tighten::parse_args(&argv)?;
         if super::tighten::run(store_dir, tighten, out)? != Status::Success {
             status = Status::Partial;
@@ -153,14 +162,6 @@ pub fn run(store_dir: &Path, args: DemoArgs, out: &mut dyn Write) -> anyhow::Res
             }
         }
     }
-    let store_flag = if store_dir == Path::new(super::DEFAULT_STORE) {
-        String::new()
-    } else {
-        format!(
-            " --store {}",
-            crate::tighten::shell_word(&store_dir.display().to_string())
-        )
-    };
     writeln!(
         out,
         "\nThe store is in {}, each story's plan.json, policies and apply.sh in {}. Next, on \

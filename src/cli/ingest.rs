@@ -246,6 +246,16 @@ pub fn finish_loaded(
     json: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<Status> {
+    if loaded.trail.is_none() && loaded.is_empty() {
+        let digests = match loaded.digests_only {
+            0 => String::new(),
+            n => format!(" (only {n} CloudTrail digest file(s), which hold no events)"),
+        };
+        bail!(
+            "found nothing to ingest{digests}: no CloudTrail logs (.json, .json.gz, .jsonl, \
+             .ndjson) and no other AWS outputs trailcut reads"
+        );
+    }
     for problem in &loaded.problems {
         eprintln!("warning: {problem}");
     }
@@ -292,8 +302,11 @@ pub fn finish_loaded(
 pub fn write_summary(r: &IngestReport, store: &Path, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
-        "ingested {} files into `{}`: {} events read, {} new, in {:.1} s ({} events/s, {:.0} MB/s of JSON)",
-        thousands(r.files_ingested),
+        "ingested {} into `{}`: {} events read, {} new, in {:.1} s ({} events/s, {:.0} MB/s of JSON)",
+        match r.files_ingested {
+            1 => "1 file".to_owned(),
+            n => format!("{} files", thousands(n)),
+        },
         store.display(),
         thousands(r.events_read),
         thousands(r.events_stored),

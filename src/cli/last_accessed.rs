@@ -90,8 +90,10 @@ pub fn run(store: &Path, args: LastAccessedArgs, out: &mut dyn Write) -> anyhow:
     let store = Store::new(store);
     if !index.is_empty() {
         let (jobs, problems) = ingest_indexed(&store, &index, &files, !files.is_empty())?;
+        // Nothing read: the problems are why, errors rather than warnings.
+        let label = if jobs.is_empty() { "error" } else { "warning" };
         for problem in &problems {
-            eprintln!("warning: {problem}");
+            eprintln!("{label}: {problem}");
         }
         let mut summary = IngestSummary::default();
         for job in jobs {

@@ -99,6 +99,20 @@ would deny.
 The store is a directory of plain Parquet files (see docs/store.md); DuckDB, Spark
 and Athena read it too.";
 
+/// The store at `path`, which must exist: a command that reads it says so rather than
+/// answer from nothing.
+pub fn existing_store(path: &std::path::Path) -> anyhow::Result<crate::store::Store> {
+    let store = crate::store::Store::new(path);
+    if !store.exists() {
+        anyhow::bail!(
+            "no store at `{}`: run `trailcut ingest PATH` first, or pass --store DIR (or set \
+             TRAILCUT_STORE)",
+            path.display()
+        );
+    }
+    Ok(store)
+}
+
 /// The store when `--store` and `TRAILCUT_STORE` do not name one.
 pub const DEFAULT_STORE: &str = "./trailcut-store";
 

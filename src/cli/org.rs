@@ -109,8 +109,11 @@ pub fn finish(
         let n = |t: &str| report.rows.get(t).copied().unwrap_or(0);
         writeln!(
             out,
-            "{org}: {} files read; now {} roots and OUs, {} accounts, {} SCPs, {} attachments",
-            report.files,
+            "{org}: {} read; now {} roots and OUs, {} accounts, {} SCPs, {} attachments",
+            match report.files {
+                1 => "1 file".to_owned(),
+                n => format!("{n} files"),
+            },
             n("org_units"),
             n("org_accounts"),
             n("scps"),

@@ -13,7 +13,6 @@ use crate::eval::{Context, Decision, NamedPolicy, PolicySet, Request, ScpLevel, 
 use crate::policy::{PolicyDocument, allowed_actions_of};
 use crate::sql::Session;
 use crate::sql::iam::{find_principal, load_principal};
-use crate::store::Store;
 
 /// Flags of `trailcut policy`.
 #[derive(Debug, Args)]
@@ -206,7 +205,7 @@ fn expand_principal(
     json: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<Status> {
-    let store = Store::new(store);
+    let store = super::existing_store(store)?;
     let loaded = runtime()?.block_on(async {
         let session = Session::open(&store).await?;
         let principal = find_principal(&session, who, account).await?;
@@ -311,7 +310,7 @@ fn eval(store: &Path, args: EvalArgs, out: &mut dyn Write) -> anyhow::Result<Sta
     let mut scps: Vec<(String, Vec<(String, PolicyDocument)>)> = Vec::new();
     match &args.principal {
         Some(who) => {
-            let store = Store::new(store);
+            let store = super::existing_store(store)?;
             let loaded = runtime()?.block_on(async {
                 let session = Session::open(&store).await?;
                 let principal = find_principal(&session, who, args.account.as_deref()).await?;

@@ -16,7 +16,6 @@ use crate::request::resource::ResourceDeriver;
 use crate::sql::Session;
 use crate::sql::events::load_events;
 use crate::sql::iam::{find_principal, load_principal, quote};
-use crate::store::Store;
 
 /// Flags of `trailcut policy event`.
 #[derive(Debug, Args)]
@@ -42,7 +41,7 @@ pub struct EventArgs {
 /// One column of a one-row result as text.
 /// Runs `trailcut policy event`.
 pub fn run(store: &Path, args: EventArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
-    let store = Store::new(store);
+    let store = super::existing_store(store)?;
     let id = quote(&args.event_id);
     let (event, loaded, names) = runtime()?.block_on(async {
         let session = Session::open(&store).await?;

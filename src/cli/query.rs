@@ -4,14 +4,13 @@
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args;
 
 use super::{Status, runtime};
 use crate::sql::Session;
 use crate::sql::named;
 use crate::sql::output::{OutputFormat, write_batches};
-use crate::store::Store;
 
 /// Flags of `trailcut query`.
 #[derive(Debug, Args)]
@@ -92,14 +91,7 @@ pub fn run(store: &Path, args: QueryArgs, out: &mut dyn Write) -> anyhow::Result
         }
         _ => None,
     };
-    let store = Store::new(store);
-    if !store.exists() {
-        bail!(
-            "no store at `{}`: run `trailcut ingest PATH` first, or pass --store DIR (or set \
-             TRAILCUT_STORE)",
-            store.root().display()
-        );
-    }
+    let store = super::existing_store(store)?;
     super::store::warn_if_outdated(&store);
     let rt = runtime()?;
     rt.block_on(async {

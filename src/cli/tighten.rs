@@ -200,7 +200,7 @@ pub enum EvidenceArg {
 /// Runs `trailcut tighten`.
 pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let catalog = ActionCatalog::embedded();
-    let store = Store::new(store);
+    let store = super::existing_store(store)?;
     // Events outside these bounds (an older trailcut stored them) are no evidence.
     let plausible = TimeBounds::at(Clock::system().now());
     if let (Some(scp), Some(entity)) = (&args.scp, &args.org_entity) {

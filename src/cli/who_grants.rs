@@ -16,7 +16,6 @@ use crate::policy::{Effect, PolicyDocument};
 use crate::sql::Session;
 use crate::sql::iam::{LoadedPolicy, find_principal, load_principal};
 use crate::sql::output::{OutputFormat, write_batches};
-use crate::store::Store;
 
 /// Flags of `trailcut who-grants`.
 #[derive(Debug, Args)]
@@ -210,7 +209,7 @@ pub fn run(store: &Path, args: WhoGrantsArgs, out: &mut dyn Write) -> anyhow::Re
             services.push(prefix);
         }
     }
-    let store = Store::new(store);
+    let store = super::existing_store(store)?;
     let loaded = runtime()?.block_on(async {
         let session = Session::open(&store).await?;
         let principal = find_principal(&session, &args.principal, args.account.as_deref()).await?;

@@ -34,6 +34,9 @@ pub struct Loaded {
     /// Problems outside the readers' own: reports no index names, unreadable indexes,
     /// subjects the IAM snapshot does not have.
     pub problems: Vec<String>,
+    /// When nothing was found to read: how many CloudTrail digest files were skipped.
+    #[serde(skip)]
+    pub digests_only: u64,
 }
 
 /// The reports of one subject (and service), as ingested.
@@ -112,13 +115,34 @@ pub fn load(
         loaded.organization = Some(ingest_org(store, &org, &OrgIds::default())?);
     }
     if !reports.is_empty() || !indexes.is_empty() {
-        let (jobs, problems) = ingest_indexed(store, &indexes, &reports, false)?;
+        // A report given alone, whose folder has an index no input named: that index gives
+        // its subject, for the reports given only.
+        let listed = listed_files(&indexes);
+        let (alone, with_index): (Vec<PathBuf>, Vec<PathBuf>) = reports
+            .iter()
+            .cloned()
+            .partition(|r| !listed.contains(&canonical(r)) && sibling_index(r, &indexes).is_some());
+        let siblings: Vec<PathBuf> = alone
+            .iter()
+            .filter_map(|r| sibling_index(r, &indexes))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let (jobs, problems) = ingest_indexed(store, &indexes, &with_index, false)?;
         loaded.reports = jobs;
         loaded.problems.extend(problems);
+        if !alone.is_empty() {
+            let (jobs, problems) = ingest_indexed(store, &siblings, &alone, true)?;
+            loaded.reports.extend(jobs);
+            loaded.problems.extend(problems);
+        }
     }
-    // Unreadable paths are the trail report's to count, as before.
-    if !found.files.is_empty() || !found.unreadable.is_empty() || loaded.is_empty() {
+    // Unreadable paths are the trail report's to count, as before. Nothing found at all:
+    // no store is made, and the caller says so.
+    if !found.files.is_empty() || !found.unreadable.is_empty() {
         loaded.trail = Some(ingest_found(store, found, options, observer)?);
+    } else {
+        loaded.digests_only = found.digests;
     }
     Ok(loaded)
 }
@@ -162,6 +186,24 @@ pub fn ingest_indexed(
         });
     }
     Ok((done, problems))
+}
+
+/// The files `indexes` list (canonical paths); unreadable indexes list none here.
+fn listed_files(indexes: &[PathBuf]) -> HashSet<PathBuf> {
+    indexes
+        .iter()
+        .filter_map(|i| read_index(i).ok())
+        .flatten()
+        .flat_map(|job| job.files)
+        .map(|f| canonical(&f))
+        .collect()
+}
+
+/// The `INDEX.tsv` beside `report`, when there is one and it is not among `indexes`.
+fn sibling_index(report: &Path, indexes: &[PathBuf]) -> Option<PathBuf> {
+    let index = report.parent()?.join(super::kind::INDEX_NAME);
+    let known = indexes.iter().any(|i| canonical(i) == canonical(&index));
+    (index.is_file() && !known).then_some(index)
 }
 
 fn canonical(path: &Path) -> PathBuf {

@@ -45,7 +45,31 @@ pub type SqlResult<T> = std::result::Result<T, SqlError>;
 /// any other error, which is shown as it is.
 pub fn user_message(error: &DataFusionError) -> Option<String> {
     use datafusion::common::SchemaError;
-    let DataFusionError::SchemaError(schema_error, _) = error.find_root() else {
+    let root = error.find_root();
+    if let DataFusionError::SQL(parse, _) = root {
+        let text = parse.to_string();
+        let text = text.strip_prefix("sql parser error: ").unwrap_or(&text);
+        return Some(format!("not valid SQL: {text}"));
+    }
+    if let DataFusionError::Plan(text) = root
+        && let Some(rest) = text.strip_prefix("table '")
+        && let Some((table, _)) = rest.split_once("' not found")
+    {
+        let name = table.rsplit('.').next().unwrap_or(table);
+        let known = crate::store::snapshot::TABLES
+            .iter()
+            .chain(&crate::store::authz_tables::TABLES)
+            .chain(&crate::store::org_tables::TABLES)
+            .chain(&crate::store::report_tables::TABLES)
+            .chain(&["outliers"]);
+        let hint = crate::nearest::closest(&name.to_ascii_lowercase(), known, |t| (**t).to_owned())
+            .map(|t| format!(" (did you mean `{t}`?)"))
+            .unwrap_or_default();
+        return Some(format!(
+            "no table `{name}` in the store{hint}; `SHOW TABLES` in `trailcut query` lists them"
+        ));
+    }
+    let DataFusionError::SchemaError(schema_error, _) = root else {
         return None;
     };
     let SchemaError::FieldNotFound {
@@ -86,5 +110,14 @@ mod tests {
         assert!(!text.contains("Valid fields"), "{text}");
         let other = DataFusionError::Plan("something else".into());
         assert_eq!(user_message(&other), None);
+        let table = ctx.sql("SELECT * FROM evnts").await.unwrap_err();
+        let text = user_message(&table).unwrap();
+        assert!(
+            text.starts_with("no table `evnts`") && text.contains("did you mean `events`"),
+            "{text}"
+        );
+        let syntax = ctx.sql("SELEC * FROM events").await.unwrap_err();
+        let text = user_message(&syntax).unwrap();
+        assert!(text.starts_with("not valid SQL: Expected"), "{text}");
     }
 }

@@ -535,6 +535,7 @@ pub fn iam_scripts(plan: &Plan, header: &[String], account: &str) -> Scripts {
     if cleanup.is_empty() {
         clean.push_str("\n# Nothing to delete.\n");
     }
+    clean.push_str("\necho 'cleaned up: what nobody used is deleted'\n");
     Scripts {
         apply,
         rollback,

@@ -19,9 +19,10 @@ pub fn size_limit(p: &PolicyPlan) -> usize {
 /// A new document IAM would refuse for its size.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "the new {policy} would be {chars} characters, over IAM's {limit}: keep whole services \
-     (--level service), exact actions on their statements' resources (--level action), or pin \
-     the statements that list many actions (--keep-sid)"
+    "the new {policy} would be {chars} characters, over IAM's {limit}, even after the \
+     fallbacks to fewer resources and to exact actions: keep whole services (--level service) \
+     unless that is the level asked, pin the statements that list many actions as written \
+     (--keep-sid), or split the policy in two"
 )]
 pub struct Oversized {
     pub policy: String,

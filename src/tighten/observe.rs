@@ -82,8 +82,9 @@ impl Blind {
     pub fn settle(self, subject: &str) -> String {
         match self {
             Blind::DataEvent { .. } => format!(
-                "last-accessed reports see every service: `trailcut collect last-accessed \
-                 --arn {subject}` (or `trailcut ingest` the reports' files), then run again"
+                "last-accessed reports see every service: `--evidence both` counts those the \
+                 store holds about {subject}; else `trailcut collect last-accessed --arn \
+                 {subject}` (or `trailcut ingest` the reports' files), then run again"
             ),
             Blind::ServiceOnlyInReports => format!(
                 "action-level reports name the actions they track: `trailcut collect \

@@ -147,3 +147,32 @@ fn last_accessed_ingest_takes_an_index() {
         "{stdout}"
     );
 }
+
+#[test]
+fn an_empty_folder_is_an_error_and_a_lone_report_finds_its_index() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let (code, _, stderr) = run(&store, &["ingest", empty.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("found nothing to ingest"), "{stderr}");
+    assert!(!store.exists(), "no store made for nothing");
+    // One report named alone: the INDEX.tsv beside it gives its subject, and only it is read.
+    let report = repo().join(
+        "sample_data/last-accessed/get-service-last-accessed-details.group-app-dev.service-level.json",
+    );
+    let (code, stdout, stderr) = run(&store, &["ingest", report.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("arn:aws:iam::123456789012:group/app-dev: services job"),
+        "{stdout}"
+    );
+    assert_eq!(
+        scalar(
+            &store,
+            "SELECT count(DISTINCT subject) FROM services_last_accessed"
+        ),
+        1
+    );
+}

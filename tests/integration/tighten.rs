@@ -112,6 +112,10 @@ fn the_development_group_is_cut_to_the_five_services_it_used() {
         commands(out.path()),
         [
             "aws iam create-policy-version --policy-arn=arn:aws:iam::123456789012:policy/ExampleDevelopment --policy-document=file://policies/ExampleDevelopment.json --set-as-default",
+            // PowerUserAccess replaced: its cut copy attached before it is detached.
+            "aws iam create-policy --policy-name=PowerUserAccess-Trailcut --policy-document=file://policies/aws-managed/PowerUserAccess.json --description='PowerUserAccess cut to what was used (trailcut)'",
+            "aws iam attach-group-policy --group-name=Development --policy-arn=arn:aws:iam::123456789012:policy/PowerUserAccess-Trailcut",
+            "aws iam detach-group-policy --group-name=Development --policy-arn=arn:aws:iam::aws:policy/PowerUserAccess",
             "aws iam detach-group-policy --group-name=Development --policy-arn=arn:aws:iam::123456789012:policy/Development-PassLambdaRoles",
             "aws iam delete-policy --policy-arn=arn:aws:iam::123456789012:policy/Development-PassLambdaRoles",
         ]
@@ -137,8 +141,27 @@ fn the_development_group_is_cut_to_the_five_services_it_used() {
     assert_eq!(item("s3")["decision"], "kept");
     assert!(item("s3")["evidence"]["events"].as_u64().unwrap() > 100);
     assert_eq!(item("lambda")["decision"], "removed");
-    // PowerUserAccess is AWS managed: reported, not edited, and flagged as still
-    // granting what ExampleDevelopment loses.
+    // PowerUserAccess is AWS managed: replaced by its cut copy, so nothing still grants
+    // what ExampleDevelopment loses.
+    assert_eq!(policy(&plan, "PowerUserAccess")["outcome"], "replaced");
+    assert!(!stdout.contains("still allows"), "{stdout}");
+    assert_eq!(
+        plan["still_allowed_by_aws_managed"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    // Without the flag it is reported, not edited, and flagged as still granting what
+    // ExampleDevelopment loses.
+    let without: Vec<&str> = DEVELOPMENT
+        .iter()
+        .copied()
+        .filter(|a| *a != "--replace-aws-managed")
+        .collect();
+    let (code, stdout, out) = tighten(&without);
+    assert_eq!(code, 0, "{stdout}");
+    let plan = json(out.path().join("plan.json"));
     assert_eq!(policy(&plan, "PowerUserAccess")["outcome"], "not-editable");
     assert!(
         stdout.contains("note: PowerUserAccess (AWS managed) still allows"),
@@ -189,8 +212,9 @@ fn what_the_trail_cannot_see_is_explained_in_a_few_lines() {
     );
     assert!(
         example.contains(
-            "to settle it: last-accessed reports see every service: `trailcut collect \
-             last-accessed --arn arn:aws:iam::123456789012:group/Development`"
+            "to settle it: last-accessed reports see every service: `--evidence both` counts \
+             those the store holds about arn:aws:iam::123456789012:group/Development; else \
+             `trailcut collect last-accessed --arn arn:aws:iam::123456789012:group/Development`"
         ),
         "{example}"
     );
@@ -656,7 +680,14 @@ fn a_bulk_run_writes_one_plan_per_policy_and_a_summary() {
         trailcut()
             .arg("--store")
             .arg(store())
-            .args(["tighten", "--all-policies", "--exclude", "app-dev-*", "--level", "service"])
+            .args([
+                "tighten",
+                "--all-policies",
+                "--exclude",
+                "app-dev-*",
+                "--level",
+                "service",
+            ])
             .arg("--out")
             .arg(&dir)
             .output()
@@ -669,7 +700,10 @@ fn a_bulk_run_writes_one_plan_per_policy_and_a_summary() {
     let summary = json(dir.join("summary.json"));
     let rows = summary["subjects"].as_array().unwrap();
     assert_eq!(rows.len(), 6, "{summary:#}");
-    assert!(rows.iter().all(|r| r["kind"] == "policy" && r["result"] != "error"));
+    assert!(
+        rows.iter()
+            .all(|r| r["kind"] == "policy" && r["result"] != "error")
+    );
     let example = rows.iter().find(|r| r["name"] == "ExamplePolicy1").unwrap();
     assert_eq!(example["result"], "changes");
     let folder = dir.join(example["detail"].as_str().unwrap());

@@ -255,15 +255,12 @@ pub fn describe<E: std::error::Error>(error: &E) -> String {
     }
     let text = parts.join(": ");
     if text.contains("loading credentials") || text.contains("no providers in chain") {
-        let profile = std::env::var("AWS_PROFILE")
-            .ok()
-            .filter(|p| !p.is_empty())
-            .unwrap_or_else(|| "default".to_owned());
         return format!(
             "no AWS credentials found: the SDK tried the environment (AWS_ACCESS_KEY_ID), the \
-             profile `{profile}` of the shared config files, web identity, the container \
-             endpoint and instance metadata (IMDS), where it stopped. Pass --profile NAME, set \
-             AWS_PROFILE or AWS_ACCESS_KEY_ID, or run `aws sso login` (SDK: {text})"
+             profile (--profile, else AWS_PROFILE, else `default`) of the shared config files, \
+             web identity, the container endpoint and instance metadata (IMDS), where it \
+             stopped. Give the profile credentials (keys, `sso_session`, `role_arn` or \
+             `credential_process`), set AWS_ACCESS_KEY_ID, or run `aws sso login` (SDK: {text})"
         );
     }
     text
