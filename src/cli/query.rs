@@ -107,6 +107,9 @@ pub fn run(store: &Path, args: QueryArgs, out: &mut dyn Write) -> anyhow::Result
                     let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
                     // A named query narrowed by a parameter that matched nothing says so:
                     // an empty answer is then more likely a typo than a fact.
+                    if rows == 0 && format == OutputFormat::Table {
+                        eprintln!("(0 rows)");
+                    }
                     if rows == 0 && args.name.is_some() && !args.params.is_empty() {
                         eprintln!(
                             "warning: no rows: nothing in the store matched --param {}",

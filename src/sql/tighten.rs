@@ -771,10 +771,24 @@ async fn data_event_services(session: &Session, window: &Window) -> SqlResult<BT
 async fn scps(session: &Session, name: &str) -> SqlResult<Vec<ScpRow>> {
     let batches = session
         .run(&format!(
-            "SELECT org_id, id, name, document FROM scps WHERE name = {q} OR id = {q}",
+            "SELECT org_id, id, name, document FROM scps WHERE lower(name) = lower({q}) OR id = {q}",
             q = quote(name)
         ))
         .await?;
+    if batches.iter().all(|b| b.num_rows() == 0) {
+        // The store holds SCPs, but not this one: name those it holds, the closest first.
+        let all = session
+            .run("SELECT DISTINCT name FROM scps ORDER BY name")
+            .await?;
+        let known: Vec<String> = strings(&all, "name")?.into_iter().flatten().collect();
+        if !known.is_empty() {
+            let hint = nearest_name(session, "scps", "name", name, None).await?;
+            return Err(SqlError::Lookup(format!(
+                "no SCP named `{name}` in the store{hint}; it holds {}",
+                known.join(", ")
+            )));
+        }
+    }
     let orgs = strings(&batches, "org_id")?;
     let ids = strings(&batches, "id")?;
     let names = strings(&batches, "name")?;

@@ -390,6 +390,21 @@ fn unknown_and_aws_managed_targets_are_refused_with_a_reason() {
         .stderr(predicates::str::contains(
             "(did you mean `ExamplePolicy1`?)",
         ));
+    trailcut()
+        .arg("--store")
+        .arg(store())
+        .args([
+            "tighten",
+            "--scp",
+            "NewServiceTst",
+            "--org-entity",
+            "ou-ab12-11111111",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "no SCP named `NewServiceTst` in the store (did you mean `NewServiceTest`?)",
+        ));
 }
 
 #[test]
@@ -399,6 +414,9 @@ fn an_org_entity_may_be_given_by_its_bare_id() {
     let mut args = NEW_SERVICE_TEST_SCP.to_vec();
     let at = args.iter().position(|a| *a == "--org-entity").unwrap();
     args[at + 1] = "ou-ab12-11111111";
+    // And the SCP's name in another case.
+    let scp = args.iter().position(|a| *a == "--scp").unwrap();
+    args[scp + 1] = "newservicetest";
     let (code, by_id, out_by_id) = tighten(&args);
     assert_eq!(code, 0, "{by_id}");
     assert_eq!(
