@@ -325,24 +325,45 @@ pub fn rewrite(
     })
 }
 
-/// Gives each statement the rewrite changed, where it had a Sid, one that says what it
-/// now grants (`AllowCloudtrailEc2KmsLogsS3`, `AllowS3Actions`): the original's
-/// (`FullAccessToAllServicesExceptPeopleManagement`) described what was cut away.
-/// Statements kept as written keep theirs; each Sid stays unique in the document.
+/// Gives each statement the rewrite changed from a broad grant, where it had a Sid, one
+/// that says what it now grants (`AllowCloudtrailEc2KmsLogsS3`, `AllowS3Actions`): the
+/// original's described the breadth that was cut away
+/// (`FullAccessToAllServicesExceptPeopleManagement`). A statement cut from an explicit list
+/// of actions keeps its Sid (`DescribeCompute`, numbered where it was split by resource),
+/// which still names its purpose. Each Sid stays unique in the document.
 fn describe_sids(old: &PolicyDocument, new: &mut PolicyDocument) {
     let as_written = |s: &Statement| old.statements.contains(s);
+    // The original a rewritten statement came from: same Sid, or the Sid and a number.
+    let origin = |sid: &str| {
+        old.statements.iter().find(|o| {
+            o.sid
+                .as_deref()
+                .is_some_and(|o| same_sid(Some(o), Some(sid)))
+        })
+    };
+    let renamed: Vec<bool> = new
+        .statements
+        .iter()
+        .map(|s| {
+            !as_written(s)
+                && s.sid
+                    .as_deref()
+                    .and_then(origin)
+                    .is_some_and(|o| is_broad(&o.action))
+        })
+        .collect();
     let mut taken: BTreeSet<String> = new
         .statements
         .iter()
-        .filter(|s| as_written(s))
-        .filter_map(|s| s.sid.clone())
+        .zip(&renamed)
+        .filter(|(_, renamed)| !**renamed)
+        .filter_map(|(s, _)| s.sid.clone())
         .collect();
-    for index in 0..new.statements.len() {
-        let statement = &new.statements[index];
-        if as_written(statement) || statement.sid.is_none() {
+    for (index, renamed) in renamed.into_iter().enumerate() {
+        if !renamed {
             continue;
         }
-        let base = describing_sid(statement);
+        let base = describing_sid(&new.statements[index]);
         let mut sid = base.clone();
         let mut n = 2;
         while taken.contains(&sid) {
@@ -351,6 +372,16 @@ fn describe_sids(old: &PolicyDocument, new: &mut PolicyDocument) {
         }
         taken.insert(sid.clone());
         new.statements[index].sid = Some(sid);
+    }
+}
+
+/// Whether an action clause grants broadly: `NotAction`, `*`, or a whole service (`s3:*`).
+fn is_broad(clause: &ActionClause) -> bool {
+    match clause {
+        ActionClause::NotAction(_) => true,
+        ActionClause::Action(list) => list
+            .iter()
+            .any(|p| p.as_str() == "*" || p.as_str().ends_with(":*")),
     }
 }
 
@@ -801,6 +832,44 @@ mod tests {
             Verdict::Unobservable { kept: true, .. }
         ));
         assert!(actions_of(&out.document.unwrap(), 0).contains(&"cloudtrail-data:*".to_owned()));
+    }
+
+    #[test]
+    fn a_broad_statement_cut_down_is_renamed_and_an_explicit_list_keeps_its_sid() {
+        let document = PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Sid":"FullAccessExceptIam","Effect":"Allow","NotAction":"iam:*","Resource":"*"},
+                {"Sid":"DescribeCompute","Effect":"Allow","Action":["ec2:DescribeInstances","ec2:DescribeVolumes"],"Resource":"*"},
+                {"Sid":"Kept","Effect":"Allow","Action":"sts:GetCallerIdentity","Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let usage = used(&[
+            "ec2:DescribeInstances",
+            "s3:ListAllMyBuckets",
+            "sts:GetCallerIdentity",
+        ]);
+        // What the trail cannot see dropped, so that only what was used is left.
+        let drop = RewriteOptions {
+            drop_unobservable: true,
+            ..options(Level::Action, &[])
+        };
+        let out = rewrite(&document, &usage, &trail(), &drop, catalog()).unwrap();
+        let sids: Vec<Option<&str>> = out
+            .document
+            .as_ref()
+            .unwrap()
+            .statements
+            .iter()
+            .map(|s| s.sid.as_deref())
+            .collect();
+        assert_eq!(
+            sids,
+            [
+                Some("AllowEc2S3StsActions"),
+                Some("DescribeCompute"),
+                Some("Kept")
+            ]
+        );
     }
 
     #[test]
