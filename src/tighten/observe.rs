@@ -57,6 +57,10 @@ pub enum Blind {
     UnknownToCatalogue,
     /// The trail holds calls of the service that trailcut cannot map to actions.
     UnmappedCalls,
+    /// No evidence speaks for the principals concerned: the trail does not count and no
+    /// current last-accessed report is about them (a user in a group whose report is the
+    /// group's, under `--evidence last-accessed`).
+    NoEvidence,
 }
 
 impl Blind {
@@ -73,6 +77,10 @@ impl Blind {
             Blind::UnknownToCatalogue => "patterns naming no action of trailcut's catalogue",
             Blind::UnmappedCalls => {
                 "the trail holds calls of their service that map to no known action"
+            }
+            Blind::NoEvidence => {
+                "no evidence speaks for them: the trail does not count, and no current \
+                 last-accessed report is about these principals"
             }
         }
     }
@@ -102,6 +110,10 @@ impl Blind {
                 "`trailcut query --name unmapped_events` lists the calls trailcut could not map"
                     .to_owned()
             }
+            Blind::NoEvidence => format!(
+                "a report about {subject} itself (`trailcut collect last-accessed --arn \
+                 {subject}`), or the trail (`--evidence both`)"
+            ),
         }
     }
 
@@ -121,6 +133,7 @@ impl Blind {
             Blind::UnmappedCalls => {
                 "the trail holds calls of its service that map to no known action".to_owned()
             }
+            Blind::NoEvidence => "no evidence speaks for the principals it reaches".to_owned(),
         }
     }
 }
@@ -142,6 +155,9 @@ impl Visibility {
     /// Why the evidence may have missed a use of `action`, which it shows unused; `None`
     /// when it would have seen one.
     pub fn action_blind(&self, action: &str, usage: &Usage) -> Option<Blind> {
+        if !self.trail && !self.reports {
+            return Some(Blind::NoEvidence);
+        }
         let service = service_of(action).to_ascii_lowercase();
         // The reports see every service: one they show unused was not used, through data
         // events or otherwise.
@@ -180,6 +196,9 @@ impl Visibility {
     /// Why the evidence may have missed a use of `service`, which it shows unused, given
     /// the actions of it a statement grants; `None` when it would have seen one.
     pub fn service_blind(&self, service: &str, granted: &[&str]) -> Option<Blind> {
+        if !self.trail && !self.reports {
+            return Some(Blind::NoEvidence);
+        }
         // The reports see every service.
         if self.reports || !self.trail || self.data_event_services.contains(service) {
             return None;

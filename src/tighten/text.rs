@@ -59,7 +59,9 @@ pub fn write_report(out: &mut dyn Write, t: &Tightened) -> io::Result<()> {
             Outcome::Emptied => "nothing kept: removed",
             Outcome::NotEditable => "AWS managed, not editable (--replace-aws-managed replaces it)",
             Outcome::Replaced => "AWS managed: replaced by a customer-managed copy of its rewrite",
-            Outcome::LeftWithGroup => "reaches the user only through groups the plan takes the user out of",
+            Outcome::LeftWithGroup => {
+                "reaches the user only through groups the plan takes the user out of"
+            }
             Outcome::Boundary => "a permissions boundary: not rewritten",
         };
         if p.outcome == Outcome::Boundary {

@@ -746,3 +746,26 @@ fn a_bulk_run_writes_one_plan_per_policy_and_a_summary() {
         .code(2)
         .stderr(predicates::str::contains("not a previous bulk run's"));
 }
+
+/// A user whose group has a last-accessed report but who has none of his own: under
+/// `--evidence last-accessed` nothing speaks for him alone, so he stays in his group and
+/// the replay finds nothing denied (it once found 336 calls).
+#[test]
+fn no_evidence_about_a_user_ends_no_membership() {
+    let (code, stdout, out) = tighten(&[
+        "--user",
+        "paulo",
+        "--evidence",
+        "last-accessed",
+        "--level",
+        "service",
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+    let plan = json(out.path().join("plan.json"));
+    let moves = plan["moves"].as_array().unwrap();
+    assert!(
+        moves.iter().all(|m| m["move"] != "remove-from-group"),
+        "{moves:?}"
+    );
+    assert_eq!(plan["replay"]["regressions"].as_array().unwrap().len(), 0);
+}
