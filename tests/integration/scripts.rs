@@ -2,7 +2,8 @@
 //! they carry. The sample account's group and policies, and the sample organisation's SCP,
 //! are renamed to names a shell would act on (`$()`, backticks, quotes, `;`, `${IFS}`,
 //! newlines, carriage returns, a leading `--`); `tighten` is run on the renamed store and on
-//! the original, and each apply.sh is run against a fake `aws` that records its arguments.
+//! the original, and each script (apply.sh, then rollback.sh, apply.sh and cleanup.sh) is run
+//! against a fake `aws` that records its arguments.
 //! The renamed run must make exactly the original's calls with the names swapped, and
 //! nothing else may run.
 
@@ -102,9 +103,21 @@ fn tighten(store: &Path, args: &[&str]) -> PathBuf {
     out
 }
 
-/// Runs `out/apply.sh` with the fake `aws` first on the PATH, from `out`'s parent; returns
-/// the calls it made. Fails when a file named `pwned` appears anywhere above `out`.
+/// Runs `out/apply.sh`, then (IAM mode) rollback.sh, apply.sh again and cleanup.sh, each
+/// with the fake `aws` first on the PATH, from `out`'s parent; returns the calls they made.
+/// Fails when a file named `pwned` appears anywhere above `out`.
 fn run(root: &Path, out: &Path) -> Vec<Vec<String>> {
+    let mut calls = run_script(root, out, "apply.sh");
+    if out.join("rollback.sh").exists() {
+        for script in ["rollback.sh", "apply.sh", "cleanup.sh"] {
+            calls.extend(run_script(root, out, script));
+        }
+    }
+    calls
+}
+
+/// Runs `out/NAME` as [`run`] does; returns the calls it made.
+fn run_script(root: &Path, out: &Path, name: &str) -> Vec<Vec<String>> {
     use std::os::unix::fs::PermissionsExt;
     let bin = root.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
@@ -112,7 +125,7 @@ fn run(root: &Path, out: &Path) -> Vec<Vec<String>> {
     std::fs::set_permissions(bin.join("aws"), std::fs::Permissions::from_mode(0o755)).unwrap();
     let log = root.join("aws.log");
     let _ = std::fs::remove_file(&log);
-    let script = out.join("apply.sh");
+    let script = out.join(name);
     let output = std::process::Command::new(&script)
         .current_dir(root)
         .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
@@ -181,8 +194,18 @@ fn differential(args: &[&str], renames: &[(&str, &str)], scp_renames: &[(&str, &
     let hostile = root.path().join("hostile");
     store(&plain, &[], &[]);
     store(&hostile, renames, scp_renames);
-    let expected = run(&plain, &tighten(&plain, args));
+    let plain_out = tighten(&plain, args);
+    let expected = run(&plain, &plain_out);
     assert!(expected.iter().any(|call| call[0] != "sts"), "{expected:?}");
+    if plain_out.join("rollback.sh").exists() {
+        // The rollback ran and undid something: the previous default version is back.
+        assert!(
+            expected.iter().any(|call| call
+                .get(1)
+                .is_some_and(|v| v == "set-default-policy-version")),
+            "{expected:?}"
+        );
+    }
     let hostile_args: Vec<String> = args
         .iter()
         .map(|a| {
@@ -207,10 +230,12 @@ fn differential(args: &[&str], renames: &[(&str, &str)], scp_renames: &[(&str, &
         }
     }
     // No comment carries a raw line break or carriage return: the only ones in the
-    // script are inside a quoted word, as the name holds them.
-    let script = std::fs::read_to_string(out.join("apply.sh")).unwrap();
-    for line in script.lines().filter(|l| l.starts_with('#')) {
-        assert!(!line.contains('\r'), "{line:?}");
+    // scripts are inside a quoted word, as the name holds them.
+    for name in ["apply.sh", "rollback.sh", "cleanup.sh"] {
+        let script = std::fs::read_to_string(out.join(name)).unwrap_or_default();
+        for line in script.lines().filter(|l| l.starts_with('#')) {
+            assert!(!line.contains('\r'), "{name}: {line:?}");
+        }
     }
 }
 
