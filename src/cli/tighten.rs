@@ -239,18 +239,17 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
             options,
             partial_trail: args.partial_trail,
         };
-        let rt = runtime()?;
-        let session = rt.block_on(Session::open(&store))?;
-        let source = SqlEvidence::new(&session, &rt, plausible, catalog);
-        return super::tighten_bulk::run(
-            &bulk,
-            &source,
-            catalog,
-            args.out.as_deref(),
-            args.check,
-            args.allow_regressions,
-            out,
-        );
+        return with_source(&store, plausible, catalog, |source| {
+            super::tighten_bulk::run(
+                &bulk,
+                source,
+                catalog,
+                args.out.as_deref(),
+                args.check,
+                args.allow_regressions,
+                out,
+            )
+        });
     }
     let target = match (&args.group, &args.user, &args.role, &args.policy) {
         (Some(name), ..) => TargetName::Group(name.clone()),
@@ -270,10 +269,9 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
         options,
         partial_trail: args.partial_trail,
     };
-    let rt = runtime()?;
-    let session = rt.block_on(Session::open(&store))?;
-    let source = SqlEvidence::new(&session, &rt, plausible, catalog);
-    let t = tighten(&request, &source, catalog)?;
+    let t = with_source(&store, plausible, catalog, |source| {
+        Ok(tighten(&request, source, catalog)?)
+    })?;
     let plan_json = t.plan_json();
     if let Some(dir) = args.out.as_ref().filter(|_| !args.check) {
         super::outdir::write(dir, &t.files(&plan_json))?;
@@ -302,6 +300,18 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
         return Ok(Status::ChangeDue);
     }
     Ok(Status::Success)
+}
+
+/// Runs `f` with the store's evidence source (its SQL session on a runtime of its own).
+fn with_source<T>(
+    store: &Store,
+    plausible: TimeBounds,
+    catalog: &ActionCatalog,
+    f: impl FnOnce(&SqlEvidence<'_>) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let rt = runtime()?;
+    let session = rt.block_on(Session::open(store))?;
+    f(&SqlEvidence::new(&session, &rt, plausible, catalog))
 }
 
 /// `--days`, `--since` and `--until`.
@@ -348,10 +358,9 @@ fn run_scp(
         deny_never_used: args.deny_never_used,
         partial_trail: args.partial_trail,
     };
-    let rt = runtime()?;
-    let session = rt.block_on(Session::open(store))?;
-    let source = SqlEvidence::new(&session, &rt, *plausible, catalog);
-    let t = tighten_scp(&request, &source, catalog)?;
+    let t = with_source(store, *plausible, catalog, |source| {
+        Ok(tighten_scp(&request, source, catalog)?)
+    })?;
     let plan_json = t.plan_json();
     if let Some(dir) = args.out.as_ref().filter(|_| !args.check) {
         super::outdir::write(dir, &t.files(&plan_json))?;

@@ -9,7 +9,7 @@ use anyhow::{Context as _, bail};
 
 use super::Status;
 use crate::tighten::bulk::{BulkRequest, BulkResult, Skipped, tighten_all};
-use crate::tighten::{EvidenceSource, Outcome, file_name};
+use crate::tighten::{EvidenceSource, file_name};
 
 /// One row of the summary.
 #[derive(Debug, serde::Serialize)]
@@ -113,17 +113,7 @@ fn row(r: &BulkResult, dir: Option<&Path>) -> anyhow::Result<Row> {
     match &r.result {
         Err(e) => row.detail = e.to_string(),
         Ok(t) => {
-            row.policies_changed = t
-                .plan
-                .policies
-                .iter()
-                .filter(|p| {
-                    matches!(
-                        p.outcome,
-                        Outcome::Rewritten | Outcome::Emptied | Outcome::Replaced
-                    )
-                })
-                .count();
+            row.policies_changed = t.plan.policies.iter().filter(|p| p.outcome.cuts()).count();
             row.moves = t.plan.moves.len();
             row.regressions = t.replay.regressions.len();
             row.result = if t.plan.changes() {

@@ -215,6 +215,16 @@ pub enum After<'p> {
     Drop,
 }
 
+impl Outcome {
+    /// Whether the policy loses grants: a new document, emptied, or replaced.
+    pub fn cuts(self) -> bool {
+        matches!(
+            self,
+            Outcome::Rewritten | Outcome::Emptied | Outcome::Replaced
+        )
+    }
+}
+
 impl Plan {
     /// Whether anything changes.
     pub fn changes(&self) -> bool {

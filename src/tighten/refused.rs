@@ -61,12 +61,7 @@ pub fn still_allowed(plan: &Plan, catalog: &ActionCatalog) -> Vec<StillAllowed> 
     let removed: BTreeSet<&str> = plan
         .policies
         .iter()
-        .filter(|p| {
-            matches!(
-                p.outcome,
-                Outcome::Rewritten | Outcome::Emptied | Outcome::Replaced
-            )
-        })
+        .filter(|p| p.outcome.cuts())
         .flat_map(|p| p.rewritten.removed().map(|i| i.name.as_str()))
         .collect();
     let mut out = Vec::new();
