@@ -303,10 +303,7 @@ pub fn write_summary(r: &IngestReport, store: &Path, out: &mut dyn Write) -> std
     writeln!(
         out,
         "ingested {} into `{}`: {} events read, {} new, in {:.1} s ({} events/s, {:.0} MB/s of JSON)",
-        match r.files_ingested {
-            1 => "1 file".to_owned(),
-            n => format!("{} files", thousands(n)),
-        },
+        super::count(r.files_ingested, "file"),
         store.display(),
         thousands(r.events_read),
         thousands(r.events_stored),

@@ -299,6 +299,15 @@ pub fn parse_time(text: &str, end_of_day: bool) -> anyhow::Result<i64> {
     Ok(time.and_utc().timestamp_micros())
 }
 
+/// `n` and a noun, singular for one, the number with thousands separators: `1 file`,
+/// `1,265 files`.
+pub fn count(n: u64, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{} {noun}s", thousands(n)),
+    }
+}
+
 /// Formats an integer with thousands separators: `1234567` -> `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();

@@ -110,10 +110,7 @@ pub fn finish(
         writeln!(
             out,
             "{org}: {} read; now {} roots and OUs, {} accounts, {} SCPs, {} attachments",
-            match report.files {
-                1 => "1 file".to_owned(),
-                n => format!("{n} files"),
-            },
+            super::count(report.files as u64, "file"),
             n("org_units"),
             n("org_accounts"),
             n("scps"),

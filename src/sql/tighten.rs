@@ -782,7 +782,11 @@ async fn scps(session: &Session, name: &str) -> SqlResult<Vec<ScpRow>> {
             .await?;
         let known: Vec<String> = strings(&all, "name")?.into_iter().flatten().collect();
         if !known.is_empty() {
-            let hint = nearest_name(session, "scps", "name", name, None).await?;
+            let hint = crate::nearest::closest(&name.to_ascii_lowercase(), known.iter(), |n| {
+                n.to_ascii_lowercase()
+            })
+            .map(|n| format!(" (did you mean `{n}`?)"))
+            .unwrap_or_default();
             return Err(SqlError::Lookup(format!(
                 "no SCP named `{name}` in the store{hint}; it holds {}",
                 known.join(", ")

@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 
 use super::plan::replacement_name;
 use super::plan::{Entity, EntityKind, Move, Outcome, Plan, PolicyKind, PolicyPlan};
-use super::script::{comment, document_path, file_name, flag, shell_word, summary};
+use super::script::{aws, document_path, file_name, note, preamble, shell_word, summary};
 
 /// IAM keeps at most five versions of a managed policy.
 const MAX_VERSIONS: usize = 5;
@@ -77,16 +77,6 @@ struct Step {
     /// variable the apply lines set.
     records: Option<&'static str>,
     undo: Vec<String>,
-}
-
-/// `aws SERVICE VERB --flag=value ...`, each value one shell word.
-fn aws(service: &str, verb: &str, options: &[(&str, &str)]) -> String {
-    let mut line = format!("aws {service} {verb}");
-    for (name, value) in options {
-        line.push(' ');
-        line.push_str(&flag(name, value));
-    }
-    line
 }
 
 fn entity_flag(kind: EntityKind) -> &'static str {
@@ -228,7 +218,7 @@ fn apply_steps(plan: &Plan, account: &str) -> Vec<Step> {
         let staying: Vec<&Entity> = p
             .attached_to
             .iter()
-            .filter(|e| !detached(plan, &p.key, e))
+            .filter(|e| !plan.detaches(&p.key, e))
             .collect();
         if staying.is_empty() {
             continue;
@@ -324,13 +314,6 @@ fn apply_steps(plan: &Plan, account: &str) -> Vec<Step> {
     steps
 }
 
-/// Whether the plan detaches the policy `key` from `entity`.
-fn detached(plan: &Plan, key: &str, entity: &Entity) -> bool {
-    plan.moves.iter().any(|m| {
-        matches!(m, Move::Detach { policy_key, entity: e, .. } if policy_key == key && e == entity)
-    })
-}
-
 /// The steps of cleanup.sh: deletions, a managed policy's other versions first.
 fn cleanup_steps(plan: &Plan) -> Vec<Step> {
     let mut steps = Vec::new();
@@ -389,20 +372,18 @@ fn cleanup_steps(plan: &Plan) -> Vec<Step> {
     steps
 }
 
-/// The lines every script starts with: the shebang, `header` as comments, `set -eu`, the
+/// The lines every script starts with ([`preamble`], `role` after the header), then the
 /// account check and the step record's functions.
-fn preamble(header: &[String], account: &str, role: &str) -> String {
-    let mut s = String::from("#!/bin/sh\n");
-    for line in header {
-        let _ = writeln!(s, "# {}", comment(line));
-    }
-    let _ = writeln!(s, "# {}", comment(role));
+fn head(header: &[String], account: &str, role: &str) -> String {
+    let review =
+        format!("Review before running. Each step done is recorded in {MARKS} beside this script:");
+    let mut s = preamble(
+        header,
+        &[role, &review, "run again, a script skips what is done."],
+    );
     let _ = writeln!(
         s,
-        "# Review before running. Each step done is recorded in {MARKS} beside this script:\n\
-         # run again, a script skips what is done.\n\
-         set -eu\ncd \"$(dirname \"$0\")\"\n\
-         account=$(aws sts get-caller-identity --query Account --output text)\n\
+        "account=$(aws sts get-caller-identity --query Account --output text)\n\
          if [ \"$account\" != {} ]; then\n  \
          echo {} \"$account\" >&2\n  \
          exit 1\nfi\n\
@@ -419,18 +400,13 @@ fn preamble(header: &[String], account: &str, role: &str) -> String {
     s
 }
 
-/// A comment line of its own, before a step.
-fn note(s: &mut String, text: &str) {
-    let _ = writeln!(s, "\n# {}", comment(text));
-}
-
 /// apply.sh, rollback.sh and cleanup.sh for `plan`; `header` lines become comments at the
 /// top; `account` is the account the plan is for.
 pub fn iam_scripts(plan: &Plan, header: &[String], account: &str) -> Scripts {
     let steps = apply_steps(plan, account);
     let cleanup = cleanup_steps(plan);
 
-    let mut apply = preamble(
+    let mut apply = head(
         header,
         account,
         "apply.sh: carries the plan out; rollback.sh undoes it",
@@ -489,7 +465,7 @@ pub fn iam_scripts(plan: &Plan, header: &[String], account: &str) -> Scripts {
     }
     apply.push_str("\nmark applied\necho 'applied: rollback.sh undoes it; cleanup.sh deletes what nobody used'\n");
 
-    let mut rollback = preamble(
+    let mut rollback = head(
         header,
         account,
         "rollback.sh: undoes what apply.sh did, step by step",
@@ -514,7 +490,7 @@ pub fn iam_scripts(plan: &Plan, header: &[String], account: &str) -> Scripts {
          echo 'rolled back'\n",
     );
 
-    let mut clean = preamble(
+    let mut clean = head(
         header,
         account,
         "cleanup.sh: deletes what nobody used, after apply.sh; not undone by rollback.sh",

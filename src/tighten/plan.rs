@@ -226,6 +226,13 @@ impl Outcome {
 }
 
 impl Plan {
+    /// Whether the plan detaches the managed policy `key` from `entity`.
+    pub fn detaches(&self, key: &str, entity: &Entity) -> bool {
+        self.moves.iter().any(|m| {
+            matches!(m, Move::Detach { policy_key, entity: e, .. } if policy_key == key && e == entity)
+        })
+    }
+
     /// Whether anything changes.
     pub fn changes(&self) -> bool {
         !self.moves.is_empty()

@@ -72,13 +72,11 @@ pub fn still_allowed(plan: &Plan, catalog: &ActionCatalog) -> Vec<StillAllowed> 
     {
         // Does it still reach the scope through an identity it stays attached to?
         let gone = |e: &Entity| {
-            plan.moves.iter().any(|m| match m {
-                Move::Detach {
-                    policy_key, entity, ..
-                } => *policy_key == p.key && entity == e,
-                Move::RemoveFromGroup { group, .. } => group == e,
-                _ => false,
-            })
+            plan.detaches(&p.key, e)
+                || plan
+                    .moves
+                    .iter()
+                    .any(|m| matches!(m, Move::RemoveFromGroup { group, .. } if group == e))
         };
         if p.through.iter().all(gone) || p.outcome == Outcome::LeftWithGroup {
             continue;

@@ -109,33 +109,32 @@ pub fn comment(text: &str) -> String {
 }
 
 /// The lines every script starts with: the shebang, `header` as comments, and `set -eu`.
-fn preamble(header: &[String]) -> String {
+pub(super) fn preamble(header: &[String], review: &[&str]) -> String {
     let mut s = String::from("#!/bin/sh\n");
-    for line in header {
+    for line in header
+        .iter()
+        .map(String::as_str)
+        .chain(review.iter().copied())
+    {
         let _ = writeln!(s, "# {}", comment(line));
     }
-    s.push_str(
-        "# Review before running. Every command is idempotent only as far as IAM makes it so.\n\
-         set -eu\ncd \"$(dirname \"$0\")\"\n",
-    );
+    s.push_str("set -eu\ncd \"$(dirname \"$0\")\"\n");
     s
 }
 
-/// One aws CLI command: `aws SERVICE VERB` and its options, each value one shell word.
-fn command(s: &mut String, service: &str, verb: &str, options: &[(&str, &str)]) {
-    s.push_str("aws ");
-    s.push_str(service);
-    s.push(' ');
-    s.push_str(verb);
+/// One aws CLI command: `aws SERVICE VERB` and its options, each value one shell word
+/// bound to its flag.
+pub(super) fn aws(service: &str, verb: &str, options: &[(&str, &str)]) -> String {
+    let mut line = format!("aws {service} {verb}");
     for (name, value) in options {
-        s.push(' ');
-        s.push_str(&flag(name, value));
+        line.push(' ');
+        line.push_str(&flag(name, value));
     }
-    s.push('\n');
+    line
 }
 
 /// A comment line of its own, before a command.
-fn note(s: &mut String, text: &str) {
+pub(super) fn note(s: &mut String, text: &str) {
     let _ = writeln!(s, "\n# {}", comment(text));
 }
 
@@ -163,7 +162,10 @@ pub fn scp_apply_script(change: &ScpChange<'_>) -> String {
         format!("evidence window {} .. {}", change.window.0, change.window.1),
         "Run with the management account's credentials.".to_owned(),
     ];
-    let mut s = preamble(&header);
+    let mut s = preamble(
+        &header,
+        &["Review before running. Every command is idempotent only as far as IAM makes it so."],
+    );
     if change.denied.is_empty() {
         s.push_str("\n# Nothing to change.\n");
         return s;
@@ -176,11 +178,14 @@ pub fn scp_apply_script(change: &ScpChange<'_>) -> String {
         ),
     );
     let content = format!("file://{}", scp_document_path(change.name));
-    command(
-        &mut s,
-        "organizations",
-        "update-policy",
-        &[("--policy-id", change.id), ("--content", &content)],
+    let _ = writeln!(
+        s,
+        "{}",
+        aws(
+            "organizations",
+            "update-policy",
+            &[("--policy-id", change.id), ("--content", &content)],
+        )
     );
     s
 }

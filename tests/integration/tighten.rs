@@ -453,15 +453,7 @@ fn the_development_ous_scp_denies_the_services_unused_for_180_days() {
     // The baseline services the OU never used stay allowed unless asked.
     assert!(stdout.contains("allowed  sts  never used"), "{stdout}");
     // --deny-never-used denies the never-used baseline as well.
-    let (_, _, out) = tighten(&[
-        "--scp",
-        "NewServiceTest",
-        "--org-entity",
-        "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111",
-        "--days",
-        "180",
-        "--deny-never-used",
-    ]);
+    let (_, _, out) = tighten(&[NEW_SERVICE_TEST_SCP, &["--deny-never-used"]].concat());
     let document = json(out.path().join("scps/NewServiceTest.json"));
     let deny = document["Statement"]
         .as_array()
