@@ -57,6 +57,7 @@ pub mod catalog;
 pub mod cli;
 pub mod cores;
 pub mod eval;
+pub mod identity;
 pub mod ingest;
 pub mod mapping;
 pub mod nearest;

@@ -284,6 +284,9 @@ pub fn finish_loaded(
         if let Some(org) = &loaded.organization {
             super::org::finish(org, false, out)?;
         }
+        if let Some(sso) = &loaded.identity_center {
+            super::sso::finish(sso, false, out)?;
+        }
         for job in &loaded.reports {
             super::last_accessed::finish(&job.summary, false, out)?;
         }

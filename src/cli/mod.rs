@@ -16,6 +16,7 @@ pub mod outdir;
 pub mod policy;
 pub mod policy_event;
 pub mod query;
+pub mod sso;
 pub mod store;
 pub mod tighten;
 pub mod tighten_bulk;
@@ -159,6 +160,8 @@ pub enum Command {
     Authz(authz::AuthzArgs),
     /// AWS Organizations tree and SCPs: `trailcut org ingest FILE...`
     Org(org::OrgArgs),
+    /// IAM Identity Center permission sets, assignments, users and groups: `trailcut sso ingest FILE...`
+    Sso(sso::SsoArgs),
     /// What a policy allows (`expand`) and AWS's decision for one request (`eval`)
     Policy(policy::PolicyArgs),
     /// Which policies give a principal a service, and through which group
@@ -208,6 +211,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Store(args) => store::run(&cli.store, args, &mut keeps_going),
         Command::Authz(args) => authz::run(&cli.store, args, &mut keeps_going),
         Command::Org(args) => org::run(&cli.store, args, &mut keeps_going),
+        Command::Sso(args) => sso::run(&cli.store, args, &mut keeps_going),
         Command::Policy(args) => policy::run(&cli.store, args, &mut out),
         Command::WhoGrants(args) => who_grants::run(&cli.store, args, &mut out),
         Command::LastAccessed(args) => last_accessed::run(&cli.store, args, &mut keeps_going),

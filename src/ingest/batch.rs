@@ -529,6 +529,22 @@ impl EventBatchBuilder {
         ];
         columns.extend(self.mapping.finish());
         self.rows = 0;
+        // The person columns read three of the columns just built.
+        let schema = events_schema();
+        let by_name = |name: &'static str| {
+            let i = schema.index_of(name).expect("an events column");
+            (name, Arc::clone(&columns[i]))
+        };
+        let identity = RecordBatch::try_from_iter([
+            by_name(schema::col::USERIDENTITY),
+            by_name(schema::col::SESSION_NAME),
+            by_name(schema::col::EVENTSOURCE),
+        ])
+        .unwrap_or_else(|e| panic!("identity columns of a built batch: {e}"));
+        columns.extend(
+            crate::store::personcols::person_columns(&identity)
+                .unwrap_or_else(|e| panic!("person columns of a built batch: {e}")),
+        );
         let batch = RecordBatch::try_new(events_schema(), columns)
             .unwrap_or_else(|e| panic!("events builder out of step with its schema: {e}"));
         let decoded = DecodedBatch {

@@ -28,6 +28,7 @@ pub enum InputKind {
     ReportIndex,
     /// The ground truth `gen-trail` and the sample data's generator write beside a trail:
     /// for tests, not ingested.
+    IdentityCenter,
     GroundTruth,
 }
 
@@ -40,6 +41,7 @@ impl InputKind {
             InputKind::Organization => "AWS Organizations listings",
             InputKind::LastAccessed => "IAM last-accessed reports",
             InputKind::ReportIndex => "report indexes",
+            InputKind::IdentityCenter => "IAM Identity Center outputs",
             InputKind::GroundTruth => "ground truths of generated trails",
         }
     }
@@ -55,6 +57,9 @@ impl InputKind {
             InputKind::Organization => ("AWS Organizations listing", "AWS Organizations listings"),
             InputKind::LastAccessed => ("IAM last-accessed report", "IAM last-accessed reports"),
             InputKind::ReportIndex => ("report index", "report indexes"),
+            InputKind::IdentityCenter => {
+                ("IAM Identity Center output", "IAM Identity Center outputs")
+            }
             InputKind::GroundTruth => (
                 "ground truth of a generated trail (not ingested)",
                 "ground truths of generated trails (not ingested)",
@@ -125,6 +130,17 @@ fn kind_of_key(key: &str) -> Option<InputKind> {
         | "EntityDetailsList"
         | "AccessDetails"
         | "PoliciesGrantingServiceAccess" => InputKind::LastAccessed,
+        "Instances"
+        | "PermissionSets"
+        | "PermissionSet"
+        | "InlinePolicy"
+        | "AttachedManagedPolicies"
+        | "CustomerManagedPolicyReferences"
+        | "PermissionsBoundary"
+        | "AccountAssignments"
+        | "Users"
+        | "Groups"
+        | "GroupMemberships" => InputKind::IdentityCenter,
         "generator" | "seed" => InputKind::GroundTruth,
         _ => return None,
     })

@@ -12,6 +12,7 @@ use super::kind::InputKind;
 use super::last_accessed::{IndexedJob, IngestSummary, Subject, ingest_reports, read_index};
 use super::org::{OrgIds, OrgReport, ingest_org};
 use super::source::discover;
+use super::sso::{SsoReport, ingest_sso};
 use super::{IngestError, IngestObserver, IngestOptions, IngestReport, ingest_found};
 use crate::request::resource::IamNames;
 use crate::store::Store;
@@ -29,6 +30,8 @@ pub struct Loaded {
     pub authorization: Option<AuthzReport>,
     /// Organisation listings: `None` when there were none.
     pub organization: Option<OrgReport>,
+    /// IAM Identity Center outputs: `None` when there were none.
+    pub identity_center: Option<SsoReport>,
     /// Last-accessed reports, one entry per job of an index.
     pub reports: Vec<ReportJob>,
     /// Problems outside the readers' own: reports no index names, unreadable indexes,
@@ -64,6 +67,10 @@ impl Loaded {
                 .as_ref()
                 .is_some_and(|o| !o.errors.is_empty())
             || self
+                .identity_center
+                .as_ref()
+                .is_some_and(|s| !s.errors.is_empty() || !s.warnings.is_empty())
+            || self
                 .reports
                 .iter()
                 .any(|r| !r.summary.errors.is_empty() || !r.summary.warnings.is_empty())
@@ -89,9 +96,10 @@ pub fn load(
         by_kind.entry(kind).or_default().push(path);
     }
     let mut take = |kind: InputKind| by_kind.remove(&kind).unwrap_or_default();
-    let (authz, org, reports, indexes, truth) = (
+    let (authz, org, sso, reports, indexes, truth) = (
         take(InputKind::AuthorizationDetails),
         take(InputKind::Organization),
+        take(InputKind::IdentityCenter),
         take(InputKind::LastAccessed),
         take(InputKind::ReportIndex),
         take(InputKind::GroundTruth),
@@ -100,6 +108,7 @@ pub fn load(
         (InputKind::Trail, found.files.len()),
         (InputKind::AuthorizationDetails, authz.len()),
         (InputKind::Organization, org.len()),
+        (InputKind::IdentityCenter, sso.len()),
         (InputKind::LastAccessed, reports.len()),
         (InputKind::ReportIndex, indexes.len()),
         (InputKind::GroundTruth, truth.len()),
@@ -113,6 +122,9 @@ pub fn load(
     }
     if !org.is_empty() {
         loaded.organization = Some(ingest_org(store, &org, &OrgIds::default())?);
+    }
+    if !sso.is_empty() {
+        loaded.identity_center = Some(ingest_sso(store, &sso)?);
     }
     if !reports.is_empty() || !indexes.is_empty() {
         // A report given alone, whose folder has an index no input named: that index gives

@@ -26,6 +26,7 @@ pub mod plausible;
 pub mod record;
 pub mod report_rows;
 pub mod source;
+pub mod sso;
 
 use std::fmt;
 use std::io::Read;

@@ -7,6 +7,7 @@ pub mod events;
 pub mod iam;
 pub mod named;
 pub mod output;
+pub mod people;
 pub mod read_only;
 pub mod resources;
 pub mod tighten;
@@ -105,7 +106,9 @@ impl Session {
             .build_arc()?;
         let ctx = SessionContext::new_with_config_rt(config, runtime);
         udfs::register(&ctx)?;
-        let tables = register_store(&ctx, Arc::clone(&view)).await?;
+        people::register_functions(&ctx);
+        let mut tables = register_store(&ctx, Arc::clone(&view)).await?;
+        tables.extend(people::register_relations(&ctx).await?);
         let iam_names = crate::store::usage::load_iam_names(store)
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
         let iam_names = Arc::new(iam_names);
@@ -133,6 +136,8 @@ impl Session {
             self.ctx.deregister_table(name.as_str())?;
         }
         self.tables = register_store(&self.ctx, Arc::clone(&view)).await?;
+        self.tables
+            .extend(people::register_relations(&self.ctx).await?);
         self.guard = guard(&self.ctx, &self.store, &self.tables);
         self.view = view;
         self.rollup = self.rollup && rollup;

@@ -14,6 +14,7 @@ use arrow::array::{
 };
 use arrow::datatypes::DataType;
 
+use super::personcols::{PERSON_COLUMNS, person_columns};
 use super::schema::{col, events_schema};
 use crate::mapping::{EventMapper, Mapping};
 use crate::request::dependent;
@@ -113,22 +114,68 @@ pub const MAPPING_COLUMNS: [&str; 4] = [
     col::MAPPING_STATUS,
 ];
 
-/// Whether a file or batch schema lacks the mapping columns (written by trailcut before
-/// they existed).
+/// Whether a file or batch schema lacks derived columns (written by trailcut before they
+/// existed): the mapping columns or the person columns.
 pub fn lacks_mapping_columns(schema: &arrow::datatypes::Schema) -> bool {
     MAPPING_COLUMNS
         .iter()
+        .chain(&PERSON_COLUMNS)
         .any(|name| schema.field_with_name(name).is_err())
 }
 
 /// An events batch in the current schema: batches that already have every column are
 /// returned as they are; older ones gain the mapping columns, computed from their stored
-/// `eventsource`, `eventname`, `eventtype` and raw JSON fields.
+/// `eventsource`, `eventname`, `eventtype` and raw JSON fields, and the person columns
+/// ([`super::personcols`]), each set only when missing.
 pub fn with_mapping_columns(batch: RecordBatch) -> Result<RecordBatch, arrow::error::ArrowError> {
     let schema = events_schema();
     if !lacks_mapping_columns(batch.schema_ref()) {
         return Ok(batch);
     }
+    let person = if PERSON_COLUMNS
+        .iter()
+        .any(|name| batch.schema_ref().field_with_name(name).is_err())
+    {
+        Some(person_columns(&batch)?)
+    } else {
+        None
+    };
+    let mapping = if MAPPING_COLUMNS
+        .iter()
+        .any(|name| batch.schema_ref().field_with_name(name).is_err())
+    {
+        Some(computed_mapping(&batch)?)
+    } else {
+        None
+    };
+    let rows = batch.num_rows();
+    let mut columns = Vec::with_capacity(schema.fields().len());
+    for field in schema.fields() {
+        if let Some(computed) = &mapping
+            && let Some(i) = MAPPING_COLUMNS.iter().position(|c| c == field.name())
+        {
+            columns.push(Arc::clone(&computed[i]));
+            continue;
+        }
+        if let Some(computed) = &person
+            && let Some(i) = PERSON_COLUMNS.iter().position(|c| c == field.name())
+        {
+            columns.push(Arc::clone(&computed[i]));
+            continue;
+        }
+        match batch.column_by_name(field.name()) {
+            Some(column) if column.data_type() == field.data_type() => {
+                columns.push(Arc::clone(column))
+            }
+            Some(column) => columns.push(arrow::compute::cast(column, field.data_type())?),
+            None => columns.push(arrow::array::new_null_array(field.data_type(), rows)),
+        }
+    }
+    RecordBatch::try_new(schema, columns)
+}
+
+/// The mapping columns of a stored batch, from its call and raw JSON columns.
+fn computed_mapping(batch: &RecordBatch) -> Result<[ArrayRef; 4], arrow::error::ArrowError> {
     let rows = batch.num_rows();
     let strings = |name: &str| -> Result<Option<StringArray>, arrow::error::ArrowError> {
         batch
@@ -165,20 +212,5 @@ pub fn with_mapping_columns(batch: RecordBatch) -> Result<RecordBatch, arrow::er
             ),
         );
     }
-    let computed = mapping.finish();
-    let mut columns = Vec::with_capacity(schema.fields().len());
-    for field in schema.fields() {
-        if let Some(i) = MAPPING_COLUMNS.iter().position(|c| c == field.name()) {
-            columns.push(Arc::clone(&computed[i]));
-            continue;
-        }
-        match batch.column_by_name(field.name()) {
-            Some(column) if column.data_type() == field.data_type() => {
-                columns.push(Arc::clone(column))
-            }
-            Some(column) => columns.push(arrow::compute::cast(column, field.data_type())?),
-            None => columns.push(arrow::array::new_null_array(field.data_type(), rows)),
-        }
-    }
-    RecordBatch::try_new(schema, columns)
+    Ok(mapping.finish())
 }

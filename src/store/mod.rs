@@ -30,10 +30,12 @@ pub mod mapcols;
 pub mod org_tables;
 pub mod outliers;
 pub mod parquet_io;
+pub mod personcols;
 pub mod report_tables;
 pub mod retired;
 pub mod schema;
 pub mod snapshot;
+pub mod sso_tables;
 pub mod tables;
 pub mod upgrade;
 pub mod usage;
@@ -93,8 +95,9 @@ pub const MANIFEST: &str = "manifest";
 const META: &str = "_trailcut";
 /// `_trailcut/format`: the events schema version every file of the store has.
 const FORMAT_FILE: &str = "format";
-/// The events schema version this trailcut writes: 2 added the mapping columns.
-pub const FORMAT_VERSION: u32 = 2;
+/// The events schema version this trailcut writes: 2 added the mapping columns, 3 the
+/// person columns.
+pub const FORMAT_VERSION: u32 = 3;
 
 impl Store {
     /// A handle on the store at `root`; nothing is touched until it is used.

@@ -65,6 +65,8 @@ pub fn writer_properties() -> WriterProperties {
         &[col::RECIPIENTACCOUNTID],
         &[col::PRINCIPAL_ARN],
         &[col::SESSION_NAME],
+        &[col::PERSON],
+        &[col::PERSON_SOURCE],
         &[col::ACCOUNT_ID],
         &[col::EVENT_DATE],
         &[col::USERIDENTITY, "type"],

@@ -50,6 +50,8 @@ pub mod col {
     pub const IAM_ACTIONS: &str = "iam_actions";
     pub const IAM_DEPENDENT_ACTIONS: &str = "iam_dependent_actions";
     pub const MAPPING_STATUS: &str = "mapping_status";
+    pub const PERSON: &str = "person";
+    pub const PERSON_SOURCE: &str = "person_source";
 }
 
 fn utf8(name: &str) -> Field {
@@ -204,6 +206,10 @@ static EVENTS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         utf8_list(IAM_ACTIONS),
         utf8_list(IAM_DEPENDENT_ACTIONS),
         utf8(MAPPING_STATUS),
+        // The person the event shows and the rule that named it (`crate::identity`),
+        // computed at ingest from `useridentity` (`store::personcols`).
+        utf8(PERSON),
+        utf8(PERSON_SOURCE),
     ]))
 });
 

@@ -50,6 +50,11 @@ pub async fn register_store(ctx: &SessionContext, view: Arc<StoreView>) -> Resul
             super::report_tables::TABLES
                 .iter()
                 .map(|t| (*t, super::report_tables::table_schema(t))),
+        )
+        .chain(
+            super::sso_tables::TABLES
+                .iter()
+                .map(|t| (*t, super::sso_tables::table_schema(t))),
         );
     for (name, schema) in known {
         register_plain(ctx, view, name, schema).await?;

@@ -53,6 +53,8 @@ pub mod ucol {
     pub const ACCOUNT_ID: &str = "account_id";
     pub const PRINCIPAL_ARN: &str = "principal_arn";
     pub const IDENTITY_TYPE: &str = "identity_type";
+    pub const PERSON: &str = "person";
+    pub const PERSON_SOURCE: &str = "person_source";
     pub const EVENTSOURCE: &str = "eventsource";
     pub const EVENTNAME: &str = "eventname";
     pub const IAM_SERVICE: &str = "iam_service";
@@ -74,6 +76,8 @@ static USAGE_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         text(ACCOUNT_ID, true),
         text(PRINCIPAL_ARN, true),
         text(IDENTITY_TYPE, true),
+        text(PERSON, true),
+        text(PERSON_SOURCE, true),
         text(EVENTSOURCE, false),
         text(EVENTNAME, false),
         text(IAM_SERVICE, true),
@@ -197,6 +201,8 @@ struct Key {
     principal: u32,
     account: u32,
     identity_type: u32,
+    person: u32,
+    person_source: u32,
     source: u32,
     name: u32,
     service: u32,
@@ -282,6 +288,8 @@ struct Columns<'a> {
     service: StringArray,
     status: StringArray,
     identity_type: StringArray,
+    person: StringArray,
+    person_source: StringArray,
     user_name: StringArray,
     request: StringArray,
     response: StringArray,
@@ -364,6 +372,8 @@ impl Rollup {
             service: text_column(batch, col::IAM_SERVICE)?,
             status: text_column(batch, col::MAPPING_STATUS)?,
             identity_type: identity_field(batch, "type")?,
+            person: text_column(batch, col::PERSON)?,
+            person_source: text_column(batch, col::PERSON_SOURCE)?,
             user_name: identity_field(batch, "username")?,
             request: text_column(batch, col::REQUESTPARAMETERS)?,
             response: text_column(batch, col::RESPONSEELEMENTS)?,
@@ -395,6 +405,8 @@ impl Rollup {
             principal: s.id(get(&c.principal, row)),
             account: s.id(get(&c.account, row)),
             identity_type: s.id(get(&c.identity_type, row)),
+            person: s.id(get(&c.person, row)),
+            person_source: s.id(get(&c.person_source, row)),
             source: s.id(get(&c.source, row)),
             name: s.id(get(&c.name, row)),
             service: s.id(get(&c.service, row)),
@@ -475,6 +487,7 @@ impl Rollup {
             column(ucol::MAPPING_STATUS)?,
             column(ucol::ACTION)?,
         );
+        let (person, person_source) = (column(ucol::PERSON)?, column(ucol::PERSON_SOURCE)?);
         let (role, outcome, resource_status) = (
             column(ucol::ROLE)?,
             column(ucol::OUTCOME)?,
@@ -521,6 +534,8 @@ impl Rollup {
                 principal: s.id(get(&principal, row)),
                 account: s.id(get(&account, row)),
                 identity_type: s.id(get(&identity_type, row)),
+                person: s.id(get(&person, row)),
+                person_source: s.id(get(&person_source, row)),
                 source: s.id(Some(call.0)),
                 name: s.id(Some(call.1)),
                 service: s.id(get(&service, row)),
@@ -566,9 +581,13 @@ impl Rollup {
         let r = |id: u32| rank[id as usize];
         let sort_key = |k: &Key| {
             (
-                r(k.principal),
-                r(k.account),
-                r(k.identity_type),
+                (
+                    r(k.principal),
+                    r(k.account),
+                    r(k.identity_type),
+                    r(k.person),
+                    r(k.person_source),
+                ),
                 r(k.source),
                 r(k.name),
                 r(k.service),
@@ -589,7 +608,7 @@ impl Rollup {
             })
         });
         let n = rows.len();
-        let mut texts: Vec<StringBuilder> = (0..11)
+        let mut texts: Vec<StringBuilder> = (0..13)
             .map(|_| StringBuilder::with_capacity(n, n * 16))
             .collect();
         let mut arns = ListBuilder::new(StringBuilder::new()).with_field(Arc::new(Field::new(
@@ -605,6 +624,8 @@ impl Rollup {
                 text(key.account),
                 text(key.principal),
                 text(key.identity_type),
+                text(key.person),
+                text(key.person_source),
                 Some(text(key.source).unwrap_or_default()),
                 Some(text(key.name).unwrap_or_default()),
                 text(key.service),
