@@ -19,6 +19,7 @@ mod lookup;
 mod mapping_columns;
 mod nesting;
 mod outliers;
+mod people;
 mod policy;
 mod policy_cli;
 mod queries;
