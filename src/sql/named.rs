@@ -26,6 +26,9 @@ const BUILTIN: &[&str] = &[
     include_str!("../../queries/unused_actions.sql"),
     include_str!("../../queries/last_accessed_vs_trail.sql"),
     include_str!("../../queries/resource_usage.sql"),
+    include_str!("../../queries/person_activity.sql"),
+    include_str!("../../queries/role_people.sql"),
+    include_str!("../../queries/permission_set_holders.sql"),
 ];
 
 /// Errors of named queries.
