@@ -16,7 +16,7 @@ acted AS (
 )
 SELECT
     a.who AS person,
-    array_to_string(array_sort(array_agg(DISTINCT COALESCE(a.person_origin, a.person_source))), ', ') AS established_by,
+    array_to_string(array_sort(array_agg(DISTINCT CASE WHEN a.person_origin IS NOT NULL THEN 'role_chain from ' || a.person_origin ELSE a.person_source END)), ', ') AS established_by,
     a.account_id,
     a.principal_arn,
     a.eventsource,

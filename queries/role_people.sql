@@ -8,7 +8,7 @@ WITH window_start AS (
 ),
 used AS (
     SELECT principal_arn, COALESCE(by_id.user_name, e.person) AS person,
-           COALESCE(e.person_origin, e.person_source) AS established_by,
+           CASE WHEN e.person_origin IS NOT NULL THEN 'role_chain from ' || e.person_origin ELSE e.person_source END AS established_by,
            iam_service, array_concat(COALESCE(iam_actions, make_array()), COALESCE(iam_dependent_actions, make_array())) AS actions,
            eventtime
     FROM event_people e

@@ -15,6 +15,7 @@ Usage: python3 scripts/make-sample-data.py
 Standard library only.
 """
 
+import base64
 import gzip
 import hashlib
 import json
@@ -43,10 +44,15 @@ UNUSED_DAYS = 180  # the seed's SCP story: deny the services the OU has not used
 
 MAIN = "123456789012"
 SANDBOX = "210987654321"
+PRODUCTION = "456789012345"  # its trail and activity came with Identity Center (issue 22)
 EAST = "us-east-1"
 WEST = "eu-west-1"
 LOG_BUCKET = "example-corp-cloudtrail-logs"
-TRAIL_NAME = {MAIN: "example-corp-trail", SANDBOX: "sandbox-trail"}
+TRAIL_NAME = {MAIN: "example-corp-trail", SANDBOX: "sandbox-trail", PRODUCTION: "production-trail"}
+# Everything issue 22 added (Identity Center, the production account, release-pipeline) is
+# drawn after generate(), from random.Random(IDC_SEED), with the main RNG's state put aside and
+# restored, so that every event, id and delivery drawn before stays as it was.
+IDC_SEED = SEED + 22
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "sample_data"
@@ -139,6 +145,7 @@ BUCKETS = {
     MAIN: [("example-corp-data", EAST), ("example-corp-dev-scratch", EAST),
            ("example-corp-eu-archive", WEST)],
     SANDBOX: [("sandbox-experiments-210987654321", EAST), ("sandbox-eu-tests", WEST)],
+    PRODUCTION: [("example-corp-prod-data", EAST)],
 }
 ARTIFACT_BUCKET = "example-corp-ci-artifacts"
 REPORT_BUCKET = "example-corp-reports"
@@ -189,7 +196,7 @@ class Role:
         self.key = self.arn
 
     def identity(self, session):
-        return {
+        ident = {
             "type": "AssumedRole",
             "principalId": f"{self.role_id}:{session.name}",
             "arn": f"arn:aws:sts::{self.account}:assumed-role/{self.name}/{session.name}",
@@ -203,6 +210,15 @@ class Role:
                 "attributes": {"creationDate": iso(session.created), "mfaAuthenticated": "false"},
             },
         }
+        # Issue 22: a sourceIdentity set when the role was assumed, and the Identity Center
+        # user of an identity-enhanced session (onBehalfOf). No earlier session has either.
+        source_identity = getattr(session, "source_identity", None)
+        if source_identity:
+            ident["sessionContext"]["sourceIdentity"] = source_identity
+        on_behalf_of = getattr(session, "on_behalf_of", None)
+        if on_behalf_of:
+            ident["onBehalfOf"] = {"userId": on_behalf_of, "identityStoreArn": IDENTITY_STORE_ARN}
+        return ident
 
 
 class Root:
@@ -1597,6 +1613,351 @@ def generate():
 
 
 # ---------------------------------------------------------------------------------------------
+# Issue 22: IAM Identity Center over the organisation, the production account's own trail, and
+# the people behind role sessions (Identity Center sessions, onBehalfOf, sourceIdentity, a role
+# chain across accounts). All drawn by generate_identity_center() after generate(), from
+# random.Random(IDC_SEED) (see main), so the events and ids drawn before stay as they were.
+
+SSO_INSTANCE_ID = "ssoins-7223a1b2c3d4e5f6"
+SSO_INSTANCE_ARN = f"arn:aws:sso:::instance/{SSO_INSTANCE_ID}"
+IDENTITY_STORE_ID = "d-9067c1d2e3"
+IDENTITY_STORE_ARN = f"arn:aws:identitystore::{MAIN}:identitystore/{IDENTITY_STORE_ID}"
+SSO_CREATED = datetime(2025, 3, 10, 9, 14, 22, 517000, tzinfo=timezone.utc)
+# The instance is in us-east-1, so its roles' path has no region segment.
+SSO_ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"
+# The SAML provider Identity Center creates in each account it provisions (same name in each).
+SAML_PROVIDER = "AWSSSO_4d1e8a7c2b9f3065_DO_NOT_DELETE"
+SAML_AUDIENCE = "https://signin.aws.amazon.com/saml"
+# The portal's SAML issuer ends in base64("<owner account>_ins-<instance id>").
+SAML_ISSUER = ("https://portal.sso.us-east-1.amazonaws.com/saml/assertion/"
+               + base64.b64encode(f"{MAIN}_ins-{SSO_INSTANCE_ID.removeprefix('ssoins-')}"
+                                  .encode()).decode())
+SSO_SESSION_SECONDS = 8 * 3600  # the permission sets' SessionDuration, PT8H
+
+# name: (id, the AWS managed policy attached, description, created)
+PERMISSION_SETS = {
+    "Developers": ("ps-6a2f9c1e8b3d4705", "AdministratorAccess",
+                   "Full access for the application developers in the accounts they are assigned",
+                   datetime(2025, 3, 12, 10, 41, 7, 318000, tzinfo=timezone.utc)),
+    "ReadOnly": ("ps-0d7e4b9a3c5f1862", "ReadOnlyAccess", "Read-only access for audits",
+                 datetime(2025, 3, 12, 10, 44, 52, 906000, tzinfo=timezone.utc)),
+}
+# The role each (permission set, account) provisioned is AWSReservedSSO_<name>_<suffix>;
+# scripts/make-sample-iam.py has the same table and checks it against the ground truth.
+SSO_ROLE_SUFFIX = {("Developers", MAIN): "9c2e4f71a0b83d65",
+                   ("Developers", SANDBOX): "3b8d0e6f2a91c747",
+                   ("Developers", PRODUCTION): "e71a5c3d9f04b28e",
+                   ("ReadOnly", MAIN): "58f0b2d6c1e97a34"}
+# (permission set, account, principal type, group display name or user name)
+SSO_ASSIGNMENTS = [("Developers", MAIN, "GROUP", "Developers"),
+                   ("Developers", SANDBOX, "GROUP", "Developers"),
+                   ("Developers", PRODUCTION, "GROUP", "Developers"),
+                   ("ReadOnly", MAIN, "USER", "dave@example.com")]
+# UserName (the email), given name, family name, created
+IDC_USERS = [
+    ("alice@example.com", "Alice", "Nguyen", datetime(2025, 3, 12, 11, 2, 41, 225000, tzinfo=timezone.utc)),
+    ("bob@example.com", "Bob", "Keller", datetime(2025, 3, 12, 11, 4, 9, 871000, tzinfo=timezone.utc)),
+    ("carol@example.com", "Carol", "Okafor", datetime(2025, 6, 2, 8, 37, 55, 402000, tzinfo=timezone.utc)),
+    ("dave@example.com", "Dave", "Lindqvist", datetime(2025, 9, 15, 14, 20, 13, 64000, tzinfo=timezone.utc)),
+]
+# DisplayName: (description, members, created)
+IDC_GROUPS = {
+    "Developers": ("Application developers", ["alice@example.com", "bob@example.com", "carol@example.com"],
+                   datetime(2025, 3, 12, 10, 58, 30, 117000, tzinfo=timezone.utc)),
+    "Auditors": ("Read-only reviewers", ["dave@example.com"],
+                 datetime(2025, 9, 15, 14, 18, 2, 650000, tzinfo=timezone.utc)),
+}
+PROD_READONLY_SESSION = "carol-prod-check"
+GITHUB_SUB = "repo:example-corp/app:ref:refs/heads/main"
+GITHUB_ACTORS = ["alice-gh", "bob-gh"]
+CAROL_SANDBOX_FIRST_DAY = SANDBOX_EXPLORE_LAST_DAY + 1  # 2026-08-08, when the sandbox resumes
+CAROL_SANDBOX_LAST_DAY = 104  # 2026-10-31: before the sandbox's own last S3 and EC2 use
+CAROL_CHAIN_FIRST_DAY = 30  # 2026-08-18
+BOB_ENHANCED_DAYS = 30  # bob's tool uses identity-enhanced sessions in the last 30 days
+# The agent of AssumeRoleWithSAML records: Identity Center's portal makes the call for the
+# user (modelled; not verified against a real record).
+PORTAL_AGENT = ("aws-internal/3 aws-sdk-java/1.12.779 Linux/5.10.230-202.885.amzn2int.x86_64 "
+                "OpenJDK_64-Bit_Server_VM/17.0.13+11-LTS java/17.0.13 vendor/Amazon.com_Inc. "
+                "cfg/retry-mode/standard")
+GITHUB_ACTION_AGENT = ("aws-sdk-js/3.687.0 ua/2.1 os/linux#6.5.0-1025-azure lang/js md/nodejs#20.18.0 "
+                       "api/sts#3.687.0 m/E configure-aws-credentials-for-github-actions")
+CLI_SSO_MAC = cli_agent("aws-cli/2.22.4 Python/3.12.6 Darwin/24.1.0 exe/arm64")
+CLI_SSO_LINUX = cli_agent("aws-cli/2.22.4 Python/3.12.6 Linux/6.8.0-48-generic exe/x86_64.ubuntu.24")
+
+STS = "sts.amazonaws.com"
+DEV_SSO_OPS = [((EC2, "DescribeInstances"), 4), ((EC2, "DescribeSecurityGroups"), 1.5),
+               ((S3, "ListBuckets"), 2), ((S3, "GetBucketLocation"), 1),
+               ((LOGS, "DescribeLogGroups"), 2), ((LOGS, "FilterLogEvents"), 2.5),
+               (("lambda.amazonaws.com", "ListFunctions20150331"), 1),
+               (("cloudformation.amazonaws.com", "DescribeStacks"), 1.5), ((STS, "GetCallerIdentity"), 1)]
+SANDBOX_SSO_OPS = [((S3, "ListBuckets"), 2), ((S3, "GetBucketLocation"), 1), ((EC2, "DescribeInstances"), 3)]
+PROD_READONLY_OPS = [((EC2, "DescribeInstances"), 3), ((S3, "ListBuckets"), 1)]
+
+
+def sso_role_name(permission_set, account):
+    return f"AWSReservedSSO_{permission_set}_{SSO_ROLE_SUFFIX[(permission_set, account)]}"
+
+
+def sso_role_arn(permission_set, account):
+    return f"arn:aws:iam::{account}:role{SSO_ROLE_PATH}{sso_role_name(permission_set, account)}"
+
+
+def permission_set_arn(name):
+    return f"arn:aws:sso:::permissionSet/{SSO_INSTANCE_ID}/{PERMISSION_SETS[name][0]}"
+
+
+def saml_provider_arn(account):
+    return f"arn:aws:iam::{account}:saml-provider/{SAML_PROVIDER}"
+
+
+def name_qualifier(account):
+    """As AWS computes a SAML nameQualifier: base64(SHA-1(issuer + account + '/' + provider))."""
+    digest = hashlib.sha1(f"{SAML_ISSUER}{account}/{SAML_PROVIDER}".encode()).digest()
+    return base64.b64encode(digest).decode()
+
+
+def cli_v2_time(t):
+    """A timestamp as AWS CLI v2 prints it (ISO 8601, microseconds when there are any)."""
+    return t.isoformat()
+
+
+class Idc:
+    """What generate_identity_center() drew: the Identity Store's ids, the principals, and
+    the person and rule expected behind each new event (by eventID)."""
+
+    def __init__(self):
+        self.user_ids = {}  # UserName -> UserId
+        self.group_ids = {}  # DisplayName -> GroupId
+        self.memberships = {}  # (group, user) -> MembershipId
+        self.people = {}  # eventID -> (principal ARN the event counts under, person, rule)
+        self.base = 0  # len(EVENTS) before the new events
+
+
+IDC = Idc()
+
+
+def note(rec, principal, person, rule):
+    IDC.people[rec["eventID"]] = (principal, person, rule)
+
+
+def new_creds(t, seconds):
+    return {"accessKeyId": "ASIA" + chars(16), "sessionToken": "IQoJb3JpZ2luX2VjE" + chars(120, B64),
+            "expiration": java_date(t + timedelta(seconds=seconds))}
+
+
+def saml_sign_in(email, role, t, ip, agent):
+    """A user of the Identity Store opens a permission set's role in role.account: the
+    `sts:AssumeRoleWithSAML` record there (by the SAMLUser), and the session it opens. That
+    session's calls carry another access key than the one in the response, as real trails show:
+    Identity Center hands the user credentials of its own."""
+    account = role.account
+    nq = name_qualifier(account)
+    creds = new_creds(t, SSO_SESSION_SECONDS)
+    rec = {"eventVersion": "1.08",
+           "userIdentity": {"type": "SAMLUser", "principalId": f"{nq}:{email}", "userName": email,
+                            "identityProvider": nq},
+           "eventTime": iso(t), "eventSource": STS, "eventName": "AssumeRoleWithSAML", "awsRegion": EAST,
+           "sourceIPAddress": ip, "userAgent": PORTAL_AGENT,
+           "requestParameters": {"sAMLAssertionID": "_" + hexs(32), "roleSessionName": email,
+                                 "durationSeconds": SSO_SESSION_SECONDS, "roleArn": role.arn,
+                                 "principalArn": saml_provider_arn(account)},
+           "responseElements": {"credentials": creds,
+                                "assumedRoleUser": {"assumedRoleId": f"{role.role_id}:{email}",
+                                                    "arn": f"arn:aws:sts::{account}:assumed-role/{role.name}/{email}"},
+                                "subject": email, "subjectType": "persistent", "issuer": SAML_ISSUER,
+                                "audience": SAML_AUDIENCE, "nameQualifier": nq},
+           "requestID": new_uuid(), "eventID": new_uuid(), "readOnly": True,
+           "resources": [{"accountId": account, "type": "AWS::IAM::Role", "ARN": role.arn},
+                         {"accountId": account, "type": "AWS::IAM::SAMLProvider",
+                          "ARN": saml_provider_arn(account)}],
+           "eventType": "AwsApiCall", "managementEvent": True, "recipientAccountId": account,
+           "eventCategory": "Management", "tlsDetails": tls("sts.amazonaws.com")}
+    EVENTS.append((account, EAST, t, rec, None))  # a SAMLUser has no ARN: no principal key
+    note(rec, role.arn, email, "saml")
+    session = Session(role, t, ip, agent, name=email)
+    session.created = t
+    assert session.access_key != creds["accessKeyId"]
+    return session
+
+
+def work(session, t, ops, person=None, rule=None, on_behalf=0.0, **rates):
+    """Emit `ops` [(source, name, region)] a few seconds apart from `t`; note each event's
+    person (default: the session's own name, Identity Center's rule). With `on_behalf`, each
+    call carries the user's onBehalfOf with that probability. Returns the records."""
+    recs = []
+    user_id = IDC.user_ids.get(session.name)
+    for source, name, region in ops:
+        if t > END:
+            break
+        session.on_behalf_of = user_id if on_behalf and rng.random() < on_behalf else None
+        rec = emit(session, t, source, name, region, **rates)
+        if session.on_behalf_of:
+            note(rec, session.principal.arn, user_id, "identity_center_user")
+        else:
+            note(rec, session.principal.arn, person or session.name, rule or "identity_center_session")
+        recs.append(rec)
+        t += timedelta(seconds=rng.randint(2, 75))
+    session.on_behalf_of = None
+    return recs
+
+
+def sso_ops(pool, n, region):
+    return [(s, name, call_region(s, region)) for s, name in (weighted(pool) for _ in range(n))]
+
+
+class IdcPeople:
+    """The Identity Store users who work through Identity Center in the trail."""
+
+    def __init__(self):
+        self.ips = {"alice@example.com": ["198.51.100.71", "203.0.113.74"],
+                    "bob@example.com": ["203.0.113.77", "198.51.100.79"],
+                    "carol@example.com": ["198.51.100.92", "203.0.113.95"]}
+        self.agents = {"alice@example.com": CLI_SSO_MAC, "bob@example.com": CLI_SSO_LINUX,
+                       "carol@example.com": CLI_SSO_MAC}
+
+
+def generate_identity_center():
+    """Issue 22's events, drawn from the RNG as main() left it (reseeded with IDC_SEED)."""
+    IDC.base = len(EVENTS)
+    WORLD[PRODUCTION] = {EAST: make_region(EAST)}
+    for name, _, _, _ in IDC_USERS:
+        IDC.user_ids[name] = new_uuid()
+    for group, (_, members, _) in IDC_GROUPS.items():
+        IDC.group_ids[group] = new_uuid()
+        for member in members:
+            IDC.memberships[(group, member)] = new_uuid()
+    dev_main = Role(MAIN, sso_role_name("Developers", MAIN), SSO_ROLE_PATH)
+    dev_sandbox = Role(SANDBOX, sso_role_name("Developers", SANDBOX), SSO_ROLE_PATH)
+    release = Role(MAIN, "release-pipeline", web_identity=GITHUB_OIDC)
+    prod_app = Role(PRODUCTION, "prod-app-role")
+    prod_readonly = Role(PRODUCTION, "prod-readonly")
+    svc_ec2_prod = Service(PRODUCTION, "ec2.amazonaws.com")
+    IDC.roles = {"dev_main": dev_main, "dev_sandbox": dev_sandbox, "release": release,
+                 "prod_app": prod_app, "prod_readonly": prod_readonly}
+    people = IdcPeople()
+    first = {"sandbox": True, "chain": True}
+
+    def sign_in(email, role, day, h0, h1):
+        t = at(day, h0, h1)
+        ip = rng.choice(people.ips[email])
+        return saml_sign_in(email, role, t, ip, people.agents[email]), t + timedelta(seconds=rng.randint(3, 40))
+
+    for day in range(DAYS):
+        wd = is_weekday(day)
+        # The production application: EC2 renews the instance role's credentials, and the
+        # app reads its bucket and describes its table with them, every day.
+        t = at(day, 0, 6)
+        svc = Session(svc_ec2_prod, t, "ec2.amazonaws.com", fixed_agent("ec2.amazonaws.com"))
+        instance = rng.choice(WORLD[PRODUCTION][EAST]["instances"][:2])
+        spec = assume_role_call(Ctx(PRODUCTION, EAST, t, svc_ec2_prod, svc), prod_app, instance)
+        emit(svc, t, STS, "AssumeRole", EAST, spec=spec)
+        app = Session(prod_app, t, f"44.{rng.randint(192, 223)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+                      BOTO3, name=instance)
+        app.created = t
+        app.access_key = spec["r"]["credentials"]["accessKeyId"]
+        ops = [(S3, "GetObject", EAST)] * rng.randint(1, 2) + [("dynamodb.amazonaws.com", "DescribeTable", EAST)]
+        rng.shuffle(ops)
+        work(app, at(day, 6, 22), ops, person="ec2.amazonaws.com", rule="role_chain", error_rate=0.02)
+
+        # alice and bob, through the Developers permission set, in the main account.
+        if wd and rng.random() < 0.5:
+            session, t = sign_in("alice@example.com", dev_main, day, 8, 17)
+            work(session, t, sso_ops(DEV_SSO_OPS, rng.randint(2, 6), EAST if rng.random() < 0.8 else WEST))
+        if wd and rng.random() < 0.33:
+            session, t = sign_in("bob@example.com", dev_main, day, 9, 18)
+            work(session, t, sso_ops(DEV_SSO_OPS, rng.randint(2, 6), EAST if rng.random() < 0.8 else WEST),
+                 on_behalf=0.5 if day >= DAYS - BOB_ENHANCED_DAYS else 0.0)
+
+        # carol in the sandbox, about weekly, with what the sandbox already uses.
+        if CAROL_SANDBOX_FIRST_DAY <= day <= CAROL_SANDBOX_LAST_DAY and wd and \
+                (rng.random() < 0.22 or first["sandbox"]):
+            session, t = sign_in("carol@example.com", dev_sandbox, day, 9, 17)
+            if first["sandbox"]:
+                ops = [(S3, "ListBuckets", EAST), (S3, "GetBucketLocation", EAST), (EC2, "DescribeInstances", EAST)]
+                first["sandbox"] = False
+            else:
+                ops = sso_ops(SANDBOX_SSO_OPS, rng.randint(2, 5), EAST if rng.random() < 0.7 else WEST)
+            work(session, t, ops)
+
+        # carol checks production from the main account, about twice a week: a role chain.
+        if day >= CAROL_CHAIN_FIRST_DAY and wd and rng.random() < 0.4:
+            session, t = sign_in("carol@example.com", dev_main, day, 10, 18)
+            if rng.random() < 0.5:
+                work(session, t, [(STS, "GetCallerIdentity", EAST)])
+                t += timedelta(seconds=rng.randint(2, 20))
+            creds = new_creds(t, 3600)
+            spec = out({"roleArn": prod_readonly.arn, "roleSessionName": PROD_READONLY_SESSION,
+                        "durationSeconds": 3600},
+                       {"credentials": creds,
+                        "assumedRoleUser": {"assumedRoleId": f"{prod_readonly.role_id}:{PROD_READONLY_SESSION}",
+                                            "arn": f"arn:aws:sts::{PRODUCTION}:assumed-role/"
+                                                   f"{prod_readonly.name}/{PROD_READONLY_SESSION}"}},
+                       [{"accountId": PRODUCTION, "type": "AWS::IAM::Role", "ARN": prod_readonly.arn}],
+                       arn=prod_readonly.arn, host="sts.amazonaws.com", extra={"sharedEventID": new_uuid()})
+            rec = emit(session, t, STS, "AssumeRole", EAST, spec=spec)
+            # The role is production's: the record is delivered to production's trail.
+            rec["recipientAccountId"] = PRODUCTION
+            EVENTS[-1] = (PRODUCTION,) + EVENTS[-1][1:]
+            note(rec, dev_main.arn, session.name, "identity_center_session")
+            chained = Session(prod_readonly, t, session.ip, session.agent, name=PROD_READONLY_SESSION)
+            chained.created = t
+            chained.access_key = creds["accessKeyId"]
+            if first["chain"]:
+                ops = [(EC2, "DescribeInstances", EAST), (S3, "ListBuckets", EAST)]
+                first["chain"] = False
+            else:
+                ops = [(s, n, EAST) for s, n in (weighted(PROD_READONLY_OPS) for _ in range(rng.randint(2, 4)))]
+            work(chained, t + timedelta(seconds=rng.randint(2, 15)), ops, person="carol@example.com",
+                 rule="role_chain")
+
+        # The release pipeline: GitHub Actions assumes release-pipeline with the actor as
+        # sourceIdentity, which every call of the session then carries.
+        if wd and rng.random() < 0.3:
+            t = at(day, 10, 19)
+            run_id = rng.randint(11_900_000_000, 12_400_000_000)
+            actor = rng.choice(GITHUB_ACTORS)
+            ip = f"192.0.2.{rng.randint(1, 254)}"
+            session_name = f"GitHubActions-{run_id}"
+            creds = new_creds(t, 3600)
+            principal_id = f"{GITHUB_OIDC}:sts.amazonaws.com:{GITHUB_SUB}"
+            rec = {"eventVersion": "1.08",
+                   "userIdentity": {"type": "WebIdentityUser", "principalId": principal_id,
+                                    "userName": GITHUB_SUB, "identityProvider": GITHUB_OIDC},
+                   "eventTime": iso(t), "eventSource": STS, "eventName": "AssumeRoleWithWebIdentity",
+                   "awsRegion": EAST, "sourceIPAddress": ip, "userAgent": GITHUB_ACTION_AGENT,
+                   "requestParameters": {"roleArn": release.arn, "roleSessionName": session_name,
+                                         "durationSeconds": 3600, "sourceIdentity": actor},
+                   "responseElements": {"credentials": creds, "sourceIdentity": actor,
+                                        "assumedRoleUser": {"assumedRoleId": f"{release.role_id}:{session_name}",
+                                                            "arn": f"arn:aws:sts::{MAIN}:assumed-role/"
+                                                                   f"{release.name}/{session_name}"},
+                                        "provider": GITHUB_OIDC, "audience": "sts.amazonaws.com",
+                                        "subjectFromWebIdentityToken": GITHUB_SUB},
+                   "requestID": new_uuid(), "eventID": new_uuid(), "readOnly": True,
+                   "resources": [{"accountId": MAIN, "type": "AWS::IAM::Role", "ARN": release.arn}],
+                   "eventType": "AwsApiCall", "managementEvent": True, "recipientAccountId": MAIN,
+                   "eventCategory": "Management", "tlsDetails": tls("sts.amazonaws.com")}
+            EVENTS.append((MAIN, EAST, t, rec, None))  # a WebIdentityUser has no ARN
+            note(rec, release.arn, GITHUB_SUB, "web_identity")
+            session = Session(release, t, ip, CLI_UBUNTU, name=session_name)
+            session.created = t
+            session.access_key = creds["accessKeyId"]
+            session.source_identity = actor
+            t += timedelta(seconds=rng.randint(5, 30))
+            version = f"v1.{day // 7}.{rng.randint(0, 9)}"
+            for src, name in [(STS, "GetCallerIdentity"), (S3, "PutObject"),
+                              ("cloudformation.amazonaws.com", "DescribeStacks")]:
+                spec = None
+                if (src, name) == (S3, "PutObject"):  # the release artifact
+                    spec = object_call(Ctx(MAIN, EAST, t, release, session), ARTIFACT_BUCKET,
+                                       f"releases/{version}/app-{hexs(7)}.zip", put=True)
+                rec = emit(session, t, src, name, EAST, spec=spec)
+                note(rec, release.arn, actor, "source_identity")
+                t += timedelta(seconds=rng.randint(3, 50))
+    return IDC
+
+
+# ---------------------------------------------------------------------------------------------
 # Delivery: log files in the S3 layout, and one digest per account
 
 
@@ -1607,18 +1968,26 @@ def write_gz(path, payload):
     return data
 
 
-def deliver():
-    """Group records by account, region and 15-minute window; write one file per group."""
+def deliver(base, extra):
+    """Group records by account, region and 15-minute window; write one file per group.
+
+    A window that held any of the first `base` events (those drawn before issue 22) keeps the
+    delivery time and name it had, drawn from rng in the same order as before; a window only
+    later events use draws them from `extra`."""
     groups = {}
-    for account, region, t, rec, _ in EVENTS:
+    old = set()
+    for i, (account, region, t, rec, _) in enumerate(EVENTS):
         bucket = t.replace(minute=t.minute - t.minute % 15, second=0)
         groups.setdefault((account, region, bucket), []).append((t, rec))
+        if i < base:
+            old.add((account, region, bucket))
     files = []  # (account, region, delivered_at, key, sha256, oldest, newest, count)
     for (account, region, bucket) in sorted(groups):
+        r = rng if (account, region, bucket) in old else extra
         recs = sorted(groups[(account, region, bucket)], key=lambda x: x[0])  # stable: ties keep order
-        delivered = bucket + timedelta(minutes=15 + rng.randint(0, 4), seconds=rng.randint(0, 59))
+        delivered = bucket + timedelta(minutes=15 + r.randint(0, 4), seconds=r.randint(0, 59))
         stamp = delivered.strftime("%Y%m%dT%H%MZ")
-        name = f"{account}_CloudTrail_{region}_{stamp}_{chars(16, ALNUM)}.json.gz"
+        name = f"{account}_CloudTrail_{region}_{stamp}_{''.join(r.choice(ALNUM) for _ in range(16))}.json.gz"
         key = f"AWSLogs/{account}/CloudTrail/{region}/{delivered:%Y/%m/%d}/{name}"
         payload = json.dumps({"Records": [r for _, r in recs]}, separators=(",", ":")).encode()
         data = write_gz(TRAIL_DIR / key, payload)
@@ -1627,12 +1996,16 @@ def deliver():
     return files
 
 
-def write_digests(files):
+def write_digests(files, extra):
+    """One digest per account; the production account's (issue 22) draws from `extra`."""
     digests = []
-    for account in (MAIN, SANDBOX):
+    for account, r in ((MAIN, rng), (SANDBOX, rng), (PRODUCTION, extra)):
+        def hexs(n):
+            return "".join(r.choice("0123456789abcdef") for _ in range(n))
+
         mine = [f for f in files if f[0] == account and f[1] == EAST]
         last = max(f[2] for f in mine)
-        end = last + timedelta(minutes=rng.randint(5, 40), seconds=rng.randint(0, 59))
+        end = last + timedelta(minutes=r.randint(5, 40), seconds=r.randint(0, 59))
         start = end - timedelta(hours=1)
         covered = [f for f in mine if start <= f[2] < end]
         trail = TRAIL_NAME[account]
@@ -1689,7 +2062,9 @@ def day_start(day):
     return START + timedelta(days=day)
 
 
-def check_stories():
+def check_stories(base):
+    """The stories of the events drawn before issue 22 (the first `base`); the record sizes of
+    all."""
     recent = day_start(RECENT_FIRST_DAY)
     facts = {}
     five = set(FIVE)
@@ -1741,14 +2116,183 @@ def check_stories():
         assert any(rec["eventSource"] == src and "errorCode" not in rec
                    for account, _, _, rec, _ in EVENTS if account == SANDBOX), src
 
-    n = len(EVENTS)
-    errors = sum(1 for e in EVENTS if "errorCode" in e[3])
+    n = base
+    errors = sum(1 for e in EVENTS[:base] if "errorCode" in e[3])
     assert 3000 <= n <= 5000, n
     assert 0.02 <= errors / n <= 0.045, errors / n
     sizes = [len(json.dumps(e[3], separators=(",", ":"))) for e in EVENTS]
     assert 600 <= min(sizes) and max(sizes) <= 2500, (min(sizes), max(sizes))
     facts["record_bytes"] = (min(sizes), max(sizes))
     return facts
+
+
+def check_identity_center():
+    """Issue 22's facts: the people, the production account's trail, and what the rest of the
+    sample (the sandbox's story 5, its last-accessed report) must not see change."""
+    base = IDC.base
+    new = EVENTS[base:]
+    roles = IDC.roles
+    dev_main, dev_sandbox = roles["dev_main"].arn, roles["dev_sandbox"].arn
+    idc_keys = {dev_main, dev_sandbox, roles["release"].arn, roles["prod_readonly"].arn}
+    assert all(START <= t <= END for _, _, t, _, _ in new)
+    # Every new event has its expected person, and no session of an Identity Center user,
+    # the release pipeline or the role chain fails.
+    assert all(rec["eventID"] in IDC.people or k == "ec2.amazonaws.com" for _, _, _, rec, k in new)
+    for _, _, _, rec, k in new:
+        if k in idc_keys or k is None:
+            assert "errorCode" not in rec, rec
+    # The production account: its own trail covers all 120 days, without a week's gap.
+    prod_days = sorted({(t - START).days for a, _, t, _, _ in new if a == PRODUCTION})
+    assert prod_days[0] == 0 and prod_days[-1] == DAYS - 1
+    assert all(b - a < 7 for a, b in zip(prod_days, prod_days[1:]))
+    # No one uses the Developers permission set in production: its role never appears.
+    unused = sso_role_arn("Developers", PRODUCTION)
+    assert all(unused not in json.dumps(rec) for _, _, _, rec, _ in EVENTS)
+    assert all(k != unused for *_, k in EVENTS)
+    # Identity Center sessions' keys are not the keys of their AssumeRoleWithSAML responses.
+    saml_keys = {rec["responseElements"]["credentials"]["accessKeyId"]
+                 for _, _, _, rec, _ in new if rec["eventName"] == "AssumeRoleWithSAML"}
+    sso_keys = {rec["userIdentity"]["accessKeyId"] for _, _, _, rec, k in new if k in (dev_main, dev_sandbox)}
+    assert saml_keys and sso_keys and not saml_keys & sso_keys
+    # bob's identity-enhanced calls: only in the last 30 days, and some there.
+    enhanced = [t for _, _, t, rec, _ in new if "onBehalfOf" in rec.get("userIdentity", {})]
+    assert enhanced and min(enhanced) >= day_start(DAYS - BOB_ENHANCED_DAYS)
+    # carol in the sandbox: only the sandbox's S3 and EC2 reads, after its idle gap, and each
+    # service last used before the sandbox's own last use of it, so the Development OU's
+    # story (5) and its access report see the same last use.
+    carol_sb = [(t, rec) for a, _, t, rec, k in new if k == dev_sandbox]
+    assert {(r["eventSource"], r["eventName"]) for _, r in carol_sb} == \
+        {(S3, "ListBuckets"), (S3, "GetBucketLocation"), (EC2, "DescribeInstances")}
+    assert min(t for t, _ in carol_sb) >= day_start(SANDBOX_EXPLORE_LAST_DAY + 1)
+    for src in (S3, EC2):
+        theirs = max(t for _, _, t, rec, k in EVENTS[:base] if k == sandbox_admin.key and rec["eventSource"] == src)
+        assert max(t for t, rec in carol_sb if rec["eventSource"] == src) < theirs, src
+    sb_sources = {rec["eventSource"] for a, _, _, rec, _ in new if a == SANDBOX}
+    assert sb_sources == {S3, EC2, STS}, sb_sources  # STS: her AssumeRoleWithSAML records
+    # The role chain: production's prod-readonly sessions run on keys that carol's sessions
+    # in the main account were issued, by AssumeRole records in production's trail.
+    issued = {rec["responseElements"]["credentials"]["accessKeyId"]: rec for a, _, _, rec, k in new
+              if k == dev_main and rec["eventName"] == "AssumeRole"}
+    assert issued and all(rec["recipientAccountId"] == PRODUCTION for rec in issued.values())
+    chained = [rec for _, _, _, rec, k in new if k == roles["prod_readonly"].arn]
+    assert chained and all(rec["userIdentity"]["accessKeyId"] in issued for rec in chained)
+    assert all("sourceIdentity" not in rec["userIdentity"]["sessionContext"] for rec in chained)
+    release = [rec for _, _, _, rec, k in new if k == roles["release"].arn]
+    assert release and all(rec["userIdentity"]["sessionContext"]["sourceIdentity"] in GITHUB_ACTORS
+                           for rec in release)
+    return {"idc_new_events": len(new)}
+
+
+def identity_center_outputs():
+    """The AWS CLI v2 outputs of sso-admin and identitystore for the instance: file name -> body."""
+    files = {}
+    files["list-instances.json"] = {"Instances": [{
+        "InstanceArn": SSO_INSTANCE_ARN, "IdentityStoreId": IDENTITY_STORE_ID, "OwnerAccountId": MAIN,
+        "Name": "example-corp", "CreatedDate": cli_v2_time(SSO_CREATED), "Status": "ACTIVE"}]}
+    files["list-permission-sets.json"] = {"PermissionSets": [permission_set_arn(n) for n in PERMISSION_SETS]}
+    for name, (ps, policy, description, created) in PERMISSION_SETS.items():
+        files[f"describe-permission-set.{ps}.json"] = {"PermissionSet": {
+            "Name": name, "PermissionSetArn": permission_set_arn(name), "Description": description,
+            "CreatedDate": cli_v2_time(created), "SessionDuration": "PT8H"}}
+        files[f"get-inline-policy-for-permission-set.{ps}.json"] = {"InlinePolicy": ""}
+        files[f"list-managed-policies-in-permission-set.{ps}.json"] = {"AttachedManagedPolicies": [
+            {"Name": policy, "Arn": f"arn:aws:iam::aws:policy/{policy}"}]}
+        files[f"list-customer-managed-policy-references-in-permission-set.{ps}.json"] = {
+            "CustomerManagedPolicyReferences": []}
+    for name, account, kind, who in SSO_ASSIGNMENTS:
+        ps = PERMISSION_SETS[name][0]
+        principal = IDC.group_ids[who] if kind == "GROUP" else IDC.user_ids[who]
+        files[f"list-account-assignments.{account}.{ps}.json"] = {"AccountAssignments": [
+            {"AccountId": account, "PermissionSetArn": permission_set_arn(name), "PrincipalType": kind,
+             "PrincipalId": principal}]}
+    users = []
+    for user_name, given, family, created in IDC_USERS:
+        users.append({"IdentityStoreId": IDENTITY_STORE_ID, "UserId": IDC.user_ids[user_name],
+                      "UserName": user_name,
+                      "Name": {"Formatted": f"{given} {family}", "FamilyName": family, "GivenName": given},
+                      "DisplayName": f"{given} {family}",
+                      "Emails": [{"Value": user_name, "Type": "work", "Primary": True}],
+                      "UserStatus": "ENABLED", "CreatedAt": cli_v2_time(created),
+                      "UpdatedAt": cli_v2_time(created)})
+    files["list-users.json"] = {"Users": users}
+    files["list-groups.json"] = {"Groups": [
+        {"GroupId": IDC.group_ids[g], "DisplayName": g, "Description": description,
+         "CreatedAt": cli_v2_time(created), "UpdatedAt": cli_v2_time(created), "IdentityStoreId": IDENTITY_STORE_ID}
+        for g, (description, _, created) in IDC_GROUPS.items()]}
+    for g, (_, members, _) in IDC_GROUPS.items():
+        files[f"list-group-memberships.{IDC.group_ids[g]}.json"] = {"GroupMemberships": [
+            {"IdentityStoreId": IDENTITY_STORE_ID, "MembershipId": IDC.memberships[(g, m)],
+             "GroupId": IDC.group_ids[g], "MemberId": {"UserId": IDC.user_ids[m]}} for m in members]}
+    return files
+
+
+def write_identity_center():
+    out_dir = OUT / "identity-center"
+    out_dir.mkdir(exist_ok=True)
+    stale = set(out_dir.glob("*.json"))
+    for name, body in identity_center_outputs().items():
+        (out_dir / name).write_text(json.dumps(body, indent=4) + "\n")
+        stale.discard(out_dir / name)
+    for path in stale:
+        path.unlink()
+
+
+def identity_center_truth():
+    """The ground truth of issue 22: per permission set and account, the successful calls its
+    role's sessions made and who made them; per principal, the people behind its events."""
+    calls_by_role, people_by_role = {}, {}
+    for account, _, t, rec, key in EVENTS:
+        if key is None or "errorCode" in rec:
+            continue
+        calls_by_role.setdefault(key, set()).add((rec["eventSource"], rec["eventName"]))
+        arn = rec["userIdentity"].get("arn", "")
+        if ":assumed-role/" in arn:
+            people_by_role.setdefault(key, set()).add(arn.rsplit("/", 1)[1])
+    sets = {}
+    for name, (ps, policy, _, _) in PERMISSION_SETS.items():
+        accounts = {}
+        for ps_name, account, kind, who in SSO_ASSIGNMENTS:
+            if ps_name != name:
+                continue
+            role = sso_role_arn(name, account)
+            accounts[account] = {
+                "role_arn": role,
+                "assigned": [{"principal_type": kind, "principal_name": who,
+                              "principal_id": IDC.group_ids[who] if kind == "GROUP" else IDC.user_ids[who]}],
+                "calls": [list(c) for c in sorted(calls_by_role.get(role, ()))],
+                "people": sorted(people_by_role.get(role, ())),
+            }
+        sets[name] = {"permission_set_arn": permission_set_arn(name), "id": ps,
+                      "managed_policies": [f"arn:aws:iam::aws:policy/{policy}"], "accounts": accounts}
+    people = {}
+    for principal, person, rule in IDC.people.values():
+        people.setdefault(principal, {}).setdefault((person, rule), 0)
+        people[principal][(person, rule)] += 1
+    return {
+        "instance_arn": SSO_INSTANCE_ARN,
+        "identity_store_id": IDENTITY_STORE_ID,
+        "identity_store_arn": IDENTITY_STORE_ARN,
+        "users": {name: IDC.user_ids[name] for name, *_ in IDC_USERS},
+        "groups": {g: {"group_id": IDC.group_ids[g], "members": members}
+                   for g, (_, members, _) in IDC_GROUPS.items()},
+        "calls_note": ("per permission set and account it is assigned in: the successful "
+                       "[eventSource, eventName] of its provisioned role's sessions, wherever the "
+                       "record was delivered (carol's AssumeRole of prod-readonly is in the "
+                       "production account's trail but made by the main account's role), "
+                       "without the AssumeRoleWithSAML records (made by the SAMLUser); people: "
+                       "the session names of those calls"),
+        "permission_sets": sets,
+        "people_note": ("per principal ARN, the person and rule (event_people's person and "
+                        "person_source) behind each event issue 22 added, with the count; "
+                        "AssumeRoleWithSAML (rule saml) and AssumeRoleWithWebIdentity "
+                        "(web_identity) records are listed under the role they assume, but their "
+                        "caller (SAMLUser, WebIdentityUser) has no ARN, so in the store their "
+                        "principal_arn is null. Not listed: production's AWSService AssumeRole "
+                        "records (principal ec2.amazonaws.com, person ec2.amazonaws.com, rule "
+                        "aws_service), whose principal the main account's sample already had"),
+        "people": {principal: [{"person": p, "rule": r, "events": n} for (p, r), n in sorted(counts.items())]
+                   for principal, counts in sorted(people.items())},
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1759,8 +2303,12 @@ def principal_summary():
     summary = {}
     types = {}
     for account, _, t, rec, key in EVENTS:
+        if key is None:  # AssumeRoleWithSAML / AssumeRoleWithWebIdentity: the caller has no ARN
+            continue
         ident = rec["userIdentity"]
-        types[key] = {"type": ident.get("type"), "accountId": account}
+        # An AWS service's key (ec2.amazonaws.com) is the same in every account: the first
+        # account it was seen in stays.
+        types.setdefault(key, {"type": ident.get("type"), "accountId": account})
         k = (rec["eventSource"], rec["eventName"])
         row = summary.setdefault(key, {}).setdefault(k, {"successes": 0, "errors": 0, "first": t, "last": t})
         row["errors" if "errorCode" in rec else "successes"] += 1
@@ -1784,10 +2332,16 @@ def write_ground_truth(files, digests, summary, types):
             MAIN: [{"start": iso(START), "end": iso(END)}],
             SANDBOX: [{"start": iso(SANDBOX_START), "end": iso(SANDBOX_EXPLORE_END - timedelta(seconds=1))},
                       {"start": iso(day_start(SANDBOX_EXPLORE_LAST_DAY + 1)), "end": iso(END)}],
+            PRODUCTION: [{"start": iso(START), "end": iso(END)}],
         },
         "principal_key": ("userIdentity.arn for IAM users and root; sessionContext.sessionIssuer.arn "
                           "(the role ARN, with its path) for assumed roles; userIdentity.invokedBy for "
                           "AWS services and AWS-internal service events"),
+        "principal_key_since_issue_22": ("ec2.amazonaws.com acts in the main and the production "
+                                         "account: its principal_types entry names the first; "
+                                         "AssumeRoleWithSAML and AssumeRoleWithWebIdentity records, "
+                                         "whose SAMLUser and WebIdentityUser callers have no ARN, are "
+                                         "under no principal"),
         "totals": {
             "events": len(EVENTS),
             "files": len(files),
@@ -1800,6 +2354,7 @@ def write_ground_truth(files, digests, summary, types):
         },
         "principal_types": {k: types[k] for k in sorted(types)},
         "principals": principals,
+        "identity_center": identity_center_truth(),
     }
     (OUT / "trail-ground-truth.json").write_text(json.dumps(truth, indent=1) + "\n")
 
@@ -1899,8 +2454,10 @@ refuses to write data in which
   on that role's ARN by the same policies, this time with resources evaluated and
   `iam:PassedToService` taken as the called service (`lambda.amazonaws.com`); an explicit
   Deny wins, and a statement with any other condition key counts as undetermined;
-- a policy names an action that `src/catalog/iam-catalog.jsonl` lacks (spelling included),
-  or a wildcard that matches none;
+- a policy written for the sample names an action that `src/catalog/iam-catalog.jsonl` lacks
+  (spelling included), or a wildcard that matches none (AWS managed policies keep AWS's own
+  documents: `ReadOnlyAccess` names some actions the catalogue lacks or spells otherwise, which
+  the script reports and keeps);
 - a user or role the trail shows is missing or differs, or something was created inside the
   trail's window (the trail holds no IAM writes);
 - a story below does not hold, or an `AttachmentCount` is wrong.
@@ -1909,6 +2466,7 @@ refuses to write data in which
 |---|---|---|
 | `iam/authorization-details-123456789012.json` | `aws iam get-account-authorization-details` in the main account | AWS CLI dates: `2026-07-17T16:02:44+00:00` |
 | `iam/authorization-details-210987654321.json` | the same in the sandbox account | boto3 dates: `2025-01-22 10:02:17+00:00` |
+| `iam/authorization-details-456789012345.json` | the same in the production account | AWS CLI dates |
 | `org/describe-organization.json` | `aws organizations describe-organization` | organisation `o-a1b2c3d4e5`, management account `123456789012` |
 | `org/list-roots.json` | `aws organizations list-roots` | root `r-ab12`, SCPs enabled |
 | `org/list-organizational-units-for-parent.<id>.json` | `aws organizations list-organizational-units-for-parent --parent-id <id>` | one per root and OU; the OUs have none |
@@ -1924,8 +2482,8 @@ or `--policy-id` is given; `describe-policy` files are named the same way for sy
 
 ### Main account 123456789012
 
-7 users, 3 groups, 13 roles, 9 customer managed policies (two with an older version kept) and
-the 5 AWS managed policies attached there, with their real documents (default version only).
+7 users, 3 groups, 16 roles, 9 customer managed policies (two with an older version kept) and
+the 7 AWS managed policies attached there, with their real documents (default version only).
 Every user and role has the trail's ARN, path and unique id; `RoleLastUsed` is the role's
 last call or assumption in the trail (empty for roles the trail never shows in use).
 
@@ -1963,13 +2521,31 @@ Besides: `ci-deploy` trusts GitHub's OIDC provider for `example-corp/app`, has
 `report-builder-role-7k2m9q1x` trusts Lambda and has an inline policy for its bucket;
 `app-instance-role` (EC2 trust, an instance profile, an inline policy) is assumed by EC2 all
 along but makes no call of its own in the trail; `LegacyS3ReadOnly` is attached to nothing.
-Users and roles carry tags.
+Users and roles carry tags. Issue 22 added the roles Identity Center provisioned
+(`aws-reserved/sso.amazonaws.com/AWSReservedSSO_Developers_9c2e4f71a0b83d65` with
+`AdministratorAccess`, `AWSReservedSSO_ReadOnly_58f0b2d6c1e97a34` with `ReadOnlyAccess`; both
+trust the account's `AWSSSO_4d1e8a7c2b9f3065_DO_NOT_DELETE` SAML provider for
+`sts:AssumeRoleWithSAML` and `sts:TagSession`, and carry no tags) and `release-pipeline`
+(trusts GitHub's OIDC provider for `repo:example-corp/app:ref:refs/heads/main` with
+`sts:AssumeRoleWithWebIdentity` and `sts:SetSourceIdentity`; an inline policy for its release
+artifacts and stack reads). Their ids come from streams of their own, so every earlier id
+stays. (`get-account-authorization-details` has no `MaxSessionDuration`: the permission sets'
+eight hours are in `describe-permission-set`.)
 
 ### Sandbox account 210987654321
 
 `sandbox-admin` (trusts the main account, with MFA; `AdministratorAccess`) and
 `OrganizationAccountAccessRole` (made by Organizations with the account; an inline
-`AdministratorAccess`; never used).
+`AdministratorAccess`; never used); and, from issue 22, the Developers permission set's role
+`AWSReservedSSO_Developers_3b8d0e6f2a91c747`.
+
+### Production account 456789012345
+
+`prod-app-role` (EC2 trust, an instance profile, an inline policy for the production bucket
+and table), `prod-readonly` (trusts the main account's Developers role; an inline policy with
+exactly `ec2:DescribeInstances` and `s3:ListAllMyBuckets`), the Developers permission set's
+role `AWSReservedSSO_Developers_e71a5c3d9f04b28e` (`AdministratorAccess`; never used) and
+`OrganizationAccountAccessRole` (never used).
 
 ### Organisation o-a1b2c3d4e5
 
@@ -1979,7 +2555,7 @@ Users and roles carry tags.
         210987654321 sandbox             NewServiceTest
         345678901234 dev-playground      NewServiceTest (no trail)
       ou-ab12-22222222 Production        FullAWSAccess
-        456789012345 production          FullAWSAccess (no trail)
+        456789012345 production          FullAWSAccess (trail production-trail, from issue 22)
 
 Story 5 is the seed's fourth: `NewServiceTest` (`p-7hq2c4xz`) is the Development OU's allow
 list. It replaces `FullAWSAccess` there, so that what it allows is all the OU's accounts can
@@ -2097,6 +2673,139 @@ logged or not. (It does not change story 1: EBS was not used in the last 21 days
 """
 
 
+def idc_readme():
+    """The README's section on Identity Center, production's trail and the people, with
+    figures computed from the events."""
+    new = EVENTS[IDC.base:]
+    roles = IDC.roles
+    dev_main, dev_sandbox = roles["dev_main"], roles["dev_sandbox"]
+    prod_app, prod_readonly, release = roles["prod_app"], roles["prod_readonly"], roles["release"]
+
+    def count(pred):
+        return sum(1 for e in new if pred(*e))
+
+    def sign_ins(email, account):
+        return count(lambda a, _r, _t, rec, _k: a == account and rec["eventName"] == "AssumeRoleWithSAML"
+                     and rec["userIdentity"]["userName"] == email)
+
+    def calls(key, session=None):
+        return count(lambda a, _r, _t, rec, k: k == key and (
+            session is None or rec["userIdentity"]["arn"].endswith("/" + session)))
+
+    def ops(key):
+        got = sorted({f"{rec['eventSource'].split('.')[0]}:{rec['eventName']}" for *_, rec, k in new if k == key})
+        return ", ".join(f"`{o}`" for o in got)
+
+    by_account = {a: count(lambda x, *_: x == a) for a in (MAIN, SANDBOX, PRODUCTION)}
+    prod_days = {(t - START).days for a, _, t, _, _ in new if a == PRODUCTION}
+    enhanced = [t for *_, t, rec, _ in new if "onBehalfOf" in rec.get("userIdentity", {})]
+    chains = count(lambda a, _r, _t, rec, k: k == dev_main.arn and rec["eventName"] == "AssumeRole")
+    runs = {actor: count(lambda a, _r, _t, rec, k: rec["eventName"] == "AssumeRoleWithWebIdentity"
+                         and rec["requestParameters"]["sourceIdentity"] == actor) for actor in GITHUB_ACTORS}
+    carol_sb = [t for *_, t, rec, k in new if k == dev_sandbox.arn]
+    weekdays = sum(1 for d in range(DAYS) if is_weekday(d))
+    prod_errors = {}
+    for *_, rec, k in new:
+        if k == prod_app.arn and "errorCode" in rec:
+            prod_errors[rec["errorCode"]] = prod_errors.get(rec["errorCode"], 0) + 1
+    lines = []
+    w = lines.append
+    w("## IAM Identity Center, the production account, and the people behind the events")
+    w("")
+    w("Issue 22 added an IAM Identity Center instance over the organisation and the people who work")
+    w("through it. Its events are drawn after all the others, from `random.Random(SEED + 22)`, with")
+    w("the main generator's state set aside and restored, so every earlier event, id, delivery time")
+    w("and file name is as it was (a 15-minute file of the main or sandbox account that now also")
+    w(f"holds a new event keeps its name). It added {len(new):,} events: {by_account[MAIN]:,} in the main account,")
+    w(f"{by_account[SANDBOX]} in the sandbox and {by_account[PRODUCTION]:,} in production.")
+    w("")
+    w(f"- **Instance** `{SSO_INSTANCE_ARN}`, identity store `{IDENTITY_STORE_ID}`, owned by")
+    w(f"  `{MAIN}`. `identity-center/` holds the AWS CLI v2 outputs that describe it (see the table).")
+    w("- **People** (Identity Store users; `UserName` is the email, and the session name of their")
+    w("  roles): alice@example.com, bob@example.com, carol@example.com (group `Developers`) and")
+    w("  dave@example.com (group `Auditors`).")
+    w("- **Permission sets**: `Developers` (`AdministratorAccess`, no inline policy, no customer")
+    w("  managed references, no boundary, `PT8H`) assigned to the group Developers in the main, the")
+    w("  sandbox and the production account; `ReadOnly` (`ReadOnlyAccess`) assigned to dave in the")
+    w("  main account. Each assignment provisioned a role `AWSReservedSSO_<set>_<16 hex>` under")
+    w("  `/aws-reserved/sso.amazonaws.com/` (in `iam/`).")
+    w(f"- **Production** (`{PRODUCTION}`, trail `{TRAIL_NAME[PRODUCTION]}`, same bucket and layout) has a")
+    w(f"  trail of its own from {iso(START)} to {iso(END)}, with events on {len(prod_days)} of its {DAYS}")
+    w(f"  days: EC2 renews `prod-app-role`'s instance credentials every night (`sts:AssumeRole` by")
+    w(f"  `ec2.amazonaws.com`) and the application's sessions call {ops(prod_app.arn)}")
+    w(f"  ({calls(prod_app.arn)} events, of which failed: "
+      + ", ".join(f"{n} `{c}`" for c, n in sorted(prod_errors.items())) + ").")
+    w("")
+    w("Who did what, and which events prove it (every one of these calls succeeds):")
+    w("")
+    w(f"1. **alice** signs in to the main account on {sign_ins('alice@example.com', MAIN)} of the {weekdays} weekdays "
+      "(as many")
+    w("   `sts:AssumeRoleWithSAML` records in the main account's trail: `userIdentity.type` `SAMLUser`,")
+    w("   `userName` her email, the Developers role, the `AWSSSO_..._DO_NOT_DELETE` SAML provider,")
+    w(f"   `durationSeconds` {SSO_SESSION_SECONDS}). Her {calls(dev_main.arn, 'alice@example.com')} calls are `AssumedRole` records of")
+    w("   `AWSReservedSSO_Developers_9c2e4f71a0b83d65` with session name `alice@example.com` (rule")
+    w("   `identity_center_session`); their access key is never the one in the SAML response.")
+    w(f"2. **bob** signs in on {sign_ins('bob@example.com', MAIN)} weekdays "
+      f"({calls(dev_main.arn, 'bob@example.com')} calls). In the last {BOB_ENHANCED_DAYS} days his tool uses")
+    w(f"   identity-enhanced sessions: {len(enhanced)} of his calls, from {min(enhanced):%Y-%m-%d}, carry `onBehalfOf`")
+    w("   with his `UserId` and the identity store's ARN (rule `identity_center_user`: the person")
+    w("   is his `UserId`).")
+    w(f"3. **carol** signs in to the sandbox about weekly from {min(carol_sb):%Y-%m-%d} to {max(carol_sb):%Y-%m-%d} "
+      f"({sign_ins('carol@example.com', SANDBOX)} sign-ins,")
+    w(f"   {calls(dev_sandbox.arn)} calls of `AWSReservedSSO_Developers_3b8d0e6f2a91c747`), and uses only")
+    w(f"   {ops(dev_sandbox.arn)},")
+    w("   which the sandbox's own sessions use too, each last used before the sandbox's own last")
+    w("   use: story 5 and the Development OU's access report see the same services and dates (the")
+    w("   sandbox's trail now also shows `sts.amazonaws.com`: her `AssumeRoleWithSAML` records, which")
+    w("   no principal of the account makes).")
+    w(f"4. **The role chain**: from {day_start(CAROL_CHAIN_FIRST_DAY):%Y-%m-%d}, about twice a week, carol signs in to the main")
+    w(f"   account and from that session assumes `arn:aws:iam::{PRODUCTION}:role/prod-readonly` (session")
+    w(f"   `{PROD_READONLY_SESSION}`): {chains} `sts:AssumeRole` records, in **production's** trail")
+    w(f"   (`recipientAccountId` {PRODUCTION}, `userIdentity` her main-account session with its access key),")
+    w(f"   whose `credentials.accessKeyId` the {calls(prod_readonly.arn)} calls of `prod-readonly` then carry")
+    w(f"   ({ops(prod_readonly.arn)}; no `sourceIdentity`). Only the chain names the person:")
+    w("   rule `role_chain`, carol@example.com. Some of her main-account sessions first call")
+    w("   `sts:GetCallerIdentity`.")
+    w(f"5. **sourceIdentity**: GitHub Actions assumes `release-pipeline` on {sum(runs.values())} of the weekdays")
+    w("   (`sts:AssumeRoleWithWebIdentity` in the main account, `WebIdentityUser`")
+    w(f"   `{GITHUB_SUB}`, rule `web_identity`) with the actor as `sourceIdentity`:")
+    w(f"   alice-gh {runs['alice-gh']} runs, bob-gh {runs['bob-gh']}. Every call of those sessions")
+    w(f"   ({ops(release.arn)}) carries `sessionContext.sourceIdentity`")
+    w("   (rule `source_identity`).")
+    w(f"6. **Unused**: nobody uses the Developers permission set in production (its role")
+    w("   `AWSReservedSSO_Developers_e71a5c3d9f04b28e` appears in no event: production sees only")
+    w("   `prod-app-role`, the AWSService renewals and the role chain), so a tightener should propose")
+    w("   removing that assignment; dave never signs in, so `ReadOnly` in the main account is unused")
+    w("   too.")
+    w("")
+    w("`trail-ground-truth.json` has an `identity_center` section: per permission set and account,")
+    w("the successful `[eventSource, eventName]` of its role's sessions and the people (session names)")
+    w("who made them; per principal, the person and rule behind each new event, with counts.")
+    w("")
+    w("| file | command that produces it |")
+    w("|---|---|")
+    w("| `identity-center/list-instances.json` | `aws sso-admin list-instances` |")
+    w("| `identity-center/list-permission-sets.json` | `aws sso-admin list-permission-sets --instance-arn ARN` |")
+    for what in ("describe-permission-set", "get-inline-policy-for-permission-set",
+                 "list-managed-policies-in-permission-set",
+                 "list-customer-managed-policy-references-in-permission-set"):
+        w(f"| `identity-center/{what}.<ps-id>.json` | `aws sso-admin {what} --instance-arn ARN --permission-set-arn PS` |")
+    w("| `identity-center/list-account-assignments.<account>.<ps-id>.json` | `aws sso-admin list-account-assignments "
+      "--instance-arn ARN --account-id ACCOUNT --permission-set-arn PS` |")
+    w("| `identity-center/list-users.json` | `aws identitystore list-users --identity-store-id d-9067c1d2e3` |")
+    w("| `identity-center/list-groups.json` | `aws identitystore list-groups --identity-store-id d-9067c1d2e3` |")
+    w("| `identity-center/list-group-memberships.<group-id>.json` | `aws identitystore list-group-memberships "
+      "--identity-store-id d-9067c1d2e3 --group-id GID` |")
+    w("")
+    w("The permission set id (`ps-...`) or the account and group id in a file name say what an output")
+    w("is about where the output itself does not; `trailcut ingest sample_data` routes the files by")
+    w("their top-level key. Dates are as AWS CLI v2 prints them (`2025-03-12T10:41:07.318000+00:00`).")
+    w("Not modelled: the portal's own events in the owner account (`sso.amazonaws.com`")
+    w("`GetRoleCredentials`, sign-in events); the `userAgent` of the `AssumeRoleWithSAML` records is a")
+    w("guess at the portal's.")
+    return lines
+
+
 def readme(files, digests, summary, types, facts):
     evidence_ = evidence()
     n = len(EVENTS)
@@ -2132,6 +2841,11 @@ def readme(files, digests, summary, types, facts):
     w("computed from all three by `scripts/make-sample-last-accessed.py` (see")
     w("[Last-accessed reports](#last-accessed-reports-access-advisor)).")
     w("")
+    w("`identity-center/` holds what IAM Identity Center says about the organisation (instance,")
+    w("permission sets, account assignments, Identity Store users and groups), written with the trail")
+    w("by `scripts/make-sample-data.py` (see [IAM Identity Center](#iam-identity-center-the-production-"
+      "account-and-the-people-behind-the-events)).")
+    w("")
     w("## Layout")
     w("")
     w("    trail/AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/")
@@ -2143,6 +2857,7 @@ def readme(files, digests, summary, types, facts):
     w("    org/<command>.json, org/<command>.<id>.json       aws organizations <command>")
     w("    last-accessed/<command>.<subject>[...].json       aws iam <command> (last-accessed reports)")
     w("    last-accessed/INDEX.tsv                           whom each of those files is about")
+    w("    identity-center/<command>[.<ids>].json            aws sso-admin / aws identitystore <command>")
     w("")
     w(f"- {len(files)} log files ({size:,} bytes gzipped) and {len(digests)} digest files, one per")
     w("  account, covering its last hour of us-east-1 deliveries with the real SHA-256 of each log")
@@ -2166,8 +2881,9 @@ def readme(files, digests, summary, types, facts):
     w(f"  it holds nothing from {SANDBOX_EXPLORE_END:%Y-%m-%d} to {sb_resume - timedelta(days=1):%Y-%m-%d}, while "
       "the account sat idle (not a")
     w("  delivery fault). Its first files are older than any of the main account's.")
-    w(f"- Accounts: `{MAIN}` (Example Corp main account, trail `{TRAIL_NAME[MAIN]}`) and `{SANDBOX}`")
-    w(f"  (sandbox, trail `{TRAIL_NAME[SANDBOX]}`); both deliver to bucket `{LOG_BUCKET}`.")
+    w(f"- Accounts: `{MAIN}` (Example Corp main account, trail `{TRAIL_NAME[MAIN]}`), `{SANDBOX}`")
+    w(f"  (sandbox, trail `{TRAIL_NAME[SANDBOX]}`) and, since issue 22, `{PRODUCTION}` (production, trail")
+    w(f"  `{TRAIL_NAME[PRODUCTION]}`); all deliver to bucket `{LOG_BUCKET}`.")
     w("- Regions: `us-east-1` (most activity; global services such as IAM, Route 53 and")
     w("  Organizations record there) and `eu-west-1`.")
     w("- eventVersion 1.08 to 1.10, as the services write them. Record sizes "
@@ -2184,8 +2900,15 @@ def readme(files, digests, summary, types, facts):
     w(f"| `{report_role.arn}` | role (session `report-builder`) | a Lambda function's execution role |")
     w(f"| `{sandbox_admin.arn}` | role (sessions named after people) | sandbox account |")
     w(f"| `{root.arn}` | root | one console sign-in with MFA |")
+    roles = IDC.roles
+    w(f"| `{roles['dev_main'].arn}` | role (Identity Center sessions named after people) | the Developers permission set; see below |")
+    w(f"| `{roles['dev_sandbox'].arn}` | role (Identity Center sessions) | the same in the sandbox account |")
+    w(f"| `{roles['release'].arn}` | role (GitHub OIDC sessions with a `sourceIdentity`) | release runs |")
+    w(f"| `{roles['prod_app'].arn}` | role (sessions named after the instance) | production's application |")
+    w(f"| `{roles['prod_readonly'].arn}` | role (session `{PROD_READONLY_SESSION}`, assumed from the main account) | carol's role chain |")
     w("| `cloudtrail.amazonaws.com`, `lambda.amazonaws.com`, `ec2.amazonaws.com` | AWSService | "
-      "`s3:GetBucketAcl` on the log bucket; `sts:AssumeRole` for the function and the instance profile |")
+      "`s3:GetBucketAcl` on the log bucket; `sts:AssumeRole` for the function and the instance profiles "
+      "(ec2.amazonaws.com in the main and the production account) |")
     w("| `AWS Internal` | KMS automatic key rotation | `RotateKey`, eventType `AwsServiceEvent`, no `userIdentity.type` |")
     w("")
     w("Group members: Development = paulo, dev-ana, dev-raj; app-dev = nikhilj, maria, wei;")
@@ -2236,6 +2959,9 @@ def readme(files, digests, summary, types, facts):
     for line in evidence_["errors"]:
         w("   - " + line)
     w("")
+    for line in idc_readme():
+        w(line)
+    w("")
     for line in IAM_README.splitlines():
         w(line)
     w("")
@@ -2284,11 +3010,22 @@ def clean():
 
 def main():
     generate()
-    facts = check_stories()
+    base = len(EVENTS)
+    # Issue 22's events come after, from a seed of their own; the RNG then goes on exactly
+    # where generate() left it, so deliveries and digests draw what they drew before.
+    saved = rng.getstate()
+    rng.seed(IDC_SEED)
+    generate_identity_center()
+    extra = random.Random()
+    extra.setstate(rng.getstate())
+    rng.setstate(saved)
+    facts = check_stories(base)
+    facts.update(check_identity_center())
     clean()
     OUT.mkdir(exist_ok=True)
-    files = deliver()
-    digests = write_digests(files)
+    files = deliver(base, extra)
+    digests = write_digests(files, extra)
+    write_identity_center()
     summary, types = principal_summary()
     write_ground_truth(files, digests, summary, types)
     readme(files, digests, summary, types, facts)

@@ -87,10 +87,11 @@ MAIN = "123456789012"
 SANDBOX = "210987654321"
 # Where each account's trail starts: the sandbox's, with its Lex and DMS trial, 13 weeks before
 # the main account's (make-sample-data.py's SANDBOX_START).
-TRAIL_START = {MAIN: datetime(2026, 7, 19, tzinfo=timezone.utc),
-               SANDBOX: datetime(2026, 4, 19, tzinfo=timezone.utc)}
 PLAYGROUND = "345678901234"  # second Development OU account; not in the trail
-PRODUCTION = "456789012345"  # Production OU account; not in the trail
+PRODUCTION = "456789012345"  # Production OU account; its trail came with issue 22
+TRAIL_START = {MAIN: datetime(2026, 7, 19, tzinfo=timezone.utc),
+               SANDBOX: datetime(2026, 4, 19, tzinfo=timezone.utc),
+               PRODUCTION: datetime(2026, 7, 19, tzinfo=timezone.utc)}
 ORG = "o-a1b2c3d4e5"
 ROOT = "r-ab12"
 DEV_OU = "ou-ab12-11111111"
@@ -258,6 +259,10 @@ AWS_MANAGED = {
                                      "2022-06-14T17:19:05", None),
     "AutoScalingFullAccess": ("ANPAIAWRCSJDDXDXGPCFU", "/", "v2", "2018-02-06T21:59:13",
                               "2018-02-06T21:59:13", None),
+    # Issue 22: the ReadOnly permission set's policy, from the data set (v188 of 2026-07-21;
+    # the policy itself dates from 2015).
+    "ReadOnlyAccess": ("ANPAILL3HVNFSB6DCOWYQ", "/", "v188", "2015-02-06T18:39:48",
+                       "2026-07-21T18:42:30", None),
 }
 
 
@@ -275,7 +280,9 @@ def load_aws_managed():
             if shared.exists():
                 p = json.loads(shared.read_text(encoding="utf-8"))
                 got = (p["version"], p["createdate"][:19], (p["updatedate"] or "")[:19])
-                assert got == (version, created, updated), f"{name}: data set now says {got}"
+                # The data set's createdate is its version's date: a policy may be older.
+                assert got[0::2] == (version, updated) and created <= got[1], \
+                    f"{name}: data set now says {got}"
                 document = p["document"]
             elif name in fixture:
                 document = fixture[name]
@@ -413,7 +420,8 @@ CUSTOMER_POLICIES = {
     "ci-deploy-pipeline": ("/", [("v1", "2025-06-02T13:48:27", CI_DEPLOY_PIPELINE)]),
     "CIDeployBoundary": ("/boundaries/", [("v1", "2025-06-02T13:46:50", CI_DEPLOY_BOUNDARY)]),
 }
-# Added after the sample was first published: PolicyIds from their own streams (own_id).
+# Added after the sample was first published: ids from their own streams (own_id), keyed by
+# the policy's name or the role's ARN. Issue 22's roles are added below.
 ADDED_LATER = {"Development-PassLambdaRoles"}
 
 # ---------------------------------------------------------------------------------------------
@@ -483,6 +491,59 @@ ROLES = {
                   condition={"StringEquals": {"cloudwatch:namespace": "ExampleCorp/App"}}))},
         None, [("app", "app-web")], True),
 }
+# Issue 22: the roles IAM Identity Center provisioned for its permission sets, and the release
+# pipeline that sets a sourceIdentity. scripts/make-sample-data.py has the same permission sets,
+# suffixes and SAML provider; main() checks them against the ground truth it writes.
+SSO_ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"
+SAML_PROVIDER = "AWSSSO_4d1e8a7c2b9f3065_DO_NOT_DELETE"
+SSO_PERMISSION_SETS = {"Developers": "AdministratorAccess", "ReadOnly": "ReadOnlyAccess"}
+SSO_ROLE_SUFFIX = {("Developers", MAIN): "9c2e4f71a0b83d65",
+                   ("Developers", SANDBOX): "3b8d0e6f2a91c747",
+                   ("Developers", PRODUCTION): "e71a5c3d9f04b28e",
+                   ("ReadOnly", MAIN): "58f0b2d6c1e97a34"}
+# When each account assignment provisioned its role.
+SSO_ROLE_CREATED = {("Developers", MAIN): "2025-03-12T11:20:16",
+                    ("Developers", SANDBOX): "2025-03-12T11:20:19",
+                    ("Developers", PRODUCTION): "2025-04-02T09:05:44",
+                    ("ReadOnly", MAIN): "2025-09-15T14:25:31"}
+
+
+def sso_role_arn(permission_set, account):
+    return (f"arn:aws:iam::{account}:role{SSO_ROLE_PATH}AWSReservedSSO_{permission_set}_"
+            f"{SSO_ROLE_SUFFIX[(permission_set, account)]}")
+
+
+def sso_roles(account):
+    """The provisioned roles of `account`: trusted by the account's Identity Center SAML
+    provider, the permission set's AWS managed policy attached, no inline policy, no tags."""
+    roles = {}
+    for (name, acct), created in SSO_ROLE_CREATED.items():
+        if acct != account:
+            continue
+        roles[sso_role_arn(name, account)] = (
+            created,
+            trust({"Federated": f"arn:aws:iam::{account}:saml-provider/{SAML_PROVIDER}"},
+                  ["sts:AssumeRoleWithSAML", "sts:TagSession"],
+                  {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}),
+            [SSO_PERMISSION_SETS[name]], {}, None, [], False)
+    return roles
+
+
+ROLES.update(sso_roles(MAIN))
+ROLES[f"arn:aws:iam::{MAIN}:role/release-pipeline"] = (
+    "2026-06-22T15:08:41",
+    trust({"Federated": GITHUB_OIDC}, ["sts:AssumeRoleWithWebIdentity", "sts:SetSourceIdentity"], {
+        "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                         "token.actions.githubusercontent.com:sub":
+                             "repo:example-corp/app:ref:refs/heads/main"}}),
+    [], {"release-pipeline-publish": doc(
+        allow("s3:PutObject", "arn:aws:s3:::example-corp-ci-artifacts/releases/*",
+              sid="PublishReleaseArtifacts"),
+        allow("cloudformation:DescribeStacks", f"arn:aws:cloudformation:us-east-1:{MAIN}:stack/*/*",
+              sid="ReadStacks"))},
+    None, [("managed-by", "terraform"), ("repository", "example-corp/app")], False)
+ADDED_LATER |= set(sso_roles(MAIN)) | {f"arn:aws:iam::{MAIN}:role/release-pipeline"}
+
 # The developers' Lambda experiments: an administrator made their execution roles the day
 # before the trail starts (PowerUserAccess cannot create roles), one every 97 s in the order
 # the trail's CreateFunction calls use them. Their names come from the trail.
@@ -501,6 +562,36 @@ SANDBOX_ROLES = {
         {"AdministratorAccess": doc({"Effect": "Allow", "Action": "*", "Resource": "*"})},
         None, [], False),
 }
+SANDBOX_ROLES.update(sso_roles(SANDBOX))
+ADDED_LATER |= set(sso_roles(SANDBOX))
+
+# Issue 22: the production account, whose trail starts with the main account's. Every id the
+# trail does not show comes from a stream of its own (own_id).
+PRODUCTION_ROLES = {
+    f"arn:aws:iam::{PRODUCTION}:role/prod-app-role": (
+        "2024-03-18T10:12:09", trust({"Service": "ec2.amazonaws.com"}), [],
+        {"prod-app-runtime": doc(
+            allow(["s3:ListBucket", "s3:GetObject"],
+                  ["arn:aws:s3:::example-corp-prod-data", "arn:aws:s3:::example-corp-prod-data/*"],
+                  sid="ReadAppData"),
+            allow(["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query"],
+                  f"arn:aws:dynamodb:us-east-1:{PRODUCTION}:table/*", sid="ReadTables"))},
+        None, [("app", "app-prod")], True),
+    # Assumed from the main account's Developers sessions: exactly what it is used for.
+    f"arn:aws:iam::{PRODUCTION}:role/prod-readonly": (
+        "2025-06-02T09:12:40", trust({"AWS": sso_role_arn("Developers", MAIN)}), [],
+        {"prod-readonly-checks": doc(allow(["ec2:DescribeInstances", "s3:ListAllMyBuckets"],
+                                           sid="ProductionChecks"))},
+        None, [("owner", "carol@example.com")], False),
+    f"arn:aws:iam::{PRODUCTION}:role/OrganizationAccountAccessRole": (
+        "2024-03-11T10:27:46", trust({"AWS": f"arn:aws:iam::{MAIN}:root"}), [],
+        {"AdministratorAccess": doc({"Effect": "Allow", "Action": "*", "Resource": "*"})},
+        None, [], False),
+    **sso_roles(PRODUCTION),
+}
+# AWS managed policies kept as AWS publishes them, even where they name actions the catalogue
+# lacks or spells otherwise (the catalogue check reports those and goes on).
+AS_PUBLISHED = {"ReadOnlyAccess"}
 
 # ---------------------------------------------------------------------------------------------
 # The organisation
@@ -546,8 +637,14 @@ def tags(pairs):
     return [{"Key": k, "Value": v} for k, v in pairs]
 
 
+def fresh_id(prefix, key):
+    """An id the trail does not show: the next from rng, or for an entity added later
+    (ADDED_LATER, by name or ARN) one from its own stream, which moves nothing else."""
+    return own_id(prefix, key) if key in ADDED_LATER else unique_id(prefix)
+
+
 def build_account(account, roles_spec, users_spec, groups_spec, customer_spec, aws_managed,
-                  trail, assumed, lambda_roles, date):
+                  trail, assumed, lambda_roles, date, fresh=fresh_id):
     """One account's get-account-authorization-details, and its facts for the checks."""
     seen = trail
     customer_arn = {n: f"arn:aws:iam::{account}:policy{p}{n}" for n, (p, _) in customer_spec.items()}
@@ -569,7 +666,7 @@ def build_account(account, roles_spec, users_spec, groups_spec, customer_spec, a
     group_ids = {}
     for name in sorted(groups_spec, key=str.lower):
         created, att, inl = groups_spec[name]
-        group_ids[name] = unique_id("AGPA")
+        group_ids[name] = fresh("AGPA", f"arn:aws:iam::{account}:group/{name}")
         for n in att:
             attachments[n] = attachments.get(n, 0) + 1
         groups.append({"Path": "/", "GroupName": name, "GroupId": group_ids[name],
@@ -582,7 +679,7 @@ def build_account(account, roles_spec, users_spec, groups_spec, customer_spec, a
     for name in sorted(users_spec, key=str.lower):
         created, grp, att, inl, tg = users_spec[name]
         arn = f"arn:aws:iam::{account}:user/{name}"
-        uid = seen[arn]["id"] if arn in seen else unique_id("AIDA")
+        uid = seen[arn]["id"] if arn in seen else fresh("AIDA", arn)
         for n in att:
             attachments[n] = attachments.get(n, 0) + 1
         u = {"Path": "/", "UserName": name, "UserId": uid, "Arn": arn,
@@ -606,7 +703,7 @@ def build_account(account, roles_spec, users_spec, groups_spec, customer_spec, a
     for arn in sorted(role_specs, key=lambda a: split_role_arn(a)[2].lower()):
         created, trust_doc, att, inl, boundary, tg, profile = role_specs[arn]
         _, path, name = split_role_arn(arn)
-        rid = seen[arn]["id"] if arn in seen else unique_id("AROA")
+        rid = seen[arn]["id"] if arn in seen else fresh("AROA", arn)
         for n in att:
             attachments[n] = attachments.get(n, 0) + 1
         last = []
@@ -619,7 +716,8 @@ def build_account(account, roles_spec, users_spec, groups_spec, customer_spec, a
         profiles = []
         if profile:
             profiles.append({
-                "Path": "/", "InstanceProfileName": name, "InstanceProfileId": unique_id("AIPA"),
+                "Path": "/", "InstanceProfileName": name,
+                "InstanceProfileId": fresh("AIPA", f"arn:aws:iam::{account}:instance-profile/{name}"),
                 "Arn": f"arn:aws:iam::{account}:instance-profile/{name}",
                 "CreateDate": date(when(created)),
                 "Roles": [{"Path": path, "RoleName": name, "RoleId": rid, "Arn": arn,
@@ -652,7 +750,7 @@ def build_account(account, roles_spec, users_spec, groups_spec, customer_spec, a
         docs[name] = versions[0][2]
         policies.append({
             "PolicyName": name,
-            "PolicyId": own_id("ANPA", name) if name in ADDED_LATER else unique_id("ANPA"),
+            "PolicyId": fresh("ANPA", name),
             "Arn": customer_arn[name],
             "Path": path, "DefaultVersionId": versions[0][0],
             "AttachmentCount": attachments.get(name, 0),
@@ -1059,17 +1157,22 @@ def check_pass_role(calls, details_of, facts_of, renames, problems):
             + "; ".join(deciding))
 
 
-def run_checks(main_details, main_facts, sandbox_details, sandbox_facts, trail, named_roles,
-               calls, org_files, catalog):
-    """The problems found, and a line saying what the iam:PassRole check covered."""
+def run_checks(accounts, trail, named_roles, calls, org_files, catalog):
+    """The problems found, a line saying what the iam:PassRole check covered, and notes on
+    AWS managed documents kept as published (AS_PUBLISHED). `accounts` maps each account to
+    its (details, facts)."""
     problems = []
+    notes = []
     renames = load_renames()
+    main_details, main_facts = accounts[MAIN]
 
     # Every document's actions are catalogued.
-    for details in (main_details, sandbox_details):
+    for details, _ in accounts.values():
         for p in details["Policies"]:
             for v in p["PolicyVersionList"]:
-                check_catalog(f"{p['PolicyName']} {v['VersionId']}", v["Document"], catalog, problems)
+                published = p["PolicyName"] in AS_PUBLISHED and p["Arn"].startswith("arn:aws:iam::aws:")
+                check_catalog(f"{p['PolicyName']} {v['VersionId']}", v["Document"], catalog,
+                              notes if published else problems)
         for kind, lst, key in (("user", "UserDetailList", "UserPolicyList"),
                                ("group", "GroupDetailList", "GroupPolicyList"),
                                ("role", "RoleDetailList", "RolePolicyList")):
@@ -1084,9 +1187,9 @@ def run_checks(main_details, main_facts, sandbox_details, sandbox_facts, trail, 
         check_catalog(f"SCP {spec[0]}", json.loads(spec[3]), catalog, problems)
 
     # The trail's principals exist with the same ids and paths.
-    facts_of = {MAIN: main_facts, SANDBOX: sandbox_facts}
+    facts_of = {account: facts for account, (_, facts) in accounts.items()}
     by_arn = {}
-    for details in (main_details, sandbox_details):
+    for details, _ in accounts.values():
         for e in details["UserDetailList"]:
             by_arn[e["Arn"]] = e.get("UserId")
         for e in details["RoleDetailList"]:
@@ -1099,7 +1202,7 @@ def run_checks(main_details, main_facts, sandbox_details, sandbox_facts, trail, 
     for arn in named_roles:
         if arn not in by_arn:
             problems.append(f"the trail names {arn}, which the authorization details lack")
-    for account, facts in ((MAIN, main_facts), (SANDBOX, sandbox_facts)):
+    for account, facts in facts_of.items():
         for what, t in facts["created"]:
             if t >= TRAIL_START[account]:
                 problems.append(f"{what} created {t:%Y-%m-%d}, inside the trail (no IAM writes there)")
@@ -1125,7 +1228,8 @@ def run_checks(main_details, main_facts, sandbox_details, sandbox_facts, trail, 
                 problems.append(f"{arn}: {event} succeeded but {action} is not allowed ({verdict})")
     # ... and so is every role it passes.
     pass_role_summary = check_pass_role(
-        calls, {MAIN: main_details, SANDBOX: sandbox_details}, facts_of, renames, problems)
+        calls, {account: details for account, (details, _) in accounts.items()}, facts_of, renames,
+        problems)
     for user in ("paulo", "dev-ana", "dev-raj"):
         arn = f"arn:aws:iam::{MAIN}:user/{user}"
         docs, _ = identity_documents(main_facts, arn)
@@ -1200,8 +1304,28 @@ def run_checks(main_details, main_facts, sandbox_details, sandbox_facts, trail, 
     if P_FULL in {pid for pid, s in SCPS.items() if DEV_OU in s[4]}:
         problems.append("FullAWSAccess on the Development OU would make NewServiceTest moot")
 
+    # Issue 22: each Identity Center role has its permission set's policy and only that, and
+    # trusts only its account's SAML provider; prod-readonly allows exactly what it was used for.
+    for account, (details, _) in accounts.items():
+        for r in details["RoleDetailList"]:
+            if r["Path"] != SSO_ROLE_PATH:
+                continue
+            name = r["RoleName"].removeprefix("AWSReservedSSO_").rsplit("_", 1)[0]
+            want = [SSO_PERMISSION_SETS.get(name)]
+            if [a["PolicyName"] for a in r["AttachedManagedPolicies"]] != want or r["RolePolicyList"]:
+                problems.append(f"{r['Arn']}: policies are not the permission set's {want}")
+            fed = [s["Principal"].get("Federated") for s in r["AssumeRolePolicyDocument"]["Statement"]]
+            if fed != [f"arn:aws:iam::{account}:saml-provider/{SAML_PROVIDER}"]:
+                problems.append(f"{r['Arn']}: trusts {fed}")
+    readonly = f"arn:aws:iam::{PRODUCTION}:role/prod-readonly"
+    used = {action_of(src, event, renames) for src, event in trail.get(readonly, {"ok": ()})["ok"]}
+    allowed = {a for d in accounts[PRODUCTION][1]["roles"][readonly]["inline"].values()
+               for st in d["Statement"] for a in as_list(st["Action"])}
+    if used != allowed:
+        problems.append(f"prod-readonly allows {sorted(allowed)} but is used for {sorted(used)}")
+
     # Counts agree.
-    for details, facts in ((main_details, main_facts), (sandbox_details, sandbox_facts)):
+    for details, facts in accounts.values():
         for p in details["Policies"]:
             if p["AttachmentCount"] != facts["attachments"].get(p["PolicyName"], 0) or \
                     p["PermissionsBoundaryUsageCount"] != facts["boundaries"].get(p["PolicyName"], 0):
@@ -1217,9 +1341,25 @@ def run_checks(main_details, main_facts, sandbox_details, sandbox_facts, trail, 
     # Organisation files agree with each other.
     listed = {a["Id"] for name, body in org_files.items() if name.startswith("list-accounts-for-parent")
               for a in body["Accounts"]}
-    if listed != set(ACCOUNTS) or not {MAIN, SANDBOX} <= listed:
+    if listed != set(ACCOUNTS) or not set(accounts) <= listed:
         problems.append(f"accounts listed {sorted(listed)}")
-    return problems, pass_role_summary
+    return problems, pass_role_summary, notes
+
+
+def check_identity_center(accounts, problems):
+    """The provisioned roles here are those of the ground truth that scripts/make-sample-data.py
+    wrote with the Identity Center outputs: one per account assignment."""
+    path = OUT / "trail-ground-truth.json"
+    truth = json.loads(path.read_text(encoding="utf-8")).get("identity_center")
+    if truth is None:
+        problems.append(f"{path.name} has no identity_center section: run scripts/make-sample-data.py")
+        return
+    want = {a["role_arn"] for ps in truth["permission_sets"].values() for a in ps["accounts"].values()}
+    have = {r["Arn"] for details, _ in accounts.values() for r in details["RoleDetailList"]
+            if r["Path"] == SSO_ROLE_PATH}
+    if want != have:
+        problems.append(f"Identity Center roles: the ground truth has {sorted(want - have)} "
+                        f"that IAM lacks, IAM has {sorted(have - want)} that it lacks")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1237,24 +1377,36 @@ def main():
     lambda_roles = [(t, fn, role, region) for t, fn, role, region in functions
                     if role.startswith(f"arn:aws:iam::{MAIN}:") and role not in ROLES]
 
-    main_trail = {a: p for a, p in trail.items() if a.split(":")[4] == MAIN}
-    sandbox_trail = {a: p for a, p in trail.items() if a.split(":")[4] == SANDBOX}
+    def trail_of(account):
+        return {a: p for a, p in trail.items() if a.split(":")[4] == account}
+
     main_details, main_facts = build_account(
-        MAIN, ROLES, USERS, GROUPS, CUSTOMER_POLICIES, aws_managed, main_trail, assumed,
+        MAIN, ROLES, USERS, GROUPS, CUSTOMER_POLICIES, aws_managed, trail_of(MAIN), assumed,
         lambda_roles, cli_date)
     sandbox_details, sandbox_facts = build_account(
-        SANDBOX, SANDBOX_ROLES, {}, {}, {}, aws_managed, sandbox_trail, assumed, [], boto3_date)
+        SANDBOX, SANDBOX_ROLES, {}, {}, {}, aws_managed, trail_of(SANDBOX), assumed, [], boto3_date)
     org_files = build_org()
+    # Issue 22: every id of the production account that its trail does not show comes from a
+    # stream of its own.
+    production = build_account(
+        PRODUCTION, PRODUCTION_ROLES, {}, {}, {}, aws_managed, trail_of(PRODUCTION), assumed, [],
+        cli_date, fresh=own_id)
+    accounts = {MAIN: (main_details, main_facts), SANDBOX: (sandbox_details, sandbox_facts),
+                PRODUCTION: production}
 
-    problems, pass_role_summary = run_checks(main_details, main_facts, sandbox_details,
-                                             sandbox_facts, trail, named_roles, calls,
-                                             org_files, catalog)
+    problems, pass_role_summary, notes = run_checks(accounts, trail, named_roles, calls,
+                                                    org_files, catalog)
+    check_identity_center(accounts, problems)
     if problems:
         sys.exit("refusing to write:\n  " + "\n  ".join(problems))
     print(pass_role_summary)
+    for policy in sorted({n.split(" ")[0] for n in notes}):
+        mine = [n for n in notes if n.startswith(policy + " ")]
+        print(f"{policy} (AWS managed, kept as published): {len(mine)} actions the catalogue lacks "
+              "or spells otherwise")
 
     written = []
-    for account, details in ((MAIN, main_details), (SANDBOX, sandbox_details)):
+    for account, (details, _) in accounts.items():
         path = OUT / "iam" / f"authorization-details-{account}.json"
         write_json(path, details)
         written.append(path)

@@ -23,8 +23,8 @@ use crate::tighten::{
 /// Flags of `trailcut tighten`.
 #[derive(Debug, Args)]
 #[command(
-    group(ArgGroup::new("target").required(true).multiple(true).args(["group", "user", "role", "policy", "scp", "all_policies", "all_groups", "all_roles", "all_users"])),
-    group(ArgGroup::new("single").args(["group", "user", "role", "policy", "scp"])),
+    group(ArgGroup::new("target").required(true).multiple(true).args(["group", "user", "role", "policy", "permission_set", "scp", "all_policies", "all_groups", "all_roles", "all_users"])),
+    group(ArgGroup::new("single").args(["group", "user", "role", "policy", "permission_set", "scp"])),
     after_help = "\
 A permission is kept when anyone it reaches used it successfully in the window: a group's
 policy serves every member, a managed policy every identity it is attached to. Deny
@@ -46,6 +46,16 @@ past that generalised to their common prefix within a bucket, account and region
 whose calls do not all name their resources, or that supports no resource-level permission,
 keeps its statement's Resource; plan.json says which and why.
 
+--permission-set NAME tightens an IAM Identity Center permission set (trailcut sso ingest):
+one policy for every account it is provisioned to, judged by every use of the roles it
+provisioned (AWSReservedSSO_NAME_...) there. Its inline policy and AWS managed policies
+become one new inline policy; customer managed references and the boundary are kept. The
+report shows each account's calls person by person; an assignment in an account where
+nobody (group) or not that user used it, over a trail that covers it, goes to cleanup.sh
+(delete-account-assignment). apply.sh puts the inline policy, detaches the AWS managed
+policies and provisions the permission set (sso-admin), waiting for it; rollback.sh puts
+back what was there and provisions again.
+
 SCP mode (--scp NAME --org-entity PATH) adds to the SCP a Deny statement for every service
 it allows that the accounts under its targets used before the window and not in it (trail,
 and the entity's Organizations access report), within the 5,120-character SCP limit;
@@ -59,6 +69,7 @@ Examples:
   trailcut tighten --group Development --level service --keep-sid RequiredIamAndOrgsActions
   trailcut tighten --user nikhilj --out ./nikhilj
   trailcut tighten --policy ExamplePolicy1 --level action --days 120
+  trailcut tighten --permission-set Developers --level action --days 120 --out ./developers
   trailcut tighten --group Development --level resource --max-arns 10
   trailcut tighten --group Development --check      exit 3 when a rewrite would change anything
   trailcut tighten --scp NewServiceTest --org-entity o-a1b2c3d4e5/r-ab12/ou-ab12-11111111 --days 180
@@ -89,17 +100,20 @@ pub struct TightenArgs {
     /// Tighten a customer-managed policy (name or ARN), judged by every identity it is attached to
     #[arg(long, value_name = "NAME|ARN")]
     pub policy: Option<String>,
+    /// Tighten an IAM Identity Center permission set, judged by every use of its roles in every account
+    #[arg(long, value_name = "NAME")]
+    pub permission_set: Option<String>,
     /// Bulk: every customer-managed policy of the IAM snapshot
-    #[arg(long, conflicts_with_all = ["group", "user", "role", "policy", "scp"])]
+    #[arg(long, conflicts_with_all = ["group", "user", "role", "policy", "permission_set", "scp"])]
     pub all_policies: bool,
     /// Bulk: every group
-    #[arg(long, conflicts_with_all = ["group", "user", "role", "policy", "scp"])]
+    #[arg(long, conflicts_with_all = ["group", "user", "role", "policy", "permission_set", "scp"])]
     pub all_groups: bool,
     /// Bulk: every role (but those AWS manages, unless --include-aws-roles)
-    #[arg(long, conflicts_with_all = ["group", "user", "role", "policy", "scp"])]
+    #[arg(long, conflicts_with_all = ["group", "user", "role", "policy", "permission_set", "scp"])]
     pub all_roles: bool,
     /// Bulk: every user
-    #[arg(long, conflicts_with_all = ["group", "user", "role", "policy", "scp"])]
+    #[arg(long, conflicts_with_all = ["group", "user", "role", "policy", "permission_set", "scp"])]
     pub all_users: bool,
     /// Bulk: leave out subjects whose name matches this pattern (`*`, `?`; any case;
     /// repeatable)
@@ -251,14 +265,21 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
             )
         });
     }
-    let target = match (&args.group, &args.user, &args.role, &args.policy) {
+    let target = match (
+        &args.group,
+        &args.user,
+        &args.role,
+        &args.policy,
+        &args.permission_set,
+    ) {
         (Some(name), ..) => TargetName::Group(name.clone()),
         (_, Some(name), ..) => TargetName::User(name.clone()),
-        (_, _, Some(name), _) => TargetName::Role(name.clone()),
-        (None, None, None, Some(name)) => TargetName::Policy(name.clone()),
+        (_, _, Some(name), ..) => TargetName::Role(name.clone()),
+        (_, _, _, Some(name), _) => TargetName::Policy(name.clone()),
+        (_, _, _, _, Some(name)) => TargetName::PermissionSet(name.clone()),
         _ => bail!(
-            "say what to tighten: --group, --user, --role, --policy or --scp, or --all-policies, \
-             --all-groups, --all-roles, --all-users"
+            "say what to tighten: --group, --user, --role, --policy, --permission-set or --scp, \
+             or --all-policies, --all-groups, --all-roles, --all-users"
         ),
     };
     let request = Request {

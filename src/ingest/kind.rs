@@ -22,13 +22,14 @@ pub enum InputKind {
     /// `aws organizations describe-organization`, `list-roots`, `list-accounts-for-parent`,
     /// `describe-policy`, `list-targets-for-policy`, ...
     Organization,
+    /// `aws sso-admin` and `aws identitystore` outputs: IAM Identity Center.
+    IdentityCenter,
     /// `aws iam get-service-last-accessed-details` and its kin.
     LastAccessed,
     /// A tab-separated index naming each report's subject (`INDEX.tsv`).
     ReportIndex,
     /// The ground truth `gen-trail` and the sample data's generator write beside a trail:
     /// for tests, not ingested.
-    IdentityCenter,
     GroundTruth,
 }
 

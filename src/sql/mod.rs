@@ -10,6 +10,7 @@ pub mod output;
 pub mod people;
 pub mod read_only;
 pub mod resources;
+pub mod sso;
 pub mod tighten;
 pub mod udfs;
 

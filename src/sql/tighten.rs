@@ -1208,6 +1208,25 @@ impl EvidenceSource for SqlEvidence<'_> {
         self.run(load_events(self.session, &filter))
     }
 
+    fn permission_set(
+        &self,
+        name: &str,
+    ) -> Result<Option<crate::tighten::permission_set::PermissionSetRow>, SourceError> {
+        self.run(super::sso::permission_set(self.session, name))
+    }
+
+    fn permission_set_names(&self) -> Result<Vec<String>, SourceError> {
+        self.run(super::sso::permission_set_names(self.session))
+    }
+
+    fn people_of(
+        &self,
+        principals: &BTreeSet<String>,
+        window: &Window,
+    ) -> Result<BTreeMap<String, BTreeMap<String, u64>>, SourceError> {
+        self.run(super::sso::people_of(self.session, principals, window))
+    }
+
     fn iam_names(&self) -> &IamNames {
         self.session.iam_names()
     }

@@ -38,6 +38,12 @@ pub struct Scripts {
 
 /// Where an inline policy's original document is written, for rollback.sh.
 pub fn original_path(policy: &PolicyPlan) -> Option<String> {
+    if super::script::is_permission_set(&policy.key) {
+        return Some(format!(
+            "policies/original/permission-set/{}.json",
+            file_name(&policy.name)
+        ));
+    }
     let owner = policy.owner.as_ref()?;
     (policy.kind == PolicyKind::Inline).then(|| {
         format!(
@@ -374,28 +380,39 @@ fn cleanup_steps(plan: &Plan) -> Vec<Step> {
 
 /// The lines every script starts with ([`preamble`], `role` after the header), then the
 /// account check and the step record's functions.
-fn head(header: &[String], account: &str, role: &str) -> String {
+fn head(header: &[String], account: Option<&str>, role: &str) -> String {
     let review =
         format!("Review before running. Each step done is recorded in {MARKS} beside this script:");
     let mut s = preamble(
         header,
         &[role, &review, "run again, a script skips what is done."],
     );
+    match account {
+        Some(account) => {
+            let _ = writeln!(
+                s,
+                "account=$(aws sts get-caller-identity --query Account --output text)\n\
+                 if [ \"$account\" != {} ]; then\n  \
+                 echo {} \"$account\" >&2\n  \
+                 exit 1\nfi",
+                shell_word(account),
+                shell_word(&format!(
+                    "these changes are for account {account}, the credentials are for"
+                ))
+            );
+        }
+        None => note(
+            &mut s,
+            "the account these changes are for is not known: run with credentials for it",
+        ),
+    }
     let _ = writeln!(
         s,
-        "account=$(aws sts get-caller-identity --query Account --output text)\n\
-         if [ \"$account\" != {} ]; then\n  \
-         echo {} \"$account\" >&2\n  \
-         exit 1\nfi\n\
-         marks={MARKS}\n\
+        "marks={MARKS}\n\
          done_step() {{ [ -f \"$marks\" ] && grep -q -e \"^$1\\$\" -e \"^$1 \" \"$marks\"; }}\n\
          mark() {{ printf '%s\\n' \"$*\" >> \"$marks\"; }}\n\
          noted() {{ sed -n \"s/^$1 //p\" \"$marks\"; }}\n\
-         unmark() {{ grep -v -e \"^$1\\$\" -e \"^$1 \" \"$marks\" > \"$marks.tmp\" || true; mv \"$marks.tmp\" \"$marks\"; }}",
-        shell_word(account),
-        shell_word(&format!(
-            "these changes are for account {account}, the credentials are for"
-        ))
+         unmark() {{ grep -v -e \"^$1\\$\" -e \"^$1 \" \"$marks\" > \"$marks.tmp\" || true; mv \"$marks.tmp\" \"$marks\"; }}"
     );
     s
 }
@@ -405,13 +422,58 @@ fn head(header: &[String], account: &str, role: &str) -> String {
 pub fn iam_scripts(plan: &Plan, header: &[String], account: &str) -> Scripts {
     let steps = apply_steps(plan, account);
     let cleanup = cleanup_steps(plan);
+    let mut notes = String::new();
+    for p in plan
+        .policies
+        .iter()
+        .filter(|p| p.outcome == Outcome::NotEditable)
+    {
+        let replacement = match &p.rewritten.document {
+            Some(_) => format!(
+                "a customer-managed replacement is in {}; tighten --replace-aws-managed \
+                 puts it in place",
+                document_path(p)
+            ),
+            None => "nothing of it is used".to_owned(),
+        };
+        note(
+            &mut notes,
+            &format!(
+                "{} is AWS managed: not editable. {}; {replacement}",
+                p.name,
+                summary(p)
+            ),
+        );
+    }
+    render(
+        header,
+        Some(account),
+        &steps,
+        &cleanup,
+        &notes,
+        &[],
+        "policies",
+    )
+}
 
+/// The three scripts of `steps` (apply.sh, and rollback.sh undoing them in reverse, then
+/// running `rollback_tail`) and `cleanup` (cleanup.sh): `notes` follow apply.sh's steps;
+/// `deleted` says what cleanup.sh deletes. Without an `account` nothing is checked.
+fn render(
+    header: &[String],
+    account: Option<&str>,
+    steps: &[Step],
+    cleanup: &[Step],
+    notes: &str,
+    rollback_tail: &[String],
+    deleted: &str,
+) -> Scripts {
     let mut apply = head(
         header,
         account,
         "apply.sh: carries the plan out; rollback.sh undoes it",
     );
-    for step in &steps {
+    for step in steps {
         note(&mut apply, &step.note);
         let _ = writeln!(apply, "if ! done_step {}; then", step.id);
         for line in &step.apply {
@@ -427,28 +489,7 @@ pub fn iam_scripts(plan: &Plan, header: &[String], account: &str) -> Scripts {
         }
         apply.push_str("fi\n");
     }
-    for p in plan
-        .policies
-        .iter()
-        .filter(|p| p.outcome == Outcome::NotEditable)
-    {
-        let replacement = match &p.rewritten.document {
-            Some(_) => format!(
-                "a customer-managed replacement is in {}; tighten --replace-aws-managed \
-                 puts it in place",
-                document_path(p)
-            ),
-            None => "nothing of it is used".to_owned(),
-        };
-        note(
-            &mut apply,
-            &format!(
-                "{} is AWS managed: not editable. {}; {replacement}",
-                p.name,
-                summary(p)
-            ),
-        );
-    }
+    apply.push_str(notes);
     if !cleanup.is_empty() {
         note(
             &mut apply,
@@ -473,8 +514,11 @@ pub fn iam_scripts(plan: &Plan, header: &[String], account: &str) -> Scripts {
     let _ = writeln!(
         rollback,
         "if [ -f \"$marks\" ] && grep -q '^c[0-9]' \"$marks\"; then\n  \
-         echo 'cleanup.sh has deleted policies: a rollback cannot bring them back' >&2\n  \
-         exit 1\nfi"
+         echo {} >&2\n  \
+         exit 1\nfi",
+        shell_word(&format!(
+            "cleanup.sh has deleted {deleted}: a rollback cannot bring them back"
+        ))
     );
     for step in steps.iter().rev() {
         note(&mut rollback, &format!("undo: {}", step.note));
@@ -483,6 +527,9 @@ pub fn iam_scripts(plan: &Plan, header: &[String], account: &str) -> Scripts {
             let _ = writeln!(rollback, "  {line}");
         }
         let _ = writeln!(rollback, "  unmark {}\nfi", step.id);
+    }
+    for line in rollback_tail {
+        let _ = writeln!(rollback, "{line}");
     }
     rollback.push_str(
         "\nif [ -f \"$marks\" ]; then unmark applied; fi\n\
@@ -500,7 +547,7 @@ pub fn iam_scripts(plan: &Plan, header: &[String], account: &str) -> Scripts {
          echo 'apply.sh has not run to its end here: run it first' >&2\n  \
          exit 1\nfi\n",
     );
-    for step in &cleanup {
+    for step in cleanup {
         note(&mut clean, &step.note);
         let _ = writeln!(clean, "if ! done_step {}; then", step.id);
         for line in &step.apply {
@@ -517,4 +564,197 @@ pub fn iam_scripts(plan: &Plan, header: &[String], account: &str) -> Scripts {
         rollback,
         cleanup: clean,
     }
+}
+
+/// apply.sh, rollback.sh and cleanup.sh of a permission set's plan: the new inline policy
+/// put and the AWS managed policies detached in Identity Center, then the permission set
+/// provisioned to every account it is in (waiting for it); cleanup.sh removes the unused
+/// assignments. Run with credentials of the instance's account (`owner_account`).
+pub fn permission_set_scripts(
+    plan: &Plan,
+    ps: &super::permission_set::PermissionSetPlan,
+    header: &[String],
+) -> Scripts {
+    let instance = ps.instance_arn.clone().unwrap_or_else(|| {
+        // The instance is in the permission set's ARN: arn:aws:sso:::permissionSet/ssoins-X/ps-Y.
+        let (head, rest) = ps
+            .arn
+            .split_once(":permissionSet/")
+            .unwrap_or((&ps.arn, ""));
+        format!(
+            "{head}:instance/{}",
+            rest.split('/').next().unwrap_or_default()
+        )
+    });
+    let set = [
+        ("--instance-arn", instance.as_str()),
+        ("--permission-set-arn", ps.arn.as_str()),
+    ];
+    let with = |extra: &[(&str, &str)]| -> Vec<(String, String)> {
+        set.iter()
+            .chain(extra)
+            .map(|(f, v)| ((*f).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    let call = |verb: &str, flags: Vec<(String, String)>| -> String {
+        let flags: Vec<(&str, &str)> = flags
+            .iter()
+            .map(|(f, v)| (f.as_str(), v.as_str()))
+            .collect();
+        aws("sso-admin", verb, &flags)
+    };
+    let mut steps = Vec::new();
+    let id = |steps: &Vec<Step>| format!("s{}", steps.len() + 1);
+    let policy = plan.policies.first();
+    let original = policy.and_then(original_path);
+    let put_original = |original: &Option<String>| match (ps.had_inline_policy, original) {
+        (true, Some(path)) => call(
+            "put-inline-policy-to-permission-set",
+            with(&[("--inline-policy", &format!("file://{path}"))]),
+        ),
+        _ => call("delete-inline-policy-from-permission-set", with(&[])),
+    };
+    match policy.map(|p| (p, p.outcome)) {
+        Some((p, Outcome::Rewritten)) => steps.push(Step {
+            id: id(&steps),
+            note: format!(
+                "permission set {}: the new inline policy ({})",
+                ps.name,
+                summary(p)
+            ),
+            apply: vec![call(
+                "put-inline-policy-to-permission-set",
+                with(&[("--inline-policy", &format!("file://{}", document_path(p)))]),
+            )],
+            records: None,
+            undo: vec![put_original(&original)],
+        }),
+        Some((_, Outcome::Emptied)) if ps.had_inline_policy => steps.push(Step {
+            id: id(&steps),
+            note: format!(
+                "permission set {}: nothing of it was used, the inline policy goes",
+                ps.name
+            ),
+            apply: vec![call("delete-inline-policy-from-permission-set", with(&[]))],
+            records: None,
+            undo: vec![put_original(&original)],
+        }),
+        _ => {}
+    }
+    for arn in &ps.managed_detached {
+        steps.push(Step {
+            id: id(&steps),
+            note: format!(
+                "permission set {}: detach {arn}, whose used grants are in the inline policy",
+                ps.name
+            ),
+            apply: vec![call(
+                "detach-managed-policy-from-permission-set",
+                with(&[("--managed-policy-arn", arn)]),
+            )],
+            records: None,
+            undo: vec![call(
+                "attach-managed-policy-to-permission-set",
+                with(&[("--managed-policy-arn", arn)]),
+            )],
+        });
+    }
+    // Changes reach the accounts only once provisioned; provisioning is asynchronous.
+    let provision = |what: &str| -> Vec<String> {
+        vec![
+            format!(
+                "v=$({} --query PermissionSetProvisioningStatus.RequestId --output text)",
+                call(
+                    "provision-permission-set",
+                    with(&[("--target-type", "ALL_PROVISIONED_ACCOUNTS")])
+                )
+            ),
+            format!(
+                "while :; do s=$({} --provision-permission-set-request-id=\"$v\" --query PermissionSetProvisioningStatus.Status --output text) || exit 1; [ \"$s\" = IN_PROGRESS ] || break; sleep 5; done",
+                aws(
+                    "sso-admin",
+                    "describe-permission-set-provisioning-status",
+                    &[("--instance-arn", &instance)]
+                )
+            ),
+            format!(
+                "if [ \"$s\" != SUCCEEDED ]; then echo {} \"$s\" >&2; exit 1; fi",
+                shell_word(&format!("provisioning {what} ended"))
+            ),
+        ]
+    };
+    let rollback_tail = if steps.is_empty() {
+        Vec::new()
+    } else {
+        steps.push(Step {
+            id: id(&steps),
+            note: format!(
+                "provision permission set {} to every account it is in, and wait",
+                ps.name
+            ),
+            apply: provision("the change"),
+            records: None,
+            undo: Vec::new(),
+        });
+        let mut tail = vec![
+            "# the permission set as it was, provisioned to every account it is in".to_owned(),
+        ];
+        tail.extend(provision("the rollback"));
+        tail
+    };
+    let mut cleanup = Vec::new();
+    for v in ps.assignments.iter().filter(|v| v.verdict == "remove") {
+        let a = &v.assignment;
+        let n = cleanup.len() + 1;
+        cleanup.push(Step {
+            id: format!("c{n}"),
+            note: format!(
+                "remove the assignment of {} {} in account {}: {}",
+                a.principal_type.to_ascii_lowercase(),
+                a.principal_name.as_deref().unwrap_or(&a.principal_id),
+                a.account,
+                v.why
+            ),
+            apply: vec![
+                format!(
+                    "v=$({} --query AccountAssignmentDeletionStatus.RequestId --output text)",
+                    call(
+                        "delete-account-assignment",
+                        with(&[
+                            ("--target-id", &a.account),
+                            ("--target-type", "AWS_ACCOUNT"),
+                            ("--principal-type", &a.principal_type),
+                            ("--principal-id", &a.principal_id),
+                        ])
+                    )
+                ),
+                format!(
+                    "while :; do s=$({} --account-assignment-deletion-request-id=\"$v\" --query AccountAssignmentDeletionStatus.Status --output text) || exit 1; [ \"$s\" = IN_PROGRESS ] || break; sleep 5; done",
+                    aws("sso-admin", "describe-account-assignment-deletion-status", &[("--instance-arn", &instance)])
+                ),
+                format!(
+                    "if [ \"$s\" != SUCCEEDED ]; then echo {} \"$s\" >&2; exit 1; fi",
+                    shell_word("removing the assignment ended")
+                ),
+            ],
+            records: None,
+            undo: Vec::new(),
+        });
+    }
+    let mut notes = String::new();
+    for kept in &ps.customer_managed_kept {
+        note(
+            &mut notes,
+            &format!("customer managed policy reference {kept} is kept as it is"),
+        );
+    }
+    render(
+        header,
+        ps.owner_account.as_deref(),
+        &steps,
+        &cleanup,
+        &notes,
+        &rollback_tail,
+        "assignments",
+    )
 }

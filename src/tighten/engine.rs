@@ -97,6 +97,27 @@ pub trait EvidenceSource {
     -> Result<Vec<StoredEvent>, SourceError>;
     /// The IAM snapshot's names, for the resources of requests that name an IAM entity.
     fn iam_names(&self) -> &IamNames;
+    /// The IAM Identity Center permission set named `name` (in any case), with its
+    /// policies, assignments and provisioned roles; `None` when the store has none.
+    fn permission_set(
+        &self,
+        _name: &str,
+    ) -> Result<Option<super::permission_set::PermissionSetRow>, SourceError> {
+        Ok(None)
+    }
+    /// The names of every permission set the store knows.
+    fn permission_set_names(&self) -> Result<Vec<String>, SourceError> {
+        Ok(Vec::new())
+    }
+    /// Per principal of `principals`, its successful calls in `window` by the person
+    /// behind them (`""` for calls no rule attributes).
+    fn people_of(
+        &self,
+        _principals: &BTreeSet<String>,
+        _window: &Window,
+    ) -> Result<BTreeMap<String, BTreeMap<String, u64>>, SourceError> {
+        Ok(BTreeMap::new())
+    }
     /// The SCPs named or numbered `name` (in any organisation).
     fn scps(&self, name: &str) -> Result<Vec<ScpRow>, SourceError>;
     /// The entity paths an SCP is attached to, sorted.
@@ -207,6 +228,8 @@ pub enum TargetName {
     Role(String),
     /// A customer-managed policy, by name or ARN.
     Policy(String),
+    /// An IAM Identity Center permission set, by name.
+    PermissionSet(String),
 }
 
 /// The window asked for.
@@ -333,10 +356,29 @@ pub enum TightenError {
     },
     #[error("SCP {0} is attached to nothing the store knows: nothing to tighten")]
     ScpAttachedToNothing(String),
+    #[error("no permission set `{name}` in the store{hint}")]
+    NoPermissionSet { name: String, hint: String },
+    #[error(
+        "permission set {0}: no role it provisioned is in the IAM snapshots or the trail \
+         (ingest the authorization details of the accounts it is assigned in)"
+    )]
+    NoProvisionedRoles(String),
+    #[error("permission set {name}: its {what} is not a policy document")]
+    PermissionSetDocument {
+        name: String,
+        what: String,
+        #[source]
+        source: crate::policy::PolicyError,
+    },
+    #[error(
+        "permission set {name}: the AWS managed policy {policy} is in no IAM snapshot of the \
+         accounts it is provisioned to (ingest their authorization details)"
+    )]
+    PermissionSetPolicyUnknown { name: String, policy: String },
 }
 
 /// The window and the evidence present among what `asked` allows.
-fn window_and_sources(
+pub(super) fn window_and_sources(
     source: &dyn EvidenceSource,
     window: &WindowRequest,
     asked: Sources,
@@ -360,7 +402,7 @@ fn window_and_sources(
 }
 
 /// The evidence that counts for `accounts` once the trail's coverage is known.
-fn covered(
+pub(super) fn covered(
     source: &dyn EvidenceSource,
     accounts: &[String],
     window: &Window,
@@ -381,7 +423,7 @@ fn covered(
 }
 
 /// Replays every successful call of each principal whose policies `swapper` changes.
-fn replay(
+pub(super) fn replay(
     source: &dyn EvidenceSource,
     swapper: &Swap<'_>,
     principals: &BTreeSet<String>,
@@ -412,8 +454,12 @@ pub fn tighten(
     source: &dyn EvidenceSource,
     catalog: &ActionCatalog,
 ) -> Result<Tightened, TightenError> {
+    if let TargetName::PermissionSet(_) = &request.target {
+        return super::permission_set::tighten_permission_set(request, source, catalog);
+    }
     let account = request.account.as_deref();
     let (found, target) = match &request.target {
+        TargetName::PermissionSet(_) => unreachable!("handled above"),
         TargetName::Group(name) | TargetName::User(name) | TargetName::Role(name) => {
             let (kind, wanted) = match &request.target {
                 TargetName::Group(_) => (TargetKind::Group, "group"),
@@ -480,6 +526,7 @@ pub fn tighten(
         refused,
         still_allowed,
         replay,
+        permission_set: None,
     })
 }
 

@@ -32,6 +32,7 @@ mod engine;
 mod limits;
 mod observe;
 mod outcome;
+pub mod permission_set;
 mod plan;
 #[cfg(test)]
 mod proptests;

@@ -85,18 +85,24 @@ impl Blind {
         }
     }
 
-    /// Which evidence would tell whether the items were used. `subject` is the ARN the
-    /// last-accessed reports would be about.
-    pub fn settle(self, subject: &str) -> String {
+    /// Which evidence would tell whether the items were used. `subjects` are the ARNs the
+    /// last-accessed reports would be about (one, but for a permission set's roles).
+    pub fn settle(self, subjects: &[String]) -> String {
+        let subject = match subjects {
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+            [] => "the principals".to_owned(),
+        };
+        let arns = subjects.join(" --arn ");
         match self {
             Blind::DataEvent { .. } => format!(
                 "last-accessed reports see every service: `--evidence both` counts those the \
                  store holds about {subject}; else `trailcut collect last-accessed --arn \
-                 {subject}` (or `trailcut ingest` the reports' files), then run again"
+                 {arns}` (or `trailcut ingest` the reports' files), then run again"
             ),
             Blind::ServiceOnlyInReports => format!(
                 "action-level reports name the actions they track: `trailcut collect \
-                 last-accessed --arn {subject}` (action level is its default)"
+                 last-accessed --arn {arns}` (action level is its default)"
             ),
             Blind::NotTracked => {
                 "a trail covering the window shows each call: ingest it and pass `--evidence both`"
@@ -112,7 +118,7 @@ impl Blind {
             }
             Blind::NoEvidence => format!(
                 "a report about {subject} itself (`trailcut collect last-accessed --arn \
-                 {subject}`), or the trail (`--evidence both`)"
+                 {arns}`), or the trail (`--evidence both`)"
             ),
         }
     }

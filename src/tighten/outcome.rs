@@ -28,6 +28,8 @@ pub enum TargetKind {
     Role,
     /// A customer-managed policy.
     Policy,
+    /// An IAM Identity Center permission set.
+    PermissionSet,
 }
 
 impl TargetKind {
@@ -38,6 +40,7 @@ impl TargetKind {
             TargetKind::Group => "group",
             TargetKind::Role => "role",
             TargetKind::Policy => "policy",
+            TargetKind::PermissionSet => "permission-set",
         }
     }
 }
@@ -67,6 +70,8 @@ pub struct Tightened {
     pub refused: Refused,
     pub still_allowed: Vec<StillAllowed>,
     pub replay: Replay,
+    /// A permission set's run: its accounts, people and assignments.
+    pub permission_set: Option<super::permission_set::PermissionSetPlan>,
 }
 
 /// A window as plan.json writes it.
@@ -144,6 +149,9 @@ pub struct PlanFile<'a> {
     pub reported_attempts_not_counted: Vec<RefusedAttempt<'a>>,
     pub still_allowed_by_aws_managed: Vec<StillAllowedEntry<'a>>,
     pub replay: &'a Replay,
+    /// Only for a permission set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission_set: Option<&'a super::permission_set::PermissionSetPlan>,
 }
 
 impl Tightened {
@@ -197,6 +205,7 @@ impl Tightened {
                 })
                 .collect(),
             replay: &self.replay,
+            permission_set: self.permission_set.as_ref(),
         }
     }
 }
@@ -297,12 +306,24 @@ impl Tightened {
             .plan
             .policies
             .iter()
-            .filter(|p| p.outcome == Outcome::Rewritten)
+            .filter(|p| matches!(p.outcome, Outcome::Rewritten | Outcome::Emptied))
         {
+            // A permission set's original is its inline policy alone (the AWS managed
+            // policies are attached again by rollback.sh), and only if it had one.
+            let text = match &self.permission_set {
+                Some(ps) => match &ps.inline_before {
+                    Some(text) => format!("{}\n", text.trim_end()),
+                    None => continue,
+                },
+                None if p.outcome == Outcome::Rewritten => {
+                    p.original.to_json_string_pretty() + "\n"
+                }
+                None => continue,
+            };
             if let Some(path) = original_path(p) {
                 files.push(OutputFile {
                     path,
-                    text: p.original.to_json_string_pretty() + "\n",
+                    text,
                     executable: false,
                 });
             }
@@ -325,7 +346,10 @@ impl Tightened {
                 time_text(self.window.until)
             ),
         ];
-        let scripts = iam_scripts(&self.plan, &header, &self.target.account);
+        let scripts = match &self.permission_set {
+            Some(ps) => super::apply::permission_set_scripts(&self.plan, ps, &header),
+            None => iam_scripts(&self.plan, &header, &self.target.account),
+        };
         for (path, text) in [
             ("apply.sh", scripts.apply),
             ("rollback.sh", scripts.rollback),
@@ -460,6 +484,7 @@ mod tests {
             refused: Refused::default(),
             still_allowed: Vec::new(),
             replay: Replay::default(),
+            permission_set: None,
         };
         let json = serde_json::to_value(t.plan_file()).unwrap();
         assert_eq!(json["schema_version"], PLAN_SCHEMA_VERSION);

@@ -89,6 +89,39 @@ struct Gatherer {
 }
 
 impl Gatherer {
+    /// The evidence of `principals` in the window and before it, and of the reports about
+    /// `subjects`.
+    fn new(
+        source: &dyn EvidenceSource,
+        principals: &BTreeSet<String>,
+        subjects: &BTreeSet<String>,
+        window: &Window,
+        sources: Sources,
+        level: Level,
+    ) -> Result<Self, TightenError> {
+        let mut trail = source.trail_usage(principals, window)?;
+        if level == Level::Resource {
+            for (principal, used) in source.resource_usage(principals, window)? {
+                trail.entry(principal).or_default().resources = used;
+            }
+        }
+        Ok(Gatherer {
+            until: window.until,
+            trail,
+            history: source.trail_usage(
+                principals,
+                // From CloudTrail's start: an older store may hold events dated 1970.
+                &Window {
+                    since: CLOUDTRAIL_EPOCH.min(window.since - 1),
+                    until: window.since - 1,
+                },
+            )?,
+            reports: source.report_usage(subjects, window)?,
+            data_events: source.data_event_services(window)?,
+            sources,
+        })
+    }
+
     /// The evidence of `principals` (trail) and `subjects` (reports). The reports prove
     /// non-use (visibility) only when one of the `cover` alternatives has a current report
     /// for every subject in it: a report about a group covers its members, one about a
@@ -206,27 +239,14 @@ pub fn assemble(
         all_principals.extend(att.principals(e));
         all_subjects.insert(e.arn.clone());
     }
-    let mut trail = source.trail_usage(&all_principals, window)?;
-    if level == Level::Resource {
-        for (principal, used) in source.resource_usage(&all_principals, window)? {
-            trail.entry(principal).or_default().resources = used;
-        }
-    }
-    let gatherer = Gatherer {
-        until: window.until,
-        trail,
-        history: source.trail_usage(
-            &all_principals,
-            // From CloudTrail's start: an older store may hold events dated 1970.
-            &Window {
-                since: CLOUDTRAIL_EPOCH.min(window.since - 1),
-                until: window.since - 1,
-            },
-        )?,
-        reports: source.report_usage(&all_subjects, window)?,
-        data_events: source.data_event_services(window)?,
+    let gatherer = Gatherer::new(
+        source,
+        &all_principals,
+        &all_subjects,
+        window,
         sources,
-    };
+        level,
+    )?;
     // Policies that are someone's permissions boundary.
     let boundaries = source.boundaries(&account, &keys)?;
     let mut scope = Scope::default();
@@ -306,6 +326,44 @@ pub fn assemble(
         }
     }
     Ok((scope, all_principals))
+}
+
+/// A permission set as one inline policy (`document`: its inline policy and the AWS
+/// managed policies attached to it, together) reaching the roles it provisioned, with the
+/// evidence of every use of those roles in every account, and of the reports about them.
+/// `owner` stands for the permission set: a role's inline-policy limits are the
+/// permission set's (10,240 characters other than whitespace).
+pub fn assemble_permission_set(
+    source: &dyn EvidenceSource,
+    owner: &Entity,
+    document: PolicyDocument,
+    roles: &BTreeSet<String>,
+    window: &Window,
+    sources: Sources,
+    level: Level,
+) -> Result<Scope, TightenError> {
+    let gatherer = Gatherer::new(source, roles, roles, window, sources, level)?;
+    let roles: Vec<String> = roles.iter().cloned().collect();
+    let (usage, visibility) = gatherer.gather(&roles, &roles, std::slice::from_ref(&roles));
+    Ok(Scope {
+        policies: vec![ScopePolicy {
+            key: owner.arn.clone(),
+            name: owner.name.clone(),
+            arn: None,
+            kind: PolicyKind::Inline,
+            document,
+            owner: Some(owner.clone()),
+            attached_to: Vec::new(),
+            versions: Vec::new(),
+            default_version: None,
+            through: vec![owner.clone()],
+            usage,
+            visibility,
+            boundary_of: 0,
+        }],
+        attachments: Vec::new(),
+        memberships: Vec::new(),
+    })
 }
 
 /// The SCP `name` (within the organisation of `entity`), the member accounts under its

@@ -17,7 +17,15 @@ use super::plan::{PolicyKind, PolicyPlan};
 /// Where a policy's new document is written, relative to the output directory: each kind
 /// in its own place, so that names never collide (an AWS managed policy's replacement and a
 /// customer-managed policy of the same name, inline policies of different owners).
+/// Whether a plan's policy key is an IAM Identity Center permission set's ARN.
+pub fn is_permission_set(key: &str) -> bool {
+    key.starts_with("arn:") && key.contains(":permissionSet/")
+}
+
 pub fn document_path(policy: &PolicyPlan) -> String {
+    if is_permission_set(&policy.key) {
+        return format!("policies/permission-set/{}.json", file_name(&policy.name));
+    }
     match (&policy.kind, &policy.owner) {
         (PolicyKind::Inline, Some(owner)) => format!(
             "policies/inline/{}-{}/{}.json",

@@ -23,6 +23,7 @@ pub fn write_report(out: &mut dyn Write, t: &Tightened) -> io::Result<()> {
         refused: denied,
         still_allowed: still,
         replay: replayed,
+        permission_set,
     } = t;
     let evidence = sources.describe();
     writeln!(
@@ -46,6 +47,9 @@ pub fn write_report(out: &mut dyn Write, t: &Tightened) -> io::Result<()> {
     )?;
     for warning in warnings {
         writeln!(out, "warning: {warning}")?;
+    }
+    if let Some(ps) = permission_set {
+        write_permission_set(out, ps)?;
     }
     for p in &plan.policies {
         let kind = match p.kind {
@@ -90,7 +94,15 @@ pub fn write_report(out: &mut dyn Write, t: &Tightened) -> io::Result<()> {
                 writeln!(out, "           on {}", resource_line(choice))?;
             }
         }
-        write_unobservable(out, p, &target.arn)?;
+        let subjects = match permission_set {
+            Some(ps) => ps
+                .accounts
+                .iter()
+                .flat_map(|a| a.role_arns.clone())
+                .collect(),
+            None => vec![target.arn.clone()],
+        };
+        write_unobservable(out, p, &subjects)?;
         let (seen, never): (Vec<_>, Vec<_>) = p
             .rewritten
             .items
@@ -386,7 +398,11 @@ fn resource_line(choice: &ResourceChoice) -> String {
 
 /// What the evidence could not see, a line per reason: the items (by service at action
 /// level), which of them were used before the window, and which evidence would settle it.
-fn write_unobservable(out: &mut dyn Write, p: &super::PolicyPlan, subject: &str) -> io::Result<()> {
+fn write_unobservable(
+    out: &mut dyn Write,
+    p: &super::PolicyPlan,
+    subjects: &[String],
+) -> io::Result<()> {
     use std::collections::BTreeMap;
     // (reason, kept) -> items, in the plan's order.
     let mut groups: BTreeMap<(&'static str, bool), Vec<&super::Item>> = BTreeMap::new();
@@ -396,7 +412,7 @@ fn write_unobservable(out: &mut dyn Write, p: &super::PolicyPlan, subject: &str)
             groups.entry((blind.reason(), kept)).or_default().push(item);
             settle
                 .entry(blind.reason())
-                .or_insert_with(|| blind.settle(subject));
+                .or_insert_with(|| blind.settle(subjects));
         }
     }
     let mut kept_any = false;
@@ -517,4 +533,69 @@ fn evidence_line(e: &Evidence) -> String {
         })
         .collect();
     format!("{} ({})", parts.join(", "), sources.join(", "))
+}
+
+/// A permission set's accounts, the people behind its roles, and its assignments.
+fn write_permission_set(
+    out: &mut dyn Write,
+    ps: &super::permission_set::PermissionSetPlan,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "\nIAM Identity Center permission set {}: one policy for {}",
+        ps.name,
+        count(ps.accounts.len(), "account")
+    )?;
+    for a in &ps.accounts {
+        let people: Vec<String> = a
+            .people
+            .iter()
+            .map(|(who, n)| {
+                let who = if who.is_empty() {
+                    "(no person known)"
+                } else {
+                    who
+                };
+                format!("{who} {n}")
+            })
+            .collect();
+        if a.role_arns.is_empty() {
+            writeln!(out, "  {}: no provisioned role known", a.account)?;
+        } else if a.events == 0 {
+            writeln!(out, "  {}: not used in the window", a.account)?;
+        } else {
+            writeln!(
+                out,
+                "  {}: {} ({})",
+                a.account,
+                count(a.events as usize, "call"),
+                people.join(", ")
+            )?;
+        }
+    }
+    if !ps.managed_detached.is_empty() {
+        writeln!(
+            out,
+            "  its AWS managed policies are detached, what was used of them goes into the inline policy: {}",
+            ps.managed_detached.join(", ")
+        )?;
+    }
+    writeln!(
+        out,
+        "  new inline policy: {} of Identity Center's {} characters",
+        ps.inline_policy_chars, ps.inline_policy_limit
+    )?;
+    for v in &ps.assignments {
+        let a = &v.assignment;
+        writeln!(
+            out,
+            "  assignment of {} {} in {}: {} ({})",
+            a.principal_type.to_ascii_lowercase(),
+            a.principal_name.as_deref().unwrap_or(&a.principal_id),
+            a.account,
+            v.verdict,
+            v.why
+        )?;
+    }
+    Ok(())
 }

@@ -46,10 +46,11 @@ fn demo_runs_on_the_sample_data() {
     );
     let stdout = String::from_utf8(output.stdout).unwrap();
     for expected in [
-        "4,314 events read",
+        "5,380 events read",
         "arn:aws:iam::123456789012:user/paulo",
-        "found 1,265 CloudTrail log files, 2 IAM authorization details files, 15 AWS \
-         Organizations listings, 10 IAM last-accessed reports, 1 report index",
+        "found 1,694 CloudTrail log files, 3 IAM authorization details files, 15 AWS \
+         Organizations listings, 18 IAM Identity Center outputs, 10 IAM last-accessed reports, \
+         1 report index",
         "ExampleDevelopment (customer managed): rewritten; keeps 5 of",
         "aws iam remove-user-from-group --group-name=security-team --user-name=nikhilj",
         "aws iam delete-policy --policy-arn=arn:aws:iam::123456789012:policy/App-Dev-ElasticTranscoder",
@@ -220,7 +221,7 @@ fn query_formats_and_errors() {
         .write_stdin("SELECT count(*) AS n FROM events")
         .assert()
         .success()
-        .stdout("n\n4314\n");
+        .stdout("n\n5380\n");
     // The store directory also comes from the environment.
     trailcut()
         .env("TRAILCUT_STORE", store.path())
@@ -232,7 +233,7 @@ fn query_formats_and_errors() {
         ])
         .assert()
         .success()
-        .stdout("n\n1265\n");
+        .stdout("n\n1694\n");
 }
 
 #[test]
@@ -303,7 +304,7 @@ fn a_closed_stdout_and_stderr_cost_no_event() {
         ])
         .assert()
         .success()
-        .stdout("n\n4314\n");
+        .stdout("n\n5380\n");
     // A failing command still exits 2, not 101, when it cannot say why.
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);

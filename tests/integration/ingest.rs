@@ -43,17 +43,17 @@ fn distinct_ids(store: &Path) -> i64 {
 fn ingesting_the_same_tree_twice_adds_nothing() {
     let store = tempfile::tempdir().unwrap();
     let first = ingest(store.path(), &[sample_trail()]);
-    assert_eq!(first.files, 1265);
-    assert_eq!(first.files_ingested, 1265);
-    assert_eq!(first.digests_skipped, 2);
-    assert_eq!(first.events_stored, 4314);
+    assert_eq!(first.files, 1694);
+    assert_eq!(first.files_ingested, 1694);
+    assert_eq!(first.digests_skipped, 3);
+    assert_eq!(first.events_stored, 5380);
     assert_eq!(first.duplicates, 0);
     let second = ingest(store.path(), &[sample_trail()]);
-    assert_eq!(second.files_unchanged, 1265);
+    assert_eq!(second.files_unchanged, 1694);
     assert_eq!(second.files_ingested, 0);
     assert_eq!(second.events_stored, 0);
-    assert_eq!(scalar(store.path(), "SELECT count(*) FROM events"), 4314);
-    assert_eq!(scalar(store.path(), "SELECT count(*) FROM manifest"), 1265);
+    assert_eq!(scalar(store.path(), "SELECT count(*) FROM events"), 5380);
+    assert_eq!(scalar(store.path(), "SELECT count(*) FROM manifest"), 1694);
 }
 
 #[test]
@@ -90,11 +90,11 @@ fn overlapping_sources_store_each_event_once() {
 
     let store = tempfile::tempdir().unwrap();
     let report = ingest(store.path(), &[sample_trail(), extra.path().to_path_buf()]);
-    assert_eq!(report.events_read, 4314 + 2 * overlap_events);
-    assert_eq!(report.events_stored, 4314);
+    assert_eq!(report.events_read, 5380 + 2 * overlap_events);
+    assert_eq!(report.events_stored, 5380);
     assert_eq!(report.duplicates, 2 * overlap_events);
-    assert_eq!(scalar(store.path(), "SELECT count(*) FROM events"), 4314);
-    assert_eq!(distinct_ids(store.path()), 4314);
+    assert_eq!(scalar(store.path(), "SELECT count(*) FROM events"), 5380);
+    assert_eq!(distinct_ids(store.path()), 5380);
 }
 
 #[test]
@@ -212,8 +212,8 @@ fn small_writes_are_compacted_and_files_stay_in_call_order() {
         )
         .unwrap();
     }
-    assert_eq!(scalar(store.path(), "SELECT count(*) FROM events"), 4314);
-    assert_eq!(distinct_ids(store.path()), 4314);
+    assert_eq!(scalar(store.path(), "SELECT count(*) FROM events"), 5380);
+    assert_eq!(distinct_ids(store.path()), 5380);
     let events = store.path().join("events");
     for day in std::fs::read_dir(&events).unwrap() {
         let day = day.unwrap().path();

@@ -29,19 +29,33 @@ fn one_ingest_loads_the_whole_sample_folder() {
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(
         stdout.contains(
-            "found 1,265 CloudTrail log files, 2 IAM authorization details files, 15 AWS \
-             Organizations listings, 10 IAM last-accessed reports, 1 report index"
+            "found 1,694 CloudTrail log files, 3 IAM authorization details files, 15 AWS \
+             Organizations listings, 18 IAM Identity Center outputs, 10 IAM last-accessed \
+             reports, 1 report index"
         ),
         "{stdout}"
     );
     assert!(!stderr.contains("missing eventTime"), "{stderr}");
     // Each kind reached its tables.
-    assert_eq!(scalar(&store, "SELECT count(*) FROM events"), 4314);
+    assert_eq!(scalar(&store, "SELECT count(*) FROM events"), 5380);
     assert_eq!(
         scalar(&store, "SELECT count(DISTINCT account_id) FROM principals"),
-        2
+        3
     );
     assert_eq!(scalar(&store, "SELECT count(*) FROM org_accounts"), 4);
+    assert_eq!(scalar(&store, "SELECT count(*) FROM sso_assignments"), 4);
+    assert_eq!(
+        scalar(&store, "SELECT count(*) FROM identity_store_users"),
+        4
+    );
+    // Every role Identity Center provisioned is linked to its permission set.
+    assert_eq!(
+        scalar(
+            &store,
+            "SELECT count(*) FROM sso_roles WHERE permission_set_arn IS NOT NULL"
+        ),
+        4
+    );
     assert_eq!(
         scalar(
             &store,
@@ -57,7 +71,7 @@ fn one_ingest_loads_the_whole_sample_folder() {
         stdout.contains("files unchanged since last ingest"),
         "{stdout}"
     );
-    assert_eq!(scalar(&store, "SELECT count(*) FROM events"), 4314);
+    assert_eq!(scalar(&store, "SELECT count(*) FROM events"), 5380);
 }
 
 #[test]

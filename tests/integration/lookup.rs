@@ -97,7 +97,7 @@ fn event_history_is_paged_paced_and_stores_what_the_trail_has() {
     let store = dir.path().join("store");
     let (status, report, stderr) = lookup(&stub, &store);
     assert_eq!(status, 0, "{stderr}");
-    assert_eq!(report["events_stored"], 78 + 31 + 22, "{report}");
+    assert_eq!(report["events_stored"], 92 + 35 + 22, "{report}");
     assert_eq!(report["files"], 8, "4 days in 2 regions: {report}");
 
     let seen = seen.lock().unwrap().clone();
@@ -154,7 +154,7 @@ fn event_history_is_paged_paced_and_stores_what_the_trail_has() {
     let (status, over, _) = lookup(&history().0, &disk);
     assert_eq!(status, 0);
     assert_eq!(over["events_stored"], 0, "{over}");
-    assert_eq!(over["duplicates"], 78 + 31 + 22);
+    assert_eq!(over["duplicates"], 92 + 35 + 22);
 }
 
 #[test]

@@ -8,7 +8,10 @@ const A: &str = "111122223333";
 #[test]
 fn every_rule_names_its_person_and_nothing_is_guessed() {
     let dir = tempfile::tempdir().unwrap();
-    ingest(dir.path(), &[repo().join("tests/fixtures/people/records.json")]);
+    ingest(
+        dir.path(),
+        &[repo().join("tests/fixtures/people/records.json")],
+    );
     let found = rows(
         dir.path(),
         "SELECT eventid, person, person_source, person_origin, person_chain \
@@ -18,13 +21,43 @@ fn every_rule_names_its_person_and_nothing_is_guessed() {
     let hop_a = format!("arn:aws:iam::{A}:role/hop-a");
     let hop_b = "arn:aws:iam::444455556666:role/hop-b";
     let user_id = "544894e8-80c1-707f-60e3-3ba6510dfac1";
-    let expected: Vec<(&str, Option<&str>, Option<&str>, Option<&str>, Option<String>)> = vec![
+    let expected: Vec<(
+        &str,
+        Option<&str>,
+        Option<&str>,
+        Option<&str>,
+        Option<String>,
+    )> = vec![
         ("01-iam-user", Some(&alice), Some("iam_user"), None, None),
         // Before onBehalfOf existed: the session name of the provisioned role.
-        ("02-sso-session", Some("carol@example.com"), Some("identity_center_session"), None, None),
-        ("03-sso-on-behalf-of", Some(user_id), Some("identity_center_user"), None, None),
-        ("04-source-identity", Some("octo-dev"), Some("source_identity"), None, None),
-        ("05-saml", Some("dana@example.com"), Some("saml"), None, None),
+        (
+            "02-sso-session",
+            Some("carol@example.com"),
+            Some("identity_center_session"),
+            None,
+            None,
+        ),
+        (
+            "03-sso-on-behalf-of",
+            Some(user_id),
+            Some("identity_center_user"),
+            None,
+            None,
+        ),
+        (
+            "04-source-identity",
+            Some("octo-dev"),
+            Some("source_identity"),
+            None,
+            None,
+        ),
+        (
+            "05-saml",
+            Some("dana@example.com"),
+            Some("saml"),
+            None,
+            None,
+        ),
         (
             "06-web-identity",
             Some("repo:corp/app:ref:refs/heads/main"),
@@ -32,7 +65,13 @@ fn every_rule_names_its_person_and_nothing_is_guessed() {
             None,
             None,
         ),
-        ("07a-assume-hop-a", Some(&alice), Some("iam_user"), None, None),
+        (
+            "07a-assume-hop-a",
+            Some(&alice),
+            Some("iam_user"),
+            None,
+            None,
+        ),
         (
             "07b-assume-hop-b",
             Some(&alice),
@@ -54,9 +93,27 @@ fn every_rule_names_its_person_and_nothing_is_guessed() {
             None,
             None,
         ),
-        ("09-aws-service", Some("cloudtrail.amazonaws.com"), Some("aws_service"), None, None),
-        ("10-root", Some("arn:aws:iam::111122223333:root"), Some("root"), None, None),
-        ("11-portal-unknown", Some("carol"), Some("identity_center_sign_in"), None, None),
+        (
+            "09-aws-service",
+            Some("cloudtrail.amazonaws.com"),
+            Some("aws_service"),
+            None,
+            None,
+        ),
+        (
+            "10-root",
+            Some("arn:aws:iam::111122223333:root"),
+            Some("root"),
+            None,
+            None,
+        ),
+        (
+            "11-portal-unknown",
+            Some("carol"),
+            Some("identity_center_sign_in"),
+            None,
+            None,
+        ),
         (
             "12-portal-identity-center-user",
             Some(user_id),

@@ -30,7 +30,7 @@ fn store() -> &'static std::path::Path {
         .get_or_init(|| {
             let dir = tempfile::tempdir().unwrap();
             let report = ingest(dir.path(), &[sample_trail()]);
-            assert_eq!(report.events_stored, 4314);
+            assert_eq!(report.events_stored, 5380);
             dir
         })
         .path()
@@ -167,7 +167,7 @@ fn access_denied_lists_the_refused_calls() {
 fn activity_by_day_covers_every_event() {
     let rows = rows(store(), &render("activity_by_day", &[]));
     let total: i64 = rows.iter().map(|r| r["events"].as_i64().unwrap()).sum();
-    assert_eq!(total, 4314);
+    assert_eq!(total, 5380);
     // The sandbox's trail starts in April (its Lex and DMS trials), the main account's
     // on 2026-07-19.
     assert_eq!(rows.first().unwrap()["day"], "2026-04-20");
