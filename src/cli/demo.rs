@@ -47,9 +47,9 @@ pub struct Story {
     pub args: &'static [&'static str],
 }
 
-/// The seed's four stories (sample_data/README.md tells them), as the demo runs them and
-/// the tests check them.
-pub const STORIES: [Story; 4] = [
+/// The seed's four stories (sample_data/README.md tells them) and the Identity Center one,
+/// as the demo runs them and the tests check them.
+pub const STORIES: [Story; 5] = [
     Story {
         title: "The Development group, cut from power-user to the services it used (seed story 1)",
         name: "development",
@@ -85,6 +85,19 @@ pub const STORIES: [Story; 4] = [
             "180",
         ],
     },
+    Story {
+        title: "The Developers permission set of IAM Identity Center, cut from AdministratorAccess to what its people used in three accounts",
+        name: "developers-permission-set",
+        args: &[
+            "--permission-set",
+            "Developers",
+            "--level",
+            "action",
+            "--days",
+            "120",
+            "--drop-unobservable",
+        ],
+    },
 ];
 
 /// Runs `trailcut demo`.
@@ -109,8 +122,8 @@ pub fn run(store_dir: &Path, args: DemoArgs, out: &mut dyn Write) -> anyhow::Res
 
     writeln!(
         out,
-        "== 1. Ingest the sample trail, the accounts' IAM details, the organisation and the \
-         last-accessed reports, in one command:\n\n$ trailcut{store_flag} ingest {}\n",
+        "== 1. Ingest the sample trail, the accounts' IAM details, the organisation, IAM \
+         Identity Center and the last-accessed reports, in one command:\n\n$ trailcut{store_flag} ingest {}\n",
         data.display()
     )?;
     let loaded = load(&store, &[data], &IngestOptions::default(), &Quiet)?;
@@ -162,6 +175,23 @@ pub fn run(store_dir: &Path, args: DemoArgs, out: &mut dyn Write) -> anyhow::Res
             }
         }
     }
+    runtime()?.block_on(async {
+        let session = Session::open(&store).await?;
+        writeln!(
+            out,
+            "\n== {}. The people behind the roles: Identity Center sessions, sourceIdentity, a \
+             role chain across accounts\n",
+            STORIES.len() + 3
+        )?;
+        let roles = crate::sql::named::find("role_people")?.render(&Default::default())?;
+        let people = format!(
+            "SELECT regexp_replace(role_arn, '^.*/', '') AS role, person, established_by, \
+             people_on_role AS people, events, services FROM ({roles}) AS r \
+             ORDER BY people DESC, role, person"
+        );
+        show(&session, &people, out).await?;
+        anyhow::Ok(())
+    })?;
     writeln!(
         out,
         "\nThe store is in {}, each story's plan.json, policies and apply.sh in {}. Next, on \
@@ -178,6 +208,14 @@ pub fn run(store_dir: &Path, args: DemoArgs, out: &mut dyn Write) -> anyhow::Res
         (
             "tighten --group Development --level service --out dev-plan",
             "story 1 again, as you would run it",
+        ),
+        (
+            "query --name person_activity --param person=carol%",
+            "what one person did, across accounts and roles",
+        ),
+        (
+            "query --name permission_set_holders",
+            "who holds a permission set and did not use it",
         ),
         ("query", "a SQL shell over the store"),
     ];

@@ -67,9 +67,10 @@ pub fn script_commands(script: &str) -> Vec<&str> {
             l.starts_with("aws ").then_some(l)
         })
         .filter(|l| !l.starts_with("aws sts get-caller-identity"))
-        .map(|l| {
-            l.strip_suffix(" --query PolicyVersion.VersionId --output text)")
-                .unwrap_or(l)
+        .map(|l| match l.rfind(" --query ") {
+            // `v=$(aws ... --query X --output text)`: the command, without what it prints.
+            Some(at) if l.ends_with(" --output text)") => &l[..at],
+            _ => l,
         })
         .collect()
 }

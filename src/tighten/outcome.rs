@@ -29,6 +29,7 @@ pub enum TargetKind {
     /// A customer-managed policy.
     Policy,
     /// An IAM Identity Center permission set.
+    #[serde(rename = "permission-set")]
     PermissionSet,
 }
 

@@ -229,7 +229,7 @@ fn the_sample_accounts_ingest_with_the_seed_groups() {
     assert_eq!(iam.len(), 2, "{iam:?}");
     assert_eq!(
         scalar(store, "SELECT count(DISTINCT account_id) FROM principals"),
-        2
+        3
     );
 }
 

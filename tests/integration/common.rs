@@ -81,8 +81,28 @@ pub fn ingest_sample_iam(store: &Path) {
         .arg("--store")
         .arg(store)
         .args(["authz", "ingest"])
-        .arg(repo().join("sample_data/iam/authorization-details-123456789012.json"))
-        .arg(repo().join("sample_data/iam/authorization-details-210987654321.json"))
+        .args(sample_files("sample_data/iam"))
+        .assert()
+        .success();
+}
+
+/// The files of a folder of the sample, sorted.
+pub fn sample_files(relative: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join(relative))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
+/// Ingests the sample's IAM Identity Center outputs (`sample_data/identity-center`).
+pub fn ingest_sample_sso(store: &Path) {
+    trailcut()
+        .arg("--store")
+        .arg(store)
+        .args(["sso", "ingest"])
+        .args(sample_files("sample_data/identity-center"))
         .assert()
         .success();
 }
@@ -136,7 +156,7 @@ pub fn ingest_sample_reports(store: &Path) {
 }
 
 /// Every piece of sample_data in one store, built once per test run: the trail, the IAM
-/// details, the organisation and every last-accessed report.
+/// details, the organisation, Identity Center and every last-accessed report.
 pub fn sample_store() -> &'static Path {
     static STORE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
     STORE
@@ -145,6 +165,7 @@ pub fn sample_store() -> &'static Path {
             ingest(dir.path(), &[sample_trail()]);
             ingest_sample_iam(dir.path());
             ingest_sample_org(dir.path());
+            ingest_sample_sso(dir.path());
             ingest_sample_reports(dir.path());
             dir
         })

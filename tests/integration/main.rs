@@ -12,6 +12,7 @@ mod common;
 mod crash;
 mod eval;
 mod fuzz_corpus;
+mod identity_center;
 mod ingest;
 mod last_accessed;
 mod load;

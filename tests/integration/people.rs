@@ -5,6 +5,15 @@ use crate::common::{ingest, repo, rows};
 
 const A: &str = "111122223333";
 
+/// An event id, and its person, rule, chain origin and chain.
+type Expected<'a> = (
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<String>,
+);
+
 #[test]
 fn every_rule_names_its_person_and_nothing_is_guessed() {
     let dir = tempfile::tempdir().unwrap();
@@ -21,13 +30,7 @@ fn every_rule_names_its_person_and_nothing_is_guessed() {
     let hop_a = format!("arn:aws:iam::{A}:role/hop-a");
     let hop_b = "arn:aws:iam::444455556666:role/hop-b";
     let user_id = "544894e8-80c1-707f-60e3-3ba6510dfac1";
-    let expected: Vec<(
-        &str,
-        Option<&str>,
-        Option<&str>,
-        Option<&str>,
-        Option<String>,
-    )> = vec![
+    let expected: Vec<Expected> = vec![
         ("01-iam-user", Some(&alice), Some("iam_user"), None, None),
         // Before onBehalfOf existed: the session name of the provisioned role.
         (
