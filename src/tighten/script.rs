@@ -276,7 +276,8 @@ mod tests {
     const FAKE_AWS: &str = "#!/bin/sh\n\
         for a in \"$@\"; do printf '%s\\0' \"$a\"; done >> \"$AWS_LOG\"\n\
         printf '\\036\\0' >> \"$AWS_LOG\"\n\
-        if [ \"$1\" = sts ]; then printf '%s\\n' \"$AWS_ACCOUNT\"; fi\n";
+        if [ \"$1\" = sts ]; then printf '%s\\n' \"$AWS_ACCOUNT\"; fi\n\
+        case \"$2\" in describe-*-status) echo SUCCEEDED;; *-permission-set|delete-account-assignment) echo req;; esac\n";
 
     /// Runs `script` as `out/apply.sh` in a new directory; see [`run_in`].
     #[cfg(unix)]
@@ -616,5 +617,156 @@ mod tests {
                 "{script}"
             );
         }
+    }
+    #[cfg(unix)]
+    #[test]
+    fn a_hostile_permission_set_and_assignments_reach_sso_admin_as_themselves() {
+        use crate::tighten::permission_set::{AssignmentRow, AssignmentVerdict, PermissionSetPlan};
+        let account = "1234$(touch pwned)";
+        let name = HOSTILE.concat();
+        let instance = format!("arn:aws:sso:::instance/ssoins-{}", HOSTILE[1]);
+        let arn = format!("arn:aws:sso:::permissionSet/ssoins-x/ps-{}", HOSTILE[0]);
+        let mut p = policy(&name, PolicyKind::Inline, &[], Outcome::Rewritten);
+        p.key = arn.clone();
+        let managed = format!("arn:aws:iam::aws:policy/{}", HOSTILE[2]);
+        let assignments: Vec<AssignmentVerdict> = HOSTILE
+            .iter()
+            .map(|h| AssignmentVerdict {
+                assignment: AssignmentRow {
+                    account: format!("acct{h}"),
+                    principal_type: format!("GROUP{h}"),
+                    principal_id: format!("id{h}"),
+                    principal_name: Some(format!("name{h}")),
+                    people: Vec::new(),
+                },
+                verdict: "remove",
+                why: h.to_string(),
+            })
+            .collect();
+        let ps = PermissionSetPlan {
+            name: name.clone(),
+            arn: arn.clone(),
+            instance_arn: Some(instance.clone()),
+            owner_account: Some(account.to_owned()),
+            inline_before: Some("{}".to_owned()),
+            had_inline_policy: true,
+            managed_detached: vec![managed.clone()],
+            customer_managed_kept: HOSTILE.iter().map(|h| h.to_string()).collect(),
+            boundary_kept: None,
+            accounts: Vec::new(),
+            assignments,
+            inline_policy_chars: 0,
+            inline_policy_limit: 10_240,
+        };
+        let plan = Plan {
+            policies: vec![p.clone()],
+            moves: Vec::new(),
+        };
+        let header: Vec<String> = HOSTILE.iter().map(|h| format!("scope {h}")).collect();
+        let scripts = crate::tighten::apply::permission_set_scripts(&plan, &ps, &header);
+        let set = |verb: &str, extra: &[String]| {
+            let mut call = vec![
+                "sso-admin".to_owned(),
+                verb.to_owned(),
+                format!("--instance-arn={instance}"),
+                format!("--permission-set-arn={arn}"),
+            ];
+            call.extend(extra.iter().cloned());
+            call
+        };
+        let query = |what: &str| strings(&["--query", what, "--output", "text"]);
+        let sts = strings(&[
+            "sts",
+            "get-caller-identity",
+            "--query",
+            "Account",
+            "--output",
+            "text",
+        ]);
+        let provision = {
+            let mut call = set(
+                "provision-permission-set",
+                &["--target-type=ALL_PROVISIONED_ACCOUNTS".to_owned()],
+            );
+            call.extend(query("PermissionSetProvisioningStatus.RequestId"));
+            call
+        };
+        let status = {
+            let mut call = strings(&["sso-admin", "describe-permission-set-provisioning-status"]);
+            call.push(format!("--instance-arn={instance}"));
+            call.push("--provision-permission-set-request-id=req".to_owned());
+            call.extend(query("PermissionSetProvisioningStatus.Status"));
+            call
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let run =
+            |name: &str, script: &str, ok: bool| run_in(dir.path(), name, script, account, ok);
+        assert_eq!(
+            run("apply.sh", &scripts.apply, true),
+            [
+                sts.clone(),
+                set(
+                    "put-inline-policy-to-permission-set",
+                    &[format!("--inline-policy=file://{}", document_path(&p))]
+                ),
+                set(
+                    "detach-managed-policy-from-permission-set",
+                    &[format!("--managed-policy-arn={managed}")]
+                ),
+                provision.clone(),
+                status.clone(),
+            ],
+            "{}",
+            scripts.apply
+        );
+        let mut removals = vec![sts.clone()];
+        for h in HOSTILE {
+            let mut call = set(
+                "delete-account-assignment",
+                &[
+                    format!("--target-id=acct{h}"),
+                    "--target-type=AWS_ACCOUNT".to_owned(),
+                    format!("--principal-type=GROUP{h}"),
+                    format!("--principal-id=id{h}"),
+                ],
+            );
+            call.extend(query("AccountAssignmentDeletionStatus.RequestId"));
+            removals.push(call);
+            let mut poll = strings(&["sso-admin", "describe-account-assignment-deletion-status"]);
+            poll.push(format!("--instance-arn={instance}"));
+            poll.push("--account-assignment-deletion-request-id=req".to_owned());
+            poll.extend(query("AccountAssignmentDeletionStatus.Status"));
+            removals.push(poll);
+        }
+        // The rollback: the original inline policy back, the managed policy attached
+        // again, then provisioned.
+        assert_eq!(
+            run("rollback.sh", &scripts.rollback, true),
+            [
+                sts.clone(),
+                set(
+                    "attach-managed-policy-to-permission-set",
+                    &[format!("--managed-policy-arn={managed}")]
+                ),
+                set(
+                    "put-inline-policy-to-permission-set",
+                    &[format!(
+                        "--inline-policy=file://{}",
+                        crate::tighten::apply::original_path(&p).unwrap()
+                    )]
+                ),
+                provision,
+                status,
+            ],
+            "{}",
+            scripts.rollback
+        );
+        run("apply.sh", &scripts.apply, true);
+        assert_eq!(
+            run("cleanup.sh", &scripts.cleanup, true),
+            removals,
+            "{}",
+            scripts.cleanup
+        );
     }
 }
