@@ -66,7 +66,8 @@ Exit status: 0 allow, 1 deny or undetermined, 2 error.
 
 Examples:
   trailcut policy eval --policy p.json --action s3:GetObject --resource arn:aws:s3:::b/k
-  trailcut policy eval --principal nikhilj --action iam:CreateUser --resource '*'")]
+  trailcut policy eval --principal nikhilj --action iam:CreateUser --resource '*'
+  trailcut policy eval --sso-user carol@example.com --account 210987654321 --action s3:ListAllMyBuckets")]
     Eval(EvalArgs),
     /// Replay one stored event: each action it needed, decided from its principal's
     /// policies with the request context the event shows
@@ -86,10 +87,18 @@ pub struct EvalArgs {
     #[arg(long = "scp", value_name = "FILE", conflicts_with = "principal")]
     pub scps: Vec<PathBuf>,
     /// A user, group or role of the store (name or ARN)
-    #[arg(long, value_name = "NAME_OR_ARN")]
+    #[arg(long, value_name = "NAME_OR_ARN", conflicts_with = "sso_user")]
     pub principal: Option<String>,
-    /// The account, when the principal's name exists in several
-    #[arg(long, value_name = "ID", requires = "principal")]
+    /// An IAM Identity Center user (user name, email or display name): decided with the
+    /// policies of the role their permission set provisioned in --account
+    #[arg(long, value_name = "USER", conflicts_with_all = ["policies", "boundary", "scps"])]
+    pub sso_user: Option<String>,
+    /// With --sso-user: the permission set, when the user holds several in the account
+    #[arg(long, value_name = "NAME", requires = "sso_user")]
+    pub permission_set: Option<String>,
+    /// The account, when the principal's name exists in several (with --sso-user: the
+    /// account the request is made in)
+    #[arg(long, value_name = "ID")]
     pub account: Option<String>,
     /// The action (`s3:GetObject`)
     #[arg(long)]
@@ -295,6 +304,47 @@ fn build_context(args: &EvalArgs) -> anyhow::Result<Context> {
     Ok(context)
 }
 
+/// The role an Identity Center user's request is decided with: the one their permission
+/// set provisioned in `--account`; an error that lists the choices when there are several.
+fn sso_role(store: &Path, user: &str, args: &EvalArgs) -> anyhow::Result<String> {
+    let store = super::existing_store(store)?;
+    let roles = runtime()?.block_on(async {
+        let session = Session::open(&store).await?;
+        crate::sql::sso::user_roles(
+            &session,
+            user,
+            args.account.as_deref(),
+            args.permission_set.as_deref(),
+        )
+        .await
+    })?;
+    match roles.as_slice() {
+        [one] => {
+            eprintln!(
+                "{} in account {} through permission set {} (role {})",
+                one.user_name, one.account, one.permission_set, one.role_arn
+            );
+            Ok(one.role_arn.clone())
+        }
+        many => {
+            let choices: Vec<String> = many
+                .iter()
+                .map(|r| {
+                    format!(
+                        "--account {} --permission-set {}",
+                        r.account, r.permission_set
+                    )
+                })
+                .collect();
+            anyhow::bail!(
+                "{user} can act through {} roles: choose one with {}",
+                many.len(),
+                choices.join(" | ")
+            )
+        }
+    }
+}
+
 fn eval(store: &Path, args: EvalArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let catalog = ActionCatalog::embedded();
     let action = catalog
@@ -308,7 +358,17 @@ fn eval(store: &Path, args: EvalArgs, out: &mut dyn Write) -> anyhow::Result<Sta
     let mut identity: Vec<(String, PolicyDocument)> = Vec::new();
     let mut boundary: Option<(String, PolicyDocument)> = None;
     let mut scps: Vec<(String, Vec<(String, PolicyDocument)>)> = Vec::new();
-    match &args.principal {
+    let principal = match &args.sso_user {
+        Some(user) => Some(sso_role(store, user, &args)?),
+        None => {
+            anyhow::ensure!(
+                args.account.is_none() || args.principal.is_some(),
+                "--account goes with --principal or --sso-user"
+            );
+            args.principal.clone()
+        }
+    };
+    match &principal {
         Some(who) => {
             let store = super::existing_store(store)?;
             let loaded = runtime()?.block_on(async {

@@ -31,18 +31,37 @@ service out.
 --role are other names of --principal. --json prints {\"principal\", \"account_id\",
 \"services\": [{\"service\", \"granted\", \"policies\", \"limits\"}]}.
 
+--sso-user asks for an IAM Identity Center user (user name, email or display name) instead:
+each permission set assigned to them or to a group they are in, in each account (narrowed by
+--account and --permission-set), answered through the role it provisioned there. With
+--json: {\"sso_user\", \"roles\": [{\"account\", \"permission_set\", \"held_through\",
+\"principal\", \"services\"}]}.
+
 Examples (the sample data):
   trailcut ingest sample_data
   trailcut who-grants --user nikhilj --service iam
   trailcut who-grants --principal nikhilj --service iam,s3,route53.amazonaws.com
+  trailcut who-grants --sso-user carol@example.com --service ec2,lambda
 
 Exit status 0 when some policy grants every service asked and neither the boundary nor the
 SCPs leave it out; 1 when for some service no policy grants it, something takes it away, or
 the store lacks part of the principal's policies (named on stderr); 2 on error.")]
 pub struct WhoGrantsArgs {
     /// A user, group or role (name, in any case, or ARN)
-    #[arg(long, value_name = "NAME_OR_ARN", visible_aliases = ["user", "group", "role"])]
-    pub principal: String,
+    #[arg(
+        long,
+        value_name = "NAME_OR_ARN",
+        visible_aliases = ["user", "group", "role"],
+        required_unless_present = "sso_user",
+        conflicts_with = "sso_user"
+    )]
+    pub principal: Option<String>,
+    /// An IAM Identity Center user (user name, email or display name)
+    #[arg(long, value_name = "USER")]
+    pub sso_user: Option<String>,
+    /// With --sso-user: only this permission set
+    #[arg(long, value_name = "NAME", requires = "sso_user")]
+    pub permission_set: Option<String>,
     /// The services: IAM prefixes (`iam`, `s3`) or event sources (`route53.amazonaws.com`)
     #[arg(long, value_name = "SERVICE", required = true, value_delimiter = ',')]
     pub service: Vec<String>,
@@ -210,9 +229,13 @@ pub fn run(store: &Path, args: WhoGrantsArgs, out: &mut dyn Write) -> anyhow::Re
         }
     }
     let store = super::existing_store(store)?;
+    if let Some(user) = &args.sso_user {
+        return sso_user(&store, user, &args, &services, catalog, out);
+    }
+    let who = args.principal.as_deref().unwrap_or_default();
     let loaded = runtime()?.block_on(async {
         let session = Session::open(&store).await?;
-        let principal = find_principal(&session, &args.principal, args.account.as_deref()).await?;
+        let principal = find_principal(&session, who, args.account.as_deref()).await?;
         load_principal(&session, principal).await
     })?;
     for warning in &loaded.warnings {
@@ -256,6 +279,107 @@ pub fn run(store: &Path, args: WhoGrantsArgs, out: &mut dyn Write) -> anyhow::Re
             Status::Partial
         },
     )
+}
+
+/// `--sso-user`: the question asked of each role the user can assume.
+fn sso_user(
+    store: &crate::store::Store,
+    user: &str,
+    args: &WhoGrantsArgs,
+    services: &[String],
+    catalog: &ActionCatalog,
+    out: &mut dyn Write,
+) -> anyhow::Result<Status> {
+    let roles = runtime()?.block_on(async {
+        let session = Session::open(store).await?;
+        let roles = crate::sql::sso::user_roles(
+            &session,
+            user,
+            args.account.as_deref(),
+            args.permission_set.as_deref(),
+        )
+        .await?;
+        let mut loaded = Vec::new();
+        for role in roles {
+            let principal = find_principal(&session, &role.role_arn, None).await?;
+            loaded.push((role, load_principal(&session, principal).await?));
+        }
+        anyhow::Ok(loaded)
+    })?;
+    let mut granted: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    let mut complete = true;
+    let mut answers = Vec::new();
+    for (role, loaded) in &roles {
+        for warning in &loaded.warnings {
+            eprintln!("warning: {warning}");
+        }
+        complete &= loaded.is_complete();
+        let per_service: Vec<ServiceAnswer> = services
+            .iter()
+            .map(|service| answer(loaded, service.clone(), catalog))
+            .collect();
+        for a in &per_service {
+            if a.granted {
+                granted.insert(
+                    services
+                        .iter()
+                        .find(|s| **s == a.service)
+                        .map(String::as_str)
+                        .unwrap_or_default(),
+                );
+            }
+        }
+        answers.push((role, &loaded.principal, per_service));
+    }
+    if args.json {
+        let value = serde_json::json!({
+            "sso_user": roles.first().map(|(r, _)| r.user_name.clone()),
+            "roles": answers.iter().map(|(role, p, services)| serde_json::json!({
+                "account": role.account,
+                "permission_set": role.permission_set,
+                "held_through": role.held_through,
+                "principal": p.arn,
+                "services": services,
+            })).collect::<Vec<_>>(),
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+    } else {
+        for (i, (role, p, per_service)) in answers.iter().enumerate() {
+            if i > 0 {
+                writeln!(out)?;
+            }
+            writeln!(
+                out,
+                "{} in account {} through permission set {} ({}; role {}):",
+                role.user_name, role.account, role.permission_set, role.held_through, p.name
+            )?;
+            for a in per_service {
+                let service = &a.service;
+                if a.policies.is_empty() {
+                    writeln!(
+                        out,
+                        "  {service}: no policy of the role names {service} actions"
+                    )?;
+                    continue;
+                }
+                writeln!(
+                    out,
+                    "  {service}: {}",
+                    if a.granted { "granted" } else { "not granted" }
+                )?;
+                let batch = rows_batch(&a.policies)?;
+                write_batches(&[batch], OutputFormat::Table, out)?;
+                for limit in &a.limits {
+                    writeln!(out, "  but {limit}")?;
+                }
+            }
+        }
+    }
+    Ok(if granted.len() == services.len() && complete {
+        Status::Success
+    } else {
+        Status::Partial
+    })
 }
 
 fn rows_batch(rows: &[Row]) -> anyhow::Result<arrow::array::RecordBatch> {

@@ -188,3 +188,132 @@ pub async fn people_of(
     }
     Ok(out)
 }
+
+/// A role an Identity Center user can assume: a permission set assigned to them (or to a
+/// group they are in), provisioned in an account.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UserRole {
+    pub user_name: String,
+    pub account: String,
+    pub permission_set: String,
+    pub role_arn: String,
+    /// `assigned` or `group NAME`.
+    pub held_through: String,
+}
+
+/// The roles the Identity Center user `who` (user name, email, display name or user id, in
+/// any case) can assume, narrowed to `account` and `permission_set` when given. An error
+/// names the closest user when none matches, and says so when the user holds nothing there.
+pub async fn user_roles(
+    session: &Session,
+    who: &str,
+    account: Option<&str>,
+    permission_set: Option<&str>,
+) -> anyhow::Result<Vec<UserRole>> {
+    let users = session
+        .run(&format!(
+            "SELECT user_id, user_name FROM identity_store_users \
+             WHERE lower(user_name) = lower({w}) OR lower(email) = lower({w}) \
+                OR lower(display_name) = lower({w}) OR user_id = {w} \
+                OR (strpos({w}, '@') = 0 AND (lower(split_part(user_name, '@', 1)) = lower({w}) \
+                    OR lower(split_part(email, '@', 1)) = lower({w}))) \
+             ORDER BY user_name",
+            w = quote(who)
+        ))
+        .await?;
+    let ids = strings(&users, "user_id")?;
+    let names = strings(&users, "user_name")?;
+    let (user_id, user_name) = match (ids.as_slice(), names.as_slice()) {
+        ([Some(id)], [name]) => (id.clone(), name.clone().unwrap_or_else(|| id.clone())),
+        ([], _) => {
+            let known = session
+                .run("SELECT user_name FROM identity_store_users WHERE user_name IS NOT NULL")
+                .await?;
+            let known: Vec<String> = strings(&known, "user_name")?
+                .into_iter()
+                .flatten()
+                .collect();
+            // A typo of the whole name, or of its part before the `@`.
+            let wanted = who.to_ascii_lowercase();
+            let local = |n: &&String| n.split('@').next().unwrap_or(n).to_ascii_lowercase();
+            let hint = crate::nearest::closest(&wanted, known.iter(), |n| n.to_ascii_lowercase())
+                .or_else(|| crate::nearest::closest(&wanted, known.iter(), local))
+                .map(|n| format!(" (did you mean `{n}`?)"))
+                .unwrap_or_else(|| {
+                    if known.is_empty() {
+                        ": the store has no Identity Store users (trailcut sso ingest)".to_owned()
+                    } else {
+                        String::new()
+                    }
+                });
+            anyhow::bail!("no Identity Center user `{who}`{hint}");
+        }
+        _ => anyhow::bail!("`{who}` names several Identity Center users: give the user name"),
+    };
+    let mut filter = String::new();
+    if let Some(account) = account {
+        filter.push_str(&format!(" AND h.account_id = {}", quote(account)));
+    }
+    if let Some(set) = permission_set {
+        filter.push_str(&format!(
+            " AND lower(h.permission_set_name) = lower({})",
+            quote(set)
+        ));
+    }
+    let held = session
+        .run(&format!(
+            "WITH h AS ( \
+               SELECT a.permission_set_name, a.account_id, 'assigned' AS held_through \
+               FROM sso_assignments a WHERE a.principal_type = 'USER' AND a.principal_id = {id} \
+               UNION ALL \
+               SELECT a.permission_set_name, a.account_id, 'group ' || COALESCE(a.principal_name, a.principal_id) \
+               FROM sso_assignments a JOIN identity_store_memberships m \
+                 ON a.principal_type = 'GROUP' AND m.group_id = a.principal_id \
+               WHERE m.user_id = {id}) \
+             SELECT h.account_id, h.permission_set_name, r.role_arn, \
+               array_to_string(array_sort(array_agg(DISTINCT h.held_through)), ', ') AS held_through \
+             FROM h LEFT JOIN sso_roles r \
+               ON r.account_id = h.account_id AND r.permission_set_name = h.permission_set_name \
+             WHERE true {filter} \
+             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            id = quote(&user_id)
+        ))
+        .await?;
+    let (accounts, sets, roles, through) = (
+        strings(&held, "account_id")?,
+        strings(&held, "permission_set_name")?,
+        strings(&held, "role_arn")?,
+        strings(&held, "held_through")?,
+    );
+    let mut out = Vec::new();
+    let mut unprovisioned = Vec::new();
+    for i in 0..accounts.len() {
+        let (Some(account), Some(set)) = (&accounts[i], &sets[i]) else {
+            continue;
+        };
+        match &roles[i] {
+            Some(role) => out.push(UserRole {
+                user_name: user_name.clone(),
+                account: account.clone(),
+                permission_set: set.clone(),
+                role_arn: role.clone(),
+                held_through: through[i].clone().unwrap_or_default(),
+            }),
+            None => unprovisioned.push(format!("{set} in {account}")),
+        }
+    }
+    if out.is_empty() {
+        let narrowed = if filter.is_empty() { "" } else { " there" };
+        let missing = if unprovisioned.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} assigned, but no IAM snapshot holds the role it provisioned (ingest \
+                 the account's authorization details)",
+                unprovisioned.join(", ")
+            )
+        };
+        anyhow::bail!("{user_name} holds no permission set{narrowed}{missing}");
+    }
+    Ok(out)
+}

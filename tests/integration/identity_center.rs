@@ -234,3 +234,107 @@ fn every_identity_center_sourceidentity_and_chained_event_has_its_person() {
         assert_eq!(got, want, "{arn}");
     }
 }
+
+/// Runs trailcut on the sample store; returns the exit code, stdout and stderr.
+fn run(args: &[&str]) -> (i32, String, String) {
+    let output = trailcut()
+        .arg("--store")
+        .arg(sample_store())
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn who_grants_and_policy_eval_answer_for_an_identity_center_user() {
+    // carol holds Developers through her group in three accounts; in the sandbox the
+    // OU's SCP leaves Lambda out.
+    let (code, stdout, stderr) = run(&[
+        "who-grants",
+        "--sso-user",
+        "carol",
+        "--service",
+        "lambda",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let answer: Value = serde_json::from_str(&stdout).unwrap();
+    let granted: BTreeMap<String, bool> = answer["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["permission_set"], "Developers");
+            assert_eq!(r["held_through"], "group Developers");
+            (
+                r["account"].as_str().unwrap().to_owned(),
+                r["services"][0]["granted"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        granted,
+        BTreeMap::from([
+            ("123456789012".to_owned(), true),
+            ("210987654321".to_owned(), false),
+            ("456789012345".to_owned(), true),
+        ])
+    );
+    // One request needs one role: several are an error that lists them.
+    let (code, _, stderr) = run(&[
+        "policy",
+        "eval",
+        "--sso-user",
+        "carol@example.com",
+        "--action",
+        "lambda:ListFunctions",
+        "--resource",
+        "*",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--account 210987654321 --permission-set Developers"),
+        "{stderr}"
+    );
+    let (code, stdout, _) = run(&[
+        "policy",
+        "eval",
+        "--sso-user",
+        "carol@example.com",
+        "--account",
+        "210987654321",
+        "--action",
+        "lambda:ListFunctions",
+        "--resource",
+        "*",
+    ]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.starts_with("implicit-deny"), "{stdout}");
+    // dave holds ReadOnly, directly: it reads, it does not terminate.
+    let eval = |action: &str| {
+        run(&[
+            "policy",
+            "eval",
+            "--sso-user",
+            "dave",
+            "--action",
+            action,
+            "--resource",
+            "*",
+        ])
+    };
+    assert_eq!(eval("ec2:DescribeInstances").0, 0);
+    assert_eq!(eval("ec2:TerminateInstances").0, 1);
+    // A typo is named with the closest user.
+    let (code, _, stderr) = run(&["who-grants", "--sso-user", "carlo", "--service", "s3"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("did you mean `carol@example.com`"),
+        "{stderr}"
+    );
+}
