@@ -1,4 +1,4 @@
-//! `trailcut collect authz | org | last-accessed`: live collection with the AWS SDK into the same tables as the
+//! `trailcut collect authz | org | sso | last-accessed`: live collection with the AWS SDK into the same tables as the
 //! file ingest verbs. Credentials and region come from aws-config's standard chain
 //! (environment, profile and SSO, instance metadata); `--profile` and `--region` pick them.
 
@@ -60,6 +60,29 @@ organizations:DescribeOrganization, ListRoots, ListOrganizationalUnitsForParent,
 ListAccountsForParent, ListPolicies, DescribePolicy and ListTargetsForPolicy. Fills the
 same tables as `trailcut org ingest`.")]
     Org {
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// IAM Identity Center: permission sets, their policies and assignments; Identity Store users and groups
+    #[command(after_help = "\
+Run with credentials of the account that holds the Identity Center instance (the
+organisation's management account or the delegated administrator), in the instance's home
+region (--region). Reads every instance, its permission sets (description, inline policy,
+AWS managed and customer managed policies, permissions boundary), their account
+assignments in every account they are provisioned to, and the identity store's users,
+groups and memberships. Fills the same tables as `trailcut sso ingest`.
+
+Needs sso:ListInstances, sso:ListPermissionSets, sso:DescribePermissionSet,
+sso:GetInlinePolicyForPermissionSet, sso:ListManagedPoliciesInPermissionSet,
+sso:ListCustomerManagedPolicyReferencesInPermissionSet,
+sso:GetPermissionsBoundaryForPermissionSet, sso:ListAccountsForProvisionedPermissionSet,
+sso:ListAccountAssignments, identitystore:ListUsers, identitystore:ListGroups and
+identitystore:ListGroupMemberships.
+
+Example:
+  trailcut collect sso --profile management --region eu-west-1")]
+    Sso {
         /// Print the report as JSON
         #[arg(long)]
         json: bool,
@@ -154,6 +177,7 @@ pub fn run(store: &Path, args: CollectArgs, out: &mut dyn Write) -> anyhow::Resu
     let (save, json) = match args.command {
         CollectCommand::Authz { save, json } => (save, json),
         CollectCommand::Org { json } => return collect_org(store, &options, json, out),
+        CollectCommand::Sso { json } => return collect_sso(store, &options, json, out),
         CollectCommand::LastAccessed {
             arn,
             all_users,
@@ -363,4 +387,38 @@ fn collect_org(
         crate::ingest::org::OrgReport::default(),
     )?;
     super::org::finish(&report, json, out)
+}
+
+fn collect_sso(
+    store: &Path,
+    options: &AwsOptions,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<Status> {
+    let bar = std::io::stderr()
+        .is_terminal()
+        .then(ProgressBar::new_spinner);
+    let facts = runtime()?.block_on(async {
+        let sdk = sdk_config(options).await.map_err(anyhow::Error::msg)?;
+        let (admin, directory) = crate::ingest::aws::sso_clients(&sdk);
+        crate::ingest::aws::sso::collect_sso(&admin, &directory, |n| {
+            if let Some(bar) = &bar {
+                bar.set_message(format!("IAM Identity Center: {n} calls"));
+            }
+        })
+        .await
+    })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let facts = facts
+        .into_iter()
+        .map(|f| ("the Identity Center API".to_owned(), f))
+        .collect();
+    let report = crate::ingest::sso::ingest_facts(
+        &Store::new(store),
+        facts,
+        crate::ingest::sso::SsoReport::default(),
+    )?;
+    super::sso::finish(&report, json, out)
 }

@@ -168,7 +168,7 @@ pub enum Command {
     WhoGrants(who_grants::WhoGrantsArgs),
     /// IAM last-accessed reports (Access Advisor): `trailcut last-accessed ingest`
     LastAccessed(last_accessed::LastAccessedArgs),
-    /// Collect from AWS with the SDK: `trailcut collect authz | org | last-accessed`
+    /// Collect from AWS with the SDK: `trailcut collect authz | org | sso | last-accessed`
     Collect(collect::CollectArgs),
     /// Cut a group's, user's, role's or policy's permissions down to what was used
     Tighten(tighten::TightenArgs),

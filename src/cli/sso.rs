@@ -88,7 +88,7 @@ pub fn finish(report: &SsoReport, json: bool, out: &mut dyn Write) -> anyhow::Re
             out,
             "IAM Identity Center: {} read; now {} permission sets, {} account assignments, \
              {} users, {} groups",
-            super::count(report.files as u64, "file"),
+            super::count(report.files as u64, "output"),
             n("sso_permission_sets"),
             n("sso_assignments"),
             n("identity_store_users"),

@@ -189,11 +189,29 @@ pub struct SsoFileError {
 fn text(v: &Value, key: &str) -> Option<String> {
     match v.get(key)? {
         Value::String(s) => Some(s.clone()),
-        // CLI v2 prints times as ISO 8601; the API (and --cli-... options) as epoch seconds.
-        Value::Number(n) => n.as_f64().and_then(|secs| {
-            chrono::DateTime::from_timestamp_millis((secs * 1000.0).round() as i64)
-                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        }),
+        _ => None,
+    }
+}
+
+/// A time as the tables hold it: RFC 3339, UTC, milliseconds.
+pub fn time_from_millis(millis: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp_millis(millis)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+/// A time field: CLI v2 prints ISO 8601 with an offset, the API (and `--cli-...` options)
+/// epoch seconds; both become [`time_from_millis`]'s form (text that is neither is kept).
+fn time(v: &Value, key: &str) -> Option<String> {
+    match v.get(key)? {
+        Value::String(s) => Some(
+            chrono::DateTime::parse_from_rfc3339(s)
+                .ok()
+                .and_then(|t| time_from_millis(t.timestamp_millis()))
+                .unwrap_or_else(|| s.clone()),
+        ),
+        Value::Number(n) => n
+            .as_f64()
+            .and_then(|secs| time_from_millis((secs * 1000.0).round() as i64)),
         _ => None,
     }
 }
@@ -251,7 +269,7 @@ fn read_value(value: &Value, path: &Path) -> Result<SsoFacts, String> {
                         owner_account_id: text(i, "OwnerAccountId"),
                         name: text(i, "Name"),
                         status: text(i, "Status"),
-                        created: text(i, "CreatedDate"),
+                        created: time(i, "CreatedDate"),
                     })
                 })
                 .collect(),
@@ -276,7 +294,7 @@ fn read_value(value: &Value, path: &Path) -> Result<SsoFacts, String> {
             description: text(p, "Description"),
             session_duration: text(p, "SessionDuration"),
             relay_state: text(p, "RelayState"),
-            created: text(p, "CreatedDate"),
+            created: time(p, "CreatedDate"),
             ..PermissionSet::default()
         }));
     }
@@ -797,10 +815,20 @@ pub fn ingest_sso(store: &Store, paths: &[PathBuf]) -> Result<SsoReport, StoreEr
     let mut facts = Vec::new();
     for path in paths {
         match read_file(path) {
-            Ok(f) => facts.push((path.clone(), f)),
+            Ok(f) => facts.push((format!("`{}`", path.display()), f)),
             Err(e) => report.errors.push(e.to_string()),
         }
     }
+    ingest_facts(store, facts, report)
+}
+
+/// Merges facts (from files or from the API, each with where it came from) into the
+/// store's Identity Center state and rewrites the tables.
+pub fn ingest_facts(
+    store: &Store,
+    mut facts: Vec<(String, SsoFacts)>,
+    mut report: SsoReport,
+) -> Result<SsoReport, StoreError> {
     if facts.is_empty() {
         return Ok(report);
     }
@@ -820,9 +848,7 @@ pub fn ingest_sso(store: &Store, paths: &[PathBuf]) -> Result<SsoReport, StoreEr
     for (path, f) in facts {
         match ic.merge(f) {
             Ok(()) => report.files += 1,
-            Err(message) => report
-                .errors
-                .push(format!("`{}`: {message}", path.display())),
+            Err(message) => report.errors.push(format!("{path}: {message}")),
         }
     }
     report.warnings = ic.gaps();

@@ -317,7 +317,7 @@ fn the_readme_policies_for_trailcut_itself_name_real_actions() {
     }
     assert_eq!(
         section.matches("```json").count(),
-        5,
+        6,
         "one policy per collecting command"
     );
     // The operations trailcut's AWS code calls, and the action each needs.
@@ -339,6 +339,18 @@ fn the_readme_policies_for_trailcut_itself_name_real_actions() {
         "organizations:ListPolicies",
         "organizations:DescribePolicy",
         "organizations:ListTargetsForPolicy",
+        "sso:ListInstances",
+        "sso:ListPermissionSets",
+        "sso:DescribePermissionSet",
+        "sso:GetInlinePolicyForPermissionSet",
+        "sso:ListManagedPoliciesInPermissionSet",
+        "sso:ListCustomerManagedPolicyReferencesInPermissionSet",
+        "sso:GetPermissionsBoundaryForPermissionSet",
+        "sso:ListAccountsForProvisionedPermissionSet",
+        "sso:ListAccountAssignments",
+        "identitystore:ListUsers",
+        "identitystore:ListGroups",
+        "identitystore:ListGroupMemberships",
     ] {
         assert!(
             granted.iter().any(|g| g == needed),

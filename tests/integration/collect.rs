@@ -133,6 +133,8 @@ pub(crate) fn collect(stub: &Stub, store: &std::path::Path) -> assert_cmd::Comma
         .env("AWS_ENDPOINT_URL_ORGANIZATIONS", &stub.url)
         .env("AWS_ENDPOINT_URL_STS", &stub.url)
         .env("AWS_ENDPOINT_URL_CLOUDTRAIL", &stub.url)
+        .env("AWS_ENDPOINT_URL_SSO_ADMIN", &stub.url)
+        .env("AWS_ENDPOINT_URL_IDENTITYSTORE", &stub.url)
         .arg("--store")
         .arg(store);
     cmd
@@ -732,4 +734,138 @@ fn a_missing_profile_is_named_before_any_request() {
     assert!(stderr.contains("(did you mean `audit`?)"), "{stderr}");
     assert!(!stderr.contains("IMDS"), "{stderr}");
     assert!(stub.calls.lock().unwrap().is_empty(), "no request was sent");
+}
+
+/// sample_data/identity-center as the APIs answer: the CLI's outputs with times as epoch
+/// seconds (the CLI prints them as ISO 8601), chosen by the ids in each request.
+fn identity_center(action: &str, body: &str) -> (u16, String) {
+    let dir = repo().join("sample_data/identity-center");
+    let request: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let field = |key: &str| request[key].as_str().unwrap_or_default().to_owned();
+    let ps = field("PermissionSetArn")
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let read = |name: &str| -> Option<serde_json::Value> {
+        let text = std::fs::read_to_string(dir.join(name)).ok()?;
+        let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        fn epochs(v: &mut serde_json::Value) {
+            match v {
+                serde_json::Value::Object(map) => {
+                    for (k, v) in map.iter_mut() {
+                        if (k == "CreatedDate" || k == "CreatedAt" || k == "UpdatedAt")
+                            && let Some(text) = v.as_str()
+                        {
+                            let t = chrono::DateTime::parse_from_rfc3339(text).unwrap();
+                            *v = serde_json::json!(t.timestamp_millis() as f64 / 1000.0);
+                        } else {
+                            epochs(v);
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => items.iter_mut().for_each(epochs),
+                _ => {}
+            }
+        }
+        epochs(&mut value);
+        Some(value)
+    };
+    let answer = match action {
+        "ListInstances" => read("list-instances.json"),
+        "ListPermissionSets" => read("list-permission-sets.json"),
+        "DescribePermissionSet" => read(&format!("describe-permission-set.{ps}.json")),
+        "GetInlinePolicyForPermissionSet" => {
+            read(&format!("get-inline-policy-for-permission-set.{ps}.json"))
+        }
+        "ListManagedPoliciesInPermissionSet" => read(&format!(
+            "list-managed-policies-in-permission-set.{ps}.json"
+        )),
+        "ListCustomerManagedPolicyReferencesInPermissionSet" => read(&format!(
+            "list-customer-managed-policy-references-in-permission-set.{ps}.json"
+        )),
+        "GetPermissionsBoundaryForPermissionSet" => {
+            return (
+                400,
+                r#"{"__type":"ResourceNotFoundException","Message":"no boundary"}"#.to_owned(),
+            );
+        }
+        "ListAccountsForProvisionedPermissionSet" => {
+            let mut accounts: Vec<String> = std::fs::read_dir(&dir)
+                .unwrap()
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter_map(|n| {
+                    let rest = n.strip_prefix("list-account-assignments.")?;
+                    let (account, file_ps) = rest.strip_suffix(".json")?.split_once('.')?;
+                    (file_ps == ps).then(|| account.to_owned())
+                })
+                .collect();
+            accounts.sort();
+            Some(serde_json::json!({ "AccountIds": accounts }))
+        }
+        "ListAccountAssignments" => read(&format!(
+            "list-account-assignments.{}.{ps}.json",
+            field("AccountId")
+        )),
+        "ListUsers" => read("list-users.json"),
+        "ListGroups" => read("list-groups.json"),
+        "ListGroupMemberships" => {
+            read(&format!("list-group-memberships.{}.json", field("GroupId")))
+        }
+        other => panic!("unexpected call {other}"),
+    };
+    match answer {
+        Some(value) => (200, value.to_string()),
+        None => (
+            400,
+            r#"{"__type":"ResourceNotFoundException","Message":"not found"}"#.to_owned(),
+        ),
+    }
+}
+
+#[test]
+fn identity_center_is_collected_into_the_tables_its_cli_outputs_give() {
+    let stub = serve(identity_center);
+    let dir = tempfile::tempdir().unwrap();
+    let collected = dir.path().join("collected");
+    collect(&stub, &collected)
+        .args(["collect", "sso"])
+        .assert()
+        .success();
+    let calls: Vec<String> = stub
+        .calls
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|c| c.0.clone())
+        .collect();
+    for action in [
+        "ListInstances",
+        "DescribePermissionSet",
+        "GetPermissionsBoundaryForPermissionSet",
+        "ListAccountAssignments",
+        "ListGroupMemberships",
+    ] {
+        assert!(calls.iter().any(|c| c == action), "{action}: {calls:?}");
+    }
+    // The same tables, row for row, as `sso ingest` of the CLI's outputs.
+    let files = dir.path().join("files");
+    crate::common::ingest_sample_sso(&files);
+    for table in [
+        "sso_instances",
+        "sso_permission_sets",
+        "sso_permission_set_policies",
+        "sso_assignments",
+        "identity_store_users",
+        "identity_store_groups",
+        "identity_store_memberships",
+    ] {
+        let all = format!("SELECT * FROM {table} ORDER BY 1, 2, 3");
+        let (a, b) = (
+            crate::common::rows(&collected, &all),
+            crate::common::rows(&files, &all),
+        );
+        assert!(!b.is_empty(), "{table}");
+        assert_eq!(a, b, "{table}");
+    }
 }

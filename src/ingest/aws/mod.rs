@@ -10,6 +10,7 @@ pub mod last_accessed;
 pub mod lookup;
 pub mod org;
 pub mod s3;
+pub mod sso;
 
 use std::time::Duration;
 
@@ -226,6 +227,25 @@ pub fn iam_client(sdk: &SdkConfig) -> aws_sdk_iam::Client {
         )
         .build();
     aws_sdk_iam::Client::from_conf(conf)
+}
+
+/// IAM Identity Center's clients (sso-admin and the Identity Store), in the configured
+/// region (the instance's home region), us-east-1 when none is.
+pub fn sso_clients(sdk: &SdkConfig) -> (aws_sdk_ssoadmin::Client, aws_sdk_identitystore::Client) {
+    let region = sdk
+        .region()
+        .cloned()
+        .or(Some(Region::from_static("us-east-1")));
+    let admin = aws_sdk_ssoadmin::config::Builder::from(sdk)
+        .region(region.clone())
+        .build();
+    let directory = aws_sdk_identitystore::config::Builder::from(sdk)
+        .region(region)
+        .build();
+    (
+        aws_sdk_ssoadmin::Client::from_conf(admin),
+        aws_sdk_identitystore::Client::from_conf(directory),
+    )
 }
 
 /// An Organizations client (a global service: us-east-1 when no region is configured).
