@@ -453,8 +453,15 @@ pub fn iam_scripts(plan: &Plan, header: &[String], account: &str) -> Scripts {
         &cleanup,
         &notes,
         &[],
-        "policies",
+        AfterCleanup::Refuse("policies"),
     )
+}
+
+/// What rollback.sh does once cleanup.sh has run: refuse (what it deleted held the
+/// undo's ground: IAM policies), or say what stays gone and undo the rest (assignments).
+enum AfterCleanup {
+    Refuse(&'static str),
+    Warn(&'static str),
 }
 
 /// The three scripts of `steps` (apply.sh, and rollback.sh undoing them in reverse, then
@@ -467,7 +474,7 @@ fn render(
     cleanup: &[Step],
     notes: &str,
     rollback_tail: &[String],
-    deleted: &str,
+    cleaned: AfterCleanup,
 ) -> Scripts {
     let mut apply = head(
         header,
@@ -512,15 +519,29 @@ fn render(
         account,
         "rollback.sh: undoes what apply.sh did, step by step",
     );
-    let _ = writeln!(
-        rollback,
-        "if [ -f \"$marks\" ] && grep -q '^c[0-9]' \"$marks\"; then\n  \
-         echo {} >&2\n  \
-         exit 1\nfi",
-        shell_word(&format!(
-            "cleanup.sh has deleted {deleted}: a rollback cannot bring them back"
-        ))
-    );
+    match cleaned {
+        AfterCleanup::Refuse(deleted) => {
+            let _ = writeln!(
+                rollback,
+                "if [ -f \"$marks\" ] && grep -q '^c[0-9]' \"$marks\"; then\n  \
+                 echo {} >&2\n  \
+                 exit 1\nfi",
+                shell_word(&format!(
+                    "cleanup.sh has deleted {deleted}: a rollback cannot bring them back"
+                ))
+            );
+        }
+        AfterCleanup::Warn(removed) => {
+            let _ = writeln!(
+                rollback,
+                "if [ -f \"$marks\" ] && grep -q '^c[0-9]' \"$marks\"; then\n  \
+                 echo {} >&2\nfi",
+                shell_word(&format!(
+                    "cleanup.sh has removed {removed}: this rollback does not bring them back"
+                ))
+            );
+        }
+    }
     for step in steps.iter().rev() {
         note(&mut rollback, &format!("undo: {}", step.note));
         let _ = writeln!(rollback, "if done_step {}; then", step.id);
@@ -671,7 +692,7 @@ pub fn permission_set_scripts(
                 )
             ),
             format!(
-                "while :; do s=$({} --provision-permission-set-request-id=\"$v\" --query PermissionSetProvisioningStatus.Status --output text) || exit 1; [ \"$s\" = IN_PROGRESS ] || break; sleep 5; done",
+                "n=0; while :; do s=$({} --provision-permission-set-request-id=\"$v\" --query PermissionSetProvisioningStatus.Status --output text) || exit 1; [ \"$s\" = IN_PROGRESS ] || break; n=$((n+1)); [ $n -lt 360 ] || break; sleep 5; done",
                 aws(
                     "sso-admin",
                     "describe-permission-set-provisioning-status",
@@ -730,7 +751,7 @@ pub fn permission_set_scripts(
                     )
                 ),
                 format!(
-                    "while :; do s=$({} --account-assignment-deletion-request-id=\"$v\" --query AccountAssignmentDeletionStatus.Status --output text) || exit 1; [ \"$s\" = IN_PROGRESS ] || break; sleep 5; done",
+                    "n=0; while :; do s=$({} --account-assignment-deletion-request-id=\"$v\" --query AccountAssignmentDeletionStatus.Status --output text) || exit 1; [ \"$s\" = IN_PROGRESS ] || break; n=$((n+1)); [ $n -lt 360 ] || break; sleep 5; done",
                     aws("sso-admin", "describe-account-assignment-deletion-status", &[("--instance-arn", &instance)])
                 ),
                 format!(
@@ -743,6 +764,10 @@ pub fn permission_set_scripts(
         });
     }
     let mut notes = String::new();
+    note(
+        &mut notes,
+        "sso-admin answers in Identity Center's home region: run with AWS_REGION set to it",
+    );
     for kept in &ps.customer_managed_kept {
         note(
             &mut notes,
@@ -756,6 +781,6 @@ pub fn permission_set_scripts(
         &cleanup,
         &notes,
         &rollback_tail,
-        "assignments",
+        AfterCleanup::Warn("assignments (create-account-assignment makes them again)"),
     )
 }

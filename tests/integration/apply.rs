@@ -303,3 +303,238 @@ fn each_script_checks_the_account_first() {
     }
     assert_eq!(std::fs::read(&state_file).unwrap(), before);
 }
+
+/// The Developers permission set, by ARN, and the sample's instance.
+const DEVELOPERS: &str = "arn:aws:sso:::permissionSet/ssoins-7223a1b2c3d4e5f6/ps-6a2f9c1e8b3d4705";
+const ADMINISTRATOR: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
+const DEVELOPERS_GROUP: &str = "c8250ff6-27e1-4d9c-aa6c-a4f28e5da7a9";
+
+/// Runs `dir/NAME` as [`run`] does, each provisioning or assignment deletion answering
+/// IN_PROGRESS on its first poll (so the scripts' polling loops turn once), with a `sleep`
+/// that does not wait first on the PATH; the fake's calls are appended to `log`.
+fn run_logged(dir: &Path, name: &str, state: &Path, log: &Path) -> (bool, String) {
+    let bin = state.parent().unwrap().join("bin");
+    if !bin.join("sleep").exists() {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::write(bin.join("sleep"), "#!/bin/sh\nexit 0\n").unwrap();
+        std::fs::set_permissions(bin.join("sleep"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    let out = std::process::Command::new("/bin/sh")
+        .arg(dir.join(name))
+        .env(
+            "PATH",
+            format!(
+                "{}:{}:{}",
+                bin.display(),
+                fake().display(),
+                std::env::var("PATH").unwrap()
+            ),
+        )
+        .env("FAKE_AWS_STATE", state)
+        .env("FAKE_AWS_NOW", "2026-12-01T00:00:00Z")
+        .env("FAKE_AWS_IN_PROGRESS", "1")
+        .env("FAKE_AWS_LOG", log)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The calls in the fake's log, each as `service verb` and its argv, from line `from` on.
+fn calls(log: &Path, from: usize) -> Vec<Vec<String>> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .skip(from)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn verbs(calls: &[Vec<String>]) -> Vec<String> {
+    calls.iter().map(|c| c[..2].join(" ")).collect()
+}
+
+/// The accounts the Developers permission set is assigned in, to the Developers group.
+fn developers_accounts(state: &Value) -> Vec<String> {
+    let mut accounts: Vec<String> = state["sso"]["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["permission_set"] == DEVELOPERS)
+        .map(|a| {
+            assert_eq!(a["principal_type"], "GROUP", "{a}");
+            assert_eq!(a["principal_id"], DEVELOPERS_GROUP, "{a}");
+            a["account"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    accounts.sort();
+    accounts
+}
+
+/// Story 5: the Developers permission set's scripts against the fake's Identity Center.
+/// apply.sh leaves every account with exactly the new inline policy and no AWS managed
+/// policy; a second run changes nothing; rollback.sh brings AdministratorAccess back,
+/// provisioned; cleanup.sh removes the assignment in the account nobody used; a rollback
+/// after it still brings the policy back, says the assignment stays removed.
+#[test]
+fn story_five_permission_set_applied_rolled_back_and_cleaned_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("plan");
+    let args: Vec<&str> = trailcut::cli::demo::STORIES[4].args.to_vec();
+    assert!(args.contains(&"--permission-set"), "{args:?}");
+    let tightened = trailcut()
+        .arg("--store")
+        .arg(crate::common::sample_store())
+        .arg("tighten")
+        .args(&args)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&tightened.stdout).into_owned();
+    assert_eq!(tightened.status.code(), Some(0), "{report}");
+
+    // The fake's Identity Center, from the outputs the store holds.
+    let state_file = tmp.path().join("state.json");
+    let log = tmp.path().join("aws.log");
+    let mut init: Vec<String> = ["fake-init", "--account", ACCOUNT, "--sso-from"]
+        .map(str::to_owned)
+        .to_vec();
+    init.extend(
+        crate::common::sample_files("sample_data/identity-center")
+            .iter()
+            .map(|p| p.to_str().unwrap().to_owned()),
+    );
+    let init: Vec<&str> = init.iter().map(String::as_str).collect();
+    let seeded = fake_aws(&state_file, &init);
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let seed = state(&state_file);
+    let developers = |s: &Value| s["sso"]["permission_sets"][DEVELOPERS].clone();
+    assert_eq!(
+        developers(&seed),
+        serde_json::json!({
+            "name": "Developers",
+            "instance": "arn:aws:sso:::instance/ssoins-7223a1b2c3d4e5f6",
+            "inline_policy": null,
+            "managed": [ADMINISTRATOR],
+            "provisioned": {"inline_policy": null, "managed": [ADMINISTRATOR]},
+        })
+    );
+    let all_accounts = ["123456789012", "210987654321", "456789012345"].map(str::to_owned);
+    assert_eq!(developers_accounts(&seed), all_accounts);
+
+    // cleanup.sh needs apply.sh first.
+    let (ok, stderr) = run_logged(&out, "cleanup.sh", &state_file, &log);
+    assert!(!ok && stderr.contains("run it first"), "{stderr}");
+    assert_eq!(state(&state_file), seed);
+
+    // apply.sh: the new inline policy and no managed policy, in Identity Center and in the
+    // accounts, the assignments as they were.
+    let from = calls(&log, 0).len();
+    let (ok, stderr) = run_logged(&out, "apply.sh", &state_file, &log);
+    assert!(ok, "{stderr}");
+    let applied = state(&state_file);
+    let inline: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("policies/permission-set/Developers.json")).unwrap(),
+    )
+    .unwrap();
+    let set = developers(&applied);
+    for held in [&set, &set["provisioned"]] {
+        let text = held["inline_policy"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{set}"));
+        assert_eq!(serde_json::from_str::<Value>(text).unwrap(), inline);
+        assert_eq!(held["managed"], serde_json::json!([]), "{set}");
+    }
+    assert_eq!(developers_accounts(&applied), all_accounts);
+    // Provisioned to every account it is in, polled until done.
+    assert_eq!(
+        verbs(&calls(&log, from)),
+        [
+            "sts get-caller-identity",
+            "sso-admin put-inline-policy-to-permission-set",
+            "sso-admin detach-managed-policy-from-permission-set",
+            "sso-admin provision-permission-set",
+            "sso-admin describe-permission-set-provisioning-status",
+            "sso-admin describe-permission-set-provisioning-status",
+        ]
+    );
+    // The other permission set is untouched.
+    let readonly = "arn:aws:sso:::permissionSet/ssoins-7223a1b2c3d4e5f6/ps-0d7e4b9a3c5f1862";
+    assert_eq!(
+        applied["sso"]["permission_sets"][readonly],
+        seed["sso"]["permission_sets"][readonly]
+    );
+
+    // Run again: every step done, no call but the account check, nothing changes.
+    let from = calls(&log, 0).len();
+    let (ok, stderr) = run_logged(&out, "apply.sh", &state_file, &log);
+    assert!(ok, "{stderr}");
+    assert_eq!(verbs(&calls(&log, from)), ["sts get-caller-identity"]);
+    assert_eq!(state(&state_file), applied);
+
+    // rollback.sh: Identity Center and the accounts as in the seed.
+    let (ok, stderr) = run_logged(&out, "rollback.sh", &state_file, &log);
+    assert!(ok, "{stderr}");
+    let rolled_back = state(&state_file);
+    assert_eq!(developers(&rolled_back), developers(&seed));
+    assert_eq!(
+        rolled_back["sso"]["assignments"],
+        seed["sso"]["assignments"]
+    );
+    assert!(!out.join(trailcut::tighten::MARKS).exists());
+
+    // apply.sh again, then cleanup.sh: the assignment in 456789012345, which nobody used,
+    // goes; the two others stay.
+    let (ok, stderr) = run_logged(&out, "apply.sh", &state_file, &log);
+    assert!(ok, "{stderr}");
+    let from = calls(&log, 0).len();
+    let (ok, stderr) = run_logged(&out, "cleanup.sh", &state_file, &log);
+    assert!(ok, "{stderr}");
+    let cleaned = state(&state_file);
+    assert_eq!(
+        developers_accounts(&cleaned),
+        ["123456789012", "210987654321"]
+    );
+    assert_eq!(
+        verbs(&calls(&log, from)),
+        [
+            "sts get-caller-identity",
+            "sso-admin delete-account-assignment",
+            "sso-admin describe-account-assignment-deletion-status",
+            "sso-admin describe-account-assignment-deletion-status",
+        ]
+    );
+    let deleted = &calls(&log, from)[1];
+    for flag in [
+        "--target-id=456789012345",
+        "--target-type=AWS_ACCOUNT",
+        "--principal-type=GROUP",
+    ] {
+        assert!(deleted.iter().any(|a| a == flag), "{deleted:?}");
+    }
+    // The policy change stays in place.
+    assert_eq!(developers(&cleaned), developers(&applied));
+
+    // rollback.sh after cleanup.sh: the policy as in the seed, the removed assignment
+    // said to stay removed.
+    let (ok, stderr) = run_logged(&out, "rollback.sh", &state_file, &log);
+    assert!(
+        ok && stderr.contains("cleanup.sh has removed assignments"),
+        "{stderr}"
+    );
+    let after = state(&state_file);
+    assert_eq!(developers(&after), developers(&seed));
+    assert_eq!(
+        developers_accounts(&after),
+        ["123456789012", "210987654321"]
+    );
+}
