@@ -68,4 +68,4 @@ FROM subjects s
 LEFT JOIN trail_by_subject tb ON tb.subject = s.arn
 LEFT JOIN reports r ON r.subject = s.arn
 WHERE s.name LIKE '${name}'
-ORDER BY last_used ASC NULLS FIRST, s.subject_type, s.name
+ORDER BY last_used ASC NULLS FIRST, s.subject_type, s.name, s.account_id, s.arn
