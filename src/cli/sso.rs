@@ -36,8 +36,8 @@ Reads the JSON the AWS CLI prints for
   aws identitystore list-groups --identity-store-id ID
   aws identitystore list-group-memberships --identity-store-id ID --group-id GID
 (*) These outputs do not say which permission set they describe: put its id in the file
-name, e.g. get-inline-policy-for-permission-set.ps-0123456789abcdef.json (as `trailcut
-collect sso --save DIR` and sample_data/identity-center do).
+name, e.g. get-inline-policy-for-permission-set.ps-0123456789abcdef.json (as
+sample_data/identity-center does). `trailcut collect sso` reads the same with the SDK.
 
 `trailcut ingest DIR` recognises these files too. Files may come in any order and over
 several runs: lists replace what they list (an instance's permission sets, an identity

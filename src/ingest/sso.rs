@@ -8,7 +8,7 @@
 //! `list-managed-policies-in-permission-set`,
 //! `list-customer-managed-policy-references-in-permission-set`,
 //! `get-permissions-boundary-for-permission-set`): the permission set's id (`ps-...`) goes
-//! in the file name, as `trailcut collect sso --save` writes them
+//! in the file name, as sample_data/identity-center has them
 //! (`get-inline-policy-for-permission-set.ps-0123456789abcdef.json`), or its ARN in a
 //! `PermissionSetArn` key beside the output's own.
 //!
