@@ -80,9 +80,14 @@ sso:GetPermissionsBoundaryForPermissionSet, sso:ListAccountsForProvisionedPermis
 sso:ListAccountAssignments, identitystore:ListUsers, identitystore:ListGroups and
 identitystore:ListGroupMemberships.
 
+--save DIR also keeps the answers as the CLI's outputs, named as `sso ingest` reads them.
+
 Example:
-  trailcut collect sso --profile management --region eu-west-1")]
+  trailcut collect sso --profile management --region eu-west-1 --save ./identity-center")]
     Sso {
+        /// Also keep the answers as the AWS CLI's outputs in this directory (what `sso ingest` reads)
+        #[arg(long, value_name = "DIR")]
+        save: Option<PathBuf>,
         /// Print the report as JSON
         #[arg(long)]
         json: bool,
@@ -177,7 +182,9 @@ pub fn run(store: &Path, args: CollectArgs, out: &mut dyn Write) -> anyhow::Resu
     let (save, json) = match args.command {
         CollectCommand::Authz { save, json } => (save, json),
         CollectCommand::Org { json } => return collect_org(store, &options, json, out),
-        CollectCommand::Sso { json } => return collect_sso(store, &options, json, out),
+        CollectCommand::Sso { save, json } => {
+            return collect_sso(store, &options, save.as_deref(), json, out);
+        }
         CollectCommand::LastAccessed {
             arn,
             all_users,
@@ -392,6 +399,7 @@ fn collect_org(
 fn collect_sso(
     store: &Path,
     options: &AwsOptions,
+    save: Option<&Path>,
     json: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<Status> {
@@ -410,6 +418,15 @@ fn collect_sso(
     })?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
+    }
+    if let Some(dir) = save {
+        let n = crate::ingest::sso::write_cli_files(dir, &facts)
+            .map_err(|e| anyhow::anyhow!("`{}`: {e}", dir.display()))?;
+        eprintln!(
+            "saved {} in `{}`",
+            super::count(n as u64, "file"),
+            dir.display()
+        );
     }
     let facts = facts
         .into_iter()

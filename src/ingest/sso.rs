@@ -1044,3 +1044,140 @@ mod tests {
         assert!(facts(r#"{"Other": []}"#, "x.json").is_err());
     }
 }
+
+/// Writes `facts` as the AWS CLI's outputs into `dir`, one file per command and subject,
+/// named as `sso ingest` reads them back (`describe-permission-set.ps-....json`,
+/// `list-account-assignments.ACCOUNT.ps-....json`, ...); returns the files written.
+pub fn write_cli_files(dir: &Path, facts: &[SsoFacts]) -> std::io::Result<usize> {
+    use serde_json::json;
+    std::fs::create_dir_all(dir)?;
+    let id = |arn: &str| arn.rsplit('/').next().unwrap_or(arn).to_owned();
+    let which = |w: &PermissionSetRef| match w {
+        PermissionSetRef::Arn(arn) => id(arn),
+        PermissionSetRef::Id(ps) => ps.clone(),
+    };
+    let mut files: Vec<(String, Value)> = Vec::new();
+    for f in facts {
+        match f {
+            SsoFacts::Instances(list) => files.push((
+                "list-instances.json".into(),
+                json!({"Instances": list.iter().map(|i| json!({
+                    "InstanceArn": i.arn, "IdentityStoreId": i.identity_store_id,
+                    "OwnerAccountId": i.owner_account_id, "Name": i.name,
+                    "Status": i.status, "CreatedDate": i.created,
+                })).collect::<Vec<_>>()}),
+            )),
+            SsoFacts::PermissionSetList(arns) => {
+                let instance = arns
+                    .first()
+                    .and_then(|a| instance_of(a))
+                    .map(|i| id(&i))
+                    .unwrap_or_else(|| "empty".to_owned());
+                files.push((
+                    format!("list-permission-sets.{instance}.json"),
+                    json!({ "PermissionSets": arns }),
+                ));
+            }
+            SsoFacts::Described(p) => files.push((
+                format!("describe-permission-set.{}.json", id(&p.arn)),
+                json!({"PermissionSet": {
+                    "Name": p.name, "PermissionSetArn": p.arn, "Description": p.description,
+                    "CreatedDate": p.created, "SessionDuration": p.session_duration,
+                    "RelayState": p.relay_state,
+                }}),
+            )),
+            SsoFacts::Inline(w, policy) => files.push((
+                format!("get-inline-policy-for-permission-set.{}.json", which(w)),
+                json!({ "InlinePolicy": policy }),
+            )),
+            SsoFacts::Managed(w, list) => files.push((
+                format!("list-managed-policies-in-permission-set.{}.json", which(w)),
+                json!({"AttachedManagedPolicies": list.iter()
+                    .map(|m| json!({"Name": m.name, "Arn": m.arn})).collect::<Vec<_>>()}),
+            )),
+            SsoFacts::Customer(w, list) => files.push((
+                format!(
+                    "list-customer-managed-policy-references-in-permission-set.{}.json",
+                    which(w)
+                ),
+                json!({"CustomerManagedPolicyReferences": list.iter()
+                    .map(|c| json!({"Name": c.name, "Path": c.path})).collect::<Vec<_>>()}),
+            )),
+            SsoFacts::Boundary(w, Some(boundary)) => files.push((
+                format!(
+                    "get-permissions-boundary-for-permission-set.{}.json",
+                    which(w)
+                ),
+                json!({"PermissionsBoundary": match boundary {
+                    Boundary::Managed(arn) => json!({"ManagedPolicyArn": arn}),
+                    Boundary::Customer(c) => json!({"CustomerManagedPolicyReference":
+                        {"Name": c.name, "Path": c.path}}),
+                }}),
+            )),
+            SsoFacts::Boundary(_, None) => {}
+            SsoFacts::Assignments(list) => {
+                let Some(first) = list.first() else { continue };
+                files.push((
+                    format!(
+                        "list-account-assignments.{}.{}.json",
+                        first.account_id,
+                        id(&first.permission_set_arn)
+                    ),
+                    json!({"AccountAssignments": list.iter().map(|a| json!({
+                        "AccountId": a.account_id, "PermissionSetArn": a.permission_set_arn,
+                        "PrincipalType": a.principal_type, "PrincipalId": a.principal_id,
+                    })).collect::<Vec<_>>()}),
+                ));
+            }
+            SsoFacts::Users(list) => {
+                let Some(first) = list.first() else { continue };
+                files.push((
+                    format!("list-users.{}.json", first.identity_store_id),
+                    json!({"Users": list.iter().map(|u| json!({
+                        "IdentityStoreId": u.identity_store_id, "UserId": u.user_id,
+                        "UserName": u.user_name, "DisplayName": u.display_name,
+                        "Emails": u.email.iter().map(|e| json!({"Value": e, "Primary": true}))
+                            .collect::<Vec<_>>(),
+                        "UserStatus": u.status,
+                    })).collect::<Vec<_>>()}),
+                ));
+            }
+            SsoFacts::Groups(list) => {
+                let Some(first) = list.first() else { continue };
+                files.push((
+                    format!("list-groups.{}.json", first.identity_store_id),
+                    json!({"Groups": list.iter().map(|g| json!({
+                        "IdentityStoreId": g.identity_store_id, "GroupId": g.group_id,
+                        "DisplayName": g.display_name, "Description": g.description,
+                    })).collect::<Vec<_>>()}),
+                ));
+            }
+            SsoFacts::Memberships(list) => {
+                let Some(first) = list.first() else { continue };
+                files.push((
+                    format!("list-group-memberships.{}.json", first.group_id),
+                    json!({"GroupMemberships": list.iter().map(|m| json!({
+                        "IdentityStoreId": m.identity_store_id, "GroupId": m.group_id,
+                        "MemberId": {"UserId": m.user_id},
+                    })).collect::<Vec<_>>()}),
+                ));
+            }
+        }
+    }
+    for (name, value) in &files {
+        // Ids come from AWS; a name is made of them and must stay one file in `dir`.
+        let name: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._-@".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+        std::fs::write(dir.join(name), text + "\n")?;
+    }
+    Ok(files.len())
+}

@@ -828,8 +828,10 @@ fn identity_center_is_collected_into_the_tables_its_cli_outputs_give() {
     let stub = serve(identity_center);
     let dir = tempfile::tempdir().unwrap();
     let collected = dir.path().join("collected");
+    let saved = dir.path().join("saved");
     collect(&stub, &collected)
-        .args(["collect", "sso"])
+        .args(["collect", "sso", "--save"])
+        .arg(&saved)
         .assert()
         .success();
     let calls: Vec<String> = stub
@@ -851,6 +853,19 @@ fn identity_center_is_collected_into_the_tables_its_cli_outputs_give() {
     // The same tables, row for row, as `sso ingest` of the CLI's outputs.
     let files = dir.path().join("files");
     crate::common::ingest_sample_sso(&files);
+    // And the files --save kept read back into the same tables.
+    let resaved = dir.path().join("resaved");
+    let saved_files = std::fs::read_dir(&saved)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect::<Vec<_>>();
+    crate::common::trailcut()
+        .arg("--store")
+        .arg(&resaved)
+        .args(["sso", "ingest"])
+        .args(&saved_files)
+        .assert()
+        .success();
     for table in [
         "sso_instances",
         "sso_permission_sets",
@@ -867,5 +882,10 @@ fn identity_center_is_collected_into_the_tables_its_cli_outputs_give() {
         );
         assert!(!b.is_empty(), "{table}");
         assert_eq!(a, b, "{table}");
+        assert_eq!(
+            crate::common::rows(&resaved, &all),
+            b,
+            "{table} from --save"
+        );
     }
 }
