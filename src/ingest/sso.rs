@@ -914,137 +914,6 @@ impl IdentityCenter {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn facts(json: &str, name: &str) -> Result<SsoFacts, String> {
-        read_value(&serde_json::from_str(json).expect("json"), Path::new(name))
-    }
-
-    const PS: &str = "arn:aws:sso:::permissionSet/ssoins-1111222233334444/ps-aaaabbbbccccdddd";
-
-    #[test]
-    fn each_output_is_recognised_and_merged() {
-        let mut ic = IdentityCenter::default();
-        let inline = r#"{"InlinePolicy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}"}"#;
-        // The inline policy before its description: refused, by id.
-        let early = facts(
-            inline,
-            "get-inline-policy-for-permission-set.ps-aaaabbbbccccdddd.json",
-        );
-        assert!(
-            ic.merge(early.clone().expect("read"))
-                .unwrap_err()
-                .contains("describe-permission-set")
-        );
-        for (json, name) in [
-            (
-                r#"{"Instances":[{"InstanceArn":"arn:aws:sso:::instance/ssoins-1111222233334444","IdentityStoreId":"d-1234567890","OwnerAccountId":"123456789012","CreatedDate":1714557600.123,"Status":"ACTIVE"}]}"#,
-                "list-instances.json",
-            ),
-            (
-                &format!(
-                    r#"{{"PermissionSet":{{"Name":"Developers","PermissionSetArn":"{PS}","SessionDuration":"PT8H","CreatedDate":"2024-05-01T10:00:00.123000+00:00"}}}}"#
-                ),
-                "describe-permission-set.ps-aaaabbbbccccdddd.json",
-            ),
-            (
-                r#"{"AttachedManagedPolicies":[{"Name":"AdministratorAccess","Arn":"arn:aws:iam::aws:policy/AdministratorAccess"}]}"#,
-                "list-managed-policies-in-permission-set.ps-aaaabbbbccccdddd.json",
-            ),
-            (
-                &format!(
-                    r#"{{"PermissionSetArn":"{PS}","CustomerManagedPolicyReferences":[{{"Name":"team-boundary"}}]}}"#
-                ),
-                "anything.json",
-            ),
-            (
-                &format!(
-                    r#"{{"AccountAssignments":[{{"AccountId":"123456789012","PermissionSetArn":"{PS}","PrincipalType":"GROUP","PrincipalId":"g-1"}},{{"AccountId":"123456789012","PermissionSetArn":"{PS}","PrincipalType":"USER","PrincipalId":"u-9"}}]}}"#
-                ),
-                "list-account-assignments.json",
-            ),
-            (
-                r#"{"Users":[{"IdentityStoreId":"d-1234567890","UserId":"u-1","UserName":"alice@example.com","Emails":[{"Value":"a@x","Primary":false},{"Value":"alice@example.com","Primary":true}]}]}"#,
-                "list-users.json",
-            ),
-            (
-                r#"{"Groups":[{"IdentityStoreId":"d-1234567890","GroupId":"g-1","DisplayName":"Developers"}]}"#,
-                "list-groups.json",
-            ),
-            (
-                r#"{"GroupMemberships":[{"IdentityStoreId":"d-1234567890","MembershipId":"m-1","GroupId":"g-1","MemberId":{"UserId":"u-1"}}]}"#,
-                "list-group-memberships.g-1.json",
-            ),
-        ] {
-            ic.merge(facts(json, name).expect(name)).expect(name);
-        }
-        ic.merge(early.expect("read")).expect("now known");
-        let p = &ic.permission_sets[PS];
-        assert_eq!(p.name.as_deref(), Some("Developers"));
-        assert!(
-            p.inline_policy
-                .as_deref()
-                .is_some_and(|d| d.contains("s3:GetObject"))
-        );
-        assert_eq!(
-            p.customer_managed.as_ref().map(|c| c[0].path.as_str()),
-            Some("/")
-        );
-        assert_eq!(
-            ic.instances["arn:aws:sso:::instance/ssoins-1111222233334444"]
-                .created
-                .as_deref(),
-            Some("2024-05-01T10:00:00.123Z")
-        );
-        assert_eq!(
-            ic.users["d-1234567890/u-1"].email.as_deref(),
-            Some("alice@example.com")
-        );
-        // The user u-9 is not in the Identity Store outputs; the boundary output is missing
-        // (not a gap: none is the common case), the descriptions are all there.
-        let gaps = ic.gaps();
-        assert_eq!(gaps.len(), 1, "{gaps:?}");
-        assert!(gaps[0].contains("u-9"));
-        let [_, sets, policies, assignments, _, _, members] = batches(&ic).expect("batches");
-        assert_eq!(sets.num_rows(), 1);
-        assert_eq!(policies.num_rows(), 2);
-        assert_eq!(assignments.num_rows(), 2);
-        assert_eq!(members.num_rows(), 1);
-        // A new assignment listing for the pair replaces it.
-        ic.merge(
-            facts(
-                &format!(r#"{{"AccountAssignments":[{{"AccountId":"123456789012","PermissionSetArn":"{PS}","PrincipalType":"GROUP","PrincipalId":"g-1"}}]}}"#),
-                "x.json",
-            )
-            .expect("read"),
-        )
-        .expect("merge");
-        assert_eq!(ic.assignments.len(), 1);
-        assert!(ic.gaps().is_empty());
-    }
-
-    #[test]
-    fn outputs_that_cannot_be_placed_are_refused_with_the_fix() {
-        let no_id = facts(r#"{"InlinePolicy": ""}"#, "inline.json").unwrap_err();
-        assert!(no_id.contains("ps-0123456789abcdef"), "{no_id}");
-        let iam = facts(
-            r#"{"Users":[{"UserName":"paulo","Arn":"arn:aws:iam::123456789012:user/paulo"}]}"#,
-            "users.json",
-        )
-        .unwrap_err();
-        assert!(iam.contains("get-account-authorization-details"), "{iam}");
-        let bad = facts(
-            r#"{"InlinePolicy": "{\"Statement\": 5}"}"#,
-            "get-inline-policy-for-permission-set.ps-1.json",
-        )
-        .unwrap_err();
-        assert!(bad.contains("not a policy document"), "{bad}");
-        assert!(facts(r#"{"Other": []}"#, "x.json").is_err());
-    }
-}
-
 /// Writes `facts` as the AWS CLI's outputs into `dir`, one file per command and subject,
 /// named as `sso ingest` reads them back (`describe-permission-set.ps-....json`,
 /// `list-account-assignments.ACCOUNT.ps-....json`, ...); returns the files written.
@@ -1180,4 +1049,135 @@ pub fn write_cli_files(dir: &Path, facts: &[SsoFacts]) -> std::io::Result<usize>
         std::fs::write(dir.join(name), text + "\n")?;
     }
     Ok(files.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(json: &str, name: &str) -> Result<SsoFacts, String> {
+        read_value(&serde_json::from_str(json).expect("json"), Path::new(name))
+    }
+
+    const PS: &str = "arn:aws:sso:::permissionSet/ssoins-1111222233334444/ps-aaaabbbbccccdddd";
+
+    #[test]
+    fn each_output_is_recognised_and_merged() {
+        let mut ic = IdentityCenter::default();
+        let inline = r#"{"InlinePolicy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}"}"#;
+        // The inline policy before its description: refused, by id.
+        let early = facts(
+            inline,
+            "get-inline-policy-for-permission-set.ps-aaaabbbbccccdddd.json",
+        );
+        assert!(
+            ic.merge(early.clone().expect("read"))
+                .unwrap_err()
+                .contains("describe-permission-set")
+        );
+        for (json, name) in [
+            (
+                r#"{"Instances":[{"InstanceArn":"arn:aws:sso:::instance/ssoins-1111222233334444","IdentityStoreId":"d-1234567890","OwnerAccountId":"123456789012","CreatedDate":1714557600.123,"Status":"ACTIVE"}]}"#,
+                "list-instances.json",
+            ),
+            (
+                &format!(
+                    r#"{{"PermissionSet":{{"Name":"Developers","PermissionSetArn":"{PS}","SessionDuration":"PT8H","CreatedDate":"2024-05-01T10:00:00.123000+00:00"}}}}"#
+                ),
+                "describe-permission-set.ps-aaaabbbbccccdddd.json",
+            ),
+            (
+                r#"{"AttachedManagedPolicies":[{"Name":"AdministratorAccess","Arn":"arn:aws:iam::aws:policy/AdministratorAccess"}]}"#,
+                "list-managed-policies-in-permission-set.ps-aaaabbbbccccdddd.json",
+            ),
+            (
+                &format!(
+                    r#"{{"PermissionSetArn":"{PS}","CustomerManagedPolicyReferences":[{{"Name":"team-boundary"}}]}}"#
+                ),
+                "anything.json",
+            ),
+            (
+                &format!(
+                    r#"{{"AccountAssignments":[{{"AccountId":"123456789012","PermissionSetArn":"{PS}","PrincipalType":"GROUP","PrincipalId":"g-1"}},{{"AccountId":"123456789012","PermissionSetArn":"{PS}","PrincipalType":"USER","PrincipalId":"u-9"}}]}}"#
+                ),
+                "list-account-assignments.json",
+            ),
+            (
+                r#"{"Users":[{"IdentityStoreId":"d-1234567890","UserId":"u-1","UserName":"alice@example.com","Emails":[{"Value":"a@x","Primary":false},{"Value":"alice@example.com","Primary":true}]}]}"#,
+                "list-users.json",
+            ),
+            (
+                r#"{"Groups":[{"IdentityStoreId":"d-1234567890","GroupId":"g-1","DisplayName":"Developers"}]}"#,
+                "list-groups.json",
+            ),
+            (
+                r#"{"GroupMemberships":[{"IdentityStoreId":"d-1234567890","MembershipId":"m-1","GroupId":"g-1","MemberId":{"UserId":"u-1"}}]}"#,
+                "list-group-memberships.g-1.json",
+            ),
+        ] {
+            ic.merge(facts(json, name).expect(name)).expect(name);
+        }
+        ic.merge(early.expect("read")).expect("now known");
+        let p = &ic.permission_sets[PS];
+        assert_eq!(p.name.as_deref(), Some("Developers"));
+        assert!(
+            p.inline_policy
+                .as_deref()
+                .is_some_and(|d| d.contains("s3:GetObject"))
+        );
+        assert_eq!(
+            p.customer_managed.as_ref().map(|c| c[0].path.as_str()),
+            Some("/")
+        );
+        assert_eq!(
+            ic.instances["arn:aws:sso:::instance/ssoins-1111222233334444"]
+                .created
+                .as_deref(),
+            Some("2024-05-01T10:00:00.123Z")
+        );
+        assert_eq!(
+            ic.users["d-1234567890/u-1"].email.as_deref(),
+            Some("alice@example.com")
+        );
+        // The user u-9 is not in the Identity Store outputs; the boundary output is missing
+        // (not a gap: none is the common case), the descriptions are all there.
+        let gaps = ic.gaps();
+        assert_eq!(gaps.len(), 1, "{gaps:?}");
+        assert!(gaps[0].contains("u-9"));
+        let [_, sets, policies, assignments, _, _, members] = batches(&ic).expect("batches");
+        assert_eq!(sets.num_rows(), 1);
+        assert_eq!(policies.num_rows(), 2);
+        assert_eq!(assignments.num_rows(), 2);
+        assert_eq!(members.num_rows(), 1);
+        // A new assignment listing for the pair replaces it.
+        ic.merge(
+            facts(
+                &format!(r#"{{"AccountAssignments":[{{"AccountId":"123456789012","PermissionSetArn":"{PS}","PrincipalType":"GROUP","PrincipalId":"g-1"}}]}}"#),
+                "x.json",
+            )
+            .expect("read"),
+        )
+        .expect("merge");
+        assert_eq!(ic.assignments.len(), 1);
+        assert!(ic.gaps().is_empty());
+    }
+
+    #[test]
+    fn outputs_that_cannot_be_placed_are_refused_with_the_fix() {
+        let no_id = facts(r#"{"InlinePolicy": ""}"#, "inline.json").unwrap_err();
+        assert!(no_id.contains("ps-0123456789abcdef"), "{no_id}");
+        let iam = facts(
+            r#"{"Users":[{"UserName":"paulo","Arn":"arn:aws:iam::123456789012:user/paulo"}]}"#,
+            "users.json",
+        )
+        .unwrap_err();
+        assert!(iam.contains("get-account-authorization-details"), "{iam}");
+        let bad = facts(
+            r#"{"InlinePolicy": "{\"Statement\": 5}"}"#,
+            "get-inline-policy-for-permission-set.ps-1.json",
+        )
+        .unwrap_err();
+        assert!(bad.contains("not a policy document"), "{bad}");
+        assert!(facts(r#"{"Other": []}"#, "x.json").is_err());
+    }
 }
