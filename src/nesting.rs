@@ -39,6 +39,14 @@ enum Frame {
     Array { index: usize },
 }
 
+/// `bytes` as a JSON tree, after [`check`] against [`MAX_DEPTH`]: the one way the readers
+/// of AWS outputs parse a file. The error says what is wrong and where (line and column).
+pub fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, String> {
+    check(bytes, MAX_DEPTH).map_err(|e| e.to_string())?;
+    serde_json::from_slice(bytes)
+        .map_err(|e| format!("not JSON (line {}, column {}): {e}", e.line(), e.column()))
+}
+
 /// Checks that no object or array of `text` is nested more than `limit` levels deep (the
 /// top-level value is level 1). Text that is not JSON passes or fails by its brackets;
 /// its syntax is the parser's to judge.

@@ -373,21 +373,17 @@ fn collect_org(
     json: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<Status> {
-    let bar = std::io::stderr()
-        .is_terminal()
-        .then(ProgressBar::new_spinner);
-    let facts = runtime()?.block_on(async {
-        let sdk = sdk_config(options).await.map_err(anyhow::Error::msg)?;
-        crate::ingest::aws::org::collect_org(&crate::ingest::aws::organizations_client(&sdk), |n| {
-            if let Some(bar) = &bar {
-                bar.set_message(format!("Organizations: {n} calls"));
-            }
-        })
-        .await
-    })?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    let facts = with_spinner(
+        "Organizations",
+        |sdk, progress| async move {
+            crate::ingest::aws::org::collect_org(
+                &crate::ingest::aws::organizations_client(&sdk),
+                progress,
+            )
+            .await
+        },
+        options,
+    )?;
     let report = crate::ingest::org::ingest_facts(
         &Store::new(store),
         facts,
@@ -403,22 +399,14 @@ fn collect_sso(
     json: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<Status> {
-    let bar = std::io::stderr()
-        .is_terminal()
-        .then(ProgressBar::new_spinner);
-    let facts = runtime()?.block_on(async {
-        let sdk = sdk_config(options).await.map_err(anyhow::Error::msg)?;
-        let (admin, directory) = crate::ingest::aws::sso_clients(&sdk);
-        crate::ingest::aws::sso::collect_sso(&admin, &directory, |n| {
-            if let Some(bar) = &bar {
-                bar.set_message(format!("IAM Identity Center: {n} calls"));
-            }
-        })
-        .await
-    })?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    let facts = with_spinner(
+        "IAM Identity Center",
+        |sdk, progress| async move {
+            let (admin, directory) = crate::ingest::aws::sso_clients(&sdk);
+            crate::ingest::aws::sso::collect_sso(&admin, &directory, progress).await
+        },
+        options,
+    )?;
     if let Some(dir) = save {
         let n = crate::ingest::sso::write_cli_files(dir, &facts)
             .map_err(|e| anyhow::anyhow!("`{}`: {e}", dir.display()))?;
@@ -438,4 +426,34 @@ fn collect_sso(
         crate::ingest::sso::SsoReport::default(),
     )?;
     super::sso::finish(&report, json, out)
+}
+
+/// Runs a collector with the SDK's configuration, a spinner on a terminal saying how many
+/// calls `what` has taken so far.
+fn with_spinner<T, F>(
+    what: &str,
+    collect: impl FnOnce(aws_config::SdkConfig, Box<dyn FnMut(usize) + Send>) -> F,
+    options: &AwsOptions,
+) -> anyhow::Result<T>
+where
+    F: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let bar = std::io::stderr()
+        .is_terminal()
+        .then(ProgressBar::new_spinner);
+    let shown = bar.clone();
+    let what = what.to_owned();
+    let progress = Box::new(move |n: usize| {
+        if let Some(bar) = &shown {
+            bar.set_message(format!("{what}: {n} calls"));
+        }
+    });
+    let result = runtime()?.block_on(async {
+        let sdk = sdk_config(options).await.map_err(anyhow::Error::msg)?;
+        collect(sdk, progress).await
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    result
 }

@@ -249,14 +249,7 @@ pub fn read_page(path: &Path) -> Result<PageRead, AuthzError> {
         message,
     };
     // Before any tree is built: documents written as objects are part of the file.
-    crate::nesting::check(&bytes, MAX_DEPTH).map_err(|e| bad(e.to_string()))?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-        bad(format!(
-            "not JSON (line {}, column {}): {e}",
-            e.line(),
-            e.column()
-        ))
-    })?;
+    let value = crate::nesting::parse_json(&bytes).map_err(bad)?;
     let known = [
         "UserDetailList",
         "GroupDetailList",

@@ -212,14 +212,7 @@ pub fn read_file(path: &Path, ids: &OrgIds) -> Result<OrgFacts, OrgFileError> {
         message,
     };
     let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-    crate::nesting::check(&bytes, MAX_DEPTH).map_err(|e| bad(e.to_string()))?;
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        bad(format!(
-            "not JSON (line {}, column {}): {e}",
-            e.line(),
-            e.column()
-        ))
-    })?;
+    let value = crate::nesting::parse_json(&bytes).map_err(bad)?;
     let list = |key: &str| value.get(key).and_then(Value::as_array);
     let need = |given: &Option<String>, accept: &[&str], flag: &str, what: &str| {
         given

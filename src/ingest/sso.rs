@@ -26,7 +26,6 @@ use arrow::array::{ArrayRef, RecordBatch, StringArray};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::nesting::MAX_DEPTH;
 use crate::store::sso_tables::{self, TABLES, table_schema};
 use crate::store::{Store, StoreError};
 
@@ -232,14 +231,7 @@ pub fn read_file(path: &Path) -> Result<SsoFacts, SsoFileError> {
         message,
     };
     let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-    crate::nesting::check(&bytes, MAX_DEPTH).map_err(|e| bad(e.to_string()))?;
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        bad(format!(
-            "not JSON (line {}, column {}): {e}",
-            e.line(),
-            e.column()
-        ))
-    })?;
+    let value = crate::nesting::parse_json(&bytes).map_err(bad)?;
     read_value(&value, path).map_err(bad)
 }
 
@@ -1035,16 +1027,7 @@ pub fn write_cli_files(dir: &Path, facts: &[SsoFacts]) -> std::io::Result<usize>
     }
     for (name, value) in &files {
         // Ids come from AWS; a name is made of them and must stay one file in `dir`.
-        let name: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || "._-@".contains(c) {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let name = crate::tighten::file_name(name);
         let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
         std::fs::write(dir.join(name), text + "\n")?;
     }

@@ -866,15 +866,7 @@ fn identity_center_is_collected_into_the_tables_its_cli_outputs_give() {
         .args(&saved_files)
         .assert()
         .success();
-    for table in [
-        "sso_instances",
-        "sso_permission_sets",
-        "sso_permission_set_policies",
-        "sso_assignments",
-        "identity_store_users",
-        "identity_store_groups",
-        "identity_store_memberships",
-    ] {
+    for table in trailcut::store::sso_tables::TABLES {
         let all = format!("SELECT * FROM {table} ORDER BY 1, 2, 3");
         let (a, b) = (
             crate::common::rows(&collected, &all),
