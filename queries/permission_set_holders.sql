@@ -1,5 +1,5 @@
 -- name: permission_set_holders
--- description: Every person who holds an IAM Identity Center permission set in an account (assigned to them or to a group they are in), with how often they used it there in the window: 0 events is a person who holds it and did not use it (sorted first). Use means calls by the role the permission set provisioned in that account, made in that person's session (its session name, or its onBehalfOf user). Needs the Identity Center outputs (trailcut sso ingest) and the trail; reads the usage rollup.
+-- description: Every person who holds an IAM Identity Center permission set in an account (assigned to them or to a group they are in), with how often they used it there in the window: 0 events is a person who holds it and did not use it (sorted first). Use means calls by the role the permission set provisioned in that account, made in that person's session (its session name, in any case, or its onBehalfOf user); refused calls are not use. Needs the Identity Center outputs (trailcut sso ingest) and the trail; reads the usage rollup.
 -- param: days = 36500 | window in whole UTC days, counted back from the newest day in the store
 -- param: permission_set = % | permission set name pattern (SQL LIKE)
 WITH holders AS (
@@ -23,9 +23,10 @@ used AS (
            people.user_id, sum(usage.events) AS events, max(usage.last_seen) AS last_used
     FROM usage
     JOIN identity_store_users people
-      ON (usage.person_source = 'identity_center_session' AND usage.person = people.user_name)
+      ON (usage.person_source = 'identity_center_session' AND lower(usage.person) = lower(people.user_name))
       OR (usage.person_source = 'identity_center_user' AND usage.person = people.user_id)
     WHERE usage.role = 'primary'
+      AND usage.outcome = 'success'
       AND sso_permission_set(usage.principal_arn) IS NOT NULL
       AND usage.date >= (SELECT max(date) FROM usage
                          WHERE date BETWEEN DATE '2013-11-01' AND current_date() + INTERVAL '1 day') - INTERVAL '${days} days'

@@ -176,7 +176,11 @@ pub fn person<'a>(c: &Caller<'a>) -> Option<Person<'a>> {
     let kind = present(c.identity_type).unwrap_or_default();
     if kind == "AssumedRole" {
         let role = present(c.issuer_name).or(present(c.issuer_arn));
-        if role.and_then(sso_role).is_some()
+        // Identity Center's roles live under its reserved path, which no one else can use;
+        // a role of the same name elsewhere is an ordinary role.
+        let reserved = present(c.issuer_arn).is_none_or(|arn| arn.contains(SSO_ROLE_PATH));
+        if reserved
+            && role.and_then(sso_role).is_some()
             && let Some(p) = found(c.session_name, PersonSource::IdentityCenterSession)
         {
             return Some(p);
@@ -245,7 +249,12 @@ const MAX_HOPS: usize = 16;
 pub fn resolve_chains(issues: &[Issue]) -> HashMap<String, Resolved> {
     let mut by_key: HashMap<&str, &Issue> = HashMap::new();
     let mut conflicting: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    for issue in issues {
+    // A copy that says nothing of its caller (the role owner's copy of a cross-account
+    // AssumeRole names only the calling account) neither answers nor disagrees.
+    let informative = |i: &&Issue| {
+        i.caller_person.is_some() || i.caller_key.as_deref().is_some_and(|k| !k.is_empty())
+    };
+    for issue in issues.iter().filter(informative) {
         match by_key.get(issue.issued_key.as_str()) {
             Some(other)
                 if other.caller_person != issue.caller_person
@@ -407,6 +416,14 @@ mod tests {
         assert_eq!(person(&unknown), None);
         // Blank values are no answer.
         assert_eq!(person(&sso_session(" ")), None);
+        // A role of Identity Center's name outside its reserved path is anyone's role.
+        let lookalike = Caller {
+            issuer_arn: Some(
+                "arn:aws:iam::111122223333:role/AWSReservedSSO_Developers_0123abcd4567ef89",
+            ),
+            ..sso_session("alice")
+        };
+        assert_eq!(person(&lookalike), None);
     }
 
     fn issue(key: &str, role: &str, caller: Option<&str>, caller_key: Option<&str>) -> Issue {
@@ -437,6 +454,15 @@ mod tests {
         assert_eq!(resolved["K1"].chain, ["caller-of-K1", "role/a"]);
         assert!(!resolved.contains_key("L1") && !resolved.contains_key("L2"));
         assert!(!resolved.contains_key("N1"));
+        // The role owner's copy of a cross-account AssumeRole names no caller: it neither
+        // answers nor disagrees.
+        let mut copies = issues.to_vec();
+        copies.push(Issue {
+            caller_person: None,
+            caller_key: None,
+            ..issue("K1", "role/a", None, None)
+        });
+        assert_eq!(resolve_chains(&copies)["K3"].person, "alice");
         // The same key issued by calls that disagree: no answer.
         let mut twice = issues.to_vec();
         twice.push(issue("K1", "role/a", Some("bob"), None));

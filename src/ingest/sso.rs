@@ -169,12 +169,16 @@ pub enum SsoFacts {
     Managed(PermissionSetRef, Vec<ManagedPolicy>),
     Customer(PermissionSetRef, Vec<CustomerPolicy>),
     Boundary(PermissionSetRef, Option<Boundary>),
-    /// `list-account-assignments` (or `-for-principal`).
-    Assignments(Vec<Assignment>),
+    /// `list-account-assignments` (or `-for-principal`), with the account and permission
+    /// set it was asked about when its file name says (so that an empty answer empties it).
+    Assignments(Vec<Assignment>, Option<(String, String)>),
+    /// Every assignment of one permission set, in every account (`collect sso`).
+    AllAssignments(String, Vec<Assignment>),
     Users(Vec<User>),
     Groups(Vec<Group>),
-    /// `list-group-memberships`: the group (when the output is not empty) and its members.
-    Memberships(Vec<Membership>),
+    /// `list-group-memberships`: the members, and the group asked about when the file name
+    /// or the caller says (so that an empty answer empties it).
+    Memberships(Vec<Membership>, Option<String>),
 }
 
 /// Why an Identity Center file was refused.
@@ -251,6 +255,13 @@ fn read_value(value: &Value, path: &Path) -> Result<SsoFacts, String> {
             })
     };
     if let Some(items) = list("Instances") {
+        if items.iter().any(|i| i.get("InstanceArn").is_none()) {
+            return Err(
+                "an `Instances` list without `InstanceArn`: not `aws sso-admin \
+                        list-instances` output (EC2's run-instances has that key too)"
+                    .into(),
+            );
+        }
         return Ok(SsoFacts::Instances(
             items
                 .iter()
@@ -331,6 +342,17 @@ fn read_value(value: &Value, path: &Path) -> Result<SsoFacts, String> {
         return Ok(SsoFacts::Boundary(which()?, boundary));
     }
     if let Some(items) = list("AccountAssignments") {
+        // `list-account-assignments.ACCOUNT.ps-....json`: the pair it answers for.
+        let asked = path.file_name().and_then(|n| n.to_str()).and_then(|name| {
+            let tokens: Vec<&str> = name.split(['.', '_', ' ']).collect();
+            let account = tokens
+                .iter()
+                .find(|t| t.len() == 12 && t.bytes().all(|b| b.is_ascii_digit()))?;
+            let ps = tokens
+                .iter()
+                .find(|t| t.starts_with("ps-") && t.len() > 3)?;
+            Some(((*account).to_owned(), (*ps).to_owned()))
+        });
         return Ok(SsoFacts::Assignments(
             items
                 .iter()
@@ -343,16 +365,17 @@ fn read_value(value: &Value, path: &Path) -> Result<SsoFacts, String> {
                     })
                 })
                 .collect(),
+            asked,
         ));
     }
     if let Some(items) = list("Users") {
         if items
             .iter()
-            .any(|u| u.get("Arn").is_some() && u.get("UserId").is_none())
+            .any(|u| u.get("Arn").is_some() || u.get("IdentityStoreId").is_none())
         {
             return Err(
-                "this is IAM's `list-users` output, not the Identity Store's: \
-                        IAM users come from `aws iam get-account-authorization-details`"
+                "users without `IdentityStoreId`: not `aws identitystore list-users` output \
+                 (IAM's users come from `aws iam get-account-authorization-details`)"
                     .into(),
             );
         }
@@ -382,11 +405,11 @@ fn read_value(value: &Value, path: &Path) -> Result<SsoFacts, String> {
     if let Some(items) = list("Groups") {
         if items
             .iter()
-            .any(|g| g.get("Arn").is_some() && g.get("GroupId").is_none())
+            .any(|g| g.get("Arn").is_some() || g.get("IdentityStoreId").is_none())
         {
             return Err(
-                "this is IAM's `list-groups` output, not the Identity Store's: \
-                        IAM groups come from `aws iam get-account-authorization-details`"
+                "groups without `IdentityStoreId`: not `aws identitystore list-groups` output \
+                 (IAM's groups come from `aws iam get-account-authorization-details`)"
                     .into(),
             );
         }
@@ -405,6 +428,14 @@ fn read_value(value: &Value, path: &Path) -> Result<SsoFacts, String> {
         ));
     }
     if let Some(items) = list("GroupMemberships") {
+        // `list-group-memberships.GROUP-ID.json`: the group it answers for.
+        let asked = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("list-group-memberships."))
+            .and_then(|n| n.strip_suffix(".json"))
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned);
         return Ok(SsoFacts::Memberships(
             items
                 .iter()
@@ -416,6 +447,7 @@ fn read_value(value: &Value, path: &Path) -> Result<SsoFacts, String> {
                     })
                 })
                 .collect(),
+            asked,
         ));
     }
     Err(
@@ -471,8 +503,12 @@ impl IdentityCenter {
             PermissionSetRef::Arn(arn) => format!("permission set {arn} is not known"),
         };
         match facts {
+            // Each account's `list-instances` names its own instances: updated, never
+            // dropped for being absent from another account's answer.
             SsoFacts::Instances(instances) => {
-                self.instances = instances.into_iter().map(|i| (i.arn.clone(), i)).collect();
+                for i in instances {
+                    self.instances.insert(i.arn.clone(), i);
+                }
             }
             SsoFacts::PermissionSetList(arns) => {
                 let listed: BTreeSet<&String> = arns.iter().collect();
@@ -481,6 +517,13 @@ impl IdentityCenter {
                 self.permission_sets.retain(|arn, p| {
                     listed.contains(arn)
                         || !p.instance_arn().is_some_and(|i| instances.contains(&i))
+                });
+                // A permission set gone takes its assignments with it.
+                let known = &self.permission_sets;
+                self.assignments.retain(|a| {
+                    known.contains_key(&a.permission_set_arn)
+                        || !instance_of(&a.permission_set_arn)
+                            .is_some_and(|i| instances.contains(&i))
                 });
                 for arn in arns {
                     self.permission_sets
@@ -519,14 +562,24 @@ impl IdentityCenter {
             SsoFacts::Boundary(which, boundary) => {
                 self.find(&which).ok_or_else(|| unknown(&which))?.boundary = boundary;
             }
-            SsoFacts::Assignments(assignments) => {
+            SsoFacts::Assignments(assignments, asked) => {
                 let pairs: BTreeSet<(String, String)> = assignments
                     .iter()
                     .map(|a| (a.permission_set_arn.clone(), a.account_id.clone()))
                     .collect();
                 self.assignments.retain(|a| {
-                    !pairs.contains(&(a.permission_set_arn.clone(), a.account_id.clone()))
+                    let asked_about = asked.as_ref().is_some_and(|(account, ps)| {
+                        &a.account_id == account
+                            && a.permission_set_arn.ends_with(&format!("/{ps}"))
+                    });
+                    !asked_about
+                        && !pairs.contains(&(a.permission_set_arn.clone(), a.account_id.clone()))
                 });
+                self.assignments.extend(assignments);
+            }
+            SsoFacts::AllAssignments(permission_set, assignments) => {
+                self.assignments
+                    .retain(|a| a.permission_set_arn != permission_set);
                 self.assignments.extend(assignments);
             }
             SsoFacts::Users(users) => {
@@ -549,13 +602,14 @@ impl IdentityCenter {
                         .insert(format!("{}/{}", g.identity_store_id, g.group_id), g);
                 }
             }
-            SsoFacts::Memberships(members) => {
+            SsoFacts::Memberships(members, asked) => {
                 let groups: BTreeSet<(String, String)> = members
                     .iter()
                     .map(|m| (m.identity_store_id.clone(), m.group_id.clone()))
                     .collect();
                 self.memberships.retain(|m| {
-                    !groups.contains(&(m.identity_store_id.clone(), m.group_id.clone()))
+                    asked.as_deref() != Some(m.group_id.as_str())
+                        && !groups.contains(&(m.identity_store_id.clone(), m.group_id.clone()))
                 });
                 self.memberships.extend(members);
             }
@@ -976,14 +1030,16 @@ pub fn write_cli_files(dir: &Path, facts: &[SsoFacts]) -> std::io::Result<usize>
                 }}),
             )),
             SsoFacts::Boundary(_, None) => {}
-            SsoFacts::Assignments(list) => {
-                let Some(first) = list.first() else { continue };
+            SsoFacts::AllAssignments(..) => {}
+            SsoFacts::Assignments(list, asked) => {
+                let Some((account, ps)) = asked.clone().or_else(|| {
+                    list.first()
+                        .map(|a| (a.account_id.clone(), id(&a.permission_set_arn)))
+                }) else {
+                    continue;
+                };
                 files.push((
-                    format!(
-                        "list-account-assignments.{}.{}.json",
-                        first.account_id,
-                        id(&first.permission_set_arn)
-                    ),
+                    format!("list-account-assignments.{account}.{ps}.json"),
                     json!({"AccountAssignments": list.iter().map(|a| json!({
                         "AccountId": a.account_id, "PermissionSetArn": a.permission_set_arn,
                         "PrincipalType": a.principal_type, "PrincipalId": a.principal_id,
@@ -1013,10 +1069,15 @@ pub fn write_cli_files(dir: &Path, facts: &[SsoFacts]) -> std::io::Result<usize>
                     })).collect::<Vec<_>>()}),
                 ));
             }
-            SsoFacts::Memberships(list) => {
-                let Some(first) = list.first() else { continue };
+            SsoFacts::Memberships(list, asked) => {
+                let Some(group) = asked
+                    .clone()
+                    .or_else(|| list.first().map(|m| m.group_id.clone()))
+                else {
+                    continue;
+                };
                 files.push((
-                    format!("list-group-memberships.{}.json", first.group_id),
+                    format!("list-group-memberships.{group}.json"),
                     json!({"GroupMemberships": list.iter().map(|m| json!({
                         "IdentityStoreId": m.identity_store_id, "GroupId": m.group_id,
                         "MemberId": {"UserId": m.user_id},
@@ -1162,5 +1223,82 @@ mod tests {
         .unwrap_err();
         assert!(bad.contains("not a policy document"), "{bad}");
         assert!(facts(r#"{"Other": []}"#, "x.json").is_err());
+        // EC2's run-instances and IAM's list-users have the same top-level keys.
+        let ec2 = facts(
+            r#"{"Instances":[{"InstanceId":"i-0123"}],"ReservationId":"r-1"}"#,
+            "x.json",
+        );
+        assert!(ec2.unwrap_err().contains("InstanceArn"));
+        let iam = facts(
+            r#"{"Users":[{"UserName":"paulo","UserId":"AIDA1","Arn":"arn:aws:iam::123456789012:user/paulo"}]}"#,
+            "users.json",
+        );
+        assert!(iam.unwrap_err().contains("IdentityStoreId"));
+    }
+
+    #[test]
+    fn empty_answers_empty_what_they_were_asked_about() {
+        let mut ic = IdentityCenter::default();
+        let instance = |arn: &str| {
+            format!(r#"{{"Instances":[{{"InstanceArn":"{arn}","IdentityStoreId":"d-1"}}]}}"#)
+        };
+        for (json, name) in [
+            (instance("arn:aws:sso:::instance/ssoins-1111222233334444"), "list-instances.json".to_owned()),
+            (format!(r#"{{"PermissionSets":["{PS}"]}}"#), "list-permission-sets.json".to_owned()),
+            (
+                format!(r#"{{"AccountAssignments":[{{"AccountId":"123456789012","PermissionSetArn":"{PS}","PrincipalType":"GROUP","PrincipalId":"g-1"}}]}}"#),
+                "list-account-assignments.123456789012.ps-aaaabbbbccccdddd.json".to_owned(),
+            ),
+            (
+                r#"{"GroupMemberships":[{"IdentityStoreId":"d-1","GroupId":"g-1","MemberId":{"UserId":"u-1"}}]}"#.to_owned(),
+                "list-group-memberships.g-1.json".to_owned(),
+            ),
+        ] {
+            ic.merge(facts(&json, &name).expect(&name)).expect(&name);
+        }
+        assert_eq!((ic.assignments.len(), ic.memberships.len()), (1, 1));
+        // Another account's list-instances adds its instance, and drops none.
+        ic.merge(
+            facts(
+                &instance("arn:aws:sso:::instance/ssoins-9999"),
+                "list-instances.json",
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(ic.instances.len(), 2);
+        // Empty answers, their subject in the file name.
+        for (json, name) in [
+            (
+                r#"{"AccountAssignments":[]}"#,
+                "list-account-assignments.123456789012.ps-aaaabbbbccccdddd.json",
+            ),
+            (
+                r#"{"GroupMemberships":[]}"#,
+                "list-group-memberships.g-1.json",
+            ),
+        ] {
+            ic.merge(facts(json, name).expect(name)).expect(name);
+        }
+        assert_eq!((ic.assignments.len(), ic.memberships.len()), (0, 0));
+        // A permission set no longer listed takes its assignments with it.
+        ic.merge(
+            facts(
+                &format!(r#"{{"AccountAssignments":[{{"AccountId":"123456789012","PermissionSetArn":"{PS}","PrincipalType":"GROUP","PrincipalId":"g-1"}}]}}"#),
+                "a.json",
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        ic.merge(
+            facts(
+                r#"{"PermissionSets":["arn:aws:sso:::permissionSet/ssoins-1111222233334444/ps-0000000000000000"]}"#,
+                "list-permission-sets.json",
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(!ic.permission_sets.contains_key(PS));
+        assert!(ic.assignments.is_empty());
     }
 }

@@ -26,6 +26,14 @@ pub async fn permission_set(session: &Session, name: &str) -> SqlResult<Option<P
     let Some(Some(arn)) = arns.first().cloned() else {
         return Ok(None);
     };
+    if arns.len() > 1 {
+        let all: Vec<String> = arns.into_iter().flatten().collect();
+        return Err(super::SqlError::Lookup(format!(
+            "`{name}` names {} permission sets (in several Identity Center instances): {}",
+            all.len(),
+            all.join(", ")
+        )));
+    }
     let first = |column: &str| -> SqlResult<Option<String>> {
         Ok(strings(&sets, column)?.into_iter().next().flatten())
     };
@@ -212,7 +220,8 @@ pub async fn user_roles(
 ) -> anyhow::Result<Vec<UserRole>> {
     let users = session
         .run(&format!(
-            "SELECT user_id, user_name FROM identity_store_users \
+            "SELECT user_id, user_name, lower(user_name) = lower({w}) AS exact \
+             FROM identity_store_users \
              WHERE lower(user_name) = lower({w}) OR lower(email) = lower({w}) \
                 OR lower(display_name) = lower({w}) OR user_id = {w} \
                 OR (strpos({w}, '@') = 0 AND (lower(split_part(user_name, '@', 1)) = lower({w}) \
@@ -221,8 +230,17 @@ pub async fn user_roles(
             w = quote(who)
         ))
         .await?;
-    let ids = strings(&users, "user_id")?;
-    let names = strings(&users, "user_name")?;
+    let mut ids = strings(&users, "user_id")?;
+    let mut names = strings(&users, "user_name")?;
+    // An exact user name wins over an email, display name or name before the @.
+    let exact = strings(&users, "exact")?;
+    if exact.iter().any(|e| e.as_deref() == Some("true")) {
+        let keep: Vec<bool> = exact.iter().map(|e| e.as_deref() == Some("true")).collect();
+        let mut k = keep.iter();
+        ids.retain(|_| *k.next().unwrap_or(&false));
+        let mut k = keep.iter();
+        names.retain(|_| *k.next().unwrap_or(&false));
+    }
     let (user_id, user_name) = match (ids.as_slice(), names.as_slice()) {
         ([Some(id)], [name]) => (id.clone(), name.clone().unwrap_or_else(|| id.clone())),
         ([], _) => {

@@ -289,6 +289,25 @@ pub fn tighten_permission_set(
             });
     }
     let reported = reported_use(source, &roles, &window)?;
+    // The accounts whose own trail covers the window, each judged alone: another
+    // account's trail says nothing of this one's use.
+    let coverage = source.trail_coverage(&accounts)?;
+    let covered: BTreeSet<&str> = accounts
+        .iter()
+        .filter(|account| {
+            sources.trail()
+                && !request.partial_trail
+                && super::coverage::check_trail(
+                    &coverage,
+                    std::slice::from_ref(*account),
+                    &window,
+                    super::window::Sources::Trail,
+                    false,
+                )
+                .is_ok_and(|(_, warnings)| warnings.is_empty())
+        })
+        .map(String::as_str)
+        .collect();
     let assignments = row
         .assignments
         .iter()
@@ -298,7 +317,7 @@ pub fn tighten_permission_set(
                 &by_account,
                 &row,
                 &reported,
-                sources.trail() && !request.partial_trail,
+                covered.contains(a.account.as_str()),
             )
         })
         .collect();
@@ -385,9 +404,10 @@ fn verdict(
         return keep("a last-accessed report shows the role used in the window".to_owned());
     }
     if !trail_counts {
-        return keep(
-            "the trail does not count for the whole window: no removal without it".to_owned(),
-        );
+        return keep(format!(
+            "the trail of account {} does not count for the whole window: no removal without it",
+            a.account
+        ));
     }
     let events = used.map(|u| u.events).unwrap_or(0);
     let who = a
@@ -404,14 +424,27 @@ fn verdict(
             ),
         },
         "GROUP" => keep(format!("used in account {}: {events} calls", a.account)),
+        // Without the user's name the sessions cannot be told apart: no verdict.
+        "USER" if !a.people.iter().any(|(_, name)| name.is_some()) => keep(format!(
+            "the Identity Store outputs do not name user {}: whose sessions are theirs is unknown",
+            a.principal_id
+        )),
         "USER" => {
+            // Session names are the user name as typed at sign-in: matched in any case.
+            let names: BTreeSet<String> = a
+                .people
+                .iter()
+                .flat_map(|(id, name)| [Some(id.clone()), name.clone()])
+                .flatten()
+                .chain(std::iter::once(a.principal_id.clone()))
+                .map(|n| n.to_lowercase())
+                .collect();
             let theirs: u64 = used
                 .map(|u| {
-                    a.people
+                    u.people
                         .iter()
-                        .flat_map(|(id, name)| [Some(id.clone()), name.clone()])
-                        .flatten()
-                        .filter_map(|p| u.people.get(&p))
+                        .filter(|(p, _)| names.contains(&p.to_lowercase()))
+                        .map(|(_, n)| *n)
                         .sum()
                 })
                 .unwrap_or(0);

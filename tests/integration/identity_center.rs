@@ -338,3 +338,65 @@ fn who_grants_and_policy_eval_answer_for_an_identity_center_user() {
         "{stderr}"
     );
 }
+
+/// An account whose own trail is not in the store keeps its assignment, whatever the
+/// others' trails and the reports say: nothing shows its use, so nothing shows its non-use.
+#[test]
+fn an_account_without_its_trail_keeps_its_assignment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let copy = |from: &Path, to: &Path| {
+        for entry in walkdir::WalkDir::new(from) {
+            let entry = entry.unwrap();
+            let rel = entry.path().strip_prefix(from).unwrap();
+            if rel.starts_with("trail/AWSLogs/210987654321") {
+                continue;
+            }
+            let target = to.join(rel);
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&target).unwrap();
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    };
+    copy(&repo().join("sample_data"), &data);
+    let store = tmp.path().join("store");
+    trailcut()
+        .arg("--store")
+        .arg(&store)
+        .arg("ingest")
+        .arg(&data)
+        .arg("--quiet")
+        .assert()
+        .code(predicates::ord::lt(2));
+    let out = tmp.path().join("out");
+    let output = trailcut()
+        .arg("--store")
+        .arg(&store)
+        .arg("tighten")
+        .args(DEVELOPERS)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.code() != Some(2),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan = read_json(&out.join("plan.json"));
+    let sandbox = plan["permission_set"]["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["account"] == "210987654321")
+        .unwrap()
+        .clone();
+    assert_eq!(sandbox["verdict"], "keep", "{sandbox}");
+    let removals = trailcut::tighten::script_commands(
+        &std::fs::read_to_string(out.join("cleanup.sh")).unwrap(),
+    )
+    .join("\n");
+    assert!(!removals.contains("210987654321"), "{removals}");
+}

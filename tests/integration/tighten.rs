@@ -16,6 +16,7 @@ const DEVELOPMENT: &[&str] = STORIES[0].args;
 const NIKHILJ: &[&str] = STORIES[1].args;
 const EXAMPLE_POLICY1: &[&str] = STORIES[2].args;
 const NEW_SERVICE_TEST_SCP: &[&str] = STORIES[3].args;
+const DEVELOPERS_PERMISSION_SET: &[&str] = STORIES[4].args;
 
 fn store() -> &'static Path {
     crate::common::sample_store()
@@ -590,11 +591,12 @@ fn last_activity_and_tighten_agree_that_a_refused_call_is_no_use() {
 fn every_plan_matches_its_published_schema() {
     let schema = json(crate::common::repo().join("docs/plan.schema.json"));
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let runs: [&[&str]; 7] = [
+    let runs: [&[&str]; 8] = [
         DEVELOPMENT,
         NIKHILJ,
         EXAMPLE_POLICY1,
         NEW_SERVICE_TEST_SCP,
+        DEVELOPERS_PERMISSION_SET,
         &["--group", "Development", "--level", "resource"],
         &[
             "--group",
@@ -634,11 +636,12 @@ fn every_plan_matches_its_published_schema() {
 fn the_four_stories_match_their_snapshots() {
     let update = std::env::var_os("TRAILCUT_UPDATE_SNAPSHOTS").is_some();
     let dir = crate::common::repo().join("tests/snapshots/tighten");
-    let stories: [(&str, &[&str]); 4] = [
+    let stories: [(&str, &[&str]); 5] = [
         ("1-development", DEVELOPMENT),
         ("2-nikhilj", NIKHILJ),
         ("3-example-policy1", EXAMPLE_POLICY1),
         ("4-new-service-test-scp", NEW_SERVICE_TEST_SCP),
+        ("5-developers-permission-set", DEVELOPERS_PERMISSION_SET),
     ];
     let mut differences = Vec::new();
     for (name, args) in stories {

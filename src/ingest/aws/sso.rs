@@ -193,6 +193,7 @@ pub async fn collect_sso(
                 tick();
                 accounts.extend(page.account_ids().iter().cloned());
             }
+            let mut all = Vec::new();
             for account in accounts {
                 let mut assignments = Vec::new();
                 let mut pages = admin
@@ -214,8 +215,18 @@ pub async fn collect_sso(
                         })
                     }));
                 }
-                facts.push(SsoFacts::Assignments(assignments));
+                facts.push(SsoFacts::Assignments(
+                    assignments.clone(),
+                    Some((
+                        account.clone(),
+                        arn.rsplit('/').next().unwrap_or(arn).to_owned(),
+                    )),
+                ));
+                all.extend(assignments);
             }
+            // The accounts it is provisioned to are all it is assigned in: an account whose
+            // last assignment went is no longer listed, and its assignments go too.
+            facts.push(SsoFacts::AllAssignments(arn.clone(), all));
         }
         let Some(store) = &instance.identity_store_id else {
             continue;
@@ -286,7 +297,7 @@ pub async fn collect_sso(
                     })
                 }));
             }
-            facts.push(SsoFacts::Memberships(members));
+            facts.push(SsoFacts::Memberships(members, Some(group.group_id.clone())));
         }
         facts.push(SsoFacts::Groups(groups));
     }
