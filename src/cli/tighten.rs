@@ -63,7 +63,8 @@ and the entity's Organizations access report), within the 5,120-character SCP li
 
 Outputs (--out DIR): policies/<name>.json (scps/<name>.json in SCP mode) for `aws iam create-policy-version
 --policy-document file://...`, plan.json (every service or action kept, removed or
-unobservable, with its evidence), apply.sh (the aws CLI commands, to review and run).
+unobservable, with its evidence), plan.md (the same for a change ticket, with each
+document's diff; --markdown prints it), apply.sh (the aws CLI commands, to review and run).
 
 Examples:
   trailcut tighten --group Development --level service --keep-sid RequiredIamAndOrgsActions
@@ -181,6 +182,9 @@ pub struct TightenArgs {
     /// Print plan.json on stdout instead of the report
     #[arg(long)]
     pub json: bool,
+    /// Print the run as Markdown (what plan.md holds), for a change ticket
+    #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
 }
 
 /// Parses `trailcut tighten`'s flags from `argv` (without the verb), for the demo.
@@ -299,6 +303,8 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
     }
     if args.json {
         write!(out, "{plan_json}")?;
+    } else if args.markdown {
+        write!(out, "{}", t.markdown())?;
     } else {
         write_report(out, &t)?;
         if let Some(dir) = args.out.as_ref().filter(|_| !args.check) {

@@ -30,6 +30,7 @@ pub mod bulk;
 mod coverage;
 mod engine;
 mod limits;
+mod markdown;
 mod observe;
 mod outcome;
 pub mod permission_set;

@@ -286,9 +286,14 @@ impl Tightened {
         pretty(&self.plan_file())
     }
 
+    /// The run as Markdown, for a change ticket (plan.md).
+    pub fn markdown(&self) -> String {
+        super::markdown::write_markdown(self)
+    }
+
     /// The files `--out` writes: each new document (and each rewritten inline policy's
     /// original, for rollback.sh), plan.json (`plan_json`, from [`Tightened::plan_json`]),
-    /// apply.sh, rollback.sh and cleanup.sh.
+    /// plan.md ([`Tightened::markdown`]), apply.sh, rollback.sh and cleanup.sh.
     pub fn files(&self, plan_json: &str) -> Vec<OutputFile> {
         let mut files: Vec<OutputFile> = self
             .plan
@@ -332,6 +337,11 @@ impl Tightened {
         files.push(OutputFile {
             path: "plan.json".to_owned(),
             text: plan_json.to_owned(),
+            executable: false,
+        });
+        files.push(OutputFile {
+            path: "plan.md".to_owned(),
+            text: self.markdown(),
             executable: false,
         });
         let header = vec![

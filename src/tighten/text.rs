@@ -500,7 +500,7 @@ fn count(n: usize, noun: &str) -> String {
     }
 }
 
-fn evidence_line(e: &Evidence) -> String {
+pub(super) fn evidence_line(e: &Evidence) -> String {
     let mut parts = Vec::new();
     if e.events > 0 {
         parts.push(count(e.events as usize, "event"));

@@ -187,6 +187,18 @@ fn the_developers_permission_set_keeps_exactly_the_used_actions_and_drops_an_unu
         stdout.contains("456789012345: not used in the window"),
         "{stdout}"
     );
+    // plan.md, for the change ticket: the people per account and the assignments.
+    let md = script("plan.md");
+    assert!(
+        md.contains(
+            "| 123456789012 | 326 | alice@example.com 133, bob@example.com 150, carol@example.com 43 |"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("| group Developers | 456789012345 | remove |"),
+        "{md}"
+    );
 }
 
 #[test]

@@ -764,3 +764,41 @@ fn no_evidence_about_a_user_ends_no_membership() {
     );
     assert_eq!(plan["replay"]["regressions"].as_array().unwrap().len(), 0);
 }
+
+/// Issue 23, item 3: plan.md, the run for a change ticket: the evidence per item, and each
+/// new document against the old as a diff in which each grant is a line.
+#[test]
+fn plan_md_holds_the_evidence_and_the_diff_of_each_document() {
+    let (code, _, out) = tighten(DEVELOPMENT);
+    assert_eq!(code, 0);
+    let md = std::fs::read_to_string(out.path().join("plan.md")).unwrap();
+    assert!(
+        md.starts_with("# trailcut tighten: group Development\n"),
+        "{md}"
+    );
+    assert!(md.contains("**0 would be denied**"), "{md}");
+    assert!(md.contains("| `ec2` | kept | 315 events"), "{md}");
+    assert!(
+        md.contains("| `lambda` | removed | none in the window; before it:"),
+        "{md}"
+    );
+    // ExampleDevelopment's NotAction becomes the five services, line by line.
+    for line in [
+        "-      \"NotAction\": [",
+        "+      \"Action\": [",
+        "+        \"cloudtrail:*\",",
+        "+        \"s3:*\"",
+    ] {
+        assert!(md.lines().any(|l| l == line), "`{line}` not in\n{md}");
+    }
+    // --markdown prints the same.
+    let printed = trailcut()
+        .arg("--store")
+        .arg(store())
+        .arg("tighten")
+        .args(DEVELOPMENT)
+        .arg("--markdown")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(printed.stdout).unwrap(), md);
+}
