@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::iam::{quote, quote_list, strings};
-use super::tighten::{WindowSql, ints};
+use super::tighten::{ints, over_window};
 use super::{Session, SqlResult};
 use crate::tighten::Window;
 use crate::tighten::permission_set::{AssignmentRow, PermissionSetRow};
@@ -151,38 +151,32 @@ pub async fn people_of(
         return Ok(out);
     }
     let list = quote_list(principals.iter());
-    let (days, edges) = window.parts(session.reads_rollup());
-    let mut batches = Vec::new();
-    if let Some(days) = &days {
-        batches.extend(
-            session
-                .run(&format!(
-                    "SELECT u.principal_arn, COALESCE(p.user_name, u.person, '') AS person, \
-                       sum(u.events) AS events \
-                     FROM usage u LEFT JOIN identity_store_users p \
-                       ON u.person_source = 'identity_center_user' AND p.user_id = u.person \
-                     WHERE {days} AND u.principal_arn IN ({list}) \
-                       AND u.role = 'primary' AND u.outcome = 'success' \
-                     GROUP BY 1, 2"
-                ))
-                .await?,
-        );
-    }
-    for edge in &edges {
-        batches.extend(
-            session
-                .run(&format!(
-                    "SELECT e.principal_arn, COALESCE(p.user_name, e.person, '') AS person, \
-                       count(*) AS events \
-                     FROM events e LEFT JOIN identity_store_users p \
-                       ON e.person_source = 'identity_center_user' AND p.user_id = e.person \
-                     WHERE {} AND e.principal_arn IN ({list}) AND e.errorcode IS NULL \
-                     GROUP BY 1, 2",
-                    edge.events_sql()
-                ))
-                .await?,
-        );
-    }
+    let batches = over_window(
+        session,
+        window,
+        |days| {
+            format!(
+                "SELECT u.principal_arn, COALESCE(p.user_name, u.person, '') AS person, \
+                   sum(u.events) AS events \
+                 FROM usage u LEFT JOIN identity_store_users p \
+                   ON u.person_source = 'identity_center_user' AND p.user_id = u.person \
+                 WHERE {days} AND u.principal_arn IN ({list}) \
+                   AND u.role = 'primary' AND u.outcome = 'success' \
+                 GROUP BY 1, 2"
+            )
+        },
+        |edge| {
+            format!(
+                "SELECT e.principal_arn, COALESCE(p.user_name, e.person, '') AS person, \
+                   count(*) AS events \
+                 FROM events e LEFT JOIN identity_store_users p \
+                   ON e.person_source = 'identity_center_user' AND p.user_id = e.person \
+                 WHERE {edge} AND e.principal_arn IN ({list}) AND e.errorcode IS NULL \
+                 GROUP BY 1, 2"
+            )
+        },
+    )
+    .await?;
     let principals = strings(&batches, "principal_arn")?;
     let people = strings(&batches, "person")?;
     let events = ints(&batches, "events")?;

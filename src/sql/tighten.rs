@@ -128,6 +128,26 @@ impl WindowSql for Window {
     }
 }
 
+/// One question over `window` in rows that add up: `rollup(days)` over its whole UTC days
+/// (a condition on `usage`), `events(edge)` over the partial days at its edges (a condition
+/// on `events`), or `events` over all of it when the rollup is not read.
+pub async fn over_window(
+    session: &Session,
+    window: &Window,
+    rollup: impl Fn(&str) -> String,
+    events: impl Fn(&str) -> String,
+) -> SqlResult<Vec<RecordBatch>> {
+    let (days, edges) = window.parts(session.reads_rollup());
+    let mut batches = Vec::new();
+    if let Some(days) = &days {
+        batches.extend(session.run(&rollup(days)).await?);
+    }
+    for edge in &edges {
+        batches.extend(session.run(&events(&edge.events_sql())).await?);
+    }
+    Ok(batches)
+}
+
 /// The SQL condition that `column` (a timestamp) is inside `bounds`. Ingest stores events
 /// with implausible times apart, but a store written before it did may hold some, and one
 /// event dated 9999 or 1970 must not move a window.
@@ -389,47 +409,38 @@ async fn trail_usage(
         return Ok(out);
     }
     let list = quote_list(principals.iter());
-    // Whole days from the rollup, the partial days at the window's edges from the events:
-    // both give the same rows, which add up.
-    let (days, edges) = window.parts(session.reads_rollup());
-    let mut batches = Vec::new();
-    if let Some(days) = &days {
-        batches.extend(
-            session
-                .run(&format!(
-                    "SELECT principal_arn, action, \
-                       CASE WHEN role = 'dependent' THEN 'dependent' ELSE 'trail' END AS source, \
-                       CASE WHEN outcome = 'denied' THEN 'denied' ELSE 'ok' END AS denied, \
-                       sum(events) AS events, min(first_seen) AS first, max(last_seen) AS last \
-                     FROM usage WHERE {days} AND principal_arn IN ({list}) \
-                       AND mapping_status = 'mapped' AND action IS NOT NULL \
-                     GROUP BY 1, 2, 3, 4"
-                ))
-                .await?,
-        );
-    }
-    for edge in &edges {
-        let filter = format!(
-            "{} AND principal_arn IN ({list}) AND mapping_status = 'mapped'",
-            edge.events_sql()
-        );
-        batches.extend(
-            session
-                .run(&format!(
-                    "SELECT principal_arn, action, source, denied, count(*) AS events, \
-                       min(eventtime) AS first, max(eventtime) AS last FROM ( \
-                         SELECT principal_arn, unnest(iam_actions) AS action, 'trail' AS source, \
-                           CASE WHEN {DENIED} THEN 'denied' ELSE 'ok' END AS denied, eventtime \
-                         FROM events WHERE {filter} \
-                         UNION ALL \
-                         SELECT principal_arn, unnest(iam_dependent_actions), 'dependent', \
-                           CASE WHEN {DENIED} THEN 'denied' ELSE 'ok' END, eventtime \
-                         FROM events WHERE {filter}) \
-                     GROUP BY principal_arn, action, source, denied"
-                ))
-                .await?,
-        );
-    }
+    let batches = over_window(
+        session,
+        window,
+        |days| {
+            format!(
+                "SELECT principal_arn, action, \
+                   CASE WHEN role = 'dependent' THEN 'dependent' ELSE 'trail' END AS source, \
+                   CASE WHEN outcome = 'denied' THEN 'denied' ELSE 'ok' END AS denied, \
+                   sum(events) AS events, min(first_seen) AS first, max(last_seen) AS last \
+                 FROM usage WHERE {days} AND principal_arn IN ({list}) \
+                   AND mapping_status = 'mapped' AND action IS NOT NULL \
+                 GROUP BY 1, 2, 3, 4"
+            )
+        },
+        |edge| {
+            let filter =
+                format!("{edge} AND principal_arn IN ({list}) AND mapping_status = 'mapped'");
+            format!(
+                "SELECT principal_arn, action, source, denied, count(*) AS events, \
+                   min(eventtime) AS first, max(eventtime) AS last FROM ( \
+                     SELECT principal_arn, unnest(iam_actions) AS action, 'trail' AS source, \
+                       CASE WHEN {DENIED} THEN 'denied' ELSE 'ok' END AS denied, eventtime \
+                     FROM events WHERE {filter} \
+                     UNION ALL \
+                     SELECT principal_arn, unnest(iam_dependent_actions), 'dependent', \
+                       CASE WHEN {DENIED} THEN 'denied' ELSE 'ok' END, eventtime \
+                     FROM events WHERE {filter}) \
+                 GROUP BY principal_arn, action, source, denied"
+            )
+        },
+    )
+    .await?;
     let principals = strings(&batches, "principal_arn")?;
     let actions = strings(&batches, "action")?;
     let sources = strings(&batches, "source")?;
@@ -462,34 +473,29 @@ async fn trail_usage(
         }
     }
     // Successful calls trailcut cannot map: their service was used, for actions unknown.
-    let mut batches = Vec::new();
-    if let Some(days) = &days {
-        batches.extend(
-            session
-                .run(&format!(
-                    "SELECT principal_arn, iam_service, sum(events) AS events, \
-                       min(first_seen) AS first, max(last_seen) AS last FROM usage \
-                     WHERE {days} AND principal_arn IN ({list}) AND mapping_status = 'unmapped' \
-                       AND iam_service IS NOT NULL AND outcome <> 'denied' AND role = 'primary' \
-                     GROUP BY principal_arn, iam_service"
-                ))
-                .await?,
-        );
-    }
-    for edge in &edges {
-        batches.extend(
-            session
-                .run(&format!(
-                    "SELECT principal_arn, iam_service, count(*) AS events, \
-                       min(eventtime) AS first, max(eventtime) AS last FROM events \
-                     WHERE {} AND principal_arn IN ({list}) AND mapping_status = 'unmapped' \
-                       AND iam_service IS NOT NULL AND NOT {DENIED} \
-                     GROUP BY principal_arn, iam_service",
-                    edge.events_sql()
-                ))
-                .await?,
-        );
-    }
+    let batches = over_window(
+        session,
+        window,
+        |days| {
+            format!(
+                "SELECT principal_arn, iam_service, sum(events) AS events, \
+                   min(first_seen) AS first, max(last_seen) AS last FROM usage \
+                 WHERE {days} AND principal_arn IN ({list}) AND mapping_status = 'unmapped' \
+                   AND iam_service IS NOT NULL AND outcome <> 'denied' AND role = 'primary' \
+                 GROUP BY principal_arn, iam_service"
+            )
+        },
+        |edge| {
+            format!(
+                "SELECT principal_arn, iam_service, count(*) AS events, \
+                   min(eventtime) AS first, max(eventtime) AS last FROM events \
+                 WHERE {edge} AND principal_arn IN ({list}) AND mapping_status = 'unmapped' \
+                   AND iam_service IS NOT NULL AND NOT {DENIED} \
+                 GROUP BY principal_arn, iam_service"
+            )
+        },
+    )
+    .await?;
     let principals = strings(&batches, "principal_arn")?;
     let services = strings(&batches, "iam_service")?;
     let counts = Counts::read(&batches)?;

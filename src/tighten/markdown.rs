@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use super::outcome::Tightened;
-use super::plan::{Move, Outcome, PolicyKind};
+use super::plan::Outcome;
 use super::rewrite::Verdict;
 use super::script::{document_path, summary};
 use super::text::evidence_line;
@@ -94,11 +94,7 @@ pub fn write_markdown(t: &Tightened) -> String {
         t.window.days()
     );
     let _ = writeln!(md, "- evidence: {}", t.sources.describe());
-    let level = match t.level {
-        super::Level::Service => "service",
-        super::Level::Action => "action",
-        super::Level::Resource => "resource",
-    };
+    let level = super::text::level_name(t.level);
     let _ = writeln!(md, "- level: {level}");
     let r = &t.replay;
     let _ = writeln!(
@@ -154,16 +150,12 @@ pub fn write_markdown(t: &Tightened) -> String {
         }
     }
     for p in &t.plan.policies {
-        let kind = match p.kind {
-            PolicyKind::AwsManaged => "AWS managed",
-            PolicyKind::CustomerManaged => "customer managed",
-            PolicyKind::Inline => "inline",
-        };
+        let kind = super::text::kind_name(p.kind);
         let _ = writeln!(
             md,
             "\n## {} ({kind}): {}\n\n{}\n",
             cell(&p.name),
-            outcome(p.outcome),
+            super::text::outcome_text(p.outcome),
             cell(&summary(p))
         );
         let items = &p.rewritten.items;
@@ -223,50 +215,13 @@ pub fn write_markdown(t: &Tightened) -> String {
     if !t.plan.moves.is_empty() {
         let _ = writeln!(md, "\n## Other changes\n");
         for m in &t.plan.moves {
-            let line = match m {
-                Move::Detach {
-                    policy_name,
-                    entity,
-                    why,
-                    ..
-                } => format!(
-                    "detach {} from {} {}: {}",
-                    policy_name,
-                    entity.kind.as_str(),
-                    entity.name,
-                    why
-                ),
-                Move::RemoveFromGroup { user, group, why } => {
-                    format!("remove {} from group {}: {why}", user.name, group.name)
-                }
-                Move::DeletePolicy {
-                    policy_name, why, ..
-                } => format!("delete {policy_name}: {why}"),
-                Move::DeleteInline {
-                    policy_name,
-                    owner,
-                    why,
-                } => {
-                    format!("delete inline {policy_name} of {}: {why}", owner.name)
-                }
-            };
-            let _ = writeln!(md, "- {}", cell(&line));
+            let _ = writeln!(md, "- {}", cell(&super::text::move_line(m)));
         }
     }
     if !r.regressions.is_empty() {
         let _ = writeln!(md, "\n## Calls the new policies would deny\n");
         for reg in r.regressions.iter().take(LISTED) {
-            let line = format!(
-                "{} {} by {}: {} on {} would be {}: {}",
-                reg.event_time.as_deref().unwrap_or_default(),
-                reg.call,
-                reg.principal,
-                reg.action,
-                reg.resource.as_deref().unwrap_or("*"),
-                reg.decision,
-                reg.explanation
-            );
-            let _ = writeln!(md, "- {}", cell(&line));
+            let _ = writeln!(md, "- {}", cell(&super::text::regression_line(reg)));
         }
     }
     let _ = writeln!(
@@ -275,20 +230,6 @@ pub fn write_markdown(t: &Tightened) -> String {
          `cleanup.sh` deletes what nobody used, once the change has proven itself."
     );
     md
-}
-
-fn outcome(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Unchanged => "unchanged",
-        Outcome::Rewritten => "rewritten",
-        Outcome::Emptied => "nothing kept: removed",
-        Outcome::NotEditable => "AWS managed, not editable (--replace-aws-managed replaces it)",
-        Outcome::Replaced => "AWS managed: replaced by a customer-managed copy of its rewrite",
-        Outcome::LeftWithGroup => {
-            "reaches the user only through groups the plan takes the user out of"
-        }
-        Outcome::Boundary => "a permissions boundary: not rewritten",
-    }
 }
 
 #[cfg(test)]

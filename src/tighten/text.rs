@@ -32,11 +32,7 @@ pub fn write_report(out: &mut dyn Write, t: &Tightened) -> io::Result<()> {
         target.kind.as_str(),
         target.name,
         target.arn,
-        match level {
-            Level::Service => "service",
-            Level::Action => "action",
-            Level::Resource => "resource",
-        }
+        level_name(*level)
     )?;
     writeln!(
         out,
@@ -52,22 +48,8 @@ pub fn write_report(out: &mut dyn Write, t: &Tightened) -> io::Result<()> {
         write_permission_set(out, ps)?;
     }
     for p in &plan.policies {
-        let kind = match p.kind {
-            PolicyKind::AwsManaged => "AWS managed",
-            PolicyKind::CustomerManaged => "customer managed",
-            PolicyKind::Inline => "inline",
-        };
-        let outcome = match p.outcome {
-            Outcome::Unchanged => "unchanged",
-            Outcome::Rewritten => "rewritten",
-            Outcome::Emptied => "nothing kept: removed",
-            Outcome::NotEditable => "AWS managed, not editable (--replace-aws-managed replaces it)",
-            Outcome::Replaced => "AWS managed: replaced by a customer-managed copy of its rewrite",
-            Outcome::LeftWithGroup => {
-                "reaches the user only through groups the plan takes the user out of"
-            }
-            Outcome::Boundary => "a permissions boundary: not rewritten",
-        };
+        let kind = kind_name(p.kind);
+        let outcome = outcome_text(p.outcome);
         if p.outcome == Outcome::Boundary {
             writeln!(out, "\n{} ({kind}): {outcome}", p.name)?;
             continue;
@@ -149,33 +131,7 @@ pub fn write_report(out: &mut dyn Write, t: &Tightened) -> io::Result<()> {
     if !plan.moves.is_empty() {
         writeln!(out, "\nchanges besides new documents:")?;
         for m in &plan.moves {
-            let line = match m {
-                Move::Detach {
-                    policy_name,
-                    entity,
-                    why,
-                    ..
-                } => {
-                    format!(
-                        "detach {policy_name} from {} {}: {why}",
-                        entity.kind.as_str(),
-                        entity.name
-                    )
-                }
-                Move::RemoveFromGroup { user, group, why } => {
-                    format!("remove {} from group {}: {why}", user.name, group.name)
-                }
-                Move::DeletePolicy {
-                    policy_name, why, ..
-                } => format!("delete {policy_name}: {why}"),
-                Move::DeleteInline {
-                    policy_name,
-                    owner,
-                    why,
-                } => {
-                    format!("delete inline {policy_name} of {}: {why}", owner.name)
-                }
-            };
+            let line = move_line(m);
             writeln!(out, "  {line}")?;
         }
     }
@@ -255,17 +211,7 @@ pub fn write_report(out: &mut dyn Write, t: &Tightened) -> io::Result<()> {
         writeln!(out, "  not replayed: {who}")?;
     }
     for r in replayed.regressions.iter().take(LISTED) {
-        writeln!(
-            out,
-            "  REGRESSION {} {} by {}: {} on {} would be {}: {}",
-            r.event_time.as_deref().unwrap_or_default(),
-            r.call,
-            r.principal,
-            r.action,
-            r.resource.as_deref().unwrap_or("*"),
-            r.decision,
-            r.explanation
-        )?;
+        writeln!(out, "  REGRESSION {}", regression_line(r))?;
     }
     if replayed.regressions.len() > LISTED {
         writeln!(
@@ -598,4 +544,78 @@ fn write_permission_set(
         )?;
     }
     Ok(())
+}
+
+/// `service`, `action` or `resource`.
+pub(super) fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Service => "service",
+        Level::Action => "action",
+        Level::Resource => "resource",
+    }
+}
+
+/// A policy's kind in words.
+pub(super) fn kind_name(kind: PolicyKind) -> &'static str {
+    match kind {
+        PolicyKind::AwsManaged => "AWS managed",
+        PolicyKind::CustomerManaged => "customer managed",
+        PolicyKind::Inline => "inline",
+    }
+}
+
+/// What becomes of a policy, in words.
+pub(super) fn outcome_text(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Unchanged => "unchanged",
+        Outcome::Rewritten => "rewritten",
+        Outcome::Emptied => "nothing kept: removed",
+        Outcome::NotEditable => "AWS managed, not editable (--replace-aws-managed replaces it)",
+        Outcome::Replaced => "AWS managed: replaced by a customer-managed copy of its rewrite",
+        Outcome::LeftWithGroup => {
+            "reaches the user only through groups the plan takes the user out of"
+        }
+        Outcome::Boundary => "a permissions boundary: not rewritten",
+    }
+}
+
+/// A change besides new documents, in one line.
+pub(super) fn move_line(m: &Move) -> String {
+    match m {
+        Move::Detach {
+            policy_name,
+            entity,
+            why,
+            ..
+        } => format!(
+            "detach {policy_name} from {} {}: {why}",
+            entity.kind.as_str(),
+            entity.name
+        ),
+        Move::RemoveFromGroup { user, group, why } => {
+            format!("remove {} from group {}: {why}", user.name, group.name)
+        }
+        Move::DeletePolicy {
+            policy_name, why, ..
+        } => format!("delete {policy_name}: {why}"),
+        Move::DeleteInline {
+            policy_name,
+            owner,
+            why,
+        } => format!("delete inline {policy_name} of {}: {why}", owner.name),
+    }
+}
+
+/// A call the new policies would deny, in one line.
+pub(super) fn regression_line(r: &super::replay::Regression) -> String {
+    format!(
+        "{} {} by {}: {} on {} would be {}: {}",
+        r.event_time.as_deref().unwrap_or_default(),
+        r.call,
+        r.principal,
+        r.action,
+        r.resource.as_deref().unwrap_or("*"),
+        r.decision,
+        r.explanation
+    )
 }
