@@ -63,6 +63,7 @@ pub mod mapping;
 pub mod nearest;
 pub mod nesting;
 pub mod policy;
+pub mod report;
 pub mod request;
 pub mod sql;
 pub mod store;

@@ -16,6 +16,7 @@ pub mod outdir;
 pub mod policy;
 pub mod policy_event;
 pub mod query;
+pub mod report;
 pub mod sso;
 pub mod store;
 pub mod tighten;
@@ -142,6 +143,8 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Run SQL over the store (an argument, a file, a named query, or a shell)
     Query(query::QueryArgs),
+    /// Write an HTML report of the store and tightening plans, to read before cutting
+    Report(report::ReportArgs),
     /// Run the main job on the bundled sample data: load it into the store, tighten the four stories
     Demo(demo::DemoArgs),
     /// Write a synthetic, realistic trail with its ground truth (benchmarks, tests)
@@ -202,6 +205,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
         Command::Ingest(args) => ingest::run(&cli.store, args, &mut keeps_going),
         Command::Query(args) => query::run(&cli.store, args, &mut out),
+        Command::Report(args) => report::run(&cli.store, args, &mut out),
         Command::Demo(args) => demo::run(&cli.store, args, &mut out),
         Command::GenTrail(args) => gen_trail::run(args, &mut keeps_going),
         Command::Bench(args) => bench::run(args, &mut out),

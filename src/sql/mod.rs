@@ -9,6 +9,7 @@ pub mod named;
 pub mod output;
 pub mod people;
 pub mod read_only;
+pub mod report;
 pub mod resources;
 pub mod sso;
 pub mod tighten;

@@ -1,0 +1,152 @@
+//! `trailcut report --out FILE.html`: the store and tightening plans as one self-contained
+//! HTML page (report::render over sql::report::gather).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use clap::Args;
+
+use super::{Status, runtime};
+use crate::report::{load_plans, render};
+use crate::sql::Session;
+use crate::sql::report::{ReportScope, gather};
+
+/// Flags of `trailcut report`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+One HTML file, for a person to read before cutting permissions and to attach to a change
+ticket. It opens offline (no server, nothing fetched) and its tables read the same with
+scripts off; a small embedded script only sorts them when a header is clicked.
+
+Sections:
+  Overview          window, accounts, regions, events, principals, the share of calls mapped
+                    to IAM actions, calls per service, and the trail's coverage per account,
+                    region and day with its gaps in red (a gap is why a cut may be unsafe)
+  Usage over time   events per day; per group (its members' calls) and per busiest
+                    principal, successful calls by service and week as a heatmap, with the
+                    services it stopped using
+  Principals        services and actions granted against used, the last call in the trail
+                    and the last use IAM's last-accessed reports give, the people behind roles
+  Unused            services granted and unused, users and roles without a call in the
+                    window, customer-managed policies attached to nobody
+  Denied            denied calls by principal and action
+  Plans             each plan under --plans (folders `trailcut tighten --out` wrote): the old
+                    and new documents side by side with the changes marked, the evidence of
+                    every kept and removed item, the replay and the scripts
+
+Large stores: each table shows its first 200 rows in the stated order and says how many it
+left out; 24 groups and 24 principals get heatmaps. Narrow with the scope flags.
+
+Examples:
+  trailcut demo && trailcut report --plans trailcut-demo --out report.html
+  trailcut report --group Development --days 90 --out development.html
+  trailcut report --account 123456789012 --plans ./plans --out account.html
+
+Exit status: 0 written; 1 written, but some plan.json under --plans could not be read
+(named on stderr); 2 error.")]
+pub struct ReportArgs {
+    /// The HTML file to write
+    #[arg(long, value_name = "FILE.html", default_value = "trailcut-report.html")]
+    pub out: PathBuf,
+    /// Tightening plans to show: a folder `tighten --out` wrote, or a folder of them
+    #[arg(long, value_name = "DIR")]
+    pub plans: Option<PathBuf>,
+    /// Only this account's principals and trail
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// Only principals whose ARN matches (SQL LIKE, any case); a bare name means %/NAME
+    #[arg(long, value_name = "PATTERN")]
+    pub principal: Option<String>,
+    /// Only this group's members (and the group's heatmap)
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
+    /// Only this role
+    #[arg(long, value_name = "NAME")]
+    pub role: Option<String>,
+    /// Only the roles this IAM Identity Center permission set provisioned
+    #[arg(long, value_name = "NAME")]
+    pub permission_set: Option<String>,
+    /// The last N whole UTC days up to the newest day in the store (default: every day)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub days: Option<u32>,
+    /// From this UTC day, inclusive
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub since: Option<NaiveDate>,
+    /// To this UTC day, inclusive
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub until: Option<NaiveDate>,
+}
+
+/// Writes the report; says where, and how big.
+pub fn run(store: &Path, args: ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let store_dir = super::existing_store(store)?;
+    let mut status = Status::Success;
+    let plans = match &args.plans {
+        Some(dir) => {
+            let loaded =
+                load_plans(dir).with_context(|| format!("reading plans under `{}`", dir.display()))?;
+            for skipped in &loaded.skipped {
+                eprintln!("warning: skipping {skipped}");
+                status = Status::Partial;
+            }
+            if loaded.plans.is_empty() && loaded.skipped.is_empty() {
+                eprintln!(
+                    "warning: no plan.json under `{}` (write plans with `trailcut tighten --out DIR`)",
+                    dir.display()
+                );
+                status = Status::Partial;
+            }
+            loaded.plans
+        }
+        None => Vec::new(),
+    };
+    let scope = ReportScope {
+        account: args.account,
+        principal: args.principal,
+        group: args.group,
+        role: args.role,
+        permission_set: args.permission_set,
+        days: args.days,
+        since: args.since,
+        until: args.until,
+    };
+    let report = runtime()?.block_on(async {
+        let session = Session::open(&store_dir).await?;
+        anyhow::Ok(gather(&session, &store.display().to_string(), &scope, plans).await?)
+    })?;
+    let page = render(&report);
+    write_whole(&args.out, page.as_bytes())
+        .with_context(|| format!("writing `{}`", args.out.display()))?;
+    writeln!(
+        out,
+        "wrote {} ({} KB): {} events, {} principals, {} heatmaps, {} plans",
+        args.out.display(),
+        page.len().div_ceil(1024),
+        crate::report::html::count(report.overview.events),
+        report.principals_total,
+        report.heatmaps.len(),
+        report.plans.len()
+    )?;
+    Ok(status)
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it, so a reader never opens
+/// half a page and an earlier report survives a failed run.
+fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(bytes)?;
+    // A page to share: readable by others, as any file the user writes.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
