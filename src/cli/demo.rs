@@ -194,10 +194,24 @@ pub fn run(store_dir: &Path, args: DemoArgs, out: &mut dyn Write) -> anyhow::Res
     })?;
     writeln!(
         out,
-        "\nThe store is in {}, each story's plan.json, policies and apply.sh in {}. Next, on \
-         this store:",
+        "\n== {}. The report: the store and the five plans as one HTML page\n",
+        STORIES.len() + 4
+    )?;
+    let report = super::report::ReportArgs {
+        out: out_dir.join("report.html"),
+        plans: Some(out_dir.clone()),
+        ..super::report::ReportArgs::everything()
+    };
+    if super::report::run(store_dir, report, out)? != Status::Success {
+        status = Status::Partial;
+    }
+    writeln!(
+        out,
+        "\nThe store is in {}, each story's plan.json, plan.md, policies and scripts in {}, \
+         the report in {}. Next, on this store:",
         store_dir.display(),
-        out_dir.display()
+        out_dir.display(),
+        out_dir.join("report.html").display()
     )?;
     let next = [
         ("query --list", "the named queries"),
@@ -216,6 +230,10 @@ pub fn run(store_dir: &Path, args: DemoArgs, out: &mut dyn Write) -> anyhow::Res
         (
             "query --name permission_set_holders",
             "who holds a permission set and did not use it",
+        ),
+        (
+            "report --group Development --days 120 --out development.html",
+            "one group's usage over time, as a page",
         ),
         ("query", "a SQL shell over the store"),
     ];

@@ -79,6 +79,24 @@ pub struct ReportArgs {
     pub until: Option<NaiveDate>,
 }
 
+impl ReportArgs {
+    /// The whole store, written to the default file, without plans.
+    pub fn everything() -> Self {
+        ReportArgs {
+            out: PathBuf::from("trailcut-report.html"),
+            plans: None,
+            account: None,
+            principal: None,
+            group: None,
+            role: None,
+            permission_set: None,
+            days: None,
+            since: None,
+            until: None,
+        }
+    }
+}
+
 /// Writes the report; says where, and how big.
 pub fn run(store: &Path, args: ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let store_dir = super::existing_store(store)?;

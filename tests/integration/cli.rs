@@ -56,9 +56,13 @@ fn demo_runs_on_the_sample_data() {
         "aws iam delete-policy --policy-arn=arn:aws:iam::123456789012:policy/App-Dev-ElasticTranscoder",
         "aws organizations update-policy --policy-id=p-7hq2c4xz",
         "deny     lex",
+        "report.html (",
+        "5 plans",
     ] {
         assert!(stdout.contains(expected), "missing `{expected}`:\n{stdout}");
     }
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(page.contains("data-plan=\"nikhilj\""), "the demo's report holds its plans");
     assert_eq!(stdout.matches(": 0 would be denied").count(), 5, "{stdout}");
     // The store stays, and the commands the demo ends with work on it.
     let next: Vec<&str> = stdout
@@ -67,11 +71,16 @@ fn demo_runs_on_the_sample_data() {
         .skip(1)
         .filter_map(|l| l.trim().strip_prefix("trailcut "))
         .collect();
-    assert_eq!(next.len(), 6, "{stdout}");
-    for (line, expected) in [(1, "s3"), (3, "carol@example.com"), (4, "dave@example.com")] {
+    assert_eq!(next.len(), 7, "{stdout}");
+    for (line, expected) in [
+        (1, "s3"),
+        (3, "carol@example.com"),
+        (4, "dave@example.com"),
+        (5, "development.html"),
+    ] {
         let named = next[line].split("   ").next().unwrap();
         let words: Vec<&str> = named.split_whitespace().collect();
-        let answer = trailcut().args(&words).output().unwrap();
+        let answer = trailcut().args(&words).current_dir(tmp.path()).output().unwrap();
         assert!(
             answer.status.success(),
             "{named}: {}",
