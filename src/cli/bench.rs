@@ -33,7 +33,9 @@ Everything goes under --work (the global --store is not used): the generated tra
 output. Ingest runs as a child process so that its peak RSS is its own. Each query runs
 once cold and --repeat times more; the figure is the median of those. The tightening takes
 the IAM user or role with the most events, at action and at resource level, replay
-included. Figures depend on the machine: BENCHMARKS.md says which one made each.")]
+included. Then `trailcut report` over the whole store, with the action-level plan: its wall
+time and the page's size. Figures depend on the machine: BENCHMARKS.md says which one made
+each.")]
 pub struct BenchArgs {
     /// Generate a trail of this many events (reused from --work when it exists)
     #[arg(
@@ -75,6 +77,10 @@ pub struct BenchArgs {
     /// Skip the tightening
     #[arg(long)]
     pub no_tighten: bool,
+
+    /// Skip the report
+    #[arg(long)]
+    pub no_report: bool,
 
     /// Print the figures as JSON
     #[arg(long)]
@@ -358,6 +364,28 @@ pub fn run(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
         report.insert("tighten".into(), Value::Array(tightenings));
     }
 
+    // The report over the whole store, with the action-level plan when there is one.
+    if !args.no_report {
+        say("writing the report...");
+        let page = args.work.join("report.html");
+        let plans = args.work.join("tighten-action");
+        let mut argv = vec![
+            os("--store"),
+            store.as_os_str(),
+            os("report"),
+            os("--out"),
+            page.as_os_str(),
+        ];
+        if plans.join("plan.json").is_file() && !args.no_tighten {
+            argv.extend([os("--plans"), plans.as_os_str()]);
+        }
+        let (_, seconds) = child(&argv)?;
+        report.insert(
+            "report".into(),
+            json!({ "seconds": seconds, "bytes": bytes_under(&page) }),
+        );
+    }
+
     let report = Value::Object(report);
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &report)?;
@@ -474,6 +502,16 @@ fn write_table(report: &Value, out: &mut dyn Write) -> anyhow::Result<()> {
                 number(&t["seconds"]).unwrap_or_default(),
                 int(&t["replayed_events"]),
                 t["regressions"]
+            ),
+        );
+    }
+    if let Some(r) = report.get("report") {
+        row(
+            "report (HTML page)",
+            format!(
+                "{:.2} s, {:.1} MB",
+                number(&r["seconds"]).unwrap_or_default(),
+                number(&r["bytes"]).unwrap_or_default() / 1e6
             ),
         );
     }

@@ -142,25 +142,16 @@ pub async fn gather(
         .map(|r| r.region.as_str())
         .collect::<BTreeSet<_>>()
         .len();
-    heatmaps(session, &mut report, scope, &used, since, until, &has).await?;
     principals(session, &mut report, &used, since, until, &has).await?;
+    heatmaps(session, &mut report, scope, &used, since, until, &has).await?;
     if has("principals") {
         idle(session, &mut report, scope, &w, &has).await?;
         report.orphans = orphans(session, scope).await?;
     }
-    report.denied_total = rows(
-        session,
-        &format!(
-            "SELECT count(*) AS n FROM (SELECT DISTINCT principal_arn, action, eventsource, eventname \
-             {used} AND role = 'primary' AND outcome = 'denied')"
-        ),
-    )
-    .await?
-    .count("n")?
-    .first()
-    .copied()
-    .unwrap_or(0) as usize;
-    report.denied = denied(session, &used).await?;
+    let mut denied = denied(session, &used).await?;
+    report.denied_total = denied.len();
+    denied.truncate(TABLE_ROWS);
+    report.denied = denied;
     report.plans = plans;
     old_documents(session, &mut report.plans, &has).await?;
     Ok(report)
@@ -497,13 +488,9 @@ async fn heatmaps(
         }
     }
     let from = format!("{used} AND role = 'primary' AND outcome = 'success' AND principal_arn IS NOT NULL");
-    let top = rows(
-        session,
-        &format!("SELECT principal_arn AS arn, sum(events) AS n {from} GROUP BY 1 ORDER BY n DESC, arn"),
-    )
-    .await?;
-    let arns = top.text_or_empty("arn")?;
-    left_out += arns.len().saturating_sub(HEATMAPS);
+    // The busiest principals, as the principal table ranks them (read before).
+    let arns: Vec<String> = report.principals.iter().map(|p| p.arn.clone()).collect();
+    left_out += report.principals_total.saturating_sub(HEATMAPS);
     if !arns.is_empty() {
         let r = rows(
             session,
@@ -838,25 +825,40 @@ async fn orphans(session: &Session, scope: &ReportScope) -> Result<Vec<OrphanRow
         .as_ref()
         .map(|a| format!("AND split_part(p.policy_arn, ':', 5) = {}", quote(a)))
         .unwrap_or_default();
+    // The policies first, then their actions: joining every policy's grants before the
+    // filter expands each broad policy to the whole catalogue.
     let r = rows(
         session,
         &format!(
-            "SELECT p.policy_arn AS arn, CAST(max(p.updated) AS VARCHAR) AS u, count(DISTINCT g.action) AS n \
-             FROM policies p LEFT JOIN policy_grants g ON g.policy_key = p.policy_key AND g.effect = 'Allow' \
-             WHERE p.policy_type = 'customer_managed' AND p.is_default {only} \
+            "SELECT policy_key AS k, max(policy_arn) AS arn, CAST(max(updated) AS VARCHAR) AS u \
+             FROM policies p WHERE p.policy_type = 'customer_managed' AND p.is_default {only} \
              AND p.policy_key NOT IN (SELECT DISTINCT policy_key FROM attachments) \
              GROUP BY 1 ORDER BY arn LIMIT {TABLE_ROWS}"
         ),
     )
     .await?;
-    Ok(r.text_or_empty("arn")?
+    let keys = r.text_or_empty("k")?;
+    let mut actions: HashMap<String, u64> = HashMap::new();
+    if !keys.is_empty() {
+        let a = rows(
+            session,
+            &format!(
+                "SELECT policy_key AS k, count(DISTINCT action) AS n FROM policy_grants \
+                 WHERE effect = 'Allow' AND policy_key IN ({}) GROUP BY 1",
+                quote_list(&keys)
+            ),
+        )
+        .await?;
+        actions = a.text_or_empty("k")?.into_iter().zip(a.count("n")?).collect();
+    }
+    Ok(keys
         .into_iter()
+        .zip(r.text_or_empty("arn")?)
         .zip(r.text("u")?)
-        .zip(r.count("n")?)
-        .map(|((arn, updated), actions)| OrphanRow {
+        .map(|((key, arn), updated)| OrphanRow {
             arn,
             updated: time(updated),
-            actions,
+            actions: actions.get(&key).copied().unwrap_or(0),
         })
         .collect())
 }
@@ -868,7 +870,7 @@ async fn denied(session: &Session, used: &str) -> Result<Vec<DeniedRow>> {
             "SELECT coalesce(principal_arn, '(no principal)') AS arn, \
              coalesce(action, eventsource || ':' || eventname) AS x, sum(events) AS n, \
              CAST(max(last_seen) AS VARCHAR) AS l {used} AND role = 'primary' AND outcome = 'denied' \
-             GROUP BY 1, 2 ORDER BY n DESC, arn, x LIMIT {TABLE_ROWS}"
+             GROUP BY 1, 2 ORDER BY n DESC, arn, x"
         ),
     )
     .await?;

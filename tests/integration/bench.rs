@@ -57,6 +57,12 @@ fn bench_generates_ingests_queries_and_tightens_a_trail() {
         assert_eq!(t["regressions"], 0, "{t}");
     }
 
+    // The report over the store, with the action-level plan in it.
+    assert!(first["report"]["bytes"].as_u64().unwrap() > 10_000, "{}", first["report"]);
+    let page = std::fs::read_to_string(work.path().join("report.html")).unwrap();
+    assert!(page.contains("fig-events\"><b>3,000</b>"), "the page counts the trail");
+    assert_eq!(page.matches("<div class=\"plan\"").count(), 1);
+
     // A second run reuses the generated trail and starts from a fresh store.
     let second = run();
     assert_eq!(second["generate"]["reused"], true);
