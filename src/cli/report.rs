@@ -32,7 +32,9 @@ Sections:
   Unused            services granted and unused, users and roles without a call in the
                     window, customer-managed policies attached to nobody
   Denied            denied calls by principal and action
-  Plans             each plan under --plans (folders `trailcut tighten --out` wrote): the old
+  Plans             each plan under --plans (folders `trailcut tighten --out` wrote), or
+                    computed with --tighten LEVEL (the scope's --group, --role or
+                    --permission-set, else every group and customer-managed policy): the old
                     and new documents side by side with the changes marked, the evidence of
                     every kept and removed item, the replay and the scripts
 
@@ -42,6 +44,7 @@ left out; 24 groups and 24 principals get heatmaps. Narrow with the scope flags.
 Examples:
   trailcut demo && trailcut report --plans trailcut-demo --out report.html
   trailcut report --group Development --days 90 --out development.html
+  trailcut report --group Development --tighten service --days 120 --out development.html
   trailcut report --account 123456789012 --plans ./plans --out account.html
 
 Exit status: 0 written; 1 written, but some plan.json under --plans could not be read
@@ -53,6 +56,10 @@ pub struct ReportArgs {
     /// Tightening plans to show: a folder `tighten --out` wrote, or a folder of them
     #[arg(long, value_name = "DIR")]
     pub plans: Option<PathBuf>,
+    /// Compute the plans instead: tighten the scope's group, role or permission set at this
+    /// level, or without one every group and customer-managed policy
+    #[arg(long, value_name = "LEVEL", value_parser = ["service", "action", "resource"], conflicts_with = "plans")]
+    pub tighten: Option<String>,
     /// Only this account's principals and trail
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
@@ -85,6 +92,7 @@ impl ReportArgs {
         ReportArgs {
             out: PathBuf::from("trailcut-report.html"),
             plans: None,
+            tighten: None,
             account: None,
             principal: None,
             group: None,
@@ -120,6 +128,27 @@ pub fn run(store: &Path, args: ReportArgs, out: &mut dyn Write) -> anyhow::Resul
         }
         None => Vec::new(),
     };
+    // Plans computed here are written to a folder of their own, read back like --plans.
+    let computed = match &args.tighten {
+        Some(level) => {
+            let dir = tempfile::tempdir().context("creating a folder for the plans")?;
+            if tighten_scope(store, &args, level, dir.path())? != Status::Success {
+                status = Status::Partial;
+            }
+            Some(dir)
+        }
+        None => None,
+    };
+    let plans = match &computed {
+        Some(dir) => {
+            let mut loaded = load_plans(dir.path())?.plans;
+            for view in &mut loaded {
+                view.folder = format!("computed with --tighten {}", args.tighten.as_deref().unwrap_or(""));
+            }
+            loaded
+        }
+        None => plans,
+    };
     let scope = ReportScope {
         account: args.account,
         principal: args.principal,
@@ -148,6 +177,40 @@ pub fn run(store: &Path, args: ReportArgs, out: &mut dyn Write) -> anyhow::Resul
         report.plans.len()
     )?;
     Ok(status)
+}
+
+/// `trailcut tighten` over the report's scope into `dir`: its group, role or permission set,
+/// or every group and customer-managed policy (of its account). Its own report is not
+/// printed: the page holds the plans.
+fn tighten_scope(store: &Path, args: &ReportArgs, level: &str, dir: &Path) -> anyhow::Result<Status> {
+    let mut argv: Vec<String> = Vec::new();
+    let subject = [
+        ("--group", &args.group),
+        ("--role", &args.role),
+        ("--permission-set", &args.permission_set),
+    ];
+    match subject.iter().find(|(_, v)| v.is_some()) {
+        Some((flag, Some(name))) => argv.extend([flag.to_string(), name.clone()]),
+        _ => argv.extend(["--all-groups".to_owned(), "--all-policies".to_owned()]),
+    }
+    if let Some(account) = &args.account {
+        argv.extend(["--account".to_owned(), account.clone()]);
+    }
+    if let Some(days) = args.days {
+        argv.extend(["--days".to_owned(), days.to_string()]);
+    }
+    if let Some(since) = args.since {
+        argv.extend(["--since".to_owned(), since.to_string()]);
+    }
+    if let Some(until) = args.until {
+        argv.extend(["--until".to_owned(), until.to_string()]);
+    }
+    argv.extend(["--level".to_owned(), level.to_owned(), "--allow-regressions".to_owned()]);
+    argv.extend(["--out".to_owned(), dir.display().to_string()]);
+    let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+    eprintln!("tightening: trailcut tighten {}", words[..words.len() - 2].join(" "));
+    let tighten = super::tighten::parse_args(&words)?;
+    super::tighten::run(store, tighten, &mut std::io::sink())
 }
 
 /// Writes `bytes` to `path` through a temporary file beside it, so a reader never opens

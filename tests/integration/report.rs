@@ -347,3 +347,30 @@ fn hostile_names_stay_text_and_bad_plans_are_named() {
     // No events in scope: the principal table is empty, not an error.
     assert!(html.contains("<table class=\"sortable\" id=\"principal-table\">"));
 }
+
+#[test]
+fn tighten_computes_the_plans_of_the_scope() {
+    // --tighten with --group: that group's plan, the same cut story 1 makes at that level.
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("g.html");
+    trailcut()
+        .arg("--store")
+        .arg(sample_store())
+        .args(["report", "--group", "Development", "--tighten", "service", "--days", "90", "--out"])
+        .arg(&page)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(html.matches("<div class=\"plan\"").count(), 1);
+    assert!(html.contains("data-plan=\"Development\" data-kind=\"group\""));
+    assert!(html.contains("computed with --tighten service"));
+    for kept in ["cloudtrail", "ec2", "kms", "logs", "s3"] {
+        assert!(
+            html.contains(&format!("data-item=\"{kept}\" data-decision=\"kept\"")),
+            "{kept}"
+        );
+    }
+    assert!(html.contains("data-item=\"lambda\" data-decision=\"removed\""));
+    // Only the group's members are in the principal table.
+    assert!(html.contains("user/dev-ana") && !html.contains("user/nikhilj\">"));
+}
