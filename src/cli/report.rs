@@ -111,8 +111,8 @@ pub fn run(store: &Path, args: ReportArgs, out: &mut dyn Write) -> anyhow::Resul
     let mut status = Status::Success;
     let plans = match &args.plans {
         Some(dir) => {
-            let loaded =
-                load_plans(dir).with_context(|| format!("reading plans under `{}`", dir.display()))?;
+            let loaded = load_plans(dir)
+                .with_context(|| format!("reading plans under `{}`", dir.display()))?;
             for skipped in &loaded.skipped {
                 eprintln!("warning: skipping {skipped}");
                 status = Status::Partial;
@@ -143,7 +143,10 @@ pub fn run(store: &Path, args: ReportArgs, out: &mut dyn Write) -> anyhow::Resul
         Some(dir) => {
             let mut loaded = load_plans(dir.path())?.plans;
             for view in &mut loaded {
-                view.folder = format!("computed with --tighten {}", args.tighten.as_deref().unwrap_or(""));
+                view.folder = format!(
+                    "computed with --tighten {}",
+                    args.tighten.as_deref().unwrap_or("")
+                );
             }
             loaded
         }
@@ -182,7 +185,12 @@ pub fn run(store: &Path, args: ReportArgs, out: &mut dyn Write) -> anyhow::Resul
 /// `trailcut tighten` over the report's scope into `dir`: its group, role or permission set,
 /// or every group and customer-managed policy (of its account). Its own report is not
 /// printed: the page holds the plans.
-fn tighten_scope(store: &Path, args: &ReportArgs, level: &str, dir: &Path) -> anyhow::Result<Status> {
+fn tighten_scope(
+    store: &Path,
+    args: &ReportArgs,
+    level: &str,
+    dir: &Path,
+) -> anyhow::Result<Status> {
     let mut argv: Vec<String> = Vec::new();
     let subject = [
         ("--group", &args.group),
@@ -205,10 +213,17 @@ fn tighten_scope(store: &Path, args: &ReportArgs, level: &str, dir: &Path) -> an
     if let Some(until) = args.until {
         argv.extend(["--until".to_owned(), until.to_string()]);
     }
-    argv.extend(["--level".to_owned(), level.to_owned(), "--allow-regressions".to_owned()]);
+    argv.extend([
+        "--level".to_owned(),
+        level.to_owned(),
+        "--allow-regressions".to_owned(),
+    ]);
     argv.extend(["--out".to_owned(), dir.display().to_string()]);
     let words: Vec<&str> = argv.iter().map(String::as_str).collect();
-    eprintln!("tightening: trailcut tighten {}", words[..words.len() - 2].join(" "));
+    eprintln!(
+        "tightening: trailcut tighten {}",
+        words[..words.len() - 2].join(" ")
+    );
     let tighten = super::tighten::parse_args(&words)?;
     super::tighten::run(store, tighten, &mut std::io::sink())
 }
@@ -226,7 +241,8 @@ fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        file.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
     file.persist(path).map_err(|e| e.error)?;
     Ok(())

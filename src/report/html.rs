@@ -207,24 +207,39 @@ fn overview(s: &mut String, r: &Report) {
         (Some(a), Some(b)) => format!("{a} .. {b} UTC"),
         _ => "no events".to_owned(),
     };
-    let _ = write!(s, "<p>Window: <b id=\"window\">{}</b>.</p>", escape(&window));
+    let _ = write!(
+        s,
+        "<p>Window: <b id=\"window\">{}</b>.</p>",
+        escape(&window)
+    );
     s.push_str(r#"<div class="figures">"#);
     figure(s, "events", &count(o.events), "fig-events");
-    figure(s, "accounts", &count(o.accounts.len() as u64), "fig-accounts");
+    figure(
+        s,
+        "accounts",
+        &count(o.accounts.len() as u64),
+        "fig-accounts",
+    );
     figure(s, "regions", &count(o.regions as u64), "fig-regions");
-    figure(s, "principals", &count(o.principals as u64), "fig-principals");
+    figure(
+        s,
+        "principals",
+        &count(o.principals as u64),
+        "fig-principals",
+    );
     let mapped = o
         .mapped_percent()
         .map(|p| format!("{p:.1}%"))
         .unwrap_or_else(|| "n/a".to_owned());
-    figure(s, "of API calls mapped to IAM actions", &mapped, "fig-mapped");
+    figure(
+        s,
+        "of API calls mapped to IAM actions",
+        &mapped,
+        "fig-mapped",
+    );
     s.push_str("</div>");
     if !o.accounts.is_empty() {
-        let _ = write!(
-            s,
-            "<p>Accounts: {}.</p>",
-            escape(&o.accounts.join(", "))
-        );
+        let _ = write!(s, "<p>Accounts: {}.</p>", escape(&o.accounts.join(", ")));
     }
     if !o.mapping.is_empty() {
         s.push_str(r#"<table class="sortable" id="mapping">"#);
@@ -257,7 +272,11 @@ fn overview(s: &mut String, r: &Report) {
             .collect();
         if !with_gaps.is_empty() {
             s.push_str(r#"<table class="sortable" id="gaps">"#);
-            s.push_str(&head(&["account", "region", "gaps (days without an event)"]));
+            s.push_str(&head(&[
+                "account",
+                "region",
+                "gaps (days without an event)",
+            ]));
             s.push_str("<tbody>");
             for row in with_gaps {
                 let text: Vec<String> = row
@@ -305,7 +324,9 @@ fn usage(s: &mut String, r: &Report) {
     if r.days.is_empty() {
         s.push_str(r#"<p class="note">No events in the window.</p>"#);
     } else {
-        s.push_str(r#"<p class="note">Events per UTC day; denied calls in red.</p><div class="chart">"#);
+        s.push_str(
+            r#"<p class="note">Events per UTC day; denied calls in red.</p><div class="chart">"#,
+        );
         s.push_str(&svg::activity(&r.days));
         s.push_str("</div>");
     }
@@ -418,8 +439,16 @@ fn principals(s: &mut String, r: &Report) {
         );
     }
     s.push_str("</tbody></table>");
-    s.push_str(&left_out(r.principals.len(), r.principals_total, "principals"));
-    let detailed: Vec<_> = r.principals.iter().filter(|p| !p.services.is_empty()).collect();
+    s.push_str(&left_out(
+        r.principals.len(),
+        r.principals_total,
+        "principals",
+    ));
+    let detailed: Vec<_> = r
+        .principals
+        .iter()
+        .filter(|p| !p.services.is_empty())
+        .collect();
     if !detailed.is_empty() {
         s.push_str("<h3>Per principal, by service</h3>");
         for p in detailed {
@@ -459,11 +488,22 @@ fn principals(s: &mut String, r: &Report) {
 fn unused(s: &mut String, r: &Report) {
     s.push_str(r#"<section id="unused"><h2>Unused</h2><h3>Services granted and not used in the window</h3>"#);
     s.push_str(r#"<table class="sortable" id="unused-services">"#);
-    s.push_str(&head(&["principal", "services granted", "unused", "unused services"]));
+    s.push_str(&head(&[
+        "principal",
+        "services granted",
+        "unused",
+        "unused services",
+    ]));
     s.push_str("<tbody>");
     for u in &r.unused {
         const NAMES: usize = 40;
-        let mut names = u.services.iter().take(NAMES).cloned().collect::<Vec<_>>().join(", ");
+        let mut names = u
+            .services
+            .iter()
+            .take(NAMES)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
         if u.services.len() > NAMES {
             let _ = write!(names, " and {} more", u.services.len() - NAMES);
         }
@@ -480,7 +520,13 @@ fn unused(s: &mut String, r: &Report) {
     s.push_str(&left_out(r.unused.len(), r.unused_total, "principals"));
     s.push_str("<h3>Users and roles without a call in the window</h3>");
     s.push_str(r#"<table class="sortable" id="idle">"#);
-    s.push_str(&head(&["principal", "type", "created", "role last used (IAM)", "services granted"]));
+    s.push_str(&head(&[
+        "principal",
+        "type",
+        "created",
+        "role last used (IAM)",
+        "services granted",
+    ]));
     s.push_str("<tbody>");
     for i in &r.idle {
         let _ = write!(
@@ -527,7 +573,11 @@ fn denied(s: &mut String, r: &Report) {
         );
     }
     s.push_str("</tbody></table>");
-    s.push_str(&left_out(r.denied.len(), r.denied_total, "principal and action pairs"));
+    s.push_str(&left_out(
+        r.denied.len(),
+        r.denied_total,
+        "principal and action pairs",
+    ));
     s.push_str("</section>");
 }
 
@@ -560,10 +610,7 @@ fn plan(s: &mut String, view: &PlanView) {
         escape(&p.scope.name),
         escape(&level)
     );
-    let mut what = vec![format!(
-        "window {} .. {}",
-        p.window.since, p.window.until
-    )];
+    let mut what = vec![format!("window {} .. {}", p.window.since, p.window.until)];
     if let Some(arn) = &p.scope.arn {
         what.push(arn.clone());
     }
@@ -609,8 +656,18 @@ fn plan(s: &mut String, view: &PlanView) {
     }
     if p.scope.kind == "scp" {
         let new = p.document.as_ref().and_then(|d| view.documents.get(d));
-        let old = p.scope.id.as_ref().and_then(|id| view.old_documents.get(id));
-        document_change(s, &p.scope.name, old.map(String::as_str), new.map(String::as_str), "the SCP");
+        let old = p
+            .scope
+            .id
+            .as_ref()
+            .and_then(|id| view.old_documents.get(id));
+        document_change(
+            s,
+            &p.scope.name,
+            old.map(String::as_str),
+            new.map(String::as_str),
+            "the SCP",
+        );
         items(s, &p.services);
     } else {
         if !p.policies.is_empty() {
@@ -683,7 +740,13 @@ fn policy_section(s: &mut String, view: &PlanView, policy: &PlanPolicy) {
             "emptied" => Some("(nothing left: the policy is detached or deleted)"),
             _ => new.map(String::as_str),
         };
-        document_change(s, &policy.name, old.map(String::as_str), new_text, "the policy");
+        document_change(
+            s,
+            &policy.name,
+            old.map(String::as_str),
+            new_text,
+            "the policy",
+        );
     }
     items(s, &policy.items);
 }
@@ -698,7 +761,11 @@ fn document_change(s: &mut String, name: &str, old: Option<&str>, new: Option<&s
             if new.is_none() { " or after" } else { "" }
         );
         if let Some(new) = new {
-            let _ = write!(s, "<details><summary>the new document</summary><pre>{}</pre></details>", escape(new));
+            let _ = write!(
+                s,
+                "<details><summary>the new document</summary><pre>{}</pre></details>",
+                escape(new)
+            );
         }
         return;
     };
@@ -796,7 +863,9 @@ fn items(s: &mut String, items: &[super::plans::PlanItem]) {
         let mut per_service: std::collections::BTreeMap<(&str, &str), u64> = Default::default();
         for item in &silent {
             let service = item.name.split(':').next().unwrap_or(&item.name);
-            *per_service.entry((item.decision.as_str(), service)).or_default() += 1;
+            *per_service
+                .entry((item.decision.as_str(), service))
+                .or_default() += 1;
         }
         let actions = silent.iter().any(|i| i.name.contains(':'));
         let text: Vec<String> = per_service
@@ -817,7 +886,11 @@ fn items(s: &mut String, items: &[super::plans::PlanItem]) {
 }
 
 fn permission_set(s: &mut String, ps: &super::plans::PlanPermissionSet) {
-    let _ = write!(s, "<h4>Permission set {}: accounts and people</h4>", escape(&ps.name));
+    let _ = write!(
+        s,
+        "<h4>Permission set {}: accounts and people</h4>",
+        escape(&ps.name)
+    );
     if !ps.managed_detached.is_empty() {
         let _ = write!(
             s,
@@ -882,7 +955,14 @@ mod tests {
     #[test]
     fn an_empty_report_is_a_whole_page_with_every_section() {
         let page = render(&Report::default());
-        for id in ["overview", "usage", "principals", "unused", "denied", "plans"] {
+        for id in [
+            "overview",
+            "usage",
+            "principals",
+            "unused",
+            "denied",
+            "plans",
+        ] {
             assert!(page.contains(&format!("<section id=\"{id}\">")), "{id}");
         }
         assert!(page.ends_with("</html>\n"));

@@ -161,11 +161,9 @@ impl PlanMove {
         let policy = self.policy_name.as_deref().unwrap_or("?");
         match self.kind.as_str() {
             "detach" => format!("detach {policy} from {}", entity(&self.entity)),
-            "remove-from-group" => format!(
-                "take {} out of {}",
-                entity(&self.user),
-                entity(&self.group)
-            ),
+            "remove-from-group" => {
+                format!("take {} out of {}", entity(&self.user), entity(&self.group))
+            }
             "delete-policy" => format!("delete policy {policy}"),
             "delete-inline" => format!("delete inline policy {policy} of {}", entity(&self.owner)),
             other => other.to_owned(),
@@ -259,9 +257,7 @@ pub fn load_plans(dir: &Path) -> std::io::Result<LoadedPlans> {
     for path in paths {
         match load_one(dir, &path) {
             Ok(view) => loaded.plans.push(view),
-            Err(reason) => loaded
-                .skipped
-                .push(format!("{}: {reason}", path.display())),
+            Err(reason) => loaded.skipped.push(format!("{}: {reason}", path.display())),
         }
     }
     Ok(loaded)
@@ -269,8 +265,13 @@ pub fn load_plans(dir: &Path) -> std::io::Result<LoadedPlans> {
 
 fn load_one(dir: &Path, path: &Path) -> Result<PlanView, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let plan: PlanFile = serde_json::from_str(&text)
-        .map_err(|e| format!("not a trailcut plan: line {} column {}: {e}", e.line(), e.column()))?;
+    let plan: PlanFile = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "not a trailcut plan: line {} column {}: {e}",
+            e.line(),
+            e.column()
+        )
+    })?;
     let folder_path = path.parent().unwrap_or(dir);
     let folder = folder_path
         .strip_prefix(dir)
@@ -332,9 +333,7 @@ pub fn side_by_side<'a>(old: &'a str, new: &'a str) -> Vec<SideBySide<'a>> {
         let (tag, o, n) = op.as_tag_tuple();
         match tag {
             similar::DiffTag::Equal => rows.extend(o.map(|i| SideBySide::Same(old_lines[i]))),
-            similar::DiffTag::Delete => {
-                rows.extend(o.map(|i| SideBySide::Removed(old_lines[i])))
-            }
+            similar::DiffTag::Delete => rows.extend(o.map(|i| SideBySide::Removed(old_lines[i]))),
             similar::DiffTag::Insert => rows.extend(n.map(|i| SideBySide::Added(new_lines[i]))),
             similar::DiffTag::Replace => {
                 let (o, n): (Vec<usize>, Vec<usize>) = (o.collect(), n.collect());
@@ -383,7 +382,11 @@ mod tests {
         let loaded = load_plans(dir.path()).expect("reads");
         assert!(loaded.plans.is_empty());
         assert_eq!(loaded.skipped.len(), 1);
-        assert!(loaded.skipped[0].contains("not a trailcut plan"), "{:?}", loaded.skipped);
+        assert!(
+            loaded.skipped[0].contains("not a trailcut plan"),
+            "{:?}",
+            loaded.skipped
+        );
         assert!(load_plans(&dir.path().join("none")).is_err());
     }
 }

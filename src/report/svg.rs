@@ -182,7 +182,8 @@ pub fn coverage(coverage: &Coverage) -> String {
         );
         let gaps = row.gaps();
         let silences = row.silences();
-        let within = |runs: &[(usize, usize)], i: usize| runs.iter().any(|&(a, b)| (a..=b).contains(&i));
+        let within =
+            |runs: &[(usize, usize)], i: usize| runs.iter().any(|&(a, b)| (a..=b).contains(&i));
         for (i, &n) in row.events.iter().enumerate() {
             let (class, what) = if n > 0 {
                 ("on", format!("{n} events"))
@@ -243,7 +244,10 @@ mod tests {
             }],
         };
         let svg = coverage(&cov);
-        assert!(svg.contains("1&lt;2 us-east-1, 2026-11-02: no event: a gap"), "{svg}");
+        assert!(
+            svg.contains("1&lt;2 us-east-1, 2026-11-02: no event: a gap"),
+            "{svg}"
+        );
         assert_eq!(svg.matches(r#"class="gap""#).count(), 7);
         assert_eq!(svg.matches(r#"class="quiet""#).count(), 1);
         assert!(svg.contains("2026-11-10: no event: a quiet day"), "{svg}");

@@ -13,9 +13,8 @@ use super::tighten::ints;
 use super::{Session, SqlError, SqlResult};
 use crate::policy::PolicyDocument;
 use crate::report::{
-    Coverage, CoverageRow, DayActivity, DeniedRow, HEATMAPS, Heatmap, IdleRow, OrphanRow,
-    PlanView, PrincipalRow, Report, ScopeText, ServiceRow, ServiceTotal, Subject,
-    TABLE_ROWS, UnusedRow,
+    Coverage, CoverageRow, DayActivity, DeniedRow, HEATMAPS, Heatmap, IdleRow, OrphanRow, PlanView,
+    PrincipalRow, Report, ScopeText, ServiceRow, ServiceTotal, Subject, TABLE_ROWS, UnusedRow,
 };
 
 /// What the report covers. Every field narrows it; none means the whole store.
@@ -69,7 +68,11 @@ impl Rows {
     }
 
     fn text_or_empty(&self, column: &str) -> SqlResult<Vec<String>> {
-        Ok(self.text(column)?.into_iter().map(Option::unwrap_or_default).collect())
+        Ok(self
+            .text(column)?
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect())
     }
 
     fn count(&self, column: &str) -> SqlResult<Vec<u64>> {
@@ -117,11 +120,19 @@ pub async fn gather(
         ..Report::default()
     };
     for (table, what) in [
-        ("principals", "services granted, idle principals and unattached policies (`trailcut authz ingest`)"),
-        ("services_last_accessed", "last use from IAM's last-accessed reports (`trailcut last-accessed ingest`)"),
+        (
+            "principals",
+            "services granted, idle principals and unattached policies (`trailcut authz ingest`)",
+        ),
+        (
+            "services_last_accessed",
+            "last use from IAM's last-accessed reports (`trailcut last-accessed ingest`)",
+        ),
     ] {
         if !has(table) {
-            report.missing.push(format!("The store has no `{table}` table: no {what}."));
+            report
+                .missing
+                .push(format!("The store has no `{table}` table: no {what}."));
         }
     }
     let Some((since, until)) = window(session, scope).await? else {
@@ -290,7 +301,11 @@ async fn overview(session: &Session, report: &mut Report, used: &str) -> Result<
         ),
     )
     .await?;
-    o.mapping = r.text_or_empty("s")?.into_iter().zip(r.count("n")?).collect();
+    o.mapping = r
+        .text_or_empty("s")?
+        .into_iter()
+        .zip(r.count("n")?)
+        .collect();
     Ok(())
 }
 
@@ -298,7 +313,12 @@ const SERVICE: &str = "coalesce(iam_service, eventsource)";
 const DENIED: &str = "sum(CASE WHEN outcome = 'denied' THEN events ELSE 0 END)";
 
 /// Each day of `since ..= until`, with zeros for the days without a call.
-async fn days(session: &Session, used: &str, since: NaiveDate, until: NaiveDate) -> Result<Vec<DayActivity>> {
+async fn days(
+    session: &Session,
+    used: &str,
+    since: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<DayActivity>> {
     let r = rows(
         session,
         &format!(
@@ -383,7 +403,11 @@ async fn coverage(
     )
     .await?;
     let days: Vec<String> = every_day(since, until).map(|d| d.to_string()).collect();
-    let index: HashMap<&str, usize> = days.iter().enumerate().map(|(i, d)| (d.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.as_str(), i))
+        .collect();
     let mut by_row: BTreeMap<(String, String), Vec<u64>> = BTreeMap::new();
     for (((a, region), d), n) in r
         .text_or_empty("a")?
@@ -393,7 +417,9 @@ async fn coverage(
         .zip(r.count("n")?)
     {
         if let Some(&i) = index.get(d.as_str()) {
-            by_row.entry((a, region)).or_insert_with(|| vec![0; days.len()])[i] += n;
+            by_row
+                .entry((a, region))
+                .or_insert_with(|| vec![0; days.len()])[i] += n;
         }
     }
     let rows = by_row
@@ -422,9 +448,7 @@ async fn heatmaps(
     until: NaiveDate,
     has: &dyn Fn(&str) -> bool,
 ) -> Result<()> {
-    let weeks: Vec<NaiveDate> = every_day(monday(since), until)
-        .step_by(7)
-        .collect();
+    let weeks: Vec<NaiveDate> = every_day(monday(since), until).step_by(7).collect();
     let week_index: HashMap<NaiveDate, usize> =
         weeks.iter().enumerate().map(|(i, w)| (*w, i)).collect();
     let week_names: Vec<String> = weeks.iter().map(|w| w.to_string()).collect();
@@ -447,7 +471,10 @@ async fn heatmaps(
                 maps.push((arn, name, subject, BTreeMap::new()));
                 maps.len() - 1
             });
-            maps[i].3.entry(service).or_insert_with(|| vec![0; weeks.len()])[w] += n;
+            maps[i]
+                .3
+                .entry(service)
+                .or_insert_with(|| vec![0; weeks.len()])[w] += n;
         }
         Ok(())
     };
@@ -487,7 +514,9 @@ async fn heatmaps(
             add(&r, Subject::Group, &mut maps)?;
         }
     }
-    let from = format!("{used} AND role = 'primary' AND outcome = 'success' AND principal_arn IS NOT NULL");
+    let from = format!(
+        "{used} AND role = 'primary' AND outcome = 'success' AND principal_arn IS NOT NULL"
+    );
     // The busiest principals, as the principal table ranks them (read before).
     let arns: Vec<String> = report.principals.iter().map(|p| p.arn.clone()).collect();
     left_out += report.principals_total.saturating_sub(HEATMAPS);
@@ -764,7 +793,12 @@ async fn principals(
         }
         p.services = own;
     }
-    unused.sort_by(|a, b| b.services.len().cmp(&a.services.len()).then_with(|| a.arn.cmp(&b.arn)));
+    unused.sort_by(|a, b| {
+        b.services
+            .len()
+            .cmp(&a.services.len())
+            .then_with(|| a.arn.cmp(&b.arn))
+    });
     report.unused_total = unused.len();
     unused.truncate(TABLE_ROWS);
     report.unused = unused;
@@ -849,7 +883,11 @@ async fn orphans(session: &Session, scope: &ReportScope) -> Result<Vec<OrphanRow
             ),
         )
         .await?;
-        actions = a.text_or_empty("k")?.into_iter().zip(a.count("n")?).collect();
+        actions = a
+            .text_or_empty("k")?
+            .into_iter()
+            .zip(a.count("n")?)
+            .collect();
     }
     Ok(keys
         .into_iter()
@@ -927,7 +965,12 @@ async fn old_documents(
     }
     let sets: BTreeSet<String> = plans
         .iter()
-        .filter_map(|v| v.plan.permission_set.as_ref().map(|_| v.plan.scope.arn.clone()))
+        .filter_map(|v| {
+            v.plan
+                .permission_set
+                .as_ref()
+                .map(|_| v.plan.scope.arn.clone())
+        })
         .flatten()
         .collect();
     if has("sso_permission_sets") && has("sso_permission_set_policies") && !sets.is_empty() {
@@ -943,7 +986,10 @@ async fn old_documents(
         let mut parts: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (k, d) in r.text_or_empty("k")?.into_iter().zip(r.text("d")?) {
             if let Some(d) = d {
-                parts.entry(k).or_default().push(format!("// inline policy\n{}", pretty(&d)));
+                parts
+                    .entry(k)
+                    .or_default()
+                    .push(format!("// inline policy\n{}", pretty(&d)));
             }
         }
         if has("policies") {
@@ -964,8 +1010,13 @@ async fn old_documents(
                 .zip(r.text_or_empty("n")?)
                 .zip(r.text("d")?)
             {
-                let body = d.map(|d| pretty(&d)).unwrap_or_else(|| "(not in the IAM snapshot)".to_owned());
-                parts.entry(k).or_default().push(format!("// AWS managed policy {n}\n{body}"));
+                let body = d
+                    .map(|d| pretty(&d))
+                    .unwrap_or_else(|| "(not in the IAM snapshot)".to_owned());
+                parts
+                    .entry(k)
+                    .or_default()
+                    .push(format!("// AWS managed policy {n}\n{body}"));
             }
         }
         for (k, texts) in parts {
@@ -980,7 +1031,10 @@ async fn old_documents(
     if has("scps") && !scps.is_empty() {
         let r = rows(
             session,
-            &format!("SELECT id AS k, document AS d FROM scps WHERE id IN ({})", quote_list(&scps)),
+            &format!(
+                "SELECT id AS k, document AS d FROM scps WHERE id IN ({})",
+                quote_list(&scps)
+            ),
         )
         .await?;
         for (k, d) in r.text_or_empty("k")?.into_iter().zip(r.text("d")?) {
@@ -1025,12 +1079,21 @@ mod tests {
         let sql = principal_filter(&scope, "p", &all);
         assert!(sql.contains("split_part(p, ':', 5) = '123'"), "{sql}");
         assert!(sql.contains("lower(p) LIKE lower('%/nikhilj')"), "{sql}");
-        assert!(sql.contains("lower(group_name) = lower('Dev''elopment')"), "{sql}");
-        assert!(sql.contains("lower(split_part(p, '/', -1)) = lower('ci')"), "{sql}");
+        assert!(
+            sql.contains("lower(group_name) = lower('Dev''elopment')"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("lower(split_part(p, '/', -1)) = lower('ci')"),
+            "{sql}"
+        );
         assert!(sql.contains("FROM sso_roles"), "{sql}");
         let none = |_: &str| false;
         let sql = principal_filter(&scope, "p", &none);
-        assert!(!sql.contains("sso_roles") && !sql.contains("group_members"), "{sql}");
+        assert!(
+            !sql.contains("sso_roles") && !sql.contains("group_members"),
+            "{sql}"
+        );
     }
 
     #[test]
@@ -1038,6 +1101,9 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2026, 11, 15).expect("a date"); // a Sunday
         assert_eq!(monday(d).to_string(), "2026-11-09");
         assert_eq!(monday(monday(d)), monday(d));
-        assert_eq!(time(Some("2026-11-15T17:47:17.123".into())).as_deref(), Some("2026-11-15 17:47:17"));
+        assert_eq!(
+            time(Some("2026-11-15T17:47:17.123".into())).as_deref(),
+            Some("2026-11-15 17:47:17")
+        );
     }
 }

@@ -58,9 +58,16 @@ fn bench_generates_ingests_queries_and_tightens_a_trail() {
     }
 
     // The report over the store, with the action-level plan in it.
-    assert!(first["report"]["bytes"].as_u64().unwrap() > 10_000, "{}", first["report"]);
+    assert!(
+        first["report"]["bytes"].as_u64().unwrap() > 10_000,
+        "{}",
+        first["report"]
+    );
     let page = std::fs::read_to_string(work.path().join("report.html")).unwrap();
-    assert!(page.contains("fig-events\"><b>3,000</b>"), "the page counts the trail");
+    assert!(
+        page.contains("fig-events\"><b>3,000</b>"),
+        "the page counts the trail"
+    );
     assert_eq!(page.matches("<div class=\"plan\"").count(), 1);
 
     // A second run reuses the generated trail and starts from a fresh store.

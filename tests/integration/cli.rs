@@ -62,7 +62,10 @@ fn demo_runs_on_the_sample_data() {
         assert!(stdout.contains(expected), "missing `{expected}`:\n{stdout}");
     }
     let page = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(page.contains("data-plan=\"nikhilj\""), "the demo's report holds its plans");
+    assert!(
+        page.contains("data-plan=\"nikhilj\""),
+        "the demo's report holds its plans"
+    );
     assert_eq!(stdout.matches(": 0 would be denied").count(), 5, "{stdout}");
     // The store stays, and the commands the demo ends with work on it.
     let next: Vec<&str> = stdout
@@ -80,7 +83,11 @@ fn demo_runs_on_the_sample_data() {
     ] {
         let named = next[line].split("   ").next().unwrap();
         let words: Vec<&str> = named.split_whitespace().collect();
-        let answer = trailcut().args(&words).current_dir(tmp.path()).output().unwrap();
+        let answer = trailcut()
+            .args(&words)
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
         assert!(
             answer.status.success(),
             "{named}: {}",

@@ -109,7 +109,10 @@ const EXTRACT: &str = r#"<script>
 
 /// The JSON the extract script left in the dumped DOM.
 fn extracted(dom: &str) -> Value {
-    let start = dom.find("<pre id=\"extract\">").expect("the extract script ran") + 18;
+    let start = dom
+        .find("<pre id=\"extract\">")
+        .expect("the extract script ran")
+        + 18;
     let end = start + dom[start..].find("</pre>").unwrap();
     let text = dom[start..end]
         .replace("&lt;", "<")
@@ -156,8 +159,10 @@ fn sample_report() -> (tempfile::TempDir, PathBuf, PathBuf) {
 }
 
 fn plan_json(dir: &Path, story: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("plans").join(story).join("plan.json")).unwrap())
-        .unwrap()
+    serde_json::from_str(
+        &std::fs::read_to_string(dir.join("plans").join(story).join("plan.json")).unwrap(),
+    )
+    .unwrap()
 }
 
 /// (name, decision) of the items a plan lists in full, and how many it counts per service.
@@ -173,7 +178,10 @@ fn expected_items(items: &[&Value]) -> (BTreeSet<(String, String)>, usize) {
         if quiet {
             silent += 1;
         } else {
-            shown.insert((item["name"].as_str().unwrap().to_owned(), decision.to_owned()));
+            shown.insert((
+                item["name"].as_str().unwrap().to_owned(),
+                decision.to_owned(),
+            ));
         }
     }
     (shown, silent)
@@ -184,7 +192,12 @@ fn dom_items(plan: &Value) -> BTreeSet<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_str().unwrap().to_owned()))
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().to_owned(),
+                p[1].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -200,14 +213,24 @@ fn the_sample_report_opens_in_chromium_without_a_console_message_and_holds_the_s
 
     // Events and calls per service, against the events table itself.
     let store = sample_store();
-    let total = rows(store, "SELECT count(*) AS n FROM events")[0]["n"].as_i64().unwrap();
-    assert_eq!(got["events"].as_str().unwrap().replace(',', ""), total.to_string());
+    let total = rows(store, "SELECT count(*) AS n FROM events")[0]["n"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        got["events"].as_str().unwrap().replace(',', ""),
+        total.to_string()
+    );
     let per_service: BTreeMap<String, i64> = rows(
         store,
         "SELECT coalesce(iam_service, eventsource) AS s, count(*) AS n FROM events GROUP BY 1",
     )
     .into_iter()
-    .map(|r| (r["s"].as_str().unwrap().to_owned(), r["n"].as_i64().unwrap()))
+    .map(|r| {
+        (
+            r["s"].as_str().unwrap().to_owned(),
+            r["n"].as_i64().unwrap(),
+        )
+    })
     .collect();
     let shown: BTreeMap<String, i64> = got["services"]
         .as_object()
@@ -239,19 +262,28 @@ fn the_sample_report_opens_in_chromium_without_a_console_message_and_holds_the_s
                 .is_some_and(|s| s.iter().any(|s| s == "trail"));
             if item["decision"] == "removed" && trail_before && item["name"] != "iam" {
                 let name = item["name"].as_str().unwrap();
-                assert!(stopped.contains(&format!("{name} (")), "{name} not in {stopped}");
+                assert!(
+                    stopped.contains(&format!("{name} (")),
+                    "{name} not in {stopped}"
+                );
                 left += 1;
             }
         }
     }
-    assert!(left >= 5, "story 1 removes cloudformation, dynamodb, lambda, sns, sqs: {left}");
+    assert!(
+        left >= 5,
+        "story 1 removes cloudformation, dynamodb, lambda, sns, sqs: {left}"
+    );
 
     // Each plan: its items and decisions as plan.json has them, a side-by-side view, the
     // replay, the scripts.
     let plans = got["plans"].as_array().unwrap();
     assert_eq!(plans.len(), 3);
     let find = |name: &str| plans.iter().find(|p| p["name"] == name).unwrap();
-    for (story, name) in [(STORIES[0].name, "Development"), (STORIES[1].name, "nikhilj")] {
+    for (story, name) in [
+        (STORIES[0].name, "Development"),
+        (STORIES[1].name, "nikhilj"),
+    ] {
         let plan = plan_json(dir.path(), story);
         let all: Vec<&Value> = plan["policies"]
             .as_array()
@@ -265,14 +297,20 @@ fn the_sample_report_opens_in_chromium_without_a_console_message_and_holds_the_s
         assert_eq!(dom["silent"].as_u64().unwrap() as usize, silent, "{name}");
         assert_eq!(dom["replayed"], plan["replay"]["events"], "{name}");
         assert_eq!(dom["regressions"].as_u64().unwrap(), 0);
-        assert!(dom["scripts"].as_u64().unwrap() >= 2, "{name}: apply.sh and rollback.sh");
+        assert!(
+            dom["scripts"].as_u64().unwrap() >= 2,
+            "{name}: apply.sh and rollback.sh"
+        );
         let changed = plan["policies"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|p| !["unchanged", "left-with-group"].contains(&p["outcome"].as_str().unwrap()))
             .count();
-        assert!(!dom["diffs"].as_array().unwrap().is_empty() && changed > 0, "{name}");
+        assert!(
+            !dom["diffs"].as_array().unwrap().is_empty() && changed > 0,
+            "{name}"
+        );
         for diff in dom["diffs"].as_array().unwrap() {
             assert!(diff["removed"].as_u64().unwrap() > 0, "{name}: {diff}");
         }
@@ -282,9 +320,10 @@ fn the_sample_report_opens_in_chromium_without_a_console_message_and_holds_the_s
     let nikhilj = find("nikhilj");
     let diffs = nikhilj["diffs"].as_array().unwrap();
     assert!(
-        diffs
-            .iter()
-            .any(|d| d["after"].as_str().unwrap().starts_with("(nothing left") && d["removed"].as_u64().unwrap() > 5),
+        diffs.iter().any(
+            |d| d["after"].as_str().unwrap().starts_with("(nothing left")
+                && d["removed"].as_u64().unwrap() > 5
+        ),
         "{nikhilj}"
     );
     assert!(dom_items(nikhilj).contains(&("autoscaling".to_owned(), "kept".to_owned())));
@@ -300,7 +339,10 @@ fn the_sample_report_opens_in_chromium_without_a_console_message_and_holds_the_s
     assert!(after.contains("\"Deny\""), "{after}");
     for service in services.iter().filter(|s| s["decision"] == "removed") {
         let name = service["name"].as_str().unwrap();
-        assert!(after.contains(&format!("\"{name}:*\"")), "{name} not denied in {after}");
+        assert!(
+            after.contains(&format!("\"{name}:*\"")),
+            "{name} not denied in {after}"
+        );
     }
 }
 
@@ -333,14 +375,22 @@ fn hostile_names_stay_text_and_bad_plans_are_named() {
     let out = trailcut()
         .arg("--store")
         .arg(sample_store())
-        .args(["report", "--principal", "<script>alert(1)</script>", "--plans"])
+        .args([
+            "report",
+            "--principal",
+            "<script>alert(1)</script>",
+            "--plans",
+        ])
         .arg(dir.path())
         .arg("--out")
         .arg(&page)
         .assert()
         .code(1);
     let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
-    assert!(stderr.contains("odd/plan.json: not a trailcut plan"), "{stderr}");
+    assert!(
+        stderr.contains("odd/plan.json: not a trailcut plan"),
+        "{stderr}"
+    );
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(!html.contains("<script>alert"), "the scope is escaped");
     assert!(html.contains("principal &lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -356,7 +406,16 @@ fn tighten_computes_the_plans_of_the_scope() {
     trailcut()
         .arg("--store")
         .arg(sample_store())
-        .args(["report", "--group", "Development", "--tighten", "service", "--days", "90", "--out"])
+        .args([
+            "report",
+            "--group",
+            "Development",
+            "--tighten",
+            "service",
+            "--days",
+            "90",
+            "--out",
+        ])
         .arg(&page)
         .assert()
         .success();
