@@ -17,6 +17,8 @@ const OURS: &[&str] = &[
     "cleanup.sh",
     "policies",
     "scps",
+    "terraform",
+    "cloudformation",
 ];
 
 /// Writes `files` into `dir`, after checking and clearing it.

@@ -16,8 +16,8 @@ use crate::sql::tighten::SqlEvidence;
 use crate::store::Store;
 use crate::tighten::bulk::{BulkRequest, SubjectKind};
 use crate::tighten::{
-    Level, Request, RewriteOptions, ScpRequest, Sources, TargetName, WindowRequest, tighten,
-    tighten_scp, write_report, write_scp_report,
+    IacFormat, Level, Request, RewriteOptions, ScpRequest, Sources, TargetName, WindowRequest,
+    tighten, tighten_scp, write_report, write_scp_report,
 };
 
 /// Flags of `trailcut tighten`.
@@ -66,11 +66,18 @@ Outputs (--out DIR): policies/<name>.json (scps/<name>.json in SCP mode) for `aw
 unobservable, with its evidence), plan.md (the same for a change ticket, with each
 document's diff; --markdown prints it), apply.sh (the aws CLI commands, to review and run).
 
+--iac terraform,cloudformation also writes the plan as code beside apply.sh, for IAM
+managed as code: terraform/main.tf (import blocks and resources for the new documents,
+removed blocks for detachments; deletions commented out) and cloudformation/template.json
+(the documents as resources; what goes listed in its Metadata). docs/tighten.md says what
+Terraform can and cannot do in one apply.
+
 Examples:
   trailcut tighten --group Development --level service --keep-sid RequiredIamAndOrgsActions
   trailcut tighten --user nikhilj --out ./nikhilj
   trailcut tighten --policy ExamplePolicy1 --level action --days 120
   trailcut tighten --permission-set Developers --level action --days 120 --out ./developers
+  trailcut tighten --group Development --out ./dev --iac terraform --iac cloudformation
   trailcut tighten --group Development --level resource --max-arns 10
   trailcut tighten --group Development --check      exit 3 when a rewrite would change anything
   trailcut tighten --scp NewServiceTest --org-entity o-a1b2c3d4e5/r-ab12/ou-ab12-11111111 --days 180
@@ -169,6 +176,16 @@ pub struct TightenArgs {
     /// Write policies/, plan.json, apply.sh, rollback.sh and cleanup.sh here
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Also write the plan as infrastructure code under --out: terraform/main.tf,
+    /// cloudformation/template.json (repeatable, or a comma-separated list)
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        value_delimiter = ',',
+        requires = "out"
+    )]
+    pub iac: Vec<IacArg>,
     /// Change nothing on disk; exit 3 when a rewrite would change anything
     #[arg(long)]
     pub check: bool,
@@ -205,6 +222,25 @@ pub enum LevelArg {
     Service,
     Action,
     Resource,
+}
+
+/// `--iac`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IacArg {
+    Terraform,
+    #[value(name = "cloudformation")]
+    CloudFormation,
+}
+
+/// `--iac`, as the library names the formats.
+fn iac(args: &TightenArgs) -> Vec<IacFormat> {
+    args.iac
+        .iter()
+        .map(|format| match format {
+            IacArg::Terraform => IacFormat::Terraform,
+            IacArg::CloudFormation => IacFormat::CloudFormation,
+        })
+        .collect()
 }
 
 /// `--evidence`.
@@ -262,9 +298,12 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
                 &bulk,
                 source,
                 catalog,
-                args.out.as_deref(),
-                args.check,
-                args.allow_regressions,
+                super::tighten_bulk::Outputs {
+                    dir: args.out.as_deref(),
+                    check: args.check,
+                    allow_regressions: args.allow_regressions,
+                    iac: &iac(&args),
+                },
                 out,
             )
         });
@@ -299,7 +338,9 @@ pub fn run(store: &Path, args: TightenArgs, out: &mut dyn Write) -> anyhow::Resu
     })?;
     let plan_json = t.plan_json();
     if let Some(dir) = args.out.as_ref().filter(|_| !args.check) {
-        super::outdir::write(dir, &t.files(&plan_json))?;
+        let mut files = t.files(&plan_json);
+        files.extend(t.iac_files(&iac(&args)));
+        super::outdir::write(dir, &files)?;
     }
     if args.json {
         write!(out, "{plan_json}")?;
@@ -390,7 +431,9 @@ fn run_scp(
     })?;
     let plan_json = t.plan_json();
     if let Some(dir) = args.out.as_ref().filter(|_| !args.check) {
-        super::outdir::write(dir, &t.files(&plan_json))?;
+        let mut files = t.files(&plan_json);
+        files.extend(t.iac_files(&iac(args)));
+        super::outdir::write(dir, &files)?;
     }
     if args.json {
         write!(out, "{plan_json}")?;

@@ -9,7 +9,7 @@ use anyhow::{Context as _, bail};
 
 use super::Status;
 use crate::tighten::bulk::{BulkRequest, BulkResult, Skipped, tighten_all};
-use crate::tighten::{EvidenceSource, file_name};
+use crate::tighten::{EvidenceSource, IacFormat, file_name};
 
 /// One row of the summary.
 #[derive(Debug, serde::Serialize)]
@@ -37,16 +37,31 @@ struct Summary<'a> {
     aws_managed_roles_left_out: Vec<String>,
 }
 
+/// What a bulk run writes, and how it ends.
+pub struct Outputs<'a> {
+    /// `--out`: a folder per subject is written here.
+    pub dir: Option<&'a Path>,
+    /// `--check`: nothing is written; exit 3 when a change is due.
+    pub check: bool,
+    pub allow_regressions: bool,
+    /// `--iac`: infrastructure code in each subject's folder.
+    pub iac: &'a [IacFormat],
+}
+
 /// Runs a bulk tightening and writes its outputs.
 pub fn run(
     request: &BulkRequest,
     source: &dyn EvidenceSource,
     catalog: &crate::catalog::ActionCatalog,
-    out_dir: Option<&Path>,
-    check: bool,
-    allow_regressions: bool,
+    outputs: Outputs<'_>,
     out: &mut dyn Write,
 ) -> anyhow::Result<Status> {
+    let Outputs {
+        dir: out_dir,
+        check,
+        allow_regressions,
+        iac,
+    } = outputs;
     if out_dir.is_none() && !check {
         bail!("a bulk run writes one plan per subject: give --out DIR (or --check)");
     }
@@ -57,7 +72,7 @@ pub fn run(
     }
     let mut rows = Vec::new();
     for r in &results {
-        rows.push(row(r, dir)?);
+        rows.push(row(r, dir, iac)?);
     }
     if let Some(dir) = dir {
         let summary = Summary {
@@ -93,7 +108,7 @@ pub fn run(
 }
 
 /// The row of one subject, its outputs written under `dir`.
-fn row(r: &BulkResult, dir: Option<&Path>) -> anyhow::Result<Row> {
+fn row(r: &BulkResult, dir: Option<&Path>, iac: &[IacFormat]) -> anyhow::Result<Row> {
     let folder = format!(
         "{}-{}-{}",
         r.kind.as_str(),
@@ -123,7 +138,9 @@ fn row(r: &BulkResult, dir: Option<&Path>) -> anyhow::Result<Row> {
             };
             if let Some(dir) = dir {
                 let plan_json = t.plan_json();
-                super::outdir::write(&dir.join(&folder), &t.files(&plan_json))?;
+                let mut files = t.files(&plan_json);
+                files.extend(t.iac_files(iac));
+                super::outdir::write(&dir.join(&folder), &files)?;
                 row.detail = folder;
             }
         }

@@ -597,17 +597,7 @@ pub fn permission_set_scripts(
     ps: &super::permission_set::PermissionSetPlan,
     header: &[String],
 ) -> Scripts {
-    let instance = ps.instance_arn.clone().unwrap_or_else(|| {
-        // The instance is in the permission set's ARN: arn:aws:sso:::permissionSet/ssoins-X/ps-Y.
-        let (head, rest) = ps
-            .arn
-            .split_once(":permissionSet/")
-            .unwrap_or((&ps.arn, ""));
-        format!(
-            "{head}:instance/{}",
-            rest.split('/').next().unwrap_or_default()
-        )
-    });
+    let instance = ps.instance();
     let set = [
         ("--instance-arn", instance.as_str()),
         ("--permission-set-arn", ps.arn.as_str()),

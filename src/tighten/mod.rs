@@ -20,6 +20,7 @@
 //!   evaluated before and after;
 //! - `outcome.rs`: a run's typed result, and plan.json;
 //! - `text.rs`: the report as text, for a terminal;
+//! - `iac/`: the plan as Terraform and CloudFormation (`--iac`);
 //! - `window.rs`: the window and which evidence counts.
 //!
 //! Pure and synchronous like `policy` and `eval`: the evidence arrives as plain maps,
@@ -29,6 +30,7 @@ mod apply;
 pub mod bulk;
 mod coverage;
 mod engine;
+pub mod iac;
 mod limits;
 mod markdown;
 mod observe;
@@ -58,6 +60,7 @@ pub use engine::{
     ScpTightened, ServiceUse, SourceError, TargetName, TightenError, WindowRequest, tighten,
     tighten_scp,
 };
+pub use iac::{IacFormat, hcl_string};
 pub use limits::{FitError, Fitted, Oversized, fit, oversized, size_limit};
 pub use observe::{Blind, Visibility, data_event_resource, has_data_events};
 pub use outcome::{

@@ -281,6 +281,24 @@ fn pretty(value: &impl Serialize) -> String {
 }
 
 impl Tightened {
+    /// The lines every file for someone to run starts with, as comments: the scope and
+    /// the window.
+    pub fn header(&self) -> Vec<String> {
+        vec![
+            format!(
+                "trailcut tighten: {} {} ({})",
+                self.target.kind.as_str(),
+                self.target.name,
+                self.target.arn
+            ),
+            format!(
+                "evidence window {} .. {}",
+                time_text(self.window.since),
+                time_text(self.window.until)
+            ),
+        ]
+    }
+
     /// plan.json as text.
     pub fn plan_json(&self) -> String {
         pretty(&self.plan_file())
@@ -344,19 +362,7 @@ impl Tightened {
             text: self.markdown(),
             executable: false,
         });
-        let header = vec![
-            format!(
-                "trailcut tighten: {} {} ({})",
-                self.target.kind.as_str(),
-                self.target.name,
-                self.target.arn
-            ),
-            format!(
-                "evidence window {} .. {}",
-                time_text(self.window.since),
-                time_text(self.window.until)
-            ),
-        ];
+        let header = self.header();
         let scripts = match &self.permission_set {
             Some(ps) => super::apply::permission_set_scripts(&self.plan, ps, &header),
             None => iam_scripts(&self.plan, &header, &self.target.account),

@@ -107,6 +107,24 @@ pub struct PermissionSetPlan {
     pub inline_policy_limit: usize,
 }
 
+impl PermissionSetPlan {
+    /// The Identity Center instance's ARN: as Identity Center gave it, else read from the
+    /// permission set's ARN (`arn:aws:sso:::permissionSet/ssoins-X/ps-Y` is in
+    /// `arn:aws:sso:::instance/ssoins-X`).
+    pub fn instance(&self) -> String {
+        self.instance_arn.clone().unwrap_or_else(|| {
+            let (head, rest) = self
+                .arn
+                .split_once(":permissionSet/")
+                .unwrap_or((&self.arn, ""));
+            format!(
+                "{head}:instance/{}",
+                rest.split('/').next().unwrap_or_default()
+            )
+        })
+    }
+}
+
 /// Identity Center's limit on an inline policy, in characters other than whitespace.
 pub const INLINE_LIMIT: usize = 10_240;
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::common::{ingest, repo, sample_trail, trailcut};
 
 /// Original name -> hostile name. Longer names first: they contain the shorter ones.
-const RENAMES: &[(&str, &str)] = &[
+pub(crate) const RENAMES: &[(&str, &str)] = &[
     (
         "Development-PassLambdaRoles",
         "--debug;PassLambda$(cd${IFS}..;touch${IFS}pwned)",
@@ -24,7 +24,8 @@ const RENAMES: &[(&str, &str)] = &[
     ("Development", "Dev\ntouch pwned\n# 'it''s' ${IFS}|&"),
 ];
 
-const SCP_RENAMES: &[(&str, &str)] = &[("NewServiceTest", "NST$(cd${IFS}..;touch${IFS}pwned)")];
+pub(crate) const SCP_RENAMES: &[(&str, &str)] =
+    &[("NewServiceTest", "NST$(cd${IFS}..;touch${IFS}pwned)")];
 
 /// A fake `aws`: records each call's arguments (NUL-separated, a call ended by `\x1e`) and
 /// answers `sts get-caller-identity` with the sample account.
@@ -48,7 +49,7 @@ fn rename_json(text: &str, renames: &[(&str, &str)]) -> String {
 
 /// A store with the sample trail and the sample IAM details (and organisation), the names
 /// renamed as `renames` says.
-fn store(dir: &Path, renames: &[(&str, &str)], scp_renames: &[(&str, &str)]) {
+pub(crate) fn store(dir: &Path, renames: &[(&str, &str)], scp_renames: &[(&str, &str)]) {
     ingest(dir, &[sample_trail()]);
     let inputs = dir.join("inputs");
     std::fs::create_dir_all(inputs.join("org")).unwrap();
