@@ -438,6 +438,10 @@ fn monday(day: NaiveDate) -> NaiveDate {
     day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
 }
 
+/// One heatmap's calls as they are read: subject ARN, name, kind, and each service's calls
+/// per week.
+type Calls = (String, String, Subject, BTreeMap<String, Vec<u64>>);
+
 #[allow(clippy::too_many_arguments)]
 async fn heatmaps(
     session: &Session,
@@ -452,8 +456,7 @@ async fn heatmaps(
     let week_index: HashMap<NaiveDate, usize> =
         weeks.iter().enumerate().map(|(i, w)| (*w, i)).collect();
     let week_names: Vec<String> = weeks.iter().map(|w| w.to_string()).collect();
-    // (subject ARN, name, kind) -> service -> calls per week
-    let mut maps: Vec<(String, String, Subject, BTreeMap<String, Vec<u64>>)> = Vec::new();
+    let mut maps: Vec<Calls> = Vec::new();
     let add = |r: &Rows, subject: Subject, maps: &mut Vec<_>| -> SqlResult<()> {
         let mut index: HashMap<String, usize> = HashMap::new();
         for ((((arn, name), service), d), n) in r
