@@ -24,7 +24,7 @@ pub struct DemoArgs {
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
 
-    /// Where the four stories' plans and scripts go, one folder each
+    /// Where the five stories' plans and scripts go, one folder each, and report.html
     #[arg(long, value_name = "DIR", default_value = "trailcut-demo")]
     pub out: PathBuf,
 }

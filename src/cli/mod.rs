@@ -145,7 +145,7 @@ pub enum Command {
     Query(query::QueryArgs),
     /// Write an HTML report of the store and tightening plans, to read before cutting
     Report(report::ReportArgs),
-    /// Run the main job on the bundled sample data: load it into the store, tighten the four stories
+    /// Run the main job on the bundled sample data: load it, tighten the five stories, write the report
     Demo(demo::DemoArgs),
     /// Write a synthetic, realistic trail with its ground truth (benchmarks, tests)
     GenTrail(gen_trail::GenTrailArgs),
