@@ -60,6 +60,9 @@ pub struct ReportArgs {
     /// level, or without one every group and customer-managed policy
     #[arg(long, value_name = "LEVEL", value_parser = ["service", "action", "resource"], conflicts_with = "plans")]
     pub tighten: Option<String>,
+    /// With --tighten: accept a trail that covers only part of the window (as tighten's flag)
+    #[arg(long, requires = "tighten")]
+    pub partial_trail: bool,
     /// Only this account's principals and trail
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
@@ -93,6 +96,7 @@ impl ReportArgs {
             out: PathBuf::from("trailcut-report.html"),
             plans: None,
             tighten: None,
+            partial_trail: false,
             account: None,
             principal: None,
             group: None,
@@ -106,8 +110,13 @@ impl ReportArgs {
 }
 
 /// Writes the report; says where, and how big.
-pub fn run(store: &Path, args: ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+pub fn run(store: &Path, mut args: ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let store_dir = super::existing_store(store)?;
+    // Computed plans and the page over one window: tighten's default, unless one is given.
+    if args.tighten.is_some() && args.days.is_none() && args.since.is_none() && args.until.is_none()
+    {
+        args.days = Some(TIGHTEN_DAYS);
+    }
     let mut status = Status::Success;
     let plans = match &args.plans {
         Some(dir) => {
@@ -142,11 +151,18 @@ pub fn run(store: &Path, args: ReportArgs, out: &mut dyn Write) -> anyhow::Resul
     let plans = match &computed {
         Some(dir) => {
             let mut loaded = load_plans(dir.path())?.plans;
+            if loaded.is_empty() {
+                eprintln!("warning: --tighten computed no plan (tighten's messages are above)");
+                status = Status::Partial;
+            }
             for view in &mut loaded {
+                // The folder is gone once the page is written: the scripts would point at
+                // nothing. `tighten --out` writes them to keep.
                 view.folder = format!(
-                    "computed with --tighten {}",
+                    "computed with --tighten {}; run trailcut tighten with --out DIR for its scripts",
                     args.tighten.as_deref().unwrap_or("")
                 );
+                view.scripts.clear();
             }
             loaded
         }
@@ -166,6 +182,10 @@ pub fn run(store: &Path, args: ReportArgs, out: &mut dyn Write) -> anyhow::Resul
         let session = Session::open(&store_dir).await?;
         anyhow::Ok(gather(&session, &store.display().to_string(), &scope, plans).await?)
     })?;
+    if report.overview.events == 0 {
+        eprintln!("warning: no event of the scope in the window: the page has no calls");
+        status = Status::Partial;
+    }
     let page = render(&report);
     write_whole(&args.out, page.as_bytes())
         .with_context(|| format!("writing `{}`", args.out.display()))?;
@@ -218,6 +238,9 @@ fn tighten_scope(
         level.to_owned(),
         "--allow-regressions".to_owned(),
     ]);
+    if args.partial_trail {
+        argv.push("--partial-trail".to_owned());
+    }
     argv.extend(["--out".to_owned(), dir.display().to_string()]);
     let words: Vec<&str> = argv.iter().map(String::as_str).collect();
     eprintln!(
@@ -225,25 +248,50 @@ fn tighten_scope(
         words[..words.len() - 2].join(" ")
     );
     let tighten = super::tighten::parse_args(&words)?;
-    super::tighten::run(store, tighten, &mut std::io::sink())
+    // Its report is the page's; its messages matter when something failed.
+    let mut said = Vec::new();
+    let status = super::tighten::run(store, tighten, &mut said)?;
+    if status != Status::Success {
+        std::io::stderr().write_all(&said)?;
+    }
+    Ok(status)
 }
 
 /// Writes `bytes` to `path` through a temporary file beside it, so a reader never opens
-/// half a page and an earlier report survives a failed run.
+/// half a page and an earlier report survives a failed run. A link is written through; the
+/// file keeps the mode of the one it replaces, else gets the umask's.
 fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(path)?,
+        _ => path.to_path_buf(),
     };
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(bytes)?;
-    // A page to share: readable by others, as any file the user writes.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        file.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| {
+        // Created as any file the user writes: the mode the umask allows.
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        file.write_all(bytes)?;
+        if let Ok(old) = std::fs::metadata(&path) {
+            file.set_permissions(old.permissions())?;
+        }
+        file.sync_all()?;
+        std::fs::rename(&temp, &path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
     }
-    file.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    written
 }
+
+/// The window `--tighten` uses when none is given: tighten's own default.
+const TIGHTEN_DAYS: u32 = 90;

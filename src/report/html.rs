@@ -19,6 +19,10 @@ pub fn escape(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
+            // Direction overrides and isolates would turn the rest of a line around.
+            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                out.push('\u{fffd}')
+            }
             c => out.push(c),
         }
     }
@@ -220,7 +224,12 @@ fn overview(s: &mut String, r: &Report) {
         &count(o.accounts.len() as u64),
         "fig-accounts",
     );
-    figure(s, "regions", &count(o.regions as u64), "fig-regions");
+    figure(
+        s,
+        "regions recorded",
+        &count(o.regions as u64),
+        "fig-regions",
+    );
     figure(
         s,
         "principals",
@@ -254,21 +263,40 @@ fn overview(s: &mut String, r: &Report) {
     if r.coverage.rows.is_empty() {
         s.push_str(r#"<p class="note">No trail events in the window.</p>"#);
     } else {
-        let gaps: usize = r.coverage.rows.iter().map(|row| row.gaps().len()).sum();
+        let per_cell = r.coverage.days_per_cell.max(1);
+        let gaps: usize = r
+            .coverage
+            .rows
+            .iter()
+            .map(|row| row.gaps_in_cells(per_cell).len())
+            .sum();
         let _ = write!(
             s,
             r#"<p class="note">Green: the account recorded events in that region that day; pale green: a quiet day. Red: a gap, {} or more days in a row without a single event between the first and last recorded day of that region ({} gaps): calls made then are invisible, and a cut judged over that window may remove what they needed. Grey: before the first or after the last recorded day.</p>"#,
             super::GAP_DAYS,
             count(gaps as u64)
         );
+        if per_cell > 1 {
+            let _ = write!(
+                s,
+                r#"<p class="note">The window is long: each cell is {per_cell} days, dated by its first.</p>"#
+            );
+        }
         s.push_str(r#"<div class="chart">"#);
         s.push_str(&svg::coverage(&r.coverage));
         s.push_str("</div>");
+        if r.coverage.rows_left_out > 0 {
+            let _ = write!(
+                s,
+                r#"<p class="more">{} quieter account and region pairs left out (narrow with --account).</p>"#,
+                count(r.coverage.rows_left_out as u64)
+            );
+        }
         let with_gaps: Vec<_> = r
             .coverage
             .rows
             .iter()
-            .filter(|row| !row.gaps().is_empty())
+            .filter(|row| !row.gaps_in_cells(per_cell).is_empty())
             .collect();
         if !with_gaps.is_empty() {
             s.push_str(r#"<table class="sortable" id="gaps">"#);
@@ -280,7 +308,7 @@ fn overview(s: &mut String, r: &Report) {
             s.push_str("<tbody>");
             for row in with_gaps {
                 let text: Vec<String> = row
-                    .gaps()
+                    .gaps_in_cells(per_cell)
                     .iter()
                     .map(|&(a, b)| {
                         if a == b {
@@ -637,6 +665,40 @@ fn plan(s: &mut String, view: &PlanView) {
         replay.regressions.len(),
         escape(&verdict)
     );
+    // What the replay could not prove, as plan.json says it: the verdict above holds only
+    // for the calls it compared.
+    let mut caveats = Vec::new();
+    if replay.not_comparable > 0 {
+        caveats.push(format!(
+            "{} actions were not allowed for certain before either (conditions the events \
+             cannot settle): not compared",
+            count(replay.not_comparable)
+        ));
+    }
+    if replay.underivable > 0 {
+        caveats.push(format!(
+            "{} calls name no resource for an action: replayed with the resource unknown",
+            count(replay.underivable)
+        ));
+    }
+    if !replay.incomplete.is_empty() {
+        caveats.push(format!(
+            "not proven for {}: their policies are not all in the store, so none of their calls \
+             was compared",
+            replay.incomplete.join(", ")
+        ));
+    }
+    for who in &replay.unknown_principals {
+        caveats.push(format!("not replayed: {who}"));
+    }
+    caveats.extend(replay.warnings.iter().cloned());
+    if !caveats.is_empty() {
+        s.push_str(r#"<ul class="caveats">"#);
+        for c in &caveats {
+            let _ = write!(s, "<li>{}</li>", escape(c));
+        }
+        s.push_str("</ul>");
+    }
     if !replay.regressions.is_empty() {
         s.push_str("<table class=\"sortable\">");
         s.push_str(&head(&["principal", "call", "action", "time", "why"]));
@@ -653,6 +715,11 @@ fn plan(s: &mut String, view: &PlanView) {
             );
         }
         s.push_str("</tbody></table>");
+        s.push_str(&left_out(
+            replay.regressions.len().min(super::TABLE_ROWS),
+            replay.regressions.len(),
+            "calls that would be denied (plan.json lists all)",
+        ));
     }
     if p.scope.kind == "scp" {
         let new = p.document.as_ref().and_then(|d| view.documents.get(d));
@@ -723,7 +790,12 @@ fn plan(s: &mut String, view: &PlanView) {
 fn policy_section(s: &mut String, view: &PlanView, policy: &PlanPolicy) {
     let new = policy.document.as_ref().and_then(|d| view.documents.get(d));
     let old = view.old_documents.get(&policy.key);
-    let changed = !matches!(policy.outcome.as_str(), "unchanged" | "left-with-group");
+    // A new document, or one due: an outcome that leaves the policy as it is, without a
+    // suggested document, has no side-by-side view.
+    let changed = matches!(
+        policy.outcome.as_str(),
+        "rewritten" | "emptied" | "replaced"
+    ) || new.is_some();
     if !changed && policy.items.is_empty() {
         return;
     }
@@ -822,7 +894,8 @@ fn items(s: &mut String, items: &[super::plans::PlanItem]) {
     let (silent, shown): (Vec<_>, Vec<_>) = items.iter().partition(|i| {
         i.decision != "kept" && i.kept != Some(true) && i.evidence.is_none() && i.before.is_none()
     });
-    for item in shown {
+    let listed = shown.len();
+    for item in shown.iter().take(super::TABLE_ROWS) {
         let decision = match (&item.reason, item.kept) {
             (Some(reason), Some(kept)) => format!(
                 "{} ({reason}, {})",
@@ -859,6 +932,11 @@ fn items(s: &mut String, items: &[super::plans::PlanItem]) {
         );
     }
     s.push_str("</tbody></table>");
+    s.push_str(&left_out(
+        listed.min(super::TABLE_ROWS),
+        listed,
+        "items (plan.json lists all)",
+    ));
     if !silent.is_empty() {
         let mut per_service: std::collections::BTreeMap<(&str, &str), u64> = Default::default();
         for item in &silent {
@@ -947,6 +1025,7 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
         assert_eq!(escape("a\u{0}b"), "a\u{fffd}b");
+        assert_eq!(escape("x\u{202e}y\u{2066}z"), "x\u{fffd}y\u{fffd}z");
         assert_eq!(count(0), "0");
         assert_eq!(count(1234567), "1,234,567");
         assert_eq!(count(100), "100");

@@ -121,12 +121,21 @@ pub struct DayActivity {
     pub errors: u64,
 }
 
-/// The trail's events per account and region, day by day.
+/// Columns a chart draws at most: a longer window puts several days (weeks) in a column.
+pub const COLUMNS: usize = 120;
+/// Account and region rows the coverage chart draws at most (the busiest).
+pub const COVERAGE_ROWS: usize = 60;
+
+/// The trail's events per account and region, day by day (or `days_per_cell` days).
 #[derive(Debug, Clone, Default)]
 pub struct Coverage {
-    /// Every day of the window, `YYYY-MM-DD`, oldest first.
+    /// The first day of each cell, `YYYY-MM-DD`, oldest first.
     pub days: Vec<String>,
+    /// Days in each cell: 1, or more when the window is longer than [`COLUMNS`] days.
+    pub days_per_cell: usize,
     pub rows: Vec<CoverageRow>,
+    /// Account and region rows left out (the quietest).
+    pub rows_left_out: usize,
 }
 
 /// One account and region: its events on each day of [`Coverage::days`].
@@ -142,9 +151,15 @@ impl CoverageRow {
     /// and last day (`(first index, last index)`): a trail that stopped recording. Shorter
     /// silences are quiet days, which small accounts have.
     pub fn gaps(&self) -> Vec<(usize, usize)> {
+        self.gaps_in_cells(1)
+    }
+
+    /// [`CoverageRow::gaps`] when each cell holds `days_per_cell` days.
+    pub fn gaps_in_cells(&self, days_per_cell: usize) -> Vec<(usize, usize)> {
+        let cells = GAP_DAYS.div_ceil(days_per_cell.max(1));
         self.silences()
             .into_iter()
-            .filter(|(a, b)| b - a + 1 >= GAP_DAYS)
+            .filter(|(a, b)| b - a + 1 >= cells)
             .collect()
     }
 
@@ -188,8 +203,11 @@ pub struct Heatmap {
     pub name: String,
     /// The group's or principal's ARN.
     pub arn: String,
-    /// Monday of each week, `YYYY-MM-DD`, oldest first (the same for every heatmap).
+    /// The Monday starting each column, `YYYY-MM-DD`, oldest first (the same for every
+    /// heatmap).
     pub weeks: Vec<String>,
+    /// Weeks in each column: 1, or more when the window is longer than [`COLUMNS`] weeks.
+    pub weeks_per_column: usize,
     /// Each service and its calls per week, most calls first.
     pub rows: Vec<(String, Vec<u64>)>,
     /// How many services were left out of `rows`.
@@ -200,6 +218,7 @@ impl Heatmap {
     /// The services used in the window but in none of its last `weeks` weeks, with the
     /// Monday of the last week each was used: what the subject stopped using.
     pub fn stopped(&self, weeks: usize) -> Vec<(&str, &str)> {
+        let weeks = weeks.div_ceil(self.weeks_per_column.max(1));
         let total = self.weeks.len();
         if total <= weeks {
             return Vec::new();
@@ -308,6 +327,10 @@ mod tests {
         };
         assert_eq!(row.gaps(), vec![(1, GAP_DAYS)]);
         assert_eq!(row.silences().len(), 2);
+        assert_eq!(
+            row.gaps_in_cells(7),
+            vec![(1, GAP_DAYS), (GAP_DAYS + 2, GAP_DAYS + 3)]
+        );
         let silent = CoverageRow {
             events: vec![0, 0],
             ..row
@@ -322,6 +345,7 @@ mod tests {
             name: "g".into(),
             arn: "a".into(),
             weeks: (1..=6).map(|w| format!("w{w}")).collect(),
+            weeks_per_column: 1,
             rows: vec![
                 ("ec2".into(), vec![1, 1, 1, 1, 1, 1]),
                 ("lex".into(), vec![4, 2, 0, 0, 0, 0]),
@@ -332,6 +356,15 @@ mod tests {
         assert_eq!(map.stopped(4), vec![("lex", "w2")]);
         assert_eq!(map.stopped(2), vec![("lex", "w2"), ("s3", "w4")]);
         assert!(map.stopped(6).is_empty());
+        let wide = Heatmap {
+            weeks_per_column: 2,
+            ..map
+        };
+        assert_eq!(
+            wide.stopped(4),
+            vec![("lex", "w2"), ("s3", "w4")],
+            "4 weeks: 2 columns"
+        );
     }
 
     #[test]

@@ -182,6 +182,17 @@ pub struct PlanReplay {
     pub regressions: Vec<PlanRegression>,
     #[serde(default)]
     pub not_comparable: u64,
+    /// Calls replayed with a resource the event does not name.
+    #[serde(default)]
+    pub underivable: u64,
+    /// Principals whose policies are not all in the store: none of their calls compared.
+    #[serde(default)]
+    pub incomplete: Vec<String>,
+    /// Principals not replayed at all.
+    #[serde(default)]
+    pub unknown_principals: Vec<String>,
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// A call the new policies would deny.
@@ -293,16 +304,13 @@ fn load_one(dir: &Path, path: &Path) -> Result<PlanView, String> {
         {
             continue;
         }
-        if let Ok(text) = std::fs::read_to_string(folder_path.join(relative)) {
+        if let Some(text) = read_regular(&folder_path.join(relative)) {
             documents.insert(relative.to_owned(), text);
         }
     }
     let scripts = ["apply.sh", "rollback.sh", "cleanup.sh"]
         .iter()
-        .filter_map(|name| {
-            let text = std::fs::read_to_string(folder_path.join(name)).ok()?;
-            Some(((*name).to_owned(), text))
-        })
+        .filter_map(|name| Some(((*name).to_owned(), read_regular(&folder_path.join(name))?)))
         .collect();
     Ok(PlanView {
         folder,
@@ -311,6 +319,16 @@ fn load_one(dir: &Path, path: &Path) -> Result<PlanView, String> {
         old_documents: BTreeMap::new(),
         scripts,
     })
+}
+
+/// The text of `path` when it is a regular file: a symbolic link (which could put any file
+/// of the machine into the page) or a pipe (which would block the run) is not read.
+fn read_regular(path: &Path) -> Option<String> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.file_type().is_file() {
+        return None;
+    }
+    std::fs::read_to_string(path).ok()
 }
 
 /// One row of a side-by-side view: the old line, the new line, or both.
@@ -354,6 +372,35 @@ pub fn side_by_side<'a>(old: &'a str, new: &'a str) -> Vec<SideBySide<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn links_out_of_a_plan_folder_are_not_followed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let plan = dir.path().join("p");
+        std::fs::create_dir_all(plan.join("policies")).expect("mkdir");
+        std::fs::write(
+            plan.join("plan.json"),
+            r#"{"scope": {"kind": "policy", "name": "P"}, "window": {"since": "a", "until": "b"},
+                "policies": [{"key": "k", "name": "P", "kind": "customer-managed", "outcome": "rewritten",
+                "summary": "s", "document": "policies/P.json", "items": []}],
+                "replay": {"principals": 1, "events": 2, "regressions": [], "not_comparable": 0}}"#,
+        )
+        .expect("write");
+        let secret = dir.path().join("secret.txt");
+        std::fs::write(&secret, "SECRET").expect("write");
+        std::os::unix::fs::symlink(&secret, plan.join("policies/P.json")).expect("link");
+        std::os::unix::fs::symlink(&secret, plan.join("apply.sh")).expect("link");
+        std::fs::write(plan.join("rollback.sh"), "echo rollback").expect("write");
+        let loaded = load_plans(dir.path()).expect("reads");
+        assert_eq!(loaded.plans.len(), 1);
+        let view = &loaded.plans[0];
+        assert!(view.documents.is_empty(), "{:?}", view.documents);
+        assert_eq!(
+            view.scripts,
+            vec![("rollback.sh".to_owned(), "echo rollback".to_owned())]
+        );
+    }
 
     #[test]
     fn side_by_side_pairs_replaced_lines_and_keeps_the_rest() {

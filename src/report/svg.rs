@@ -75,12 +75,17 @@ pub fn heatmap(map: &Heatmap) -> String {
         for (c, &n) in counts.iter().enumerate() {
             let _ = write!(
                 s,
-                r#"<rect x="{}" y="{y}" width="{}" height="{}" fill="{}"><title>{}, week of {}: {n} calls</title></rect>"#,
+                r#"<rect x="{}" y="{y}" width="{}" height="{}" fill="{}"><title>{}, {} {}: {n} calls</title></rect>"#,
                 LEFT + c * CELL,
                 CELL - 1,
                 CELL - 1,
                 shade(n, max),
                 escape(service),
+                if map.weeks_per_column > 1 {
+                    "weeks from"
+                } else {
+                    "week of"
+                },
                 escape(&map.weeks[c])
             );
         }
@@ -180,7 +185,7 @@ pub fn coverage(coverage: &Coverage) -> String {
             y + ROW - 2,
             escape(&name)
         );
-        let gaps = row.gaps();
+        let gaps = row.gaps_in_cells(coverage.days_per_cell);
         let silences = row.silences();
         let within =
             |runs: &[(usize, usize)], i: usize| runs.iter().any(|&(a, b)| (a..=b).contains(&i));
@@ -229,6 +234,7 @@ mod tests {
             name: "<script>alert(1)</script>".into(),
             arn: "x".into(),
             weeks: vec!["2026-11-02".into()],
+            weeks_per_column: 1,
             rows: vec![("s3\"><b>".into(), vec![3])],
             rows_left_out: 0,
         };
@@ -237,6 +243,8 @@ mod tests {
         assert!(svg.contains("week of 2026-11-02: 3 calls"));
         let cov = Coverage {
             days: (1..=11).map(|d| format!("2026-11-{d:02}")).collect(),
+            days_per_cell: 1,
+            rows_left_out: 0,
             rows: vec![CoverageRow {
                 account: "1<2".into(),
                 region: "us-east-1".into(),

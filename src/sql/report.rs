@@ -13,8 +13,9 @@ use super::tighten::ints;
 use super::{Session, SqlError, SqlResult};
 use crate::policy::PolicyDocument;
 use crate::report::{
-    Coverage, CoverageRow, DayActivity, DeniedRow, HEATMAPS, Heatmap, IdleRow, OrphanRow, PlanView,
-    PrincipalRow, Report, ScopeText, ServiceRow, ServiceTotal, Subject, TABLE_ROWS, UnusedRow,
+    COLUMNS, COVERAGE_ROWS, Coverage, CoverageRow, DayActivity, DeniedRow, HEATMAPS, Heatmap,
+    IdleRow, OrphanRow, PlanView, PrincipalRow, Report, ScopeText, ServiceRow, ServiceTotal,
+    Subject, TABLE_ROWS, UnusedRow,
 };
 
 /// What the report covers. Every field narrows it; none means the whole store.
@@ -110,10 +111,23 @@ pub async fn gather(
     scope: &ReportScope,
     plans: Vec<PlanView>,
 ) -> Result<Report> {
-    let has = |table: &str| session.tables().iter().any(|t| t == table);
-    if !has("usage") {
+    if !session.tables().iter().any(|t| t == "usage") {
         return Err(ReportError::NoRollup);
     }
+    // The store registers its IAM and report tables even when nothing filled them: a
+    // section reads a table only when it has a row.
+    let mut filled = BTreeSet::new();
+    for table in session.tables() {
+        if FILLED_CHECK.contains(&table.as_str())
+            && rows(session, &format!("SELECT 1 AS x FROM {table} LIMIT 1"))
+                .await?
+                .len()
+                > 0
+        {
+            filled.insert(table.clone());
+        }
+    }
+    let has = |table: &str| filled.contains(table);
     let mut report = Report {
         store: store_name.to_owned(),
         scope: scope_text(scope),
@@ -128,45 +142,65 @@ pub async fn gather(
             "services_last_accessed",
             "last use from IAM's last-accessed reports (`trailcut last-accessed ingest`)",
         ),
+        ("events", "calls: the store holds no trail"),
     ] {
         if !has(table) {
             report
                 .missing
-                .push(format!("The store has no `{table}` table: no {what}."));
+                .push(format!("The store's `{table}` table is empty: no {what}."));
         }
     }
-    let Some((since, until)) = window(session, scope).await? else {
-        return Ok(report);
-    };
-    let w = days_sql("", since, until);
+    let window = window(session, scope).await?;
     let s = principal_filter(scope, "principal_arn", &has);
-    let used = format!("FROM usage WHERE {w} AND {s}");
-
-    overview(session, &mut report, &used).await?;
-    report.days = days(session, &used, since, until).await?;
-    report.services = services(session, &used).await?;
-    report.coverage = coverage(session, scope, &w, since, until).await?;
-    report.overview.regions = report
-        .coverage
-        .rows
-        .iter()
-        .map(|r| r.region.as_str())
-        .collect::<BTreeSet<_>>()
-        .len();
-    principals(session, &mut report, &used, since, until, &has).await?;
-    heatmaps(session, &mut report, scope, &used, since, until, &has).await?;
+    // Without a day of usage, no call is in the window: the IAM sections still stand.
+    let w = match window {
+        Some((since, until)) => days_sql("", since, until),
+        None => "FALSE".to_owned(),
+    };
+    if let Some((since, until)) = window {
+        let used = format!("FROM usage WHERE {w} AND {s}");
+        overview(session, &mut report, &used).await?;
+        report.days = days(session, &used, since, until).await?;
+        report.services = services(session, &used).await?;
+        report.coverage = coverage(session, scope, &w, since, until).await?;
+        report.overview.regions = report
+            .coverage
+            .rows
+            .iter()
+            .map(|r| r.region.as_str())
+            .collect::<BTreeSet<_>>()
+            .len();
+        principals(session, &mut report, &used, since, until, &has).await?;
+        heatmaps(session, &mut report, scope, &used, since, until, &has).await?;
+        let mut denied = denied(session, &used).await?;
+        report.denied_total = denied.len();
+        denied.truncate(TABLE_ROWS);
+        report.denied = denied;
+    }
     if has("principals") {
         idle(session, &mut report, scope, &w, &has).await?;
         report.orphans = orphans(session, scope).await?;
     }
-    let mut denied = denied(session, &used).await?;
-    report.denied_total = denied.len();
-    denied.truncate(TABLE_ROWS);
-    report.denied = denied;
     report.plans = plans;
     old_documents(session, &mut report.plans, &has).await?;
     Ok(report)
 }
+
+/// The tables whose sections need a row in them (see [`gather`]).
+const FILLED_CHECK: &[&str] = &[
+    "events",
+    "principals",
+    "attachments",
+    "policy_grants",
+    "policies",
+    "group_members",
+    "services_last_accessed",
+    "identity_store_users",
+    "sso_roles",
+    "sso_permission_sets",
+    "sso_permission_set_policies",
+    "scps",
+];
 
 fn scope_text(scope: &ReportScope) -> ScopeText {
     let mut parts = Vec::new();
@@ -402,11 +436,14 @@ async fn coverage(
         ),
     )
     .await?;
-    let days: Vec<String> = every_day(since, until).map(|d| d.to_string()).collect();
-    let index: HashMap<&str, usize> = days
+    let all: Vec<String> = every_day(since, until).map(|d| d.to_string()).collect();
+    // A long window puts several days in a cell, so the chart keeps its size.
+    let per_cell = all.len().div_ceil(COLUMNS).max(1);
+    let days: Vec<String> = all.iter().step_by(per_cell).cloned().collect();
+    let index: HashMap<&str, usize> = all
         .iter()
         .enumerate()
-        .map(|(i, d)| (d.as_str(), i))
+        .map(|(i, d)| (d.as_str(), i / per_cell))
         .collect();
     let mut by_row: BTreeMap<(String, String), Vec<u64>> = BTreeMap::new();
     for (((a, region), d), n) in r
@@ -422,7 +459,7 @@ async fn coverage(
                 .or_insert_with(|| vec![0; days.len()])[i] += n;
         }
     }
-    let rows = by_row
+    let mut rows: Vec<CoverageRow> = by_row
         .into_iter()
         .map(|((account, region), events)| CoverageRow {
             account,
@@ -430,7 +467,19 @@ async fn coverage(
             events,
         })
         .collect();
-    Ok(Coverage { days, rows })
+    // The busiest pairs when there are too many to draw, then in account and region order.
+    let rows_left_out = rows.len().saturating_sub(COVERAGE_ROWS);
+    if rows_left_out > 0 {
+        rows.sort_by_key(|r| std::cmp::Reverse(r.events.iter().sum::<u64>()));
+        rows.truncate(COVERAGE_ROWS);
+        rows.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
+    }
+    Ok(Coverage {
+        days,
+        days_per_cell: per_cell,
+        rows,
+        rows_left_out,
+    })
 }
 
 /// The Monday of `day`'s week.
@@ -452,9 +501,15 @@ async fn heatmaps(
     until: NaiveDate,
     has: &dyn Fn(&str) -> bool,
 ) -> Result<()> {
-    let weeks: Vec<NaiveDate> = every_day(monday(since), until).step_by(7).collect();
-    let week_index: HashMap<NaiveDate, usize> =
-        weeks.iter().enumerate().map(|(i, w)| (*w, i)).collect();
+    let all: Vec<NaiveDate> = every_day(monday(since), until).step_by(7).collect();
+    // A long window puts several weeks in a column, so each heatmap keeps its size.
+    let per_column = all.len().div_ceil(COLUMNS).max(1);
+    let week_index: HashMap<NaiveDate, usize> = all
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (*w, i / per_column))
+        .collect();
+    let weeks: Vec<NaiveDate> = all.iter().step_by(per_column).copied().collect();
     let week_names: Vec<String> = weeks.iter().map(|w| w.to_string()).collect();
     let mut maps: Vec<Calls> = Vec::new();
     let add = |r: &Rows, subject: Subject, maps: &mut Vec<_>| -> SqlResult<()> {
@@ -556,6 +611,7 @@ async fn heatmaps(
                 name,
                 arn,
                 weeks: week_names.clone(),
+                weeks_per_column: per_column,
                 rows,
                 rows_left_out,
             }
@@ -630,6 +686,20 @@ async fn principals(
     } else {
         Default::default()
     };
+    // Principals the IAM snapshot holds: granted nothing is a figure for them, unknown
+    // (n/a) for the rest.
+    let mut in_snapshot: BTreeSet<String> = BTreeSet::new();
+    if iam && has("principals") && !shown.is_empty() {
+        let r = rows(
+            session,
+            &format!(
+                "SELECT DISTINCT arn FROM principals WHERE arn IN ({})",
+                quote_list(&shown)
+            ),
+        )
+        .await?;
+        in_snapshot = r.text_or_empty("arn")?.into_iter().collect();
+    }
     let kind_of = |arn: &str, identity_type: &str| -> String {
         if arn.contains(":role/") {
             "role".to_owned()
@@ -654,7 +724,7 @@ async fn principals(
         .take(TABLE_ROWS)
         .map(|((((((arn, t), account), events), s), x), last)| {
             let g = granted.get(&arn).copied();
-            let known = iam && arn.starts_with("arn:aws:iam::") && !arn.ends_with(":root");
+            let known = in_snapshot.contains(&arn);
             PrincipalRow {
                 kind: kind_of(&arn, &t),
                 account,
@@ -696,7 +766,7 @@ async fn principals(
         let actions_granted = granted_per_service
             .get(&(arn.clone(), service.clone()))
             .copied()
-            .or((iam && granted.contains_key(&arn)).then_some(0));
+            .or(in_snapshot.contains(&arn).then_some(0));
         services.entry(arn).or_default().push(ServiceRow {
             service,
             events: n,
@@ -778,7 +848,7 @@ async fn principals(
                 .get(&(p.arn.clone(), row.service.clone()))
                 .cloned();
         }
-        if iam && granted.contains_key(&p.arn) {
+        if in_snapshot.contains(&p.arn) {
             let used: BTreeSet<&str> = own.iter().map(|r| r.service.as_str()).collect();
             let mut idle: Vec<String> = granted_per_service
                 .keys()
@@ -870,6 +940,8 @@ async fn orphans(session: &Session, scope: &ReportScope) -> Result<Vec<OrphanRow
             "SELECT policy_key AS k, max(policy_arn) AS arn, CAST(max(updated) AS VARCHAR) AS u \
              FROM policies p WHERE p.policy_type = 'customer_managed' AND p.is_default {only} \
              AND p.policy_key NOT IN (SELECT DISTINCT policy_key FROM attachments) \
+             AND p.policy_arn NOT IN (SELECT DISTINCT permissions_boundary FROM principals \
+                                      WHERE permissions_boundary IS NOT NULL) \
              GROUP BY 1 ORDER BY arn LIMIT {TABLE_ROWS}"
         ),
     )

@@ -18,7 +18,6 @@
 
 use std::fmt::Write as _;
 
-use super::plan::replacement_name;
 use super::plan::{Entity, EntityKind, Move, Outcome, Plan, PolicyKind, PolicyPlan};
 use super::script::{aws, document_path, file_name, note, preamble, shell_word, summary};
 
@@ -214,42 +213,20 @@ fn apply_steps(plan: &Plan, account: &str) -> Vec<Step> {
     }
     // 2. Replacements of AWS managed policies, where they stay attached: created and
     // attached before the AWS managed policy is detached.
-    for p in plan
-        .policies
-        .iter()
-        .filter(|p| p.outcome == Outcome::Replaced)
-    {
-        let (Some(_), Some(managed)) = (&p.rewritten.document, &p.arn) else {
-            continue;
-        };
-        let staying: Vec<&Entity> = p
-            .attached_to
-            .iter()
-            .filter(|e| !plan.detaches(&p.key, e))
-            .collect();
-        if staying.is_empty() {
-            continue;
-        }
-        let name = replacement_name(&p.name);
+    for r in plan.replacements() {
+        let (p, managed, name, staying) = (r.policy, r.managed, &r.name, &r.staying);
         let replacement = format!("arn:{}:iam::{account}:policy/{name}", partition(managed));
         let document = format!("file://{}", document_path(p));
         let step = Step {
             id: id(&steps),
-            note: format!(
-                "{} is AWS managed: replaced by the customer-managed {name}; {}",
-                p.name,
-                summary(p)
-            ),
+            note: r.note(&summary(p)),
             apply: vec![aws(
                 "iam",
                 "create-policy",
                 &[
-                    ("--policy-name", &name),
+                    ("--policy-name", name),
                     ("--policy-document", &document),
-                    (
-                        "--description",
-                        &format!("{} cut to what was used (trailcut)", p.name),
-                    ),
+                    ("--description", &r.description()),
                 ],
             )],
             records: None,
@@ -260,7 +237,7 @@ fn apply_steps(plan: &Plan, account: &str) -> Vec<Step> {
             )],
         };
         steps.push(step);
-        for entity in &staying {
+        for entity in staying {
             let step = Step {
                 id: id(&steps),
                 note: format!("{name} to {} {}", entity.kind.as_str(), entity.name),
@@ -270,7 +247,7 @@ fn apply_steps(plan: &Plan, account: &str) -> Vec<Step> {
             };
             steps.push(step);
         }
-        for entity in &staying {
+        for entity in staying {
             let step = Step {
                 id: id(&steps),
                 note: format!(

@@ -280,6 +280,58 @@ impl Plan {
     }
 }
 
+/// An AWS managed policy `--replace-aws-managed` replaces where it stays attached: a new
+/// customer-managed policy is created and attached, then the AWS managed one detached.
+#[derive(Debug)]
+pub struct Replacement<'a> {
+    pub policy: &'a PolicyPlan,
+    /// The AWS managed policy's ARN.
+    pub managed: &'a str,
+    /// The new policy's name ([`replacement_name`]).
+    pub name: String,
+    /// The identities it stays attached to (those the plan does not detach it from).
+    pub staying: Vec<&'a Entity>,
+}
+
+impl Replacement<'_> {
+    /// What the step does, in the scripts and the infrastructure code alike.
+    pub fn note(&self, summary: &str) -> String {
+        format!(
+            "{} is AWS managed: replaced by the customer-managed {}; {summary}",
+            self.policy.name, self.name
+        )
+    }
+
+    /// The new policy's description.
+    pub fn description(&self) -> String {
+        format!("{} cut to what was used (trailcut)", self.policy.name)
+    }
+}
+
+impl Plan {
+    /// The replacements of AWS managed policies, where they stay attached somewhere.
+    pub fn replacements(&self) -> Vec<Replacement<'_>> {
+        self.policies
+            .iter()
+            .filter(|p| p.outcome == Outcome::Replaced && p.rewritten.document.is_some())
+            .filter_map(|p| {
+                let managed = p.arn.as_deref()?;
+                let staying: Vec<&Entity> = p
+                    .attached_to
+                    .iter()
+                    .filter(|e| !self.detaches(&p.key, e))
+                    .collect();
+                (!staying.is_empty()).then(|| Replacement {
+                    policy: p,
+                    managed,
+                    name: replacement_name(&p.name),
+                    staying,
+                })
+            })
+            .collect()
+    }
+}
+
 /// The customer-managed policy that replaces the AWS managed policy `name`
 /// (`PowerUserAccess-Trailcut`), within IAM's 128 characters.
 pub fn replacement_name(name: &str) -> String {

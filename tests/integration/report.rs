@@ -433,3 +433,113 @@ fn tighten_computes_the_plans_of_the_scope() {
     // Only the group's members are in the principal table.
     assert!(html.contains("user/dev-ana") && !html.contains("user/nikhilj\">"));
 }
+
+/// `report` over `store` into a temporary page: its exit status and the page.
+fn page_of(store: &Path, args: &[&str]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("r.html");
+    let out = trailcut()
+        .arg("--store")
+        .arg(store)
+        .arg("report")
+        .args(args)
+        .arg("--out")
+        .arg(&page)
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    assert!(code < 2, "{}", String::from_utf8_lossy(&out.stderr));
+    (code, std::fs::read_to_string(&page).unwrap())
+}
+
+#[test]
+fn what_the_store_lacks_is_said_not_counted_as_zero() {
+    // A trail without IAM details: granted is unknown (n/a), not 0, and the page says why.
+    let trail_only = tempfile::tempdir().unwrap();
+    crate::common::ingest(trail_only.path(), &[crate::common::sample_trail()]);
+    let (code, html) = page_of(trail_only.path(), &[]);
+    assert_eq!(code, 0);
+    assert!(
+        html.contains("The store&#39;s `principals` table is empty"),
+        "warning shown"
+    );
+    let table = &html[html.find("id=\"principal-table\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let principals = table.matches("<tr data-principal=").count();
+    assert!(principals > 10);
+    assert_eq!(
+        table.matches(">n/a</td>").count(),
+        2 * principals,
+        "granted: n/a twice a row"
+    );
+    // IAM details without a trail: every user and role is idle, the plans still show.
+    let iam_only = tempfile::tempdir().unwrap();
+    crate::common::ingest_sample_iam(iam_only.path());
+    let (code, html) = page_of(iam_only.path(), &[]);
+    assert_eq!(code, 1, "no event: a warning");
+    let idle = &html[html.find("id=\"idle\"").unwrap()..];
+    assert!(idle.contains("user/nikhilj"), "every principal is idle");
+}
+
+#[test]
+fn a_boundary_is_not_an_unattached_policy_and_replay_caveats_show() {
+    let (dir, page, _) = sample_report();
+    let html = std::fs::read_to_string(&page).unwrap();
+    let orphans = &html[html.find("id=\"orphans\"").unwrap()..];
+    let orphans = &orphans[..orphans.find("</table>").unwrap()];
+    assert!(
+        !orphans.contains("CIDeployBoundary"),
+        "ci-deploy's boundary is in use"
+    );
+    // nikhilj's replay left some actions uncompared: the page says so next to its verdict.
+    let plan = plan_json(dir.path(), STORIES[1].name);
+    let n = plan["replay"]["not_comparable"].as_u64().unwrap();
+    assert!(n > 0);
+    assert!(
+        html.contains(&format!(
+            "{n} actions were not allowed for certain before either"
+        )),
+        "caveat of {n}"
+    );
+}
+
+#[test]
+fn a_long_window_keeps_the_page_small() {
+    // Two events five years apart and many accounts: the charts put several days in a cell
+    // and draw the busiest account and region pairs only.
+    let dir = tempfile::tempdir().unwrap();
+    let trail = dir.path().join("trail");
+    std::fs::create_dir(&trail).unwrap();
+    let mut records = Vec::new();
+    for account in 0..30 {
+        for region in ["us-east-1", "eu-west-1", "ap-south-1"] {
+            for (i, time) in ["2021-11-01T10:00:00Z", "2026-11-01T10:00:00Z"]
+                .iter()
+                .enumerate()
+            {
+                records.push(serde_json::json!({
+                    "eventVersion": "1.08", "eventTime": time, "eventSource": "s3.amazonaws.com",
+                    "eventName": "ListBuckets", "awsRegion": region,
+                    "eventID": format!("{account}-{region}-{i}"),
+                    "recipientAccountId": format!("{:012}", 100000000000u64 + account),
+                    "userIdentity": {"type": "IAMUser", "accountId": format!("{:012}", 100000000000u64 + account),
+                                     "arn": format!("arn:aws:iam::{:012}:user/u{account}", 100000000000u64 + account)},
+                }));
+            }
+        }
+    }
+    std::fs::write(
+        trail.join("t.json"),
+        serde_json::json!({ "Records": records }).to_string(),
+    )
+    .unwrap();
+    let store = dir.path().join("store");
+    crate::common::ingest(&store, &[trail]);
+    let (_, html) = page_of(&store, &[]);
+    assert!(html.len() < 2_000_000, "{} bytes", html.len());
+    assert!(
+        html.contains("each cell is 16 days"),
+        "5 years in 120 columns"
+    );
+    assert!(html.contains("30 quieter account and region pairs left out"));
+}

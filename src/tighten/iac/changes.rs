@@ -6,7 +6,7 @@
 
 use super::super::engine::ScpTightened;
 use super::super::permission_set::{AssignmentRow, PermissionSetPlan};
-use super::super::plan::{Entity, Move, Outcome, Plan, PolicyKind, replacement_name};
+use super::super::plan::{Entity, Move, Outcome, Plan, PolicyKind};
 use super::super::script::{document_path, scp_document_path, summary};
 
 /// One change of a plan, as infrastructure code states it.
@@ -263,44 +263,28 @@ pub(super) fn plan_changes(plan: &Plan) -> Vec<Change<'_>> {
     }
     // 2. Replacements of AWS managed policies where they stay attached: the new policy,
     // attached, then the AWS managed one detached.
-    for p in plan
-        .policies
-        .iter()
-        .filter(|p| p.outcome == Outcome::Replaced)
-    {
-        let (Some(document), Some(managed)) = (&p.rewritten.document, &p.arn) else {
+    for r in plan.replacements() {
+        let p = r.policy;
+        let Some(document) = &p.rewritten.document else {
             continue;
         };
-        let staying: Vec<&Entity> = p
-            .attached_to
-            .iter()
-            .filter(|e| !plan.detaches(&p.key, e))
-            .collect();
-        if staying.is_empty() {
-            continue;
-        }
-        let name = replacement_name(&p.name);
         changes.push(Change::ManagedPolicy(ManagedPolicy {
-            note: format!(
-                "{} is AWS managed: replaced by the customer-managed {name}; {}",
-                p.name,
-                summary(p)
-            ),
-            description: Some(format!("{} cut to what was used (trailcut)", p.name)),
-            name: name.clone(),
+            note: r.note(&summary(p)),
+            description: Some(r.description()),
+            name: r.name.clone(),
             path: "/".to_owned(),
             existing: None,
             document: document_text(document),
             file: document_path(p),
             attached: Vec::new(),
-            attach: staying.clone(),
+            attach: r.staying.clone(),
         }));
-        for entity in staying {
+        for entity in r.staying {
             changes.push(Change::Removal(Removal::Detach {
                 entity,
-                policy_arn: managed,
+                policy_arn: r.managed,
                 policy_name: &p.name,
-                why: format!("{name} replaces it"),
+                why: format!("{} replaces it", r.name),
             }));
         }
     }
