@@ -2,6 +2,7 @@
 //! registered, statement execution, named queries from `queries/*.sql`, and output
 //! formats. The CLI's `query` verb and the demo are thin layers over this module.
 
+pub mod ddl;
 pub mod error;
 pub mod events;
 pub mod iam;

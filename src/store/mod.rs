@@ -36,6 +36,7 @@ pub mod retired;
 pub mod schema;
 pub mod snapshot;
 pub mod sso_tables;
+pub mod stats;
 pub mod tables;
 pub mod upgrade;
 pub mod usage;

@@ -181,6 +181,19 @@ impl StoreView {
         tables
     }
 
+    /// Every file of the view, by its path relative to the store root (`events/date=.../x.parquet`).
+    pub fn file_paths(&self) -> Vec<&str> {
+        self.files.values().map(|e| e.relative.as_str()).collect()
+    }
+
+    /// Opens the version of the file at `relative` the view saw (in place, or retired since).
+    pub fn open_relative(&self, relative: &str) -> std::io::Result<File> {
+        let location = Path::from_iter(relative.split('/'));
+        self.open_file(&location)
+            .map(|(file, _)| file)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::NotFound, e.to_string()))
+    }
+
     /// Whether `table` has any file in the view.
     pub fn has_files(&self, table: &str) -> bool {
         let prefix = format!("{table}/");

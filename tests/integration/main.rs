@@ -33,5 +33,6 @@ mod s3;
 mod scripts;
 mod shell;
 mod snapshots;
+mod stats;
 mod stratus;
 mod tighten;
