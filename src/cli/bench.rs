@@ -290,13 +290,19 @@ pub fn run(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     // Every named query, in process.
     say("querying...");
     let runtime = super::runtime()?;
-    let (queries, subject) = runtime.block_on(async {
+    let (queries, subject, weights) = runtime.block_on(async {
         let opened = Instant::now();
         let session = Session::open(&Store::new(&store)).await?;
         let open_ms = opened.elapsed().as_secs_f64() * 1e3;
         let mut queries = vec![json!({"query": "open the store", "cold_ms": open_ms})];
+        // What each query reads of the files, for sizing it on another engine.
+        let weights = crate::store::stats::stats(&Store::new(&store))?;
         for query in named::builtin() {
             let sql = query.render(&Default::default())?;
+            let read = crate::sql::scan::columns_read(&session, &sql).await.ok();
+            let scanned = read
+                .as_ref()
+                .map(|r| crate::sql::scan::bytes_read(r, &weights.tables));
             let mut times = Vec::new();
             let mut rows = 0;
             let mut error = None;
@@ -320,12 +326,24 @@ pub fn run(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
                 "cold_ms": cold,
                 "median_ms": warm.get(warm.len() / 2).copied().or(cold),
                 "error": error,
+                "scanned_bytes": scanned,
+                "columns_read": read,
             }));
         }
         let subject = busiest_principal(&session).await?;
-        anyhow::Ok((queries, subject))
+        anyhow::Ok((queries, subject, weights))
     })?;
     report.insert("queries".into(), Value::Array(queries));
+    // Each table's files, rows and bytes (`store stats`), for sizing a larger store.
+    let tables: Vec<Value> = weights
+        .tables
+        .iter()
+        .map(|t| {
+            json!({"table": t.table, "files": t.files, "rows": t.rows,
+                   "file_bytes": t.file_bytes, "uncompressed": t.uncompressed})
+        })
+        .collect();
+    report.insert("tables".into(), Value::Array(tables));
 
     // A tightening of the busiest user or role, at both levels.
     if let (Some((kind, name, account)), false) = (&subject, args.no_tighten) {
@@ -477,9 +495,10 @@ fn write_table(report: &Value, out: &mut dyn Write) -> anyhow::Result<()> {
         let value = match (query["error"].as_str(), number(&query["median_ms"])) {
             (Some(e), _) => format!("error: {e}"),
             (None, Some(ms)) => format!(
-                "{ms:.0} ms (cold {:.0} ms, {} rows)",
+                "{ms:.0} ms (cold {:.0} ms, {} rows, reads {:.1} MB)",
                 number(&query["cold_ms"]).unwrap_or_default(),
-                thousands(query["rows"].as_u64().unwrap_or_default())
+                thousands(query["rows"].as_u64().unwrap_or_default()),
+                number(&query["scanned_bytes"]).unwrap_or_default() / 1e6
             ),
             (None, None) => format!("{:.0} ms", number(&query["cold_ms"]).unwrap_or_default()),
         };

@@ -12,6 +12,7 @@ pub mod people;
 pub mod read_only;
 pub mod report;
 pub mod resources;
+pub mod scan;
 pub mod sso;
 pub mod tighten;
 pub mod udfs;

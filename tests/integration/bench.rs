@@ -47,6 +47,30 @@ fn bench_generates_ingests_queries_and_tightens_a_trail() {
             .unwrap()
     };
     assert!(rows("action_usage") > 50);
+    // What each query reads of the files: service_usage reads the rollup only, and some of
+    // its bytes; the tables' sizes are there to scale from.
+    let service_usage = queries
+        .iter()
+        .find(|q| q["query"] == "service_usage")
+        .unwrap();
+    let read = service_usage["columns_read"].as_object().unwrap();
+    assert_eq!(read.keys().collect::<Vec<_>>(), ["usage"], "{read:?}");
+    assert!(
+        read["usage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "principal_arn")
+    );
+    let scanned = service_usage["scanned_bytes"].as_u64().unwrap();
+    let tables = first["tables"].as_array().unwrap();
+    let usage = tables.iter().find(|t| t["table"] == "usage").unwrap();
+    assert!(
+        scanned > 0 && scanned < usage["file_bytes"].as_u64().unwrap(),
+        "{scanned}"
+    );
+    let events = tables.iter().find(|t| t["table"] == "events").unwrap();
+    assert_eq!(events["rows"], 3000);
     assert!(rows("service_usage") > 10);
 
     // The busiest user or role, tightened at both levels, with a clean replay.
