@@ -40,7 +40,8 @@ Every table of the store, with the exact column types of its files, at LOCATION/
 layout `trailcut store publish` will write, and the store's own). events and usage are
 partitioned by date (`date=YYYY-MM-DD/`): Athena finds the partitions by projection (none to
 add, ever); Trino syncs them with sync_partition_metadata; Spark with MSCK REPAIR TABLE.
-The location must be a plain s3:// URL: nothing in it can end a string literal.
+The location must be a plain s3:// URL (Spark and Trino also take file:///ABS/PATH, to read a
+local store): nothing in it can end a string literal.
 
 Examples:
   trailcut store ddl --engine athena --location s3://my-bucket/trailcut
@@ -49,7 +50,7 @@ Examples:
         /// The engine
         #[arg(long, value_enum)]
         engine: EngineArg,
-        /// Where the store's tables are: s3://BUCKET/PREFIX
+        /// Where the store's tables are: s3://BUCKET/PREFIX (or file:///PATH for Spark, Trino)
         #[arg(long, value_name = "S3_URL")]
         location: String,
         /// The database (schema in Trino)

@@ -21,8 +21,8 @@ pub enum Engine {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DdlError {
     #[error(
-        "location `{0}` is not a plain s3:// URL (letters, digits and - _ . / = + only): \
-         trailcut writes no statement around it"
+        "location `{0}` is not a plain s3:// URL (or file:/// for Spark and Trino; letters, \
+         digits and - _ . / = + only): trailcut writes no statement around it"
     )]
     Location(String),
     #[error("database name `{0}` must be letters, digits and _ (starting with a letter or _)")]
@@ -41,9 +41,14 @@ fn plain_identifier(text: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// The location without a trailing `/`, when it is a plain `s3://` URL.
-pub fn check_location(location: &str) -> Result<String, DdlError> {
-    let ok = location.strip_prefix("s3://").is_some_and(|rest| {
+/// The location without a trailing `/`, when it is a plain `s3://` URL (or, for Spark and
+/// Trino, which also read local folders, a plain `file:///` URL).
+pub fn check_location(engine: Engine, location: &str) -> Result<String, DdlError> {
+    let rest = match location.strip_prefix("file:///") {
+        Some(path) if engine != Engine::Athena => Some(path),
+        _ => location.strip_prefix("s3://"),
+    };
+    let ok = rest.is_some_and(|rest| {
         !rest.is_empty()
             && !rest.starts_with('/')
             && rest
@@ -161,7 +166,7 @@ pub fn statements(
     if !plain_identifier(database) {
         return Err(DdlError::Database(database.to_owned()));
     }
-    let location = check_location(location)?;
+    let location = check_location(engine, location)?;
     let db = engine.ident(database);
     let mut out = String::new();
     out.push_str(&match engine {
@@ -373,6 +378,14 @@ mod tests {
             Err(DdlError::Database(_))
         ));
         assert_eq!(Engine::Spark.literal("a'b\\"), "'a\\'b\\\\'");
+        // A local folder, for Spark and Trino in local mode; not for Athena.
+        let local = statements(Engine::Spark, "trailcut", "file:///tmp/store", &tables).unwrap();
+        assert!(
+            local.contains("LOCATION 'file:///tmp/store/manifest/';"),
+            "{local}"
+        );
+        assert!(statements(Engine::Athena, "trailcut", "file:///tmp/store", &tables).is_err());
+        assert!(statements(Engine::Spark, "trailcut", "file:///tmp/a b", &tables).is_err());
         assert_eq!(Engine::Athena.literal("a'b"), "'a''b'");
     }
 }
