@@ -217,9 +217,23 @@ fn tighten_scope(
         ("--role", &args.role),
         ("--permission-set", &args.permission_set),
     ];
-    match subject.iter().find(|(_, v)| v.is_some()) {
-        Some((flag, Some(name))) => argv.extend([flag.to_string(), name.clone()]),
-        _ => argv.extend(["--all-groups".to_owned(), "--all-policies".to_owned()]),
+    let given: Vec<(&str, &String)> = subject
+        .iter()
+        .filter_map(|(flag, v)| v.as_ref().map(|v| (*flag, v)))
+        .collect();
+    match given.as_slice() {
+        [(flag, name)] => argv.extend([flag.to_string(), (*name).clone()]),
+        // A pattern names no one subject: every group and policy would be tightened, not
+        // the principals the page shows.
+        [] if args.principal.is_some() => anyhow::bail!(
+            "--tighten tightens a --group, --role or --permission-set (or, with none, every group \
+             and policy): --principal is a pattern; run `trailcut tighten --user NAME --out DIR` \
+             and pass --plans DIR"
+        ),
+        [] => argv.extend(["--all-groups".to_owned(), "--all-policies".to_owned()]),
+        _ => anyhow::bail!(
+            "--tighten tightens one subject: give one of --group, --role and --permission-set"
+        ),
     }
     if let Some(account) = &args.account {
         argv.extend(["--account".to_owned(), account.clone()]);

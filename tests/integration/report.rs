@@ -430,6 +430,23 @@ fn tighten_computes_the_plans_of_the_scope() {
         );
     }
     assert!(html.contains("data-item=\"lambda\" data-decision=\"removed\""));
+    // One subject at a time, and a pattern is none.
+    for args in [
+        &["--group", "Development", "--role", "ci-deploy"][..],
+        &["--principal", "nikhilj"][..],
+    ] {
+        trailcut()
+            .arg("--store")
+            .arg(sample_store())
+            .arg("report")
+            .args(args)
+            .args(["--tighten", "service", "--out"])
+            .arg(dir.path().join("x.html"))
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("--tighten tightens"));
+    }
+    assert!(!dir.path().join("x.html").exists());
     // Only the group's members are in the principal table.
     assert!(html.contains("user/dev-ana") && !html.contains("user/nikhilj\">"));
 }
