@@ -316,18 +316,9 @@ pub fn count(n: u64, noun: &str) -> String {
     }
 }
 
-/// Formats an integer with thousands separators: `1234567` -> `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+/// Formats an integer with thousands separators: `1234567` -> `1,234,567` (the report's
+/// function: one implementation below both).
+pub use crate::report::html::count as thousands;
 
 #[cfg(test)]
 mod tests {

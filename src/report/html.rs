@@ -29,10 +29,10 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A count with thousands separators.
+/// A count with thousands separators: `1234567` -> `1,234,567` (also `cli::thousands`).
 pub fn count(n: u64) -> String {
     let digits = n.to_string();
-    let mut out = String::new();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');

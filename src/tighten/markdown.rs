@@ -115,14 +115,7 @@ pub fn write_markdown(t: &Tightened) -> String {
             let people: Vec<String> = a
                 .people
                 .iter()
-                .map(|(who, n)| {
-                    let who = if who.is_empty() {
-                        "(no person known)"
-                    } else {
-                        who
-                    };
-                    format!("{} {n}", cell(who))
-                })
+                .map(|(who, n)| format!("{} {n}", cell(super::text::person_label(who))))
                 .collect();
             let _ = writeln!(
                 md,

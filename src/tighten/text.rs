@@ -437,6 +437,16 @@ fn by_service(items: &[&super::Item]) -> String {
         .join(", ")
 }
 
+/// A person as the reports name them: the calls of sessions no rule explains are counted
+/// under an empty name.
+pub(super) fn person_label(who: &str) -> &str {
+    if who.is_empty() {
+        "(no person known)"
+    } else {
+        who
+    }
+}
+
 /// `n` and a noun, singular for one: `1 principal`, `87 events`.
 fn count(n: usize, noun: &str) -> String {
     if n == 1 {
@@ -496,14 +506,7 @@ fn write_permission_set(
         let people: Vec<String> = a
             .people
             .iter()
-            .map(|(who, n)| {
-                let who = if who.is_empty() {
-                    "(no person known)"
-                } else {
-                    who
-                };
-                format!("{who} {n}")
-            })
+            .map(|(who, n)| format!("{} {n}", person_label(who)))
             .collect();
         if a.role_arns.is_empty() {
             writeln!(out, "  {}: no provisioned role known", a.account)?;

@@ -71,35 +71,24 @@ fn store_stats_weighs_each_table_and_column_from_the_footers() {
 #[test]
 fn store_ddl_declares_every_column_of_every_table() {
     let store = sample_store();
-    let ddl = |engine: &str| {
-        let out = trailcut()
+    let run = |engine: &str, location: &str| {
+        trailcut()
             .arg("--store")
             .arg(store)
-            .args([
-                "store",
-                "ddl",
-                "--engine",
-                engine,
-                "--location",
-                "s3://bucket/trail cut",
-            ])
+            .args(["store", "ddl", "--engine", engine, "--location", location])
             .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "a space is refused");
-        let out = trailcut()
-            .arg("--store")
-            .arg(store)
-            .args([
-                "store",
-                "ddl",
-                "--engine",
-                engine,
-                "--location",
-                "s3://bucket/trailcut/",
-            ])
-            .assert()
-            .success();
-        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+            .unwrap()
+    };
+    let ddl = |engine: &str| {
+        let refused = run(engine, "s3://bucket/trail cut");
+        assert_eq!(refused.status.code(), Some(2), "a space is refused");
+        let out = run(engine, "s3://bucket/trailcut/");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
     };
     let athena = ddl("athena");
     // Every column of every table the store holds, by the name DataFusion reads.
